@@ -1,0 +1,60 @@
+/**
+ * The catalog: what pixelfront knows about images (SQL; SQLite by default, PostgreSQL to scale).
+ * Every backend runs the same contract suite (origin/catalog/catalog.contract.ts).
+ */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' | 'svg' | 'heic';
+
+export interface ImageRecord {
+  id: string;
+  tenant: string;
+  filename: string | null;
+  format: ImageFormat;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  frames: number;
+  hasAlpha: boolean;
+  orientation: number | null;
+  blurhash: string | null;
+  dominantColor: string | null;
+  createdAt: Date;
+}
+
+export interface ImagePage {
+  items: ImageRecord[];
+  /** Opaque cursor for the next page, null on the last one. */
+  next: string | null;
+}
+
+export interface UploadCount {
+  day: string; // YYYY-MM-DD (UTC)
+  tenant: string;
+  format: string;
+  count: number;
+  bytes: number;
+}
+
+export interface Catalog {
+  /**
+   * Inserts the image unless the tenant already has one with the same sha256; then returns the
+   * existing record and `inserted: false` (the caller deletes any object it wrote).
+   */
+  insertImage(image: ImageRecord): Promise<{ image: ImageRecord; inserted: boolean }>;
+  /** By id, only within the tenant (another tenant's image is null). */
+  getImage(tenant: string, id: string): Promise<ImageRecord | null>;
+  /** By id across tenants: public delivery URLs carry no tenant. */
+  getImageById(id: string): Promise<ImageRecord | null>;
+  findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null>;
+  /** Newest first. limit 1…1000. A malformed cursor throws PixelfrontError invalid_request. */
+  listImages(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage>;
+  /** true when a row was deleted. */
+  deleteImage(tenant: string, id: string): Promise<boolean>;
+  /** Adds one upload of `bytes` to the day/tenant/format counter. */
+  countUpload(tenant: string, format: string, bytes: number, at?: Date): Promise<void>;
+  uploadCounts(tenant: string): Promise<UploadCount[]>;
+  /** Throws when the database cannot be reached (used by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,139 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
+ * at start and passed down. Nothing below this file reads process.env.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const apiKeys = z
+  .string()
+  .transform((value, ctx) => {
+    const keys = new Map<string, string>(); // key -> tenant
+    for (const pair of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9_-]{1,64}):(\S{8,})$/.exec(pair);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `"${pair.split(':')[0]}:…" must be tenant:key (tenant [A-Za-z0-9_-], key at least 8 characters)` });
+        return z.NEVER;
+      }
+      keys.set(match[2] as string, match[1] as string);
+    }
+    return keys;
+  });
+
+const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  STORAGE_URL: z.string().regex(/^(file|s3):\/\/.+/, 'must start with file:// or s3://').optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: boolean.default(false),
+  DATABASE_URL: z.string().regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
+  API_KEYS: apiKeys.optional(),
+  SIGNING_KEYS: list.optional(),
+  SIGNED_URLS: z.enum(['off', 'required']).default('off'),
+  PUBLIC_PRESETS: list.default([]),
+  MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
+  MAX_INPUT_PIXELS: positiveInt(100_000_000),
+  MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
+  RENDER_CONCURRENCY: positiveInt(availableParallelism()),
+  RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
+  RENDER_TIMEOUT_MS: positiveInt(30_000),
+  MEMORY_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  VARIANT_TTL_DAYS: z.coerce.number().positive().default(7),
+  UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  PRESETS_FILE: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  storageUrl: string;
+  s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  queuePrefix: string;
+  /** API key -> tenant; undefined means open mode with the single tenant `default`. */
+  apiKeys: Map<string, string> | undefined;
+  signingKeys: string[];
+  signedUrls: 'off' | 'required';
+  publicPresets: string[];
+  maxUploadBytes: number;
+  maxInputPixels: number;
+  maxOutputDimension: number;
+  renderConcurrency: number;
+  renderQueue: number;
+  renderTimeoutMs: number;
+  memoryCacheBytes: number;
+  variantTtlDays: number;
+  uploadExpiryHours: number;
+  presetsFile: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment; throws ConfigError with one line per problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const problems: string[] = [];
+  if (e.SIGNED_URLS === 'required' && !e.SIGNING_KEYS?.length) problems.push('SIGNING_KEYS: required when SIGNED_URLS=required');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    storageUrl: e.STORAGE_URL ?? `file://${resolve(dataDir, 'objects')}`,
+    s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE },
+    databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    apiKeys: e.API_KEYS,
+    signingKeys: e.SIGNING_KEYS ?? [],
+    signedUrls: e.SIGNED_URLS,
+    publicPresets: e.PUBLIC_PRESETS,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxInputPixels: e.MAX_INPUT_PIXELS,
+    maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+    renderConcurrency: e.RENDER_CONCURRENCY,
+    renderQueue: e.RENDER_QUEUE,
+    renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+    memoryCacheBytes: e.MEMORY_CACHE_BYTES,
+    variantTtlDays: e.VARIANT_TTL_DAYS,
+    uploadExpiryHours: e.UPLOAD_EXPIRY_HOURS,
+    presetsFile: e.PRESETS_FILE,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** A config for tests and embedding: defaults plus overrides, without reading process.env. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
+}

@@ -1,0 +1,245 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPixelfrontError } from '../../core/errors.ts';
+import type { Catalog, ImageRecord } from './types.ts';
+
+/**
+ * The behaviour every Catalog backend must have. `makeCatalog` opens a new catalog over the same
+ * database each call (running migrations); tests isolate themselves with random tenants.
+ */
+export function describeCatalogContract(name: string, makeCatalog: () => Promise<Catalog>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip === true)(`catalog contract: ${name}`, () => {
+    const opened: Catalog[] = [];
+    const open = async (): Promise<Catalog> => {
+      const catalog = await makeCatalog();
+      opened.push(catalog);
+      return catalog;
+    };
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((catalog) => catalog.close()));
+    });
+
+    it('stores an image and reads it back by tenant, by id and by sha256', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const image = newImage(tenant, { filename: null, hasAlpha: true, orientation: null, blurhash: null, dominantColor: null });
+      const other = newImage(tenant, { format: 'avif', frames: 12, orientation: 6, bytes: 5_000_000_000 });
+
+      expect(await catalog.insertImage(image)).toEqual({ image, inserted: true });
+      expect(await catalog.insertImage(other)).toEqual({ image: other, inserted: true });
+      expect(await catalog.getImage(tenant, image.id)).toEqual(image);
+      expect(await catalog.getImageById(other.id)).toEqual(other);
+      expect(await catalog.findBySha256(tenant, other.sha256)).toEqual(other);
+      const read = await catalog.getImage(tenant, other.id);
+      expect(read?.createdAt).toBeInstanceOf(Date);
+      expect(typeof read?.bytes).toBe('number');
+
+      expect(await catalog.getImage(tenant, newId())).toBeNull();
+      expect(await catalog.getImageById(newId())).toBeNull();
+      expect(await catalog.findBySha256(tenant, newSha())).toBeNull();
+    });
+
+    it("never shows, lists or deletes another tenant's image", async () => {
+      const catalog = await open();
+      const owner = newTenant();
+      const stranger = newTenant();
+      const image = newImage(owner);
+      await catalog.insertImage(image);
+
+      expect(await catalog.getImage(stranger, image.id)).toBeNull();
+      expect(await catalog.findBySha256(stranger, image.sha256)).toBeNull();
+      expect(await catalog.listImages(stranger, { limit: 10 })).toEqual({ items: [], next: null });
+      expect(await catalog.deleteImage(stranger, image.id)).toBe(false);
+      expect(await catalog.getImage(owner, image.id)).toEqual(image);
+      expect((await catalog.listImages(owner, { limit: 10 })).items).toEqual([image]);
+    });
+
+    it('deduplicates by sha256 within a tenant only', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const first = newImage(tenant);
+      const again = newImage(tenant, { sha256: first.sha256, filename: 'again.png' });
+      const elsewhere = newImage(newTenant(), { sha256: first.sha256 });
+
+      await catalog.insertImage(first);
+      expect(await catalog.insertImage(again)).toEqual({ image: first, inserted: false });
+      expect(await catalog.getImageById(again.id)).toBeNull();
+      expect(await catalog.insertImage(elsewhere)).toEqual({ image: elsewhere, inserted: true });
+      expect((await catalog.listImages(tenant, { limit: 10 })).items).toHaveLength(1);
+    });
+
+    it('lets exactly one of concurrent inserts of the same bytes win', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const sha256 = newSha();
+      const attempts = Array.from({ length: 10 }, () => newImage(tenant, { sha256 }));
+
+      const results = await Promise.all(attempts.map((image) => catalog.insertImage(image)));
+
+      expect(results.filter((result) => result.inserted)).toHaveLength(1);
+      const winner = results.find((result) => result.inserted)?.image;
+      expect(winner).toBeDefined();
+      for (const result of results) expect(result.image).toEqual(winner);
+      expect((await catalog.listImages(tenant, { limit: 100 })).items).toEqual([winner]);
+    });
+
+    it('pages through every image exactly once, newest first', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const base = Date.UTC(2026, 0, 1);
+      // Several images share a timestamp so the id tie-break is exercised across page borders.
+      const images = Array.from({ length: 25 }, (_, index) => newImage(tenant, { createdAt: new Date(base + Math.floor(index / 3) * 1000) }));
+      for (const image of shuffle(images)) await catalog.insertImage(image);
+      const expected = [...images].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+
+      const pages: ImageRecord[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await catalog.listImages(tenant, { limit: 10, cursor });
+        pages.push(page.items);
+        if (page.next === null) break;
+        expect(pages.length).toBeLessThan(10);
+        cursor = page.next;
+      }
+
+      expect(pages.map((page) => page.length)).toEqual([10, 10, 5]);
+      const listed = pages.flat();
+      expect(new Set(listed.map((image) => image.id)).size).toBe(25);
+      expect(listed.map((image) => image.createdAt.getTime())).toEqual(expected.map((image) => image.createdAt.getTime()));
+      expect(listed.map((image) => image.id).sort()).toEqual(images.map((image) => image.id).sort());
+      // Ids within a timestamp follow the backend's collation, so compare against its own single page.
+      expect(listed).toEqual((await catalog.listImages(tenant, { limit: 1000 })).items);
+    });
+
+    it('ends without an empty page when the count is a multiple of the limit', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      for (let index = 0; index < 4; index += 1) await catalog.insertImage(newImage(tenant, { createdAt: new Date(1_700_000_000_000 + index) }));
+
+      const first = await catalog.listImages(tenant, { limit: 2 });
+      expect(first.items).toHaveLength(2);
+      expect(first.next).not.toBeNull();
+      const second = await catalog.listImages(tenant, { limit: 2, cursor: first.next ?? undefined });
+      expect(second.items).toHaveLength(2);
+      expect(second.next).toBeNull();
+      expect(await catalog.listImages(tenant, { limit: 1000 })).toMatchObject({ next: null });
+    });
+
+    it('rejects a malformed cursor or an out-of-range limit as invalid_request', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      await catalog.insertImage(newImage(tenant));
+      const b64 = (text: string) => Buffer.from(text).toString('base64url');
+      const cursors = ['', 'not a cursor', '%%%', 'abc=', b64('garbage'), b64('12:'), b64(':abcdefgh'), b64('-1:abcdefgh'), b64('1:abc/def'), b64('99999999999999999:abcdefgh'), 'x'.repeat(5000)];
+      for (const cursor of cursors) {
+        await expect(catalog.listImages(tenant, { limit: 10, cursor }), cursor).rejects.toSatisfy((error) => isPixelfrontError(error) && error.code === 'invalid_request');
+      }
+      for (const limit of [0, -1, 1001, 2.5, Number.NaN]) {
+        await expect(catalog.listImages(tenant, { limit }), String(limit)).rejects.toSatisfy((error) => isPixelfrontError(error) && error.code === 'invalid_request');
+      }
+    });
+
+    it('deletes an image once', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const image = newImage(tenant);
+      const kept = newImage(tenant);
+      await catalog.insertImage(image);
+      await catalog.insertImage(kept);
+
+      expect(await catalog.deleteImage(tenant, image.id)).toBe(true);
+      expect(await catalog.deleteImage(tenant, image.id)).toBe(false);
+      expect(await catalog.getImage(tenant, image.id)).toBeNull();
+      expect(await catalog.getImageById(image.id)).toBeNull();
+      expect(await catalog.findBySha256(tenant, image.sha256)).toBeNull();
+      expect((await catalog.listImages(tenant, { limit: 10 })).items).toEqual([kept]);
+      // The same bytes can be uploaded again after deletion.
+      expect((await catalog.insertImage(newImage(tenant, { sha256: image.sha256 }))).inserted).toBe(true);
+    });
+
+    it('counts uploads per UTC day, tenant and format', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const other = newTenant();
+      await catalog.countUpload(tenant, 'png', 100, new Date('2026-03-01T23:59:59.999Z'));
+      await catalog.countUpload(tenant, 'png', 50, new Date('2026-03-01T00:00:00.000Z'));
+      await catalog.countUpload(tenant, 'jpeg', 7, new Date('2026-03-01T12:00:00+02:00'));
+      await catalog.countUpload(tenant, 'png', 1, new Date('2026-03-02T00:00:00.000Z'));
+      await catalog.countUpload(other, 'png', 999, new Date('2026-03-01T10:00:00.000Z'));
+      await Promise.all(Array.from({ length: 20 }, () => catalog.countUpload(tenant, 'webp', 3_000_000_000, new Date('2026-03-02T05:00:00Z'))));
+      await catalog.countUpload(tenant, 'gif', 5);
+
+      const today = new Date().toISOString().slice(0, 10);
+      expect(await catalog.uploadCounts(tenant)).toEqual([
+        { day: '2026-03-01', tenant, format: 'jpeg', count: 1, bytes: 7 },
+        { day: '2026-03-01', tenant, format: 'png', count: 2, bytes: 150 },
+        { day: '2026-03-02', tenant, format: 'png', count: 1, bytes: 1 },
+        { day: '2026-03-02', tenant, format: 'webp', count: 20, bytes: 60_000_000_000 },
+        { day: today, tenant, format: 'gif', count: 1, bytes: 5 },
+      ]);
+      expect(await catalog.uploadCounts(other)).toEqual([{ day: '2026-03-01', tenant: other, format: 'png', count: 1, bytes: 999 }]);
+      expect(await catalog.uploadCounts(newTenant())).toEqual([]);
+    });
+
+    it('opens an already migrated database again and sees its data', async () => {
+      const first = await open();
+      const tenant = newTenant();
+      const image = newImage(tenant);
+      await first.insertImage(image);
+
+      const second = await open();
+      expect(await second.getImage(tenant, image.id)).toEqual(image);
+      expect((await second.insertImage(newImage(tenant, { sha256: image.sha256 }))).inserted).toBe(false);
+    });
+
+    it('pings while open and fails once closed', async () => {
+      const catalog = await open();
+      await expect(catalog.ping()).resolves.toBeUndefined();
+      await catalog.close();
+      await expect(catalog.ping()).rejects.toThrow();
+      await expect(catalog.close()).resolves.toBeUndefined();
+    });
+  });
+}
+
+function newTenant(): string {
+  return `t-${randomBytes(6).toString('hex')}`;
+}
+
+function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function newSha(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRecord {
+  return {
+    id: newId(),
+    tenant,
+    filename: `${randomUUID()}.png`,
+    format: 'png',
+    width: 640,
+    height: 480,
+    bytes: 12_345,
+    sha256: newSha(),
+    frames: 1,
+    hasAlpha: false,
+    orientation: 1,
+    blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
+    dominantColor: '#aabbcc',
+    createdAt: new Date(Date.UTC(2026, 4, 1, 12, 0, 0, 123) + Math.floor(Math.random() * 1_000_000)),
+    ...overrides,
+  };
+}
+
+function shuffle<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
+}

@@ -1,0 +1,160 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { fail } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { Database, ImagesTable } from './schema.ts';
+import type { Catalog, ImageFormat, ImagePage, ImageRecord, UploadCount } from './types.ts';
+
+const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
+const maxListLimit = 1000;
+// A row that conflicted and then vanished was deleted in between; insert again, but not forever.
+const insertAttempts = 3;
+
+/** The Catalog over a Kysely database (SQLite or PostgreSQL), migrated by migrateToLatest. */
+export class KyselyCatalog implements Catalog {
+  private closed = false;
+
+  /** The underlying database, for repositories of later tables (uploads, batches) to share. */
+  constructor(readonly db: Kysely<Database>) {}
+
+  async insertImage(image: ImageRecord): Promise<{ image: ImageRecord; inserted: boolean }> {
+    for (let attempt = 0; attempt < insertAttempts; attempt += 1) {
+      // ON CONFLICT makes concurrent uploads of the same bytes race-safe: exactly one row wins.
+      const result = await this.db
+        .insertInto('images')
+        .values(toRow(image))
+        .onConflict((conflict) => conflict.columns(['tenant', 'sha256']).doNothing())
+        .executeTakeFirst();
+      const inserted = (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      const stored = await this.findBySha256(image.tenant, image.sha256);
+      if (stored !== null) return { image: stored, inserted };
+    }
+    throw new Error(`catalog: image ${image.id} kept conflicting with a concurrently deleted row`);
+  }
+
+  async getImage(tenant: string, id: string): Promise<ImageRecord | null> {
+    const row = await this.db.selectFrom('images').selectAll().where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async getImageById(id: string): Promise<ImageRecord | null> {
+    const row = await this.db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null> {
+    const row = await this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async listImages(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage> {
+    const { limit, cursor } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxListLimit) {
+      throw fail('invalid_request', `limit must be an integer from 1 to ${maxListLimit}`);
+    }
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    let query = this.db.selectFrom('images').selectAll().where('tenant', '=', tenant);
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    // One row more than asked tells whether another page exists without a count.
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const next = rows.length > limit && last !== undefined ? encodeCursor({ createdAt: Number(last.created_at), id: last.id }) : null;
+    return { items: page.map(toRecord), next };
+  }
+
+  async deleteImage(tenant: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('images').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async countUpload(tenant: string, format: string, bytes: number, at: Date = new Date()): Promise<void> {
+    const day = at.toISOString().slice(0, 10); // UTC
+    await this.db
+      .insertInto('upload_counts')
+      .values({ day, tenant, format, count: 1, bytes })
+      .onConflict((conflict) =>
+        conflict.columns(['day', 'tenant', 'format']).doUpdateSet((eb) => ({
+          count: eb('upload_counts.count', '+', 1),
+          bytes: eb('upload_counts.bytes', '+', eb.ref('excluded.bytes')),
+        })),
+      )
+      .execute();
+  }
+
+  async uploadCounts(tenant: string): Promise<UploadCount[]> {
+    const rows = await this.db
+      .selectFrom('upload_counts')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .orderBy('day', 'asc')
+      .orderBy('format', 'asc')
+      .execute();
+    return rows.map((row) => ({ day: row.day, tenant: row.tenant, format: row.format, count: Number(row.count), bytes: Number(row.bytes) }));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    // pg's Pool throws when ended twice; shutdown paths may call close more than once.
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}
+
+function toRow(image: ImageRecord): ImagesTable {
+  return {
+    id: image.id,
+    tenant: image.tenant,
+    filename: image.filename,
+    format: image.format,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes,
+    sha256: image.sha256,
+    frames: image.frames,
+    has_alpha: image.hasAlpha ? 1 : 0,
+    orientation: image.orientation,
+    blurhash: image.blurhash,
+    dominant_color: image.dominantColor,
+    created_at: image.createdAt.getTime(),
+  };
+}
+
+function toRecord(row: Selectable<ImagesTable>): ImageRecord {
+  if (!isImageFormat(row.format)) throw new Error(`catalog: image ${row.id} has unknown format ${row.format}`);
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    filename: row.filename,
+    format: row.format,
+    width: Number(row.width),
+    height: Number(row.height),
+    bytes: Number(row.bytes),
+    sha256: row.sha256,
+    frames: Number(row.frames),
+    hasAlpha: Number(row.has_alpha) === 1,
+    orientation: row.orientation === null ? null : Number(row.orientation),
+    blurhash: row.blurhash,
+    dominantColor: row.dominant_color,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function isImageFormat(format: string): format is ImageFormat {
+  return formats.has(format);
+}

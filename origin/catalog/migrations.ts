@@ -1,0 +1,109 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.
+ * Later issues append to this list (uploads, batches); never edit or reorder an applied entry.
+ * The SQL is the portable subset of SQLite and PostgreSQL: text, integer and bigint columns,
+ * booleans as 0/1 integers, times as epoch milliseconds.
+ */
+export interface NamedMigration extends Migration {
+  /** Kysely applies migrations in name order, so names start with a zero-padded number. */
+  name: string;
+}
+
+// Migrations only use the schema builder, which does not depend on the table types.
+type AnyDatabase = Kysely<unknown>;
+
+const createImagesAndCounters: NamedMigration = {
+  name: '0001-images-and-upload-counts',
+  async up(db: AnyDatabase) {
+    await db.schema
+      .createTable('images')
+      .ifNotExists()
+      .addColumn('id', 'text', (column) => column.primaryKey())
+      .addColumn('tenant', 'text', (column) => column.notNull())
+      .addColumn('filename', 'text')
+      .addColumn('format', 'text', (column) => column.notNull())
+      .addColumn('width', 'integer', (column) => column.notNull())
+      .addColumn('height', 'integer', (column) => column.notNull())
+      .addColumn('bytes', 'bigint', (column) => column.notNull())
+      .addColumn('sha256', 'text', (column) => column.notNull())
+      .addColumn('frames', 'integer', (column) => column.notNull())
+      .addColumn('has_alpha', 'integer', (column) => column.notNull())
+      .addColumn('orientation', 'integer')
+      .addColumn('blurhash', 'text')
+      .addColumn('dominant_color', 'text')
+      .addColumn('created_at', 'bigint', (column) => column.notNull())
+      .execute();
+    // The target of insertImage's ON CONFLICT: one image per tenant and content.
+    await db.schema
+      .createIndex('images_tenant_sha256_key')
+      .ifNotExists()
+      .unique()
+      .on('images')
+      .columns(['tenant', 'sha256'])
+      .execute();
+    // Serves listImages' newest-first keyset pagination without a sort.
+    await db.schema
+      .createIndex('images_tenant_created_idx')
+      .ifNotExists()
+      .on('images')
+      .columns(['tenant', 'created_at desc', 'id desc'])
+      .execute();
+
+    await db.schema
+      .createTable('upload_counts')
+      .ifNotExists()
+      .addColumn('day', 'text', (column) => column.notNull())
+      .addColumn('tenant', 'text', (column) => column.notNull())
+      .addColumn('format', 'text', (column) => column.notNull())
+      .addColumn('count', 'bigint', (column) => column.notNull())
+      .addColumn('bytes', 'bigint', (column) => column.notNull())
+      .addPrimaryKeyConstraint('upload_counts_pkey', ['day', 'tenant', 'format'])
+      .execute();
+    await db.schema
+      .createIndex('upload_counts_tenant_day_idx')
+      .ifNotExists()
+      .on('upload_counts')
+      .columns(['tenant', 'day'])
+      .execute();
+  },
+  async down(db: AnyDatabase) {
+    await db.schema.dropTable('upload_counts').ifExists().execute();
+    await db.schema.dropTable('images').ifExists().execute();
+  },
+};
+
+/** Every migration, oldest first. Append new ones at the end. */
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters];
+
+/** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly list: readonly NamedMigration[]) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const names = this.list.map((migration) => migration.name);
+    const sorted = [...names].sort();
+    if (new Set(names).size !== names.length || names.some((name, index) => name !== sorted[index])) {
+      throw new Error(`catalog migrations must have unique names in ascending order: ${names.join(', ')}`);
+    }
+    return Object.fromEntries(this.list.map(({ name, ...migration }) => [name, migration]));
+  }
+}
+
+/**
+ * Applies the pending migrations; a no-op on an up-to-date database. Safe when several origins
+ * start at once on PostgreSQL (Kysely takes an advisory lock and migrates in a transaction).
+ * Returns the names applied by this call.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMigration[] = migrations): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(list) });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    throw new Error(`catalog migration ${failed?.migrationName ?? ''} failed: ${String(error instanceof Error ? error.message : error)}`, {
+      cause: error,
+    });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

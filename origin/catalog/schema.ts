@@ -1,0 +1,37 @@
+/**
+ * The catalog's tables as Kysely sees them. Column types are the ones both SQLite and PostgreSQL
+ * return: integers come back as numbers (PostgreSQL's int8 through the pool's type parser) and
+ * booleans are stored as 0/1 because better-sqlite3 cannot bind a JavaScript boolean.
+ */
+export interface ImagesTable {
+  id: string;
+  tenant: string;
+  filename: string | null;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  frames: number;
+  /** 0 or 1. */
+  has_alpha: number;
+  orientation: number | null;
+  blurhash: string | null;
+  dominant_color: string | null;
+  /** Epoch milliseconds. */
+  created_at: number;
+}
+
+export interface UploadCountsTable {
+  /** YYYY-MM-DD in UTC. */
+  day: string;
+  tenant: string;
+  format: string;
+  count: number;
+  bytes: number;
+}
+
+export interface Database {
+  images: ImagesTable;
+  upload_counts: UploadCountsTable;
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../config.ts';
+import { describeCatalogContract } from './catalog.contract.ts';
+import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pixelfront-catalog-'));
+// A nested folder checks that createCatalog creates the database's directory.
+const databaseUrl = `sqlite://${join(dir, 'nested', 'catalog.db')}`;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeCatalogContract('sqlite', () => createCatalog(testConfig({ DATABASE_URL: databaseUrl })));
+
+describe('sqlite catalog database', () => {
+  it('runs in WAL mode with a busy timeout', async () => {
+    const catalog = await createCatalog(testConfig({ DATABASE_URL: databaseUrl }));
+    try {
+      const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(catalog.db);
+      expect(journal.rows[0]?.journal_mode).toBe('wal');
+      const timeout = await sql<{ timeout: number }>`pragma busy_timeout`.execute(catalog.db);
+      expect(timeout.rows[0]?.timeout).toBeGreaterThan(0);
+    } finally {
+      await catalog.close();
+    }
+  });
+
+  it('applies each migration once', async () => {
+    const db = openDatabase(`sqlite://${join(dir, 'migrations.db')}`);
+    try {
+      expect(await migrateToLatest(db)).toEqual(migrations.map((migration) => migration.name));
+      expect(await migrateToLatest(db)).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('refuses migrations listed out of name order', async () => {
+    const db = openDatabase('sqlite://:memory:');
+    try {
+      const [first] = migrations;
+      if (first === undefined) throw new Error('no migrations');
+      const later = { ...first, name: '0000-too-early' };
+      await expect(migrateToLatest(db, [first, later])).rejects.toThrow(/ascending order/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -101,9 +101,8 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMi
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');
-    throw new Error(`catalog migration ${failed?.migrationName ?? ''} failed: ${String(error instanceof Error ? error.message : error)}`, {
-      cause: error,
-    });
+    const what = failed === undefined ? 'catalog migrations' : `catalog migration ${failed.migrationName}`;
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

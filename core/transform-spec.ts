@@ -1,0 +1,49 @@
+/**
+ * The typed result of parsing a transform URL (SPEC section 3). The grammar in core/ produces it;
+ * the origin's render pipeline and the edge consume it. Canonical specs have presets expanded,
+ * dpr folded into w/h and defaults removed, so an absent field means "the default".
+ */
+export type CropMode = 'fit' | 'fill' | 'pad' | 'scale' | 'crop';
+
+export type Gravity =
+  | 'center' | 'north' | 'south' | 'east' | 'west'
+  | 'north_east' | 'north_west' | 'south_east' | 'south_west'
+  | 'auto' | 'entropy';
+
+/** Formats pixelfront can write. */
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
+
+export type Effect =
+  | { name: 'blur'; sigma: number }
+  | { name: 'sharpen'; sigma?: number }
+  | { name: 'grayscale' };
+
+export interface WatermarkSpec {
+  name: string;
+  gravity: Exclude<Gravity, 'auto' | 'entropy'>;
+  /** 1…100 */
+  opacity: number;
+  /** 1…100, percent of the output width */
+  scale: number;
+}
+
+export interface TransformSpec {
+  c?: CropMode;
+  /** Output box in pixels (after dpr was folded in). */
+  w?: number;
+  h?: number;
+  /** Aspect ratio width:height, e.g. [16, 9] or [1.91, 1]. */
+  ar?: [number, number];
+  g?: Gravity;
+  /** Focal point, fractions 0…1 of the oriented source. */
+  fp?: [number, number];
+  x?: number;
+  y?: number;
+  a?: 90 | 180 | 270;
+  e?: Effect[];
+  /** Lower-case hex, 6 or 8 digits, without '#'. */
+  b?: string;
+  wm?: WatermarkSpec;
+  q?: number | 'auto';
+  f?: OutputFormat | 'auto';
+}

@@ -1,0 +1,43 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { fail } from '../../core/errors.ts';
+import { isValidImageId } from '../../core/ids.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { originalKey } from '../ingest/ingest-image.ts';
+import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
+import { mediaTypes } from '../media-types.ts';
+import type { Services } from '../services.ts';
+import { deliveryHeaders, matchesIfNoneMatch, notModified, type DeliveryInfo } from './headers.ts';
+
+/** Looks up an image for a public /img URL: a malformed id is 400, an unknown one 404. */
+export async function findPublicImage(services: Services, id: string): Promise<ImageRecord> {
+  if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
+  const image = await services.catalog.getImageById(id);
+  if (!image) throw fail('not_found', `image ${id} not found`);
+  return image;
+}
+
+/**
+ * `GET /img/<id>`: the original bytes, streamed. SVG is the exception: it is served
+ * sanitised (no scripts, handlers or external references) under a sandboxing CSP, because a
+ * browser opening it directly would otherwise run whatever the uploader put in it.
+ */
+export async function deliverOriginal(services: Services, id: string, ifNoneMatch: string | undefined): Promise<Response> {
+  const image = await findPublicImage(services, id);
+  const isSvg = image.format === 'svg';
+  const info: DeliveryInfo = {
+    contentType: mediaTypes[image.format],
+    etag: `"${isSvg ? 'svg-' : ''}${image.sha256.slice(0, 40)}"`,
+    canonicalPath: `/img/${image.id}`,
+    source: 'storage',
+  };
+  if (matchesIfNoneMatch(ifNoneMatch, info.etag)) return notModified(info);
+
+  const stored = await services.storage.get(originalKey(image.id));
+  if (!stored) throw fail('not_found', `image ${id} not found`);
+  if (isSvg) {
+    const clean = Buffer.from(sanitizeSvg(await buffer(stored.body)));
+    return new Response(clean, { headers: deliveryHeaders({ ...info, bytes: clean.length }) });
+  }
+  return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, { headers: deliveryHeaders({ ...info, bytes: stored.size }) });
+}

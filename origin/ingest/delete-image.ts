@@ -1,0 +1,19 @@
+import { fail } from '../../core/errors.ts';
+import type { Services } from '../services.ts';
+import { originalKey } from './ingest-image.ts';
+
+export const variantPrefix = (id: string) => `variants/${id}/`;
+
+/**
+ * Removes an image: the row first, so the image disappears for every reader at once, then its
+ * objects. An object that cannot be deleted is logged; it is unreachable without the row.
+ */
+export async function deleteImage(services: Services, tenant: string, id: string): Promise<void> {
+  const { catalog, storage, logger } = services;
+  if (!(await catalog.deleteImage(tenant, id))) throw fail('not_found', `image ${id} not found`);
+  services.forgetImage(id);
+  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id))]);
+  for (const result of results) {
+    if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
+  }
+}

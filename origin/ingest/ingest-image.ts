@@ -1,0 +1,76 @@
+import { createReadStream } from 'node:fs';
+import { newImageId } from '../../core/ids.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { mediaTypes } from '../media-types.ts';
+import type { Services } from '../services.ts';
+import { inspectImage } from './inspect.ts';
+import type { ReceivedFile } from './receive.ts';
+
+export interface IngestResult {
+  image: ImageRecord;
+  deduplicated: boolean;
+}
+
+export const originalKey = (id: string) => `originals/${id}`;
+
+/**
+ * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
+ * and describe the content, store the original, then record it. Whatever fails, nothing is
+ * left behind: the object is removed when the row cannot be written, and the temp file always.
+ */
+export async function ingestReceivedFile(
+  services: Services,
+  tenant: string,
+  file: ReceivedFile,
+  filename: string | null,
+): Promise<IngestResult> {
+  const { storage, catalog, config } = services;
+  try {
+    const existing = await catalog.findBySha256(tenant, file.sha256);
+    if (existing) return { image: existing, deduplicated: true };
+
+    const facts = await inspectImage(file.path, { maxInputPixels: config.maxInputPixels, timeoutMs: config.renderTimeoutMs });
+    const record: ImageRecord = {
+      id: newImageId(),
+      tenant,
+      filename,
+      format: facts.format,
+      width: facts.width,
+      height: facts.height,
+      bytes: file.bytes,
+      sha256: file.sha256,
+      frames: facts.frames,
+      hasAlpha: facts.hasAlpha,
+      orientation: facts.orientation,
+      blurhash: facts.blurhash,
+      dominantColor: facts.dominantColor,
+      createdAt: new Date(),
+    };
+    const key = originalKey(record.id);
+    await storage.put(key, createReadStream(file.path), { contentType: mediaTypes[record.format] });
+    let inserted: { image: ImageRecord; inserted: boolean };
+    try {
+      inserted = await catalog.insertImage(record);
+    } catch (error) {
+      await storage.delete(key);
+      throw error;
+    }
+    if (!inserted.inserted) {
+      // A concurrent upload of the same bytes won the race: keep its image, drop our copy.
+      await storage.delete(key);
+      return { image: inserted.image, deduplicated: true };
+    }
+    await catalog.countUpload(tenant, record.format, record.bytes, record.createdAt);
+    return { image: inserted.image, deduplicated: false };
+  } finally {
+    await file.discard();
+  }
+}
+
+/** A file name safe to store and echo: base name only, no control characters, bounded. */
+export function cleanFilename(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  const base = raw.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean || null;
+}

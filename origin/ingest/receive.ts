@@ -1,0 +1,46 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
+
+/**
+ * Streams an upload body into a private temp file while hashing it and counting bytes, so no
+ * body is ever held whole in memory and the size limit stops the transfer the moment it is
+ * crossed. The temp file is the input of validation; it is removed by `discard()`.
+ */
+export interface ReceivedFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+  discard(): Promise<void>;
+}
+
+export async function receiveToTempFile(body: Readable, options: { tempDir: string; maxBytes: number }): Promise<ReceivedFile> {
+  await mkdir(options.tempDir, { recursive: true });
+  const path = join(options.tempDir, `upload-${randomUUID()}`);
+  const discard = () => rm(path, { force: true });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > options.maxBytes) {
+        callback(fail('payload_too_large', `upload exceeds the limit of ${options.maxBytes} bytes`));
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, meter, createWriteStream(path, { flags: 'wx' }));
+  } catch (error) {
+    await discard();
+    if (isPixelfrontError(error)) throw error;
+    throw fail('invalid_request', 'the upload body was interrupted before it was complete', { cause: error });
+  }
+  return { path, bytes, sha256: hash.digest('hex'), discard };
+}

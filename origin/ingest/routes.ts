@@ -1,0 +1,111 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { Hono, type Context } from 'hono';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
+import type { OriginVariables } from '../http/auth.ts';
+import type { Services } from '../services.ts';
+import { receiveForm } from './bulk-upload.ts';
+import { toImageObject } from './image-object.ts';
+import { deleteImage } from './delete-image.ts';
+import { cleanFilename, ingestReceivedFile } from './ingest-image.ts';
+import { receiveToTempFile } from './receive.ts';
+
+type Env = { Variables: OriginVariables };
+
+/** `/v1/images`: uploads (raw and bulk form), listing, lookup and deletion (SPEC section 4). */
+export function imageRoutes(services: Services) {
+  const app = new Hono<Env>();
+  const { catalog, config } = services;
+
+  app.post('/', async (c) => {
+    const contentType = (c.req.header('content-type') ?? 'application/octet-stream').toLowerCase();
+    if (contentType.startsWith('multipart/form-data')) return bulkUpload(c, services);
+    if (!contentType.startsWith('image/') && !contentType.startsWith('application/octet-stream')) {
+      throw fail('unsupported_media_type', `send the image as the raw body (image/* or application/octet-stream) or as multipart/form-data, not ${contentType.split(';')[0]}`);
+    }
+    rejectDeclaredOversize(c, config.maxUploadBytes);
+    const received = await receiveToTempFile(requestBody(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes });
+    const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
+    const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, filename);
+    await services.afterUpload(image, c.req.query('eager'));
+    return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
+  });
+
+  app.get('/', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const page = await catalog.listImages(c.get('tenant'), { limit, cursor: c.req.query('cursor') });
+    return c.json({ items: page.items.map(toImageObject), next: page.next });
+  });
+
+  app.get('/:id', async (c) => {
+    const image = await catalog.getImage(c.get('tenant'), c.req.param('id'));
+    if (!image) throw fail('not_found', `image ${c.req.param('id')} not found`);
+    return c.json(toImageObject(image));
+  });
+
+  app.delete('/:id', async (c) => {
+    await deleteImage(services, c.get('tenant'), c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+async function bulkUpload(c: Context<Env>, services: Services) {
+  const headers = Object.fromEntries(c.req.raw.headers.entries());
+  const form = await receiveForm(requestBody(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
+  const eager = c.req.query('eager') ?? form.fields['eager'];
+  const items = [];
+  // One at a time: validation decodes pixels, and a bulk request must not starve deliveries.
+  for (const file of form.files) {
+    if (file.error) {
+      items.push({ ok: false, filename: file.filename, error: file.error.toProblem() });
+      continue;
+    }
+    try {
+      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, cleanFilename(file.filename));
+      await services.afterUpload(image, eager);
+      items.push({ ok: true, deduplicated, image: toImageObject(image) });
+    } catch (error) {
+      if (!isPixelfrontError(error)) services.logger.error('bulk item failed', { error: String(error) });
+      const problem = isPixelfrontError(error) ? error : fail('unavailable', 'this file could not be stored; retry it');
+      items.push({ ok: false, filename: file.filename, error: problem.toProblem() });
+    }
+  }
+  return c.json({ items }, 200);
+}
+
+function requestBody(c: Context): Readable {
+  const body = c.req.raw.body;
+  if (!body) throw fail('invalid_request', 'the request has no body');
+  return Readable.fromWeb(body as NodeWebStream<Uint8Array>);
+}
+
+/** Refuse before reading a byte when the client already says the body is too large. */
+function rejectDeclaredOversize(c: Context, maxBytes: number): void {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw fail('payload_too_large', `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return 100;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) throw fail('invalid_request', `limit must be an integer 1…1000, got "${raw}"`);
+  return Number(raw);
+}
+
+/** `attachment; filename="a.jpg"` or RFC 5987 `filename*=UTF-8''a%20b.jpg`. */
+export function filenameFromDisposition(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const extended = /filename\*\s*=\s*[^']*'[^']*'([^;]+)/i.exec(header);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+  return plain ? (plain[1] ?? plain[2])?.replace(/\\(.)/g, '$1') : undefined;
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { buffer } from 'node:stream/consumers';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { Hono } from 'hono';
+import { fail } from '../../core/errors.ts';
+import type { OriginVariables } from '../http/auth.ts';
+import { mediaTypes } from '../media-types.ts';
+import type { Services } from '../services.ts';
+import { watermarkKey } from '../transform/variants.ts';
+import { inspectImage } from './inspect.ts';
+import { receiveToTempFile } from './receive.ts';
+
+const WATERMARK_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Overlays are logos, not photos: a small cap keeps every render that uses one cheap. */
+const MAX_WATERMARK_BYTES = 10 * 1024 * 1024;
+
+/**
+ * `PUT /v1/watermarks/:name`: the tenant's overlay for `wm_NAME`, validated like an upload.
+ * Like images, a watermark name is immutable: the same bytes again are fine (200), others 409.
+ */
+export function watermarkRoutes(services: Services) {
+  const app = new Hono<{ Variables: OriginVariables }>();
+  app.put('/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!WATERMARK_NAME.test(name)) throw fail('invalid_request', `watermark name must match ${WATERMARK_NAME.source}`);
+    const body = c.req.raw.body;
+    if (!body) throw fail('invalid_request', 'the request has no body');
+    const maxBytes = Math.min(MAX_WATERMARK_BYTES, services.config.maxUploadBytes);
+    const received = await receiveToTempFile(Readable.fromWeb(body as NodeWebStream<Uint8Array>), { tempDir: services.tempDir, maxBytes });
+    try {
+      const facts = await inspectImage(received.path, { maxInputPixels: services.config.maxInputPixels, timeoutMs: services.config.renderTimeoutMs });
+      const key = watermarkKey(c.get('tenant'), name);
+      const result = { name, format: facts.format, width: facts.width, height: facts.height, bytes: received.bytes };
+      const existing = await services.storage.get(key);
+      if (existing) {
+        // Variants are cached for a year, so a name must keep meaning the same overlay.
+        const same = createHash('sha256').update(await buffer(existing.body)).digest('hex') === received.sha256;
+        if (!same) throw fail('conflict', `watermark ${name} exists with other content; watermarks are immutable, upload under a new name`);
+        return c.json(result, 200);
+      }
+      await services.storage.put(key, createReadStream(received.path), { contentType: mediaTypes[facts.format] });
+      return c.json(result, 201);
+    } finally {
+      await received.discard();
+    }
+  });
+  return app;
+}

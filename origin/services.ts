@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import type { PresetMap } from '../core/presets.ts';
+import type { Catalog, ImageRecord } from './catalog/types.ts';
+import { createCatalog } from './catalog/index.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { loadPresets } from './presets-file.ts';
+import type { ObjectStorage } from './storage/types.ts';
+import { createStorage } from './storage/index.ts';
+
+/**
+ * Everything a request handler needs, built once at start from the Config and passed down.
+ * Backends are chosen here and nowhere else.
+ */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  storage: ObjectStorage;
+  catalog: Catalog;
+  presets: PresetMap;
+  /** Private scratch space for uploads in flight. */
+  tempDir: string;
+  /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
+  afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
+  /** Drops whatever is cached in memory for a deleted image. */
+  forgetImage(id: string): void;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  const presets = await loadPresets(config.presetsFile);
+  const storage = await createStorage(config);
+  const catalog = await createCatalog(config).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
+  return {
+    config,
+    logger,
+    storage,
+    catalog,
+    presets,
+    tempDir: join(config.dataDir, 'tmp'),
+    async afterUpload() {},
+    forgetImage() {},
+    async close() {
+      await Promise.allSettled([storage.close(), catalog.close()]);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { LRUCache } from 'lru-cache';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
+import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import type { Config } from '../config.ts';
+import { originalKey } from '../ingest/ingest-image.ts';
+import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
+import type { Logger } from '../logger.ts';
+import type { OriginMetrics } from '../metrics.ts';
+import type { ObjectStorage } from '../storage/types.ts';
+import { render } from './render.ts';
+import { RenderGate } from './render-gate.ts';
+import { SingleFlight } from './single-flight.ts';
+
+/** A rendered variant as it is served and cached. */
+export interface Variant {
+  data: Buffer;
+  format: OutputFormat;
+  contentType: string;
+}
+
+export type VariantSource = 'memory' | 'storage' | 'render';
+
+export interface VariantLookup {
+  variant: Variant;
+  source: VariantSource;
+  timings: Record<string, number>;
+}
+
+const contentTypes: Record<OutputFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  gif: 'image/gif',
+};
+
+/**
+ * The identity of a variant: the canonical ops without `f`, plus the concrete output format.
+ * So `w_200` on a JPEG source and `w_200,f_jpeg` are one variant, and `f_auto` resolved to
+ * WebP is the same object as `f_webp`.
+ */
+export function variantHash(canonicalWithoutFormat: string, format: OutputFormat): string {
+  return createHash('sha256').update(`${canonicalWithoutFormat}|${format}`).digest('hex').slice(0, 32);
+}
+
+export function variantKey(imageId: string, canonicalWithoutFormat: string, format: OutputFormat): string {
+  return `variants/${imageId}/${variantHash(canonicalWithoutFormat, format)}.${format}`;
+}
+
+interface VariantRequest {
+  image: ImageRecord;
+  spec: TransformSpec;
+  /** Canonical ops with `f` removed: what the variant key is made of. */
+  canonicalWithoutFormat: string;
+  format: OutputFormat;
+}
+
+/**
+ * Produces variants, cheapest source first: memory LRU → stored variant → render (bounded by
+ * the RenderGate, deduplicated by single flight) with write-back to storage. Deliveries use
+ * `get`; batch jobs use `ensure`, which only makes sure the object exists in storage.
+ */
+export class VariantService {
+  readonly gate: RenderGate;
+  private readonly memory: LRUCache<string, Variant>;
+  private readonly sources: LRUCache<string, Buffer>;
+  private readonly flights = new SingleFlight<VariantLookup>();
+  /** Watermarks are immutable per name (see watermark-routes.ts), so caching them is safe. */
+  private readonly watermarks = new LRUCache<string, Buffer>({ max: 256 });
+
+  constructor(
+    private readonly deps: { config: Config; storage: ObjectStorage; logger: Logger; metrics: OriginMetrics | undefined },
+  ) {
+    const { config } = deps;
+    this.gate = new RenderGate(config.renderConcurrency, config.renderQueue);
+    const cacheBytes = Math.max(1, config.memoryCacheBytes);
+    this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });
+    // Originals are re-read for every new variant of an image; keep the recent ones close.
+    this.sources = new LRUCache<string, Buffer>({ maxSize: Math.max(1, Math.floor(cacheBytes / 4)), sizeCalculation: (data) => Math.max(1, data.length) });
+  }
+
+  async get(request: VariantRequest): Promise<VariantLookup> {
+    const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
+    const cached = this.memory.get(key);
+    if (cached) return this.count({ variant: cached, source: 'memory', timings: {} });
+    const lookup = await this.flights.run(key, () => this.loadOrRender(key, request));
+    return this.count(lookup);
+  }
+
+  /** Makes sure the variant is in storage; renders it only when it is not. */
+  async ensure(request: VariantRequest): Promise<{ key: string; bytes: number; rendered: boolean }> {
+    const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
+    const head = await this.deps.storage.head(key);
+    if (head) return { key, bytes: head.size, rendered: false };
+    const lookup = await this.flights.run(key, () => this.loadOrRender(key, request));
+    return { key, bytes: lookup.variant.data.length, rendered: lookup.source === 'render' };
+  }
+
+  /** Drops cached bytes of a deleted image. */
+  forget(imageId: string): void {
+    this.sources.delete(imageId);
+    for (const key of this.memory.keys()) if (key.startsWith(`variants/${imageId}/`)) this.memory.delete(key);
+  }
+
+  private async loadOrRender(key: string, request: VariantRequest): Promise<VariantLookup> {
+    const started = performance.now();
+    const stored = await this.deps.storage.get(key);
+    if (stored) {
+      const variant = { data: await buffer(stored.body), format: request.format, contentType: contentTypes[request.format] };
+      this.memory.set(key, variant);
+      return { variant, source: 'storage', timings: { storage: performance.now() - started } };
+    }
+    const lookup = await this.gate.run(() => this.render(request));
+    lookup.timings['lookup'] = performance.now() - started;
+    this.memory.set(key, lookup.variant);
+    const writeStarted = performance.now();
+    await this.deps.storage.put(key, lookup.variant.data, { contentType: lookup.variant.contentType });
+    lookup.timings['write'] = performance.now() - writeStarted;
+    return lookup;
+  }
+
+  private async render(request: VariantRequest): Promise<VariantLookup> {
+    const { config, metrics } = this.deps;
+    const started = performance.now();
+    const source = await this.loadSource(request.image);
+    const loaded = performance.now() - started;
+    try {
+      const result = await render({
+        source,
+        spec: request.spec,
+        format: request.format,
+        loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
+        limits: { maxInputPixels: config.maxInputPixels, maxFrames: 1000, timeoutMs: config.renderTimeoutMs },
+      });
+      const seconds = (performance.now() - started) / 1000;
+      metrics?.rendersTotal.inc({ format: request.format });
+      metrics?.renderSeconds.observe({ format: request.format }, seconds);
+      return {
+        variant: { data: result.data, format: result.format, contentType: result.contentType },
+        source: 'render',
+        timings: { source: loaded, ...result.timings },
+      };
+    } catch (error) {
+      metrics?.renderFailures.inc({ code: isPixelfrontError(error) ? error.code : 'internal' });
+      throw error;
+    }
+  }
+
+  private async loadSource(image: ImageRecord): Promise<Buffer> {
+    const cached = this.sources.get(image.id);
+    if (cached) return cached;
+    const stored = await this.deps.storage.get(originalKey(image.id));
+    if (!stored) throw fail('not_found', `the original of image ${image.id} is missing`);
+    const raw = await buffer(stored.body);
+    // librsvg never sees scripts or external references: render the sanitised document.
+    const source = image.format === 'svg' ? Buffer.from(sanitizeSvg(raw)) : raw;
+    this.sources.set(image.id, source);
+    return source;
+  }
+
+  private async loadWatermark(tenant: string, name: string): Promise<Buffer | null> {
+    const key = watermarkKey(tenant, name);
+    const cached = this.watermarks.get(key);
+    if (cached) return cached;
+    const stored = await this.deps.storage.get(key);
+    if (!stored) return null;
+    const data = await buffer(stored.body);
+    this.watermarks.set(key, data);
+    return data;
+  }
+
+  private count(lookup: VariantLookup): VariantLookup {
+    this.deps.metrics?.variantSource.inc({ source: lookup.source });
+    return lookup;
+  }
+}
+
+export const watermarkKey = (tenant: string, name: string) => `watermarks/${tenant}/${name}`;

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { constants, type Dirent } from 'node:fs';
+import { access, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
+import { isValidKey, validateKey, validatePrefix } from './keys.ts';
+import { checkRange, clampRange } from './ranges.ts';
+import { toBytes } from './streams.ts';
+import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
+
+/** Folder inside the root for in-progress writes; never listed, and no key may start with it. */
+export const TEMP_DIR = '.tmp';
+
+/**
+ * Objects as plain files under a root directory, the embedded default.
+ *
+ * Writes stream into `<root>/.tmp/` and are renamed into place, so readers see the old object or
+ * the whole new one; a failed write removes its temp file. Content types are not stored: every
+ * backend-independent caller knows the type from the catalog (originals) or the key's extension
+ * (variants), so `contentType` is always undefined here rather than a sidecar file to keep in step.
+ * A key cannot be both an object and a folder (`a/b` and `a/b/c`); putting the second is a
+ * `conflict`. Bodies of `get` hold a file descriptor until they are consumed or destroyed.
+ */
+export class FileStorage implements ObjectStorage {
+  readonly root: string;
+  private readonly tempDir: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.tempDir = join(this.root, TEMP_DIR);
+  }
+
+  /** Creates the root if needed and sweeps temp files a crash left behind. */
+  async open(): Promise<void> {
+    await io('', mkdir(this.tempDir, { recursive: true }));
+    await this.removeStaleTempFiles();
+  }
+
+  async put(key: string, body: Readable | Uint8Array, _options: PutOptions = {}): Promise<ObjectInfo> {
+    const path = this.pathOf(key);
+    await io(key, mkdir(this.tempDir, { recursive: true }));
+    const tempPath = join(this.tempDir, `${randomUUID()}.part`);
+    try {
+      const file = await io(key, open(tempPath, 'wx', 0o644));
+      let lastModified: Date;
+      let size: number;
+      try {
+        size = await writeBody(key, file, body);
+        await io(key, file.sync());
+        lastModified = (await io(key, file.stat())).mtime;
+      } finally {
+        await file.close();
+      }
+      await this.moveIntoPlace(key, tempPath, path);
+      return { key, size, lastModified, contentType: undefined };
+    } catch (error) {
+      await unlink(tempPath).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
+    const path = this.pathOf(key);
+    if (range) checkRange(range);
+    let file: FileHandle;
+    try {
+      file = await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw storageFailure(key, error);
+    }
+    // Size and bytes come from the same open file, so a concurrent overwrite cannot mix them.
+    try {
+      const stats = await io(key, file.stat());
+      if (!stats.isFile()) {
+        await file.close();
+        return null;
+      }
+      const served = range ? clampRange(range, stats.size) : undefined;
+      const body = file.createReadStream(served ? { start: served.start, end: served.end } : {});
+      return { key, size: stats.size, lastModified: stats.mtime, contentType: undefined, body, range: served };
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    return this.info(key, stat);
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      // EISDIR: the key names a folder, which is not an object.
+      if (isMissing(error) || errorCode(error) === 'EISDIR') return;
+      throw storageFailure(key, error);
+    }
+    await this.removeEmptyFolders(dirname(path));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    validatePrefix(prefix);
+    yield* this.walk(prefix.slice(0, prefix.lastIndexOf('/') + 1), prefix);
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    // The walk reads each folder's entries before visiting them, so deleting as we go is safe.
+    for await (const object of this.list(prefix)) {
+      await this.delete(object.key);
+      deleted += 1;
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const stats = await stat(this.root);
+      if (!stats.isDirectory()) throw new Error(`${this.root} is not a directory`);
+      await access(this.root, constants.W_OK);
+    } catch (error) {
+      throw fail('unavailable', 'object storage is not reachable', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  /** Removes temp files left by a crash; anything not written to for `maxAgeMs` is abandoned. */
+  async removeStaleTempFiles(maxAgeMs = 60 * 60 * 1000): Promise<number> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.tempDir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw storageFailure(TEMP_DIR, error);
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const path = join(this.tempDir, entry.name);
+      const stats = await lstat(path).catch(() => undefined);
+      if (stats && Date.now() - stats.mtimeMs > maxAgeMs) {
+        await unlink(path).then(() => (removed += 1), () => undefined);
+      }
+    }
+    return removed;
+  }
+
+  /** The file path of a key; validation guarantees it is inside the root. */
+  private pathOf(key: string): string {
+    validateKey(key);
+    if (key === TEMP_DIR || key.startsWith(`${TEMP_DIR}/`)) throw fail('invalid_request', `storage keys may not start with ${TEMP_DIR}/`);
+    const path = join(this.root, ...key.split('/'));
+    if (!path.startsWith(this.root + sep)) throw fail('invalid_request', `invalid storage key ${JSON.stringify(key)}`);
+    return path;
+  }
+
+  private async info(key: string, statFn: typeof stat): Promise<ObjectInfo | null> {
+    const path = this.pathOf(key);
+    try {
+      const stats = await statFn(path);
+      if (!stats.isFile()) return null;
+      return { key, size: stats.size, lastModified: stats.mtime, contentType: undefined };
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw storageFailure(key, error);
+    }
+  }
+
+  private async moveIntoPlace(key: string, tempPath: string, path: string): Promise<void> {
+    // A concurrent delete may remove the (then empty) parent between mkdir and rename: retry.
+    for (let attempt = 1; ; attempt += 1) {
+      await io(key, mkdir(dirname(path), { recursive: true }));
+      try {
+        await rename(tempPath, path);
+        return;
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT' && attempt < 5) continue;
+        throw storageFailure(key, error);
+      }
+    }
+  }
+
+  private async removeEmptyFolders(folder: string): Promise<void> {
+    for (let current = folder; current.startsWith(this.root + sep); current = dirname(current)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty, already gone, or not ours to remove: stop climbing
+      }
+    }
+  }
+
+  /** Depth-first in key order: a folder sorts as `name/`, so `a-b` < `a/x` < `a0` as plain keys do. */
+  private async *walk(folderKey: string, prefix: string): AsyncGenerator<ObjectInfo> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(this.root, folderKey), { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw storageFailure(folderKey, error);
+    }
+    const visible = entries
+      // Symbolic links are neither files nor folders here, so the walk never leaves the root.
+      .filter((entry) => entry.isFile() || entry.isDirectory())
+      .filter((entry) => !(folderKey === '' && entry.name === TEMP_DIR) && isValidKey(folderKey + entry.name))
+      .map((entry) => ({ name: entry.name, isFolder: entry.isDirectory(), sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const entry of visible) {
+      const key = folderKey + entry.name;
+      if (entry.isFolder) {
+        const folder = `${key}/`;
+        if (folder.startsWith(prefix) || prefix.startsWith(folder)) yield* this.walk(folder, prefix);
+      } else if (key.startsWith(prefix)) {
+        const info = await this.info(key, lstat);
+        if (info) yield info; // null: deleted since the folder was read
+      }
+    }
+  }
+}
+
+async function writeBody(key: string, file: FileHandle, body: Readable | Uint8Array): Promise<number> {
+  if (body instanceof Uint8Array) {
+    await writeAll(key, file, body);
+    return body.byteLength;
+  }
+  let size = 0;
+  // Errors of the body itself propagate unchanged: they belong to the caller (e.g. a size limit).
+  for await (const chunk of body as AsyncIterable<unknown>) {
+    const bytes = toBytes(chunk);
+    await writeAll(key, file, bytes);
+    size += bytes.byteLength;
+  }
+  return size;
+}
+
+async function writeAll(key: string, file: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength; ) {
+    const { bytesWritten } = await io(key, file.write(bytes, offset));
+    offset += bytesWritten;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** File-system failures become public errors: a key/folder clash is a conflict, the rest a backend failure. */
+function storageFailure(key: string, error: unknown): PixelfrontError {
+  if (isPixelfrontError(error)) return error;
+  const code = errorCode(error);
+  if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST') {
+    return fail('conflict', `storage key ${key} clashes with an existing object or folder`, { cause: error });
+  }
+  return fail('unavailable', `object storage failed (${code ?? 'error'})`, { cause: error });
+}
+
+async function io<T>(key: string, operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw storageFailure(key, error);
+  }
+}

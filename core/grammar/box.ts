@@ -1,0 +1,19 @@
+/**
+ * `ar` alone (no `w`/`h`) stays in the canonical spec because its box depends on the source:
+ * `c_fill` takes the largest box of that ratio inside the source, `c_pad` the smallest one
+ * around it. Renderers call this with the oriented source size to get a concrete box.
+ */
+import type { TransformSpec } from '../transform-spec.ts';
+
+export function targetBox(spec: TransformSpec, source: { width: number; height: number }): { w?: number; h?: number } {
+  if (spec.ar === undefined || spec.w !== undefined || spec.h !== undefined) {
+    return { ...(spec.w === undefined ? {} : { w: spec.w }), ...(spec.h === undefined ? {} : { h: spec.h }) };
+  }
+  const [p, q] = spec.ar;
+  const wider = source.width * q > source.height * p; // source is wider than the ratio
+  const inside = spec.c === 'fill';
+  if (wider === inside) {
+    return { w: Math.max(1, Math.round((source.height * p) / q)), h: source.height };
+  }
+  return { w: source.width, h: Math.max(1, Math.round((source.width * q) / p)) };
+}

@@ -1,8 +1,11 @@
 import { Hono } from 'hono';
+import { describePresets } from '../core/presets.ts';
+import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
-import { deliverOriginal } from './delivery/original.ts';
+import { countRequests } from './http/request-metrics.ts';
 import { imageRoutes } from './ingest/routes.ts';
+import { watermarkRoutes } from './ingest/watermark-routes.ts';
 import type { Services } from './services.ts';
 
 /** The origin's HTTP surface (SPEC sections 3, 4 and 6) over already-built services. */
@@ -10,6 +13,7 @@ export function createApp(services: Services): Hono {
   const app = new Hono();
   app.onError(problemHandler(services.logger));
   app.notFound(notFoundHandler);
+  app.use('*', countRequests(services.metrics));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -18,12 +22,17 @@ export function createApp(services: Services): Hono {
     const ready = checks.every((check) => check.status === 'fulfilled');
     return c.json({ status: ready ? 'ok' : 'unavailable', storage, catalog }, ready ? 200 : 503);
   });
+  app.get('/metrics', async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
 
   const api = new Hono<{ Variables: OriginVariables }>();
   api.use('*', tenantAuth(services.config.apiKeys));
   api.route('/images', imageRoutes(services));
+  api.route('/watermarks', watermarkRoutes(services));
+  api.get('/presets', (c) =>
+    c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),
+  );
   app.route('/v1', api);
 
-  app.get('/img/:id', (c) => deliverOriginal(services, c.req.param('id'), c.req.header('if-none-match')));
+  app.route('/img', imgRoutes(services));
   return app;
 }

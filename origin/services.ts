@@ -1,12 +1,14 @@
 import { join } from 'node:path';
-import type { PresetMap } from '../core/presets.ts';
+import type { PresetMap } from '../core/grammar/context.ts';
 import type { Catalog, ImageRecord } from './catalog/types.ts';
 import { createCatalog } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics, type OriginMetrics } from './metrics.ts';
 import { loadPresets } from './presets-file.ts';
 import type { ObjectStorage } from './storage/types.ts';
 import { createStorage } from './storage/index.ts';
+import { VariantService } from './transform/variants.ts';
 
 /**
  * Everything a request handler needs, built once at start from the Config and passed down.
@@ -18,6 +20,9 @@ export interface Services {
   storage: ObjectStorage;
   catalog: Catalog;
   presets: PresetMap;
+  metrics: OriginMetrics;
+  /** Memory cache, stored variants and bounded, single-flight renders. */
+  variants: VariantService;
   /** Private scratch space for uploads in flight. */
   tempDir: string;
   /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
@@ -34,15 +39,22 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await storage.close();
     throw error;
   });
+  let variants: VariantService | undefined;
+  const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
+  variants = new VariantService({ config, storage, logger, metrics });
   return {
     config,
     logger,
     storage,
     catalog,
     presets,
+    metrics,
+    variants,
     tempDir: join(config.dataDir, 'tmp'),
     async afterUpload() {},
-    forgetImage() {},
+    forgetImage(id) {
+      variants.forget(id);
+    },
     async close() {
       await Promise.allSettled([storage.close(), catalog.close()]);
     },

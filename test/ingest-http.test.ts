@@ -142,7 +142,7 @@ describe('uploads, listing and deletion', () => {
   });
 
   it('answers 413 over MAX_UPLOAD_BYTES, declared or streamed, and leaves nothing behind', async () => {
-    const big = await sharp({ create: { width: 400, height: 400, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toBuffer();
+    const big = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toBuffer();
     expect(big.length).toBeGreaterThan(200000);
     const declared = await uploadRaw(origin, big, { headers: as('acme') });
     expect(declared.status).toBe(413);

@@ -1,0 +1,30 @@
+import { Hono, type Context } from 'hono';
+import { fail } from '../../core/errors.ts';
+import { isValidImageId } from '../../core/ids.ts';
+import { checkSignedAccess } from '../../core/signed-access.ts';
+import { canonicalImagePath } from '../../core/signing.ts';
+import type { Services } from '../services.ts';
+import { deliverOriginal } from './original.ts';
+import { canonicalTransform, deliverVariant } from './variant.ts';
+
+/**
+ * `/img/<id>[/<ops>[/<name.ext>]]` (SPEC section 3). The last segment is a free SEO name and
+ * never changes the response. Order: id → parse → signature → delivery.
+ */
+export function imgRoutes(services: Services) {
+  const app = new Hono();
+  const deliver = async (c: Context, rawOps: string) => {
+    const id = c.req.param('id') ?? '';
+    if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
+    const transform = rawOps === '' ? undefined : canonicalTransform(services, rawOps);
+    const canonical = transform?.canonical ?? '';
+    await checkSignedAccess(services.config, { rawOps, canonicalPath: canonicalImagePath(id, canonical), sig: c.req.query('sig'), exp: c.req.query('exp') });
+    const ifNoneMatch = c.req.header('if-none-match');
+    if (!transform || canonical === '') return deliverOriginal(services, id, ifNoneMatch);
+    return deliverVariant(services, { id, transform, accept: c.req.header('accept'), ifNoneMatch });
+  };
+  app.get('/:id', (c) => deliver(c, ''));
+  app.get('/:id/:ops', (c) => deliver(c, c.req.param('ops')));
+  app.get('/:id/:ops/:name', (c) => deliver(c, c.req.param('ops')));
+  return app;
+}

@@ -1,0 +1,58 @@
+import { canonicalize, canonicalOps } from '../../core/grammar/canonical.ts';
+import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
+import { acceptToken, resolveFormat } from '../../core/negotiate.ts';
+import { canonicalImagePath } from '../../core/signing.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import type { Services } from '../services.ts';
+import { variantHash } from '../transform/variants.ts';
+import { deliveryHeaders, matchesIfNoneMatch, notModified, type DeliveryInfo } from './headers.ts';
+import { findPublicImage } from './original.ts';
+
+/** The parsed, canonical form of a transform, as the origin and the worker pool key it. */
+export interface CanonicalTransform {
+  spec: TransformSpec;
+  canonical: string;
+  /** The canonical ops without `f`: with the concrete format, the identity of the variant. */
+  canonicalWithoutFormat: string;
+}
+
+export function canonicalTransform(services: Services, ops: string): CanonicalTransform {
+  const { spec, canonical } = canonicalize(ops, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension });
+  const { f: _format, ...rest } = spec;
+  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest) };
+}
+
+/** The concrete output format for a spec and source; `f_auto` resolves against Accept. */
+export function outputFormat(spec: TransformSpec, image: ImageRecord, accept: string | undefined): OutputFormat {
+  if (spec.f && spec.f !== 'auto') return spec.f;
+  const token = spec.f === 'auto' ? acceptToken(accept) : 'default';
+  return resolveFormat(token, { format: image.format, hasAlpha: image.hasAlpha, animated: image.frames > 1 });
+}
+
+/**
+ * `GET /img/<id>/<ops>` after parsing and the signature check: the image row, then 304, then
+ * memory, storage and only then a render (VariantService).
+ */
+export async function deliverVariant(
+  services: Services,
+  input: { id: string; transform: CanonicalTransform; accept: string | undefined; ifNoneMatch: string | undefined },
+): Promise<Response> {
+  const { transform } = input;
+  const image = await findPublicImage(services, input.id);
+  const format = outputFormat(transform.spec, image, input.accept);
+  const info: DeliveryInfo = {
+    contentType: '',
+    // Unique per image content and variant; strong, since the bytes never change.
+    etag: `"${image.sha256.slice(0, 12)}-${variantHash(transform.canonicalWithoutFormat, format)}"`,
+    canonicalPath: canonicalImagePath(image.id, transform.canonical),
+    source: 'memory',
+    varyAccept: transform.spec.f === 'auto',
+  };
+  if (matchesIfNoneMatch(input.ifNoneMatch, info.etag)) return notModified(info);
+
+  const lookup = await services.variants.get({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
+  const { variant } = lookup;
+  return new Response(variant.data, {
+    headers: deliveryHeaders({ ...info, contentType: variant.contentType, source: lookup.source, timings: lookup.timings, bytes: variant.data.length }),
+  });
+}

@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPath } from '../core/signing.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+
+async function upload(origin: { url: string }, bytes: Buffer, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body: bytes });
+  expect([200, 201]).toContain(response.status);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** Sum of a counter over all its label sets, read from /metrics. */
+async function counter(origin: { url: string }, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${origin.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{') && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
+const photo = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 50 } } }).jpeg({ quality: 85 }).toBuffer();
+
+describe('variant delivery', () => {
+  let dataDir: string;
+  let origin: TestOrigin;
+  let id: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-delivery-'));
+    origin = await startTestOrigin({ DATA_DIR: dataDir });
+    id = await upload(origin, await photo(800, 600));
+  });
+  afterAll(async () => {
+    await origin.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('renders a variant with the delivery headers', async () => {
+    const response = await fetch(`${origin.url}/img/${id}/w_0200,q_70/photo.jpg`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(response.headers.get('x-variant-source')).toBe('render');
+    expect(response.headers.get('link')).toBe(`</img/${id}/w_200,q_70>; rel="canonical"`);
+    expect(response.headers.get('server-timing')).toMatch(/dur=/);
+    expect(response.headers.get('etag')).toMatch(/^"[0-9a-f-]+"$/);
+    const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 200, 150]);
+  });
+
+  it('serves equivalent spellings from one variant: same bytes and ETag, no second render', async () => {
+    const rendersBefore = await counter(origin, 'pixelfront_renders_total');
+    const first = await fetch(`${origin.url}/img/${id}/c_fill,w_300,h_200,f_webp`);
+    const second = await fetch(`${origin.url}/img/${id}/h_0200,w_300,f_webp,c_fill,g_center`);
+    const third = await fetch(`${origin.url}/img/${id}/w_150,h_100,dpr_2,c_fill,f_webp`);
+    expect(first.headers.get('x-variant-source')).toBe('render');
+    expect(second.headers.get('x-variant-source')).toBe('memory');
+    expect(third.headers.get('x-variant-source')).toBe('memory');
+    const bodies = await Promise.all([first, second, third].map(async (r) => Buffer.from(await r.arrayBuffer())));
+    expect(bodies[1]?.equals(bodies[0] as Buffer)).toBe(true);
+    expect(bodies[2]?.equals(bodies[0] as Buffer)).toBe(true);
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(await counter(origin, 'pixelfront_renders_total')).toBe(rendersBefore + 1);
+
+    const revalidated = await fetch(`${origin.url}/img/${id}/w_300,h_200,c_fill,f_webp`, { headers: { 'if-none-match': first.headers.get('etag') ?? '' } });
+    expect(revalidated.status).toBe(304);
+  });
+
+  it('renders 50 concurrent requests for one new variant exactly once', async () => {
+    const before = await counter(origin, 'pixelfront_renders_total');
+    const responses = await Promise.all(Array.from({ length: 50 }, () => fetch(`${origin.url}/img/${id}/w_333,e_grayscale`)));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    await Promise.all(responses.map((response) => response.arrayBuffer()));
+    expect(await counter(origin, 'pixelfront_renders_total')).toBe(before + 1);
+  });
+
+  it('negotiates f_auto from Accept and varies on it', async () => {
+    const ask = (accept: string) => fetch(`${origin.url}/img/${id}/w_120,f_auto`, { headers: { accept } });
+    const avif = await ask('image/avif,image/webp,*/*');
+    const webp = await ask('image/webp,*/*');
+    const plain = await ask('*/*');
+    expect(avif.headers.get('content-type')).toBe('image/avif');
+    expect(webp.headers.get('content-type')).toBe('image/webp');
+    expect(plain.headers.get('content-type')).toBe('image/jpeg');
+    for (const response of [avif, webp, plain]) expect(response.headers.get('vary')).toBe('Accept');
+    expect(new Set([avif, webp, plain].map((r) => r.headers.get('etag'))).size).toBe(3);
+    const fixed = await fetch(`${origin.url}/img/${id}/w_120,f_webp`);
+    expect(fixed.headers.get('vary')).toBeNull();
+  });
+
+  it('rejects bad transforms with 400 naming the item, and unknown watermarks with 404', async () => {
+    const bad = await fetch(`${origin.url}/img/${id}/w_abc`);
+    expect(bad.status).toBe(400);
+    const problem = (await bad.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('invalid_transform');
+    expect(problem.detail).toContain('w_abc');
+    expect((await fetch(`${origin.url}/img/${id}/w_100,zz_1`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/img/${id}/w_100,w_200`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/img/${id}/w_9000`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/img/${id}/t_nope`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/img/${id}/w_100,wm_missing`)).status).toBe(404);
+  });
+
+  it('overlays an uploaded watermark in the requested corner', async () => {
+    const white = await upload(origin, await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } }).png().toBuffer());
+    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const put = await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo });
+    expect(put.status).toBe(201);
+    expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo })).status).toBe(200);
+    const other = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#00ff00' } }).png().toBuffer();
+    expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: other })).status).toBe(409);
+
+    const response = await fetch(`${origin.url}/img/${white}/wm_logo:north_west:100:25,f_png`);
+    expect(response.status).toBe(200);
+    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    expect(pixel(Math.floor(info.width * 0.1), Math.floor(info.height * 0.1))).toEqual([255, 0, 0]);
+    expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
+  });
+
+  it('serves the variant from storage after a restart, and drops variants with the image', async () => {
+    const path = `/img/${id}/w_250,h_250,c_pad,b_00ff00`;
+    const before = await fetch(`${origin.url}${path}`);
+    expect(before.status).toBe(200);
+    const bytes = Buffer.from(await before.arrayBuffer());
+    await origin.close();
+    origin = await startTestOrigin({ DATA_DIR: dataDir });
+    const after = await fetch(`${origin.url}${path}`);
+    expect(after.headers.get('x-variant-source')).toBe('storage');
+    expect(Buffer.from(await after.arrayBuffer()).equals(bytes)).toBe(true);
+
+    const listed: string[] = [];
+    for await (const object of origin.services.storage.list(`variants/${id}/`)) listed.push(object.key);
+    expect(listed.length).toBeGreaterThan(0);
+    expect((await fetch(`${origin.url}/v1/images/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${origin.url}${path}`)).status).toBe(404);
+    const left: string[] = [];
+    for await (const object of origin.services.storage.list(`variants/${id}/`)) left.push(object.key);
+    expect(left).toEqual([]);
+  });
+});
+
+describe('back-pressure', () => {
+  let origin: TestOrigin;
+  let id: string;
+  beforeAll(async () => {
+    origin = await startTestOrigin({ RENDER_CONCURRENCY: '1', RENDER_QUEUE: '2' });
+    id = await upload(origin, await photo(2400, 1800));
+  });
+  afterAll(() => origin.destroy());
+
+  it('answers a burst beyond capacity with 503 + Retry-After, never 500, and recovers', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${origin.url}/img/${id}/w_${400 + i},e_sharpen`)));
+    const statuses = responses.map((response) => response.status);
+    await Promise.all(responses.map((response) => response.arrayBuffer()));
+    expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+    const overloaded = responses.filter((response) => response.status === 503);
+    expect(overloaded.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3);
+    for (const response of overloaded) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    const later = await fetch(`${origin.url}/img/${id}/w_401,e_sharpen`);
+    expect(later.status).toBe(200);
+    expect(await counter(origin, 'pixelfront_render_queue_length')).toBe(0);
+  });
+});
+
+describe('signed URLs', () => {
+  const key = 'first-signing-key';
+  let origin: TestOrigin;
+  let id: string;
+  beforeAll(async () => {
+    origin = await startTestOrigin({ SIGNED_URLS: 'required', SIGNING_KEYS: `${key},older-key`, PUBLIC_PRESETS: 'thumb' });
+    id = await upload(origin, await photo(640, 480));
+  });
+  afterAll(() => origin.destroy());
+
+  it('refuses unsigned, tampered and expired URLs and accepts good ones on any spelling', async () => {
+    const canonical = `/img/${id}/c_fill,w_200,h_100`;
+    const sig = await signPath(canonical, key);
+    expect((await fetch(`${origin.url}${canonical}`)).status).toBe(403);
+    expect((await fetch(`${origin.url}${canonical}?sig=${sig}`)).status).toBe(200);
+    expect((await fetch(`${origin.url}/img/${id}/h_100,w_0200,c_fill?sig=${sig}`)).status).toBe(200);
+    const tampered = `${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    const refused = await fetch(`${origin.url}${canonical}?sig=${tampered}`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('invalid_signature');
+    expect((await fetch(`${origin.url}/img/${id}/c_fill,w_201,h_100?sig=${sig}`)).status).toBe(403);
+
+    const past = Math.floor(Date.now() / 1000) - 60;
+    expect((await fetch(`${origin.url}${canonical}?exp=${past}&sig=${await signPath(canonical, key, past)}`)).status).toBe(403);
+    const future = Math.floor(Date.now() / 1000) + 600;
+    expect((await fetch(`${origin.url}${canonical}?exp=${future}&sig=${await signPath(canonical, key, future)}`)).status).toBe(200);
+    expect((await fetch(`${origin.url}${canonical}?sig=${await signPath(canonical, 'older-key')}`)).status).toBe(200);
+    expect((await fetch(`${origin.url}/img/${id}/t_thumb`)).status).toBe(200);
+    expect((await fetch(`${origin.url}/img/${id}`)).status).toBe(403);
+  });
+});

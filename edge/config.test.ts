@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { edgeConfig } from './config.ts';
+import { edgeFetch, freshId, problemOf } from './testing/edge-fetch.ts';
+
+describe('edgeConfig', () => {
+  it('reads the bindings with defaults', () => {
+    const config = edgeConfig({ ORIGIN_URL: 'https://origin.example.com/' });
+    expect(config.origins).toEqual(['https://origin.example.com']);
+    expect(config.signedUrls).toBe('off');
+    expect(config.originTimeoutMs).toBe(10_000);
+    expect(config.maxOutputDimension).toBe(8192);
+    expect(config.presets.has('thumb')).toBe(true);
+  });
+
+  it('prefers ORIGIN_URLS and takes custom presets from PRESETS', () => {
+    const config = edgeConfig({
+      ORIGIN_URL: 'http://ignored.test',
+      ORIGIN_URLS: 'http://a.test, http://b.test',
+      PRESETS: '{"banner":"c_fill,w_1200,h_300"}',
+      PUBLIC_PRESETS: 'banner',
+      MAX_OUTPUT_DIMENSION: '4096',
+    });
+    expect(config.origins).toEqual(['http://a.test', 'http://b.test']);
+    expect([...config.presets.keys()]).toEqual(['banner']);
+    expect(config.publicPresets).toEqual(['banner']);
+    expect(config.maxOutputDimension).toBe(4096);
+  });
+
+  it('names every problem of a misconfigured edge, which answers 503 without crashing', async () => {
+    const env = { ORIGIN_URL: 'ftp://x', SIGNED_URLS: 'yes', ORIGIN_TIMEOUT_MS: 'soon', PRESETS: '{', PUBLIC_PRESETS: 'thumb' };
+    expect(() => edgeConfig(env)).toThrow(/ftp:\/\/x.*SIGNED_URLS.*ORIGIN_TIMEOUT_MS.*PRESETS/);
+    expect(() => edgeConfig({ ORIGIN_URL: 'http://o.test', SIGNED_URLS: 'required' })).toThrow(/SIGNING_KEYS/);
+    expect(() => edgeConfig({})).toThrow(/ORIGIN_URL/);
+    const response = await edgeFetch(env, `/img/${freshId()}/w_10`);
+    expect(response.status).toBe(503);
+    expect((await problemOf(response)).code).toBe('unavailable');
+  });
+});

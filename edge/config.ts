@@ -1,0 +1,100 @@
+import { fail, PixelfrontError } from '../core/errors.ts';
+import type { Env } from './env.ts';
+import { loadPresets, type PresetMap } from './presets.ts';
+
+/** The edge's typed configuration, derived from the Worker's bindings. */
+export interface EdgeConfig {
+  /** Origin base URLs without a trailing slash; at least one. */
+  origins: string[];
+  signingKeys: string[];
+  signedUrls: 'off' | 'required';
+  publicPresets: string[];
+  originTimeoutMs: number;
+  maxOutputDimension: number;
+  presets: PresetMap;
+}
+
+const defaultOriginTimeoutMs = 10_000;
+const defaultMaxOutputDimension = 8192;
+
+/**
+ * Bindings are fixed for the life of an isolate, so the parsed result (or the configuration error)
+ * is remembered per env object; nothing is module-global, and tests can pass their own env.
+ */
+const parsed = new WeakMap<Env, EdgeConfig | PixelfrontError>();
+
+/** The config for these bindings; a misconfigured edge answers 503 `unavailable` saying why. */
+export function edgeConfig(env: Env): EdgeConfig {
+  let result = parsed.get(env);
+  if (result === undefined) {
+    result = parseEdgeConfig(env);
+    parsed.set(env, result);
+  }
+  if (result instanceof PixelfrontError) throw result;
+  return result;
+}
+
+function parseEdgeConfig(env: Env): EdgeConfig | PixelfrontError {
+  const problems: string[] = [];
+  const origins = parseOrigins(env, problems);
+  const signingKeys = list(env.SIGNING_KEYS);
+  const signedUrls = parseSignedUrls(env.SIGNED_URLS, problems);
+  if (signedUrls === 'required' && signingKeys.length === 0) problems.push('SIGNED_URLS=required needs the SIGNING_KEYS secret');
+  const originTimeoutMs = integer('ORIGIN_TIMEOUT_MS', env.ORIGIN_TIMEOUT_MS, defaultOriginTimeoutMs, 1, 600_000, problems);
+  const maxOutputDimension = integer('MAX_OUTPUT_DIMENSION', env.MAX_OUTPUT_DIMENSION, defaultMaxOutputDimension, 1, 16_383, problems);
+  const presets = parsePresetsBinding(env.PRESETS, maxOutputDimension, problems);
+  const publicPresets = list(env.PUBLIC_PRESETS);
+  for (const name of publicPresets) {
+    if (presets !== undefined && !presets.has(name)) problems.push(`PUBLIC_PRESETS names unknown preset "${name}"`);
+  }
+  if (problems.length > 0 || presets === undefined) return fail('unavailable', `edge misconfigured: ${problems.join('; ')}`);
+  return { origins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets };
+}
+
+function parseOrigins(env: Env, problems: string[]): string[] {
+  const raw = list(env.ORIGIN_URLS);
+  if (raw.length === 0 && env.ORIGIN_URL !== undefined && env.ORIGIN_URL.trim() !== '') raw.push(env.ORIGIN_URL.trim());
+  if (raw.length === 0) problems.push('ORIGIN_URL (or ORIGIN_URLS) is required');
+  const origins: string[] = [];
+  for (const value of raw) {
+    if (isHttpUrl(value)) origins.push(value.replace(/\/+$/, ''));
+    else problems.push(`origin "${value}" is not an http(s) URL`);
+  }
+  return origins;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function parseSignedUrls(value: string | undefined, problems: string[]): 'off' | 'required' {
+  const mode = value?.trim() || 'off';
+  if (mode === 'off' || mode === 'required') return mode;
+  problems.push(`SIGNED_URLS must be off or required, not "${mode}"`);
+  return 'off';
+}
+
+function parsePresetsBinding(value: string | undefined, maxOutputDimension: number, problems: string[]): PresetMap | undefined {
+  try {
+    return loadPresets(value, maxOutputDimension);
+  } catch (error) {
+    problems.push(`PRESETS: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
+  if (value === undefined || String(value).trim() === '') return fallback;
+  const number = Number(value);
+  if (Number.isInteger(number) && number >= min && number <= max) return number;
+  problems.push(`${name} must be an integer ${String(min)}…${String(max)}, not "${String(value)}"`);
+  return fallback;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}

@@ -1,0 +1,27 @@
+/**
+ * The Worker's bindings: `[vars]` in wrangler.toml plus the `SIGNING_KEYS` secret. Every value
+ * is a string (or absent); edge/config.ts turns them into a typed EdgeConfig per request.
+ */
+export interface Env {
+  /** Base URL of the origin, e.g. `https://origin.example.com`. */
+  ORIGIN_URL?: string;
+  /** Several origins, comma-separated; when set it replaces ORIGIN_URL. */
+  ORIGIN_URLS?: string;
+  /** Secret: comma-separated HMAC keys; the first signs, all verify. */
+  SIGNING_KEYS?: string;
+  /** `off` (default) or `required`. */
+  SIGNED_URLS?: string;
+  /** Comma-separated preset names that stay unsigned when URLs must be signed. */
+  PUBLIC_PRESETS?: string;
+  /** How long to wait for the origin's response headers (default 10000). */
+  ORIGIN_TIMEOUT_MS?: string;
+  /** Largest output side after dpr (default 8192); must match the origin. */
+  MAX_OUTPUT_DIMENSION?: string;
+  /** JSON of named presets (the origin's PRESETS_FILE content); built-in presets when unset. */
+  PRESETS?: string;
+}
+
+/** Hono's environment type for the edge app. */
+export interface EdgeBindings {
+  Bindings: Env;
+}

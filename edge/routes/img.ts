@@ -1,0 +1,60 @@
+import type { Context } from 'hono';
+import { fail } from '../../core/errors.ts';
+import { canonicalize } from '../../core/grammar/canonical.ts';
+import { isValidImageId } from '../../core/ids.ts';
+import { checkSignedAccess } from '../../core/signed-access.ts';
+import { canonicalImagePath } from '../../core/signing.ts';
+import { cacheKey } from '../cache-key.ts';
+import { edgeConfig } from '../config.ts';
+import { deliver } from '../delivery.ts';
+import type { EdgeBindings } from '../env.ts';
+import { negotiateFormat } from '../format-token.ts';
+import { parseImagePath } from '../image-path.ts';
+import { fetchFromOrigin } from '../origin-client.ts';
+import { cacheableCopy, lookup, store } from '../variant-cache.ts';
+
+/**
+ * `GET /img/<id>[/<ops>[/<name.ext>]]`, cheapest step first: parse and canonicalise (400 here,
+ * the origin never sees it) → signature (403) → cache under the canonical key → origin on a miss.
+ */
+export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
+  const config = edgeConfig(c.env);
+  const url = new URL(c.req.url);
+  const { id, ops } = parseImagePath(url.pathname);
+  if (!isValidImageId(id)) throw fail('invalid_request', `"${id}" is not an image id ([A-Za-z0-9_-]{8,64})`);
+  const { spec, canonical } = canonicalize(ops, { presets: config.presets, maxOutputDimension: config.maxOutputDimension });
+  const path = canonicalImagePath(id, canonical);
+  // Before the cache: a bad signature never sees a cached byte, nor the origin.
+  await checkSignedAccess(config, { rawOps: ops, canonicalPath: path, sig: url.searchParams.get('sig'), exp: url.searchParams.get('exp') });
+
+  const format = spec.f === 'auto' ? negotiateFormat(c.req.header('accept')) : undefined;
+  const key = cacheKey(url.origin, path, format?.token);
+  const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match') };
+  const cache = caches.default;
+  const cached = await lookup(cache, key);
+  if (cached !== undefined) return deliver(cached, 'hit', context);
+
+  const response = await fetchFromOrigin((base) => originRequest(base, path, url.searchParams, format?.accept ?? '*/*'), {
+    origins: config.origins,
+    affinityKey: key.url,
+    timeoutMs: config.originTimeoutMs,
+    retry: true,
+  });
+  const copy = cacheableCopy(response, id);
+  if (copy !== undefined) c.executionCtx.waitUntil(store(cache, key, copy));
+  return deliver(response, 'miss', context);
+}
+
+/**
+ * The origin gets the canonical path (no SEO name, no stray query) and, for f_auto, an Accept
+ * header holding only the negotiated token. `sig`/`exp` go along so an origin that also requires
+ * signed URLs accepts the request; they are not part of the cache key.
+ */
+function originRequest(base: string, canonicalPath: string, query: URLSearchParams, accept: string): Request {
+  const url = new URL(`${base}${canonicalPath}`);
+  for (const name of ['sig', 'exp']) {
+    const value = query.get(name);
+    if (value !== null) url.searchParams.set(name, value);
+  }
+  return new Request(url.toString(), { method: 'GET', headers: { accept } });
+}

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { signPath } from '../core/signing.ts';
+import type { Env } from './env.ts';
+import { edgeFetch, freshId, problemOf } from './testing/edge-fetch.ts';
+import { FakeOrigin } from './testing/fake-origin.ts';
+
+const ORIGIN = 'http://origin.test';
+const KEYS = ['first-signing-key', 'older-signing-key'] as const;
+
+describe('signed URLs at the edge (SIGNED_URLS=required)', () => {
+  let origin: FakeOrigin;
+  let env: Env;
+
+  beforeEach(() => {
+    origin = new FakeOrigin([ORIGIN]);
+    origin.install();
+    env = { ORIGIN_URL: ORIGIN, SIGNED_URLS: 'required', SIGNING_KEYS: KEYS.join(','), PUBLIC_PRESETS: 'thumb' };
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('rejects missing, wrong, foreign-key, tampered and expired signatures with 403 before the origin', async () => {
+    const id = freshId();
+    const canonical = `/img/${id}/w_400`;
+    const now = Math.floor(Date.now() / 1000);
+    const valid = await signPath(canonical, KEYS[0]);
+    const expired = await signPath(canonical, KEYS[0], now - 10);
+    const bad = [
+      `/img/${id}/w_400`,
+      `/img/${id}/w_400?sig=`,
+      `/img/${id}/w_400?sig=${await signPath(canonical, 'not-a-configured-key')}`,
+      `/img/${id}/w_401?sig=${valid}`,
+      `/img/${id}/w_400?sig=${valid}&exp=${String(now + 3600)}`,
+      `/img/${id}/w_400?sig=${expired}&exp=${String(now - 10)}`,
+      `/img/${id}/w_400?sig=${valid.slice(0, -2)}`,
+      `/img/${id}/t_card`,
+    ];
+    for (const path of bad) {
+      const response = await edgeFetch(env, path);
+      expect(response.status, path).toBe(403);
+      expect((await problemOf(response)).code, path).toBe('invalid_signature');
+    }
+    expect(origin.calls).toHaveLength(0);
+  });
+
+  it('accepts a signature of the canonical path for any spelling, with either key, and keeps sig/exp out of the cache key', async () => {
+    const id = freshId();
+    const canonical = `/img/${id}/w_800,h_600`;
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const byFirst = await signPath(canonical, KEYS[0]);
+    const bySecond = await signPath(canonical, KEYS[1]);
+    const expiring = await signPath(canonical, KEYS[0], exp);
+
+    const first = await edgeFetch(env, `/img/${id}/h_600,w_800/photo.jpg?sig=${byFirst}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-edge-cache')).toBe('miss');
+    const second = await edgeFetch(env, `/img/${id}/w_0800,h_600?sig=${bySecond}`);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-edge-cache')).toBe('hit');
+    const third = await edgeFetch(env, `/img/${id}/w_800,h_600?exp=${String(exp)}&sig=${expiring}`);
+    expect(third.status).toBe(200);
+    expect(third.headers.get('x-edge-cache')).toBe('hit');
+
+    expect(origin.calls).toHaveLength(1);
+    // The origin gets the canonical path and the signature, so a signing origin accepts it too.
+    expect(origin.calls[0]?.path).toBe(canonical);
+    expect(origin.calls[0]?.search).toBe(`?sig=${byFirst}`);
+  });
+
+  it('serves t_NAME of a public preset unsigned, but not other ops around it', async () => {
+    const id = freshId();
+    expect((await edgeFetch(env, `/img/${id}/t_thumb`)).status).toBe(200);
+    expect((await edgeFetch(env, `/img/${id}/t_thumb/avatar.png`)).status).toBe(200);
+    expect((await edgeFetch(env, `/img/${id}/t_thumb,w_100`)).status).toBe(403);
+    expect(origin.calls).toHaveLength(1);
+  });
+
+  it('ignores signatures entirely when SIGNED_URLS=off', async () => {
+    const open: Env = { ORIGIN_URL: ORIGIN };
+    const id = freshId();
+    expect((await edgeFetch(open, `/img/${id}/w_10`)).status).toBe(200);
+    expect((await edgeFetch(open, `/img/${id}/w_10?sig=garbage`)).status).toBe(200);
+  });
+});

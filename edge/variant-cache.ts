@@ -1,0 +1,44 @@
+/**
+ * What the edge keeps in the Cache API: 200s for as long as the origin says (a year, immutable),
+ * 404s briefly, nothing else. Stored copies carry no Vary header: the key already holds the
+ * negotiated format, and Vary: Accept is added back when the copy is served.
+ */
+const notFoundTtlSeconds = 60;
+
+export function cacheableCopy(response: Response, id: string): Response | undefined {
+  if (response.status === 200) {
+    if (/\b(no-store|private)\b/i.test(response.headers.get('cache-control') ?? '')) return undefined;
+    return copyWith(response, id, undefined);
+  }
+  if (response.status === 404) return copyWith(response, id, `public, max-age=${String(notFoundTtlSeconds)}`);
+  return undefined;
+}
+
+function copyWith(response: Response, id: string, cacheControl: string | undefined): Response {
+  const copy = response.clone();
+  const headers = new Headers(copy.headers);
+  headers.delete('vary');
+  headers.delete('set-cookie');
+  headers.set('cache-tag', `img-${id}`);
+  if (cacheControl !== undefined) headers.set('cache-control', cacheControl);
+  return new Response(copy.body, { status: copy.status, statusText: copy.statusText, headers });
+}
+
+/** A broken cache must not break delivery: a failed lookup is a miss. */
+export async function lookup(cache: Cache, key: Request): Promise<Response | undefined> {
+  try {
+    return await cache.match(key);
+  } catch (error) {
+    console.warn('edge: cache lookup failed', error);
+    return undefined;
+  }
+}
+
+/** For ctx.waitUntil: a failed write is logged, never surfaced to the client. */
+export async function store(cache: Cache, key: Request, response: Response): Promise<void> {
+  try {
+    await cache.put(key, response);
+  } catch (error) {
+    console.warn('edge: cache write failed', error);
+  }
+}

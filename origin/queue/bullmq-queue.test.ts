@@ -1,0 +1,33 @@
+import { createLogger } from '../logger.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitFor } from '../../test/helpers/redis.ts';
+import { BullmqQueue, startBullmqConsumer } from './bullmq-queue.ts';
+import { contractRetry, describeQueueContract } from './queue.contract.ts';
+
+const available = await redisReachable('BullMQ queue contract');
+const logger = createLogger('silent');
+
+describeQueueContract(
+  'bullmq',
+  async () => {
+    const prefix = randomQueuePrefix();
+    const options = { redisUrl: testRedisUrl, prefix, retry: contractRetry };
+    const queue = new BullmqQueue(options, logger);
+    // The producer connects in the background; tests start once it is ready.
+    await waitFor(() => queue.ping().then(() => true, () => undefined), 10_000, 'Redis connection');
+    const consumers: Array<{ close(): Promise<void> }> = [];
+    return {
+      queue,
+      async consume(handler) {
+        const consumer = startBullmqConsumer({ ...options, concurrency: 2, lockMs: 5_000 }, handler, logger);
+        consumers.push(consumer);
+        return consumer;
+      },
+      async close() {
+        await Promise.all(consumers.map((consumer) => consumer.close()));
+        await queue.close();
+        await dropQueuePrefix(prefix);
+      },
+    };
+  },
+  { skip: !available },
+);

@@ -1,0 +1,156 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
+import type { Logger } from '../logger.ts';
+import { defaultRetryPolicy, type JobHandler, type JobOutcome, type JobQueue, type QueuedJob, type RetryPolicy, type VariantJob } from './types.ts';
+
+/** The BullMQ queue name; QUEUE_PREFIX separates deployments sharing one Redis. */
+export const VARIANT_QUEUE = 'variants';
+const addChunk = 1_000;
+const redisTimeoutMs = 5_000;
+
+export interface RedisQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  retry?: RetryPolicy;
+}
+
+/**
+ * The producer side of the BullMQ backend, used by the origin. Commands fail fast while Redis is
+ * down (no offline queue), so uploads and batches never hang on it: POST /v1/batches answers 503.
+ */
+export class BullmqQueue implements JobQueue {
+  readonly kind = 'bullmq';
+  private readonly redis: Redis;
+  private readonly queue: Queue<VariantJob>;
+  private lastErrorLog = 0;
+
+  constructor(options: RedisQueueOptions, private readonly logger: Logger) {
+    const retry = options.retry ?? defaultRetryPolicy;
+    this.redis = new Redis(options.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      // Keep reconnecting in the background; the origin works without the queue meanwhile.
+      retryStrategy: (times) => Math.min(times * 250, 5_000),
+    });
+    this.redis.on('error', (error: Error) => this.logError(error));
+    this.queue = new Queue<VariantJob>(VARIANT_QUEUE, {
+      connection: this.redis,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs },
+        // Finished jobs are kept a while so a repeated add of the same id collapses.
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: 7 * 86_400 },
+      },
+    });
+    this.queue.on('error', (error: Error) => this.logError(error));
+  }
+
+  async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
+    await this.ping();
+    for (let start = 0; start < jobs.length; start += addChunk) {
+      const chunk = jobs.slice(start, start + addChunk).map(({ id, job }) => ({ name: 'variant', data: job, opts: { jobId: id } }));
+      await withTimeout(this.queue.addBulk(chunk), 'adding jobs');
+    }
+  }
+
+  start(): void {
+    // Consumers are `npm run worker` processes (worker-pool/).
+  }
+
+  async depth(): Promise<number> {
+    await this.ping();
+    const counts = await withTimeout(this.queue.getJobCounts('wait', 'delayed', 'prioritized'), 'counting jobs');
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  async ping(): Promise<void> {
+    if (this.redis.status !== 'ready') throw fail('unavailable', `the job queue (Redis) is unavailable: ${this.redis.status}`, { retryAfter: 5 });
+    await withTimeout(this.redis.ping(), 'ping');
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  private logError(error: Error): void {
+    // ioredis reports every failed reconnect; one line per 30 s is enough to see the outage.
+    if (Date.now() - this.lastErrorLog < 30_000) return;
+    this.lastErrorLog = Date.now();
+    this.logger.warn('job queue (Redis) error', { error: error.message });
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(fail('unavailable', `the job queue (Redis) did not answer ${what} in time`, { retryAfter: 5 })), redisTimeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    if (isPixelfrontError(error)) throw error;
+    throw fail('unavailable', `the job queue (Redis) failed ${what}: ${error instanceof Error ? error.message : String(error)}`, { retryAfter: 5, cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface ConsumerOptions extends RedisQueueOptions {
+  concurrency: number;
+  /** How long a job stays locked to a worker that stopped renewing it (killed) before another takes it. */
+  lockMs: number;
+  onOutcome?: (outcome: JobOutcome | 'retry', seconds: number) => void;
+}
+
+/**
+ * The consumer side, run by `npm run worker`: BullMQ runs `handler` for each job. A permanent
+ * failure becomes UnrecoverableError (no retry); any other throw is retried with backoff.
+ */
+export interface Consumer {
+  worker: Worker<VariantJob>;
+  /** Finishes the running jobs, then disconnects. */
+  close(): Promise<void>;
+}
+
+export function startBullmqConsumer(options: ConsumerOptions, handler: JobHandler, logger: Logger): Consumer {
+  const retry = options.retry ?? defaultRetryPolicy;
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (error: Error) => logger.warn('worker Redis error', { error: error.message }));
+  const worker = new Worker<VariantJob>(
+    VARIANT_QUEUE,
+    async function processVariantJob(job: Job<VariantJob>) {
+      const started = performance.now();
+      const attempts = job.opts.attempts ?? retry.attempts;
+      const number = job.attemptsMade + 1;
+      let outcome: JobOutcome;
+      try {
+        outcome = await handler.run(job.data, { number, final: number >= attempts });
+      } catch (error) {
+        options.onOutcome?.('retry', (performance.now() - started) / 1000);
+        throw error;
+      }
+      options.onOutcome?.(outcome, (performance.now() - started) / 1000);
+      if (outcome === 'failed') throw new UnrecoverableError(`variant ${job.id ?? ''} cannot be made (recorded on the batch)`);
+    },
+    {
+      connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: Math.max(1_000, Math.floor(options.lockMs / 2)),
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (error: Error) => logger.warn('worker error', { error: error.message }));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { createLogger } from '../logger.ts';
+import { InProcessQueue } from './in-process-queue.ts';
+import { contractRetry, describeQueueContract } from './queue.contract.ts';
+
+describeQueueContract('in-process', async () => {
+  const queue = new InProcessQueue(createLogger('silent'), { concurrency: 1, retry: contractRetry });
+  return {
+    queue,
+    async consume(handler) {
+      queue.start(handler);
+      return { close: () => queue.close() };
+    },
+    close: () => queue.close(),
+  };
+});

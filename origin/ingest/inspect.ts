@@ -1,0 +1,194 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { Metadata } from 'sharp';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
+import type { ImageFormat } from '../catalog/types.ts';
+import { decodeError, decodeThumbnail, publicDetail } from './decode.ts';
+import type { DecodeLayout } from './decode.ts';
+import { placeholderFromThumbnail, thumbnailSize } from './placeholder.ts';
+import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
+import type { SniffedFormat } from './sniff.ts';
+import { MAX_SVG_BYTES, sanitizeSvg } from './svg-sanitize.ts';
+
+/**
+ * Validation and metadata of a completed upload, cheapest check first:
+ * sniff (415) → header (422 corrupt_image) → pixel limit over all frames (422 image_too_large,
+ * before any decode) → strict decode of every frame that also yields the placeholder
+ * (422 corrupt_image; 415 for HEIC this build cannot decode). All under one deadline.
+ */
+
+export interface ImageFacts {
+  format: ImageFormat;
+  /** After EXIF orientation (for HEIC/AVIF: after irot/imir, as the decoder reports it). */
+  width: number;
+  height: number;
+  /** EXIF Orientation 1…8 as stored; null when absent, invalid, or for SVG/HEIC/AVIF. */
+  orientation: number | null;
+  /** Animation frames (GIF, WebP) or pages (TIFF); 1 otherwise. */
+  frames: number;
+  hasAlpha: boolean;
+  blurhash: string;
+  /** '#rrggbb' */
+  dominantColor: string;
+}
+
+export interface InspectLimits {
+  /** width × height × frames, checked from the header before any decode. */
+  maxInputPixels: number;
+  /** For the whole inspection; a file still decoding then gets 422 corrupt_image. */
+  timeoutMs: number;
+}
+
+export async function inspectImage(path: string, limits: InspectLimits): Promise<ImageFacts> {
+  const deadline = Date.now() + limits.timeoutMs;
+  const work = inspect(path, limits, deadline);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(fail('corrupt_image', `the image could not be inspected within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+  });
+  // libvips cannot be interrupted from here: if the deadline wins, the work is abandoned and its outcome ignored.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function inspect(path: string, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+  const sniffed = sniffFormat(await readHead(path));
+  if (sniffed === null) {
+    throw fail('unsupported_media_type', 'the content is not an image in a supported format (JPEG, PNG, WebP, AVIF, GIF, TIFF, SVG, HEIC)');
+  }
+  if (sniffed.format === 'bmp') throw fail('unsupported_media_type', 'BMP images are not supported');
+  if (sniffed.format === 'gzip') throw fail('unsupported_media_type', 'gzip-compressed data that is not an SVG image');
+  if (sniffed.format === 'svg' || sniffed.format === 'svgz') return inspectSvg(path, limits, deadline);
+  return inspectRaster(path, sniffed.format, limits, deadline);
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+async function inspectSvg(path: string, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+  if ((await stat(path)).size > MAX_SVG_BYTES) throw fail('payload_too_large', `SVG uploads are limited to ${MAX_SVG_BYTES} bytes`);
+  // librsvg only ever sees the sanitised document: no scripts, no external references.
+  const svg = Buffer.from(sanitizeSvg(await readFile(path)));
+  const metadata = await readHeader(svg, undefined);
+  checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
+  const size = thumbnailSize(metadata.width, metadata.height);
+  const layout: DecodeLayout = { kind: 'single', orient: false };
+  const thumbnail = await decodeThumbnail({ input: svg, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
+    throw decodeError(error, undefined);
+  });
+  return {
+    format: 'svg',
+    width: metadata.width,
+    height: metadata.height,
+    orientation: null,
+    frames: 1,
+    hasAlpha: true,
+    ...placeholderFromThumbnail(thumbnail),
+  };
+}
+
+type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;
+
+async function inspectRaster(path: string, sniffed: RasterFormat, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+  const metadata = await readHeader(path, path);
+  const format = resolveFormat(sniffed, metadata);
+  const heif = format === 'avif' || format === 'heic';
+  const frames = format === 'gif' || format === 'webp' || format === 'tiff' ? Math.max(1, metadata.pages ?? 1) : 1;
+  if (format === 'tiff' && frames > 1) {
+    checkTotalPixels(await tiffPagePixels(path, frames), metadata, frames, limits.maxInputPixels);
+  } else {
+    checkPixels(metadata.width, metadata.height, frames, limits.maxInputPixels);
+  }
+  // libheif has already applied irot/imir; EXIF orientation must not be applied on top.
+  const width = heif ? metadata.width : (metadata.autoOrient?.width ?? metadata.width);
+  const height = heif ? metadata.height : (metadata.autoOrient?.height ?? metadata.height);
+  const layout: DecodeLayout = frames === 1 ? { kind: 'single', orient: !heif } : format === 'tiff' ? { kind: 'pages', pages: frames } : { kind: 'animated' };
+  const size = thumbnailSize(width, height);
+  const thumbnail = await decodeThumbnail({ input: path, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
+    const mapped = decodeError(error, path);
+    throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
+  });
+  return {
+    format,
+    width,
+    height,
+    orientation: heif ? null : validOrientation(metadata.orientation),
+    frames,
+    hasAlpha: metadata.hasAlpha,
+    ...placeholderFromThumbnail(thumbnail),
+  };
+}
+
+/** The header only (no pixels); sharp's own pixel limit is off here so the check below can name the size. */
+async function readHeader(input: string | Buffer, path: string | undefined): Promise<Metadata> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw fail('corrupt_image', `the image header cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`, { cause: error });
+  }
+  if (!(metadata.width > 0 && metadata.height > 0)) throw fail('corrupt_image', 'the image header declares no size');
+  return metadata;
+}
+
+/** sharp calls both AVIF and HEIC `heif`; the codec in the header decides, then the ftyp brand. */
+function resolveFormat(sniffed: RasterFormat, metadata: Metadata): ImageFormat {
+  if (sniffed !== 'avif' && sniffed !== 'heic') return sniffed;
+  if (metadata.compression === 'av1') return 'avif';
+  if (metadata.compression === 'hevc') return 'heic';
+  return sniffed;
+}
+
+function checkPixels(width: number, height: number, frames: number, maxInputPixels: number): void {
+  const pixels = width * height * frames;
+  if (pixels > maxInputPixels) {
+    const size = frames > 1 ? `${width}×${height}×${frames} frames` : `${width}×${height}`;
+    throw fail('image_too_large', `the image is ${size} = ${pixels} pixels, over the limit of ${maxInputPixels}`);
+  }
+}
+
+function checkTotalPixels(pixels: number, metadata: Metadata, frames: number, maxInputPixels: number): void {
+  if (pixels > maxInputPixels) {
+    throw fail('image_too_large', `the ${frames} pages of this ${metadata.width}×${metadata.height} TIFF hold ${pixels} pixels, over the limit of ${maxInputPixels}`);
+  }
+}
+
+/** TIFF pages may differ in size: sum them from each page's header. */
+async function tiffPagePixels(path: string, pages: number): Promise<number> {
+  let total = 0;
+  for (let page = 0; page < pages; page += 1) {
+    let metadata: Metadata;
+    try {
+      metadata = await sharp(path, { page, limitInputPixels: false }).metadata();
+    } catch (error) {
+      throw fail('corrupt_image', `TIFF page ${page + 1} cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`, { cause: error });
+    }
+    total += metadata.width * metadata.height;
+  }
+  return total;
+}
+
+function validOrientation(value: number | undefined): number | null {
+  return value !== undefined && Number.isInteger(value) && value >= 1 && value <= 8 ? value : null;
+}
+
+/** Prebuilt sharp reads HEIC headers but has no HEVC decoder ("bad seek to N"): a format we cannot read, not a broken file. */
+function heicUnsupported(error: unknown) {
+  return fail(
+    'unsupported_media_type',
+    'HEIC (HEVC-coded HEIF) images cannot be decoded by this server: its image library has no HEVC decoder. Convert to JPEG, PNG, WebP or AVIF.',
+    { cause: error },
+  );
+}

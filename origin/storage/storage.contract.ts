@@ -19,6 +19,14 @@ export interface StorageUnderTest {
 export interface StorageContractOptions {
   /** Whether head/get return the content type given to put (S3) or undefined (file). */
   storesContentType: boolean;
+  /**
+   * Limitations of a test server, not of the backend (s3rver). Each narrows one check and says so.
+   * - listsFoldersFirst: lists `a/…` before `a-b`/`a.b` (S3, R2 and MinIO sort by bytes), and so
+   *   loses such keys across pages; the list fixtures then leave those keys out.
+   * - nonAtomicPuts: writes objects in place, so racing PUTs interleave (S3, R2 and MinIO PUTs
+   *   are atomic); the race check is skipped.
+   */
+  serverQuirks?: { listsFoldersFirst?: boolean; nonAtomicPuts?: boolean };
 }
 
 const MiB = 1024 * 1024;
@@ -28,6 +36,8 @@ export function describeStorageContract(
   makeStorage: () => Promise<StorageUnderTest>,
   options: StorageContractOptions,
 ): void {
+  const quirks = options.serverQuirks ?? {};
+  for (const quirk of Object.keys(quirks)) console.warn(`storage contract ${name}: narrowed for the test server's ${quirk} quirk`);
   describe(`storage contract: ${name}`, () => {
     let subject: StorageUnderTest;
     let storage: ObjectStorage;
@@ -165,13 +175,14 @@ export function describeStorageContract(
     });
 
     describe('list and deletePrefix', () => {
+      // `img1-x` and `img1.a` sort before `img1/` by bytes: a folder walk gets them wrong.
+      const byteOrderTraps = ['variants/img1-x/y.png', 'variants/img1.a/z'];
       const all = [
         'variants/img1/b.webp',
         'originals/img2',
         'variants/img1/a.avif',
         'variants/img10/x.png',
-        'variants/img1-x/y.png',
-        'variants/img1.a/z',
+        ...(quirks.listsFoldersFirst ? [] : byteOrderTraps),
         'originals/img1',
         'watermarks/t1/logo.png',
         'variants/img1/sub/deeper/c.jpg',
@@ -221,8 +232,9 @@ export function describeStorageContract(
 
       it('deletes by prefix and counts', async () => {
         expect(await storage.deletePrefix('variants/img1/')).toBe(3);
-        expect(await keys(storage, 'variants/')).toEqual(['variants/img1-x/y.png', 'variants/img1.a/z', 'variants/img10/x.png', 'variants/img1A/q', 'variants/img1_/q']);
-        expect(await storage.deletePrefix('variants/')).toBe(5);
+        const rest = all.filter((key) => key.startsWith('variants/') && !key.startsWith('variants/img1/')).sort();
+        expect(await keys(storage, 'variants/')).toEqual(rest);
+        expect(await storage.deletePrefix('variants/')).toBe(rest.length);
         expect(await storage.deletePrefix('variants/')).toBe(0);
         expect(await keys(storage, '')).toEqual(['originals/img1', 'originals/img2', 'watermarks/t1/logo.png']);
       });
@@ -284,7 +296,7 @@ export function describeStorageContract(
         expect((await subject.leftovers?.()) ?? []).toEqual([]);
       });
 
-      it('leaves one whole object when writers race on one key', async () => {
+      it.skipIf(quirks.nonAtomicPuts)('leaves one whole object when writers race on one key', async () => {
         const size = 512 * 1024;
         const writers = Array.from({ length: 5 }, (_, index) => index + 1);
         await Promise.all(writers.map((fill) => storage.put('originals/race', slowStream(size, fill))));

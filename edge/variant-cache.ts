@@ -1,7 +1,8 @@
 /**
  * What the edge keeps in the Cache API: 200s for as long as the origin says (a year, immutable),
  * 404s briefly, nothing else. Stored copies carry no Vary header: the key already holds the
- * negotiated format, and Vary: Accept is added back when the copy is served.
+ * negotiated format, and Vary: Accept is added back when the copy is served. Nor Server-Timing:
+ * the render it describes happened once, not on every hit.
  */
 const notFoundTtlSeconds = 60;
 
@@ -19,6 +20,7 @@ function copyWith(response: Response, id: string, cacheControl: string | undefin
   const headers = new Headers(copy.headers);
   headers.delete('vary');
   headers.delete('set-cookie');
+  headers.delete('server-timing');
   headers.set('cache-tag', `img-${id}`);
   if (cacheControl !== undefined) headers.set('cache-control', cacheControl);
   return new Response(copy.body, { status: copy.status, statusText: copy.statusText, headers });

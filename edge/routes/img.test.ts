@@ -40,6 +40,8 @@ describe('GET /img through the edge cache', () => {
     expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
     expect(second.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(second.headers.get('vary')).toBeNull();
+    expect(second.headers.get('server-timing')).toBeNull();
+    expect(second.headers.get('x-variant-source')).toBe('render');
     expect(await second.arrayBuffer()).toEqual(firstBody);
 
     expect(origin.calls.map((call) => call.path)).toEqual([`/img/${id}/w_400`]);

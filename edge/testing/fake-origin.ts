@@ -65,6 +65,7 @@ function renderVariant(path: string, accept: string): Response {
     etag: `"${format}-${String(path.length)}-${path.replaceAll(/[^A-Za-z0-9]/g, '').slice(-16)}"`,
     'cache-control': 'public, max-age=31536000, immutable',
     'x-variant-source': 'render',
+    'server-timing': 'render;dur=12',
     link: `<${path}>; rel="canonical"`,
   });
   if (auto) headers.set('vary', 'Accept');

@@ -19,7 +19,7 @@ export const builtInPresets: PresetMap = new Map([
 const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const presetsSchema = z.record(
-  z.string().regex(PRESET_NAME, 'preset names are 1…64 characters A-Z a-z 0-9 _ -'),
+  z.string(),
   z.string().min(1, 'ops must not be empty').max(1024, 'ops are longer than 1024 characters'),
 );
 
@@ -41,6 +41,8 @@ export function parsePresets(json: unknown, options: { maxOutputDimension?: numb
   };
   const presets = new Map<string, string>();
   for (const [name, ops] of Object.entries(parsed.data)) {
+    // Checked here rather than by zod, whose key errors do not name the key.
+    if (!PRESET_NAME.test(name)) throw new Error(`preset "${name}": preset names are 1…64 characters A-Z a-z 0-9 _ -`);
     if (ops.split(',').some((item) => item.startsWith('t_'))) throw new Error(`preset "${name}": presets may not refer to other presets`);
     try {
       canonicalize(ops, context);

@@ -57,10 +57,14 @@ function resolveBox(set: ItemSet, mode: CropMode, limits: Limits): Box {
     else return { ar: ar.value };
   }
   const max = limits.maxOutputDimension;
-  const culprit = (side: Item<'w'> | Item<'h'> | undefined) =>
-    [side, dpr, ar].filter((item) => item !== undefined).map((item) => itemLabel(item)).join(',');
-  if (width !== undefined && width > max) invalid(`${culprit(w)}: output width ${width} exceeds the maximum ${max}`);
-  if (height !== undefined && height > max) invalid(`${culprit(h)}: output height ${height} exceeds the maximum ${max}`);
+  // Name every item that produced the side: itself, or the other side when ar derived it.
+  const culprit = (side: Item<'w'> | Item<'h'> | undefined, other: Item<'w'> | Item<'h'> | undefined) =>
+    [side ?? other, dpr, side === undefined ? ar : undefined]
+      .filter((item) => item !== undefined)
+      .map((item) => itemLabel(item))
+      .join(',');
+  if (width !== undefined && width > max) invalid(`${culprit(w, h)}: output width ${width} exceeds the maximum ${max}`);
+  if (height !== undefined && height > max) invalid(`${culprit(h, w)}: output height ${height} exceeds the maximum ${max}`);
   return { ...(width === undefined ? {} : { w: width }), ...(height === undefined ? {} : { h: height }) };
 }
 

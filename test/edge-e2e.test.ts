@@ -1,0 +1,115 @@
+/**
+ * End to end on loopback: the real origin (`tsx origin/main.ts` as a child process, embedded
+ * storage in a temp DATA_DIR) behind the real edge Worker (wrangler's unstable_startWorker, i.e.
+ * the bundled edge/index.ts in workerd with ORIGIN_URL pointing at that origin).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unstable_startWorker } from 'wrangler';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+
+/** Starts the origin on a free port (PORT=0) and resolves with the URL it logs once listening. */
+async function startOrigin(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  for (const name of ['API_KEYS', 'SIGNED_URLS', 'SIGNING_KEYS', 'STORAGE_URL', 'DATABASE_URL', 'REDIS_URL', 'PRESETS_FILE']) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`origin did not start within 30 s:\n${output.join('\n')}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`origin exited (${String(code)}):\n${output.join('\n')}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return { child, url };
+}
+
+describe('edge Worker in front of the real origin', () => {
+  let dataDir: string;
+  let origin: { child: ChildProcess; url: string } | undefined;
+  let worker: Worker | undefined;
+  let edge: string;
+
+  beforeAll(async () => {
+    process.env.WRANGLER_SEND_METRICS = 'false';
+    process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+    dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-edge-e2e-'));
+    origin = await startOrigin(dataDir);
+    worker = await unstable_startWorker({
+      config: join(root, 'wrangler.toml'),
+      bindings: { ORIGIN_URL: { type: 'plain_text', value: origin.url } },
+      dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, watch: false, persist: false, logLevel: 'warn' },
+    });
+    await worker.ready;
+    edge = (await worker.url).origin;
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.dispose();
+    if (origin !== undefined && origin.child.exitCode === null) {
+      const exited = once(origin.child, 'exit');
+      origin.child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('uploads through the edge, then renders, caches and negotiates a transform through both', async () => {
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6fdb' } }).png().toBuffer();
+    const upload = await fetch(`${edge}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    expect(upload.status).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+
+    const miss = await fetch(`${edge}/img/${id}/w_100`);
+    expect(miss.status).toBe(200);
+    expect(miss.headers.get('x-edge-cache')).toBe('miss');
+    expect(miss.headers.get('cache-tag')).toBe(`img-${id}`);
+    expect(miss.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const missMeta = await sharp(Buffer.from(await miss.arrayBuffer())).metadata();
+    expect([missMeta.format, missMeta.width, missMeta.height]).toEqual(['png', 100, 75]);
+
+    const hit = await fetch(`${edge}/img/${id}/w_0100/blue.png`);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-edge-cache')).toBe('hit');
+    expect(hit.headers.get('etag')).toBe(miss.headers.get('etag'));
+    const hitMeta = await sharp(Buffer.from(await hit.arrayBuffer())).metadata();
+    expect([hitMeta.width, hitMeta.height]).toEqual([100, 75]);
+
+    const notModified = await fetch(`${edge}/img/${id}/w_100`, { headers: { 'if-none-match': miss.headers.get('etag') ?? '' } });
+    expect(notModified.status).toBe(304);
+
+    const formats: Record<string, string> = {};
+    for (const accept of ['image/avif,image/webp,*/*', 'image/webp,*/*', 'image/png,*/*']) {
+      const response = await fetch(`${edge}/img/${id}/w_100,f_auto`, { headers: { accept } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('vary')).toBe('Accept');
+      formats[accept] = (await sharp(Buffer.from(await response.arrayBuffer())).metadata()).format ?? '';
+    }
+    // sharp reports AVIF as heif.
+    expect(formats).toEqual({ 'image/avif,image/webp,*/*': 'heif', 'image/webp,*/*': 'webp', 'image/png,*/*': 'png' });
+
+    const invalid = await fetch(`${edge}/img/${id}/w_abc`);
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { code: string }).code).toBe('invalid_transform');
+
+    const unknown = await fetch(`${edge}/img/NoSuchImage123/w_100`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('not_found');
+  });
+});

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -110,7 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    storageUrl: e.STORAGE_URL ?? `file://${resolve(dataDir, 'objects')}`,
+    storageUrl: e.STORAGE_URL ?? pathToFileURL(resolve(dataDir, 'objects')).href,
     s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE },
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
     redisUrl: e.REDIS_URL,

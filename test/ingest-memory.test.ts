@@ -9,17 +9,29 @@ import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
 
 const MiB = 1024 * 1024;
 
-/** Samples the server's RSS while `work` runs; returns the peak growth over the baseline. */
-async function rssGrowthDuring<T>(origin: SpawnedOrigin, work: () => Promise<T>): Promise<{ result: T; growth: number }> {
-  const baseline = await origin.rss();
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    origin.rss().then((rss) => (peak = Math.max(peak, rss)), () => undefined);
-  }, 20);
+/**
+ * Samples the server's resident memory while `work` runs; returns the peak growth over the
+ * baseline. `growth` is the private (anonymous) part: what the server allocated for the body.
+ * `fileGrowth` is the rest of VmRSS: libvips maps the image file it decodes read-only, and
+ * those page-cache pages count in VmRSS without being memory the server allocated — they are
+ * reported, not bounded.
+ */
+async function rssGrowthDuring<T>(origin: SpawnedOrigin, work: () => Promise<T>): Promise<{ result: T; growth: number; fileGrowth: number }> {
+  const baseline = await origin.memory();
+  const peak = { ...baseline };
+  const sample = async () => {
+    const now = await origin.memory();
+    peak.anon = Math.max(peak.anon, now.anon);
+    peak.total = Math.max(peak.total, now.total);
+  };
+  const sampler = setInterval(() => void sample().catch(() => undefined), 20);
   try {
     const result = await work();
-    peak = Math.max(peak, await origin.rss());
-    return { result, growth: peak - baseline };
+    await sample();
+    const growth = peak.anon - baseline.anon;
+    const fileGrowth = peak.total - baseline.total - growth;
+    console.info(`server memory growth: private ${(growth / MiB).toFixed(1)} MiB, mapped file pages up to ${(Math.max(0, fileGrowth) / MiB).toFixed(1)} MiB`);
+    return { result, growth, fileGrowth };
   } finally {
     clearInterval(sampler);
   }
@@ -40,7 +52,7 @@ describe('memory stays flat while large bodies stream through', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('accepts a 90 MiB image with the server RSS growing by less than 64 MiB', async () => {
+  it('accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB', async () => {
     const path = join(dir, 'big.jpg');
     await sharp({ create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } } })
       .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
@@ -63,7 +75,7 @@ describe('memory stays flat while large bodies stream through', () => {
     expect(growth).toBeLessThan(64 * MiB);
   });
 
-  it('refuses a 1 GiB body against the 100 MiB limit with 413, RSS growing by less than 64 MiB', async () => {
+  it('refuses a 1 GiB body against the 100 MiB limit with 413, the server's private RSS growing by less than 64 MiB', async () => {
     const chunk = Buffer.alloc(MiB, 0xab);
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({

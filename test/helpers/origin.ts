@@ -33,8 +33,12 @@ export interface SpawnedOrigin {
   pid: number;
   child: ChildProcess;
   output(): string;
-  /** Resident set size of the server process, in bytes (Linux /proc). */
-  rss(): Promise<number>;
+  /**
+   * Resident memory of the server process in bytes (Linux /proc): `anon` is what the process
+   * allocated (heap, native buffers); `total` is VmRSS, which also counts file pages that
+   * libvips maps read-only from the image it decodes (page cache, not allocations).
+   */
+  memory(): Promise<{ anon: number; total: number }>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -72,10 +76,10 @@ export async function spawnOrigin(env: Record<string, string>): Promise<SpawnedO
     pid,
     child,
     output: () => log,
-    async rss() {
+    async memory() {
       const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-      return kb * 1024;
+      const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) * 1024;
+      return { anon: field('RssAnon') + field('RssShmem'), total: field('VmRSS') };
     },
     stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return Promise.resolve(child.exitCode);

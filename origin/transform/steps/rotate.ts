@@ -7,13 +7,13 @@ export async function rotate(state: RenderState): Promise<void> {
   if (angle === undefined) return;
   if (state.frames > 1 && angle !== 180) {
     await rotateFrames(state, angle);
-  } else {
-    (await state.at('rotate')).rotate(angle);
+    return;
   }
+  (await state.at('rotate')).rotate(angle);
   if (angle !== 180) [state.width, state.height] = [state.height, state.width];
 }
 
-/** libvips cannot quarter-turn a multi-page image, so the frames turn one by one. */
+/** libvips cannot quarter-turn a multi-page image, so the frames turn one by one (sizes follow the raw). */
 async function rotateFrames(state: RenderState, angle: number): Promise<void> {
   const raw = await state.materialise();
   const frameBytes = raw.width * raw.height * raw.channels;

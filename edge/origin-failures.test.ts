@@ -52,18 +52,19 @@ describe('when the origin fails', () => {
   it('retries once on the other origin when ORIGIN_URLS lists several', async () => {
     const env: Env = { ORIGIN_URLS: `${PRIMARY}, ${SECONDARY}`, ORIGIN_TIMEOUT_MS: '300' };
     origin.modes.set(PRIMARY, 'down');
-    const ids = [freshId(), freshId(), freshId(), freshId()];
-    for (const id of ids) {
+    // Each variant starts at the origin its key hashes to; request fresh ids until one started at
+    // the dead origin (half of them do), and check that every request still ended well.
+    let retried = 0;
+    for (let attempt = 0; attempt < 40 && retried === 0; attempt += 1) {
+      const id = freshId();
       const response = await edgeFetch(env, `/img/${id}/w_120`);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-edge-cache')).toBe('miss');
+      const calls = origin.callsTo(`/img/${id}/`).map((call) => call.origin);
+      expect([[SECONDARY], [PRIMARY, SECONDARY]]).toContainEqual(calls);
+      if (calls.length === 2) retried += 1;
     }
-    // Every request ended at the healthy origin; none was tried more than twice.
-    for (const id of ids) {
-      const calls = origin.callsTo(`/img/${id}/`);
-      expect(calls.at(-1)?.origin).toBe(SECONDARY);
-      expect(calls.length).toBeLessThanOrEqual(2);
-    }
+    expect(retried).toBe(1);
 
     origin.modes.set(SECONDARY, 'hang');
     const bothFail = await edgeFetch(env, `/img/${freshId()}/w_120`);

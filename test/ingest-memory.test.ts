@@ -52,7 +52,7 @@ describe('memory stays flat while large bodies stream through', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB', async () => {
+  it("accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB", async () => {
     const path = join(dir, 'big.jpg');
     await sharp({ create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } } })
       .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
@@ -75,7 +75,7 @@ describe('memory stays flat while large bodies stream through', () => {
     expect(growth).toBeLessThan(64 * MiB);
   });
 
-  it('refuses a 1 GiB body against the 100 MiB limit with 413, the server's private RSS growing by less than 64 MiB', async () => {
+  it("refuses a 1 GiB body against the 100 MiB limit with 413, the server's private RSS growing by less than 64 MiB", async () => {
     const chunk = Buffer.alloc(MiB, 0xab);
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({

@@ -32,7 +32,11 @@ export interface TransformSpec {
   /** Output box in pixels (after dpr was folded in). */
   w?: number;
   h?: number;
-  /** Aspect ratio width:height, e.g. [16, 9] or [1.91, 1]. */
+  /**
+   * Aspect ratio width:height in lowest integer terms, e.g. [16, 9] or [191, 100] for `1.91:1`.
+   * Parsed specs carry it only when neither w nor h is given (otherwise it was folded into them),
+   * and then c is fill or pad: see targetBox in core/grammar/box.ts.
+   */
   ar?: [number, number];
   g?: Gravity;
   /** Focal point, fractions 0…1 of the oriented source. */

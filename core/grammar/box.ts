@@ -1,19 +1,23 @@
 /**
  * `ar` alone (no `w`/`h`) stays in the canonical spec because its box depends on the source:
  * `c_fill` takes the largest box of that ratio inside the source, `c_pad` the smallest one
- * around it. Renderers call this with the oriented source size to get a concrete box.
+ * around it. Renderers call this with the oriented source size to get a concrete box; with
+ * `maxOutputDimension` such a derived box is scaled down, keeping the ratio, to respect the limit.
  */
 import type { TransformSpec } from '../transform-spec.ts';
 
-export function targetBox(spec: TransformSpec, source: { width: number; height: number }): { w?: number; h?: number } {
+export function targetBox(
+  spec: TransformSpec,
+  source: { width: number; height: number },
+  maxOutputDimension = Infinity,
+): { w?: number; h?: number } {
   if (spec.ar === undefined || spec.w !== undefined || spec.h !== undefined) {
     return { ...(spec.w === undefined ? {} : { w: spec.w }), ...(spec.h === undefined ? {} : { h: spec.h }) };
   }
   const [p, q] = spec.ar;
   const wider = source.width * q > source.height * p; // source is wider than the ratio
   const inside = spec.c === 'fill';
-  if (wider === inside) {
-    return { w: Math.max(1, Math.round((source.height * p) / q)), h: source.height };
-  }
-  return { w: source.width, h: Math.max(1, Math.round((source.width * q) / p)) };
+  const [w, h] = wider === inside ? [(source.height * p) / q, source.height] : [source.width, (source.width * q) / p];
+  const scale = Math.min(1, maxOutputDimension / Math.max(w, h));
+  return { w: Math.max(1, Math.round(w * scale)), h: Math.max(1, Math.round(h * scale)) };
 }

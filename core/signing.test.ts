@@ -45,6 +45,7 @@ describe('verifySignature', () => {
     expect(await verifySignature({ path, sig: oldSig }, ['new-key', 'old-key'], now)).toBe(true);
     expect(await verifySignature({ path, sig: oldSig }, ['new-key'], now)).toBe(false);
     expect(await verifySignature({ path, sig: oldSig }, [], now)).toBe(false);
+    expect(await verifySignature({ path, sig: oldSig }, ['', 'old-key'], now)).toBe(true);
   });
 
   it('refuses tampered paths, signatures and expiries', async () => {

@@ -25,7 +25,9 @@ const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url)
 const manifestPath = `${corpus}manifest.json`;
 const present = existsSync(manifestPath);
 if (!present) console.warn(`corpus not found at ${corpus}: skipping the corpus render tests`);
-const entries: Entry[] = present ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Entry[]).filter((entry) => entry.expect === 'ok') : [];
+const manifest: Entry[] = present ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Entry[]) : [];
+const entries = manifest.filter((entry) => entry.expect === 'ok');
+const rejects = manifest.filter((entry) => entry.expect === 'reject');
 const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 60_000 };
 
 /** SVG is rasterised at the requested size (vectors have no native size to protect); everything else never upscales. */
@@ -120,6 +122,16 @@ describe.skipIf(!present)('render: corpus ok files to w_200', () => {
   ] as const)('%s comes out %j', async (file, size) => {
     const result = await render({ source: `${corpus}${file}`, spec: size[0] === 640 ? {} : { w: 200 }, format: 'png', limits });
     expect([result.width, result.height]).toEqual(size);
+  });
+
+  it(`every reject file (${rejects.length}) is a 4xx PixelfrontError, quickly`, async () => {
+    const failures: string[] = [];
+    for (const entry of rejects) {
+      const outcome: unknown = await render({ source: `${corpus}${entry.file}`, spec: { w: 200 }, format: 'webp', limits: { ...limits, timeoutMs: 5_000 } })
+        .then(() => 'rendered', (error: unknown) => error);
+      if (!isPixelfrontError(outcome) || outcome.status < 400 || outcome.status >= 500) failures.push(`${entry.file}: ${String(outcome)}`);
+    }
+    expect(failures).toEqual([]);
   });
 
   const animated = entries.filter((entry) => (entry.pages ?? 1) > 1 && (entry.format === 'gif' || entry.format === 'webp'));

@@ -11,6 +11,7 @@ import { rotate } from './steps/rotate.ts';
 import { watermark } from './steps/watermark.ts';
 
 export type { RenderInput, RenderLimits, RenderResult } from './render-types.ts';
+export { configureSharp, type SharpSettings } from './configure-sharp.ts';
 
 type Step = (state: RenderState) => void | Promise<void>;
 

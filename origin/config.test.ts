@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('runs on embedded defaults', () => {
+    const config = loadConfig({ DATA_DIR: '/srv/pf' });
+    expect(config.port).toBe(8080);
+    expect(config.storageUrl).toBe('file:///srv/pf/objects');
+    expect(config.databaseUrl).toBe('sqlite:///srv/pf/catalog.db');
+    expect(config.apiKeys).toBeUndefined();
+    expect(config.signedUrls).toBe('off');
+    expect(config.maxUploadBytes).toBe(104857600);
+    expect(config.maxInputPixels).toBe(100_000_000);
+    expect(config.renderConcurrency).toBeGreaterThan(0);
+  });
+
+  it('parses keys, lists and backends', () => {
+    const config = loadConfig({
+      API_KEYS: 'acme:secret-one-1, globex:secret-two-2',
+      SIGNING_KEYS: 'k1-secret,k2-secret',
+      SIGNED_URLS: 'required',
+      PUBLIC_PRESETS: 'thumb, card',
+      STORAGE_URL: 's3://bucket/prefix',
+      S3_FORCE_PATH_STYLE: 'true',
+      DATABASE_URL: 'postgres://u@127.0.0.1/db',
+    });
+    expect(config.apiKeys?.get('secret-two-2')).toBe('globex');
+    expect(config.signingKeys).toEqual(['k1-secret', 'k2-secret']);
+    expect(config.publicPresets).toEqual(['thumb', 'card']);
+    expect(config.s3.forcePathStyle).toBe(true);
+  });
+
+  it('reports one line per problem', () => {
+    const problems = problemsOf({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1', SIGNED_URLS: 'maybe', STORAGE_URL: 'ftp://x', API_KEYS: 'nocolon' });
+    expect(problems).toHaveLength(5);
+    expect(problems.find((line) => line.startsWith('PORT:'))).toBeDefined();
+    expect(problems.find((line) => line.startsWith('STORAGE_URL:'))).toContain('file://');
+    expect(problems.find((line) => line.startsWith('API_KEYS:'))).toContain('tenant:key');
+  });
+
+  it('needs signing keys when signatures are required', () => {
+    expect(problemsOf({ SIGNED_URLS: 'required' })).toEqual(['SIGNING_KEYS: required when SIGNED_URLS=required']);
+  });
+});

@@ -42,19 +42,19 @@ export async function decodeThumbnail(request: DecodeRequest): Promise<RgbaThumb
   const { input, layout, width, height } = request;
   const timeout = { seconds: timeoutSeconds(request.deadline) };
   if (layout.kind === 'animated') {
-    const { data, info } = await sharp(input, { ...baseOptions(request), pages: -1 })
+    const { data } = await sharp(input, { ...baseOptions(request), pages: -1 })
       .timeout(timeout)
-      .resize({ width, height, fit: 'fill' })
+      .resize({ width, height, fit: 'fill', kernel: 'linear' })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
     // Frames are stacked vertically; the first one is the placeholder's source.
-    return { data: data.subarray(0, width * height * 4), width, height, premultiplied: info.premultiplied };
+    return { data: data.subarray(0, width * height * 4), width, height };
   }
   const orient = layout.kind === 'single' ? layout.orient : true;
   const { data, info } = await sharp(input, { ...baseOptions(request), autoOrient: orient })
     .timeout(timeout)
-    .resize({ width, height, fit: 'fill' })
+    .resize({ width, height, fit: 'fill', kernel: 'linear' })
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -67,7 +67,7 @@ export async function decodeThumbnail(request: DecodeRequest): Promise<RgbaThumb
         .toBuffer();
     }
   }
-  return { data, width: info.width, height: info.height, premultiplied: info.premultiplied };
+  return { data, width: info.width, height: info.height };
 }
 
 /**

@@ -14,12 +14,10 @@ export interface Placeholder {
 }
 
 export interface RgbaThumbnail {
-  /** width × height × 4 bytes, RGBA. */
+  /** width × height × 4 bytes, RGBA, straight (not premultiplied) alpha, as sharp's raw output is. */
   data: Uint8Array;
   width: number;
   height: number;
-  /** Whether colour channels are already multiplied by alpha (sharp reports this). */
-  premultiplied: boolean;
 }
 
 /** Thumbnail size for a source of width × height: the longer side becomes THUMBNAIL_SIZE (never upscaled). */
@@ -37,13 +35,13 @@ export function placeholderFromThumbnail(thumbnail: RgbaThumbnail): Placeholder 
 }
 
 /** Transparent images are shown on a light page, so their placeholder is too. */
-function flattenOnWhite({ data, width, height, premultiplied }: RgbaThumbnail): Uint8ClampedArray {
+function flattenOnWhite({ data, width, height }: RgbaThumbnail): Uint8ClampedArray {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let index = 0; index < out.length; index += 4) {
     const alpha = (data[index + 3] ?? 255) / 255;
     for (let channel = 0; channel < 3; channel += 1) {
       const value = data[index + channel] ?? 0;
-      out[index + channel] = (premultiplied ? value : value * alpha) + 255 * (1 - alpha);
+      out[index + channel] = value * alpha + 255 * (1 - alpha);
     }
     out[index + 3] = 255;
   }
@@ -55,26 +53,14 @@ function flattenOnWhite({ data, width, height, premultiplied }: RgbaThumbnail): 
  * within its bin; falls back to the flattened pixels when nothing is opaque.
  */
 function dominantColor(thumbnail: RgbaThumbnail, flat: Uint8ClampedArray): string {
-  const straight = thumbnail.premultiplied ? unpremultiply(thumbnail.data) : thumbnail.data;
-  const opaque = histogram(straight, (index) => (straight[index + 3] ?? 255) >= 128);
+  const { data } = thumbnail;
+  const opaque = histogram(data, (index) => (data[index + 3] ?? 255) >= 128);
   const { bins } = opaque.total > 0 ? opaque : histogram(flat, () => true);
   let best: Bin | undefined;
   for (const bin of bins.values()) if (best === undefined || bin.count > best.count) best = bin;
   if (best === undefined) return '#ffffff';
   const count = best.count;
   return `#${best.sum.map((sum) => Math.round(sum / count).toString(16).padStart(2, '0')).join('')}`;
-}
-
-function unpremultiply(data: Uint8Array): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(data.length);
-  for (let index = 0; index + 3 < data.length; index += 4) {
-    const alpha = data[index + 3] ?? 255;
-    for (let channel = 0; channel < 3; channel += 1) {
-      out[index + channel] = alpha === 0 ? 0 : ((data[index + channel] ?? 0) * 255) / alpha;
-    }
-    out[index + 3] = alpha;
-  }
-  return out;
 }
 
 interface Bin {

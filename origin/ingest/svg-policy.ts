@@ -84,8 +84,40 @@ export function sanitizeCss(css: string): string {
     const target = doubleQuoted ?? singleQuoted ?? bare ?? '';
     return isAllowedReference(target) ? token : 'none';
   });
-  text = text.replace(stringUrlFunctions, 'blocked-function(');
+  text = removeFunctionCalls(text, stringUrlFunctions);
   return text.replace(/(behavior|-moz-binding)\s*:/gi, 'blocked-property:');
+}
+
+/** Replaces each call of the matched functions, arguments and all, by `none`. */
+function removeFunctionCalls(css: string, pattern: RegExp): string {
+  let out = '';
+  let from = 0;
+  for (const match of css.matchAll(pattern)) {
+    if (match.index < from) continue; // inside a call already removed
+    out += `${css.slice(from, match.index)}none`;
+    from = callEnd(css, match.index + match[0].length);
+  }
+  return out + css.slice(from);
+}
+
+/** Index after the `)` that closes a call whose arguments start at `start` (quotes and nesting honoured). */
+function callEnd(css: string, start: number): number {
+  let depth = 1;
+  let quote: string | null = null;
+  for (let index = start; index < css.length; index += 1) {
+    const char = css[index];
+    if (quote !== null) {
+      if (char === quote) quote = null;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+    } else if (char === '(') {
+      depth += 1;
+    } else if (char === ')') {
+      depth -= 1;
+      if (depth === 0) return index + 1;
+    }
+  }
+  return css.length;
 }
 
 function decodeCssEscapes(text: string): string {

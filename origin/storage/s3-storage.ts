@@ -16,7 +16,9 @@ import { Readable } from 'node:stream';
 import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
+import type { MultipartStorage } from './multipart.ts';
 import { checkRange, clampRange } from './ranges.ts';
+import { S3Multipart } from './s3-multipart.ts';
 import { countBytes, sliceStream } from './streams.ts';
 import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
 
@@ -193,6 +195,11 @@ export class S3Storage implements ObjectStorage {
     }
     if (batch.length > 0) deleted += await this.deleteBatch(batch);
     return deleted;
+  }
+
+  /** S3's own multipart upload for keys of this storage (see multipartFor in multipart.ts). */
+  multipart(): MultipartStorage {
+    return new S3Multipart(this.client, this.bucket, (key) => this.objectKey(key));
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
+import { configureSharp } from './transform/configure-sharp.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -15,6 +16,7 @@ export interface RunningOrigin {
 
 export async function startOrigin(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningOrigin> {
   if (!config.apiKeys) logger.warn('API_KEYS is not set: open mode, every client is the tenant "default"');
+  configureSharp();
   const services = await createServices(config, logger);
   const app = createApp(services);
   const server = await new Promise<Server>((resolve) => {

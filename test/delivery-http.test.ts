@@ -91,6 +91,16 @@ describe('variant delivery', () => {
     expect(fixed.headers.get('vary')).toBeNull();
   });
 
+  it('keeps an animated source animated in its own format by default', async () => {
+    const frames = await Promise.all(['#ff0000', '#00ff00', '#0000ff'].map((background) => sharp({ create: { width: 40, height: 30, channels: 3, background } }).png().toBuffer()));
+    const animated = await sharp(frames, { join: { animated: true } }).webp({ loop: 0 }).toBuffer();
+    const animatedId = await upload(origin, animated);
+    const response = await fetch(`${origin.url}/img/${animatedId}/w_20`);
+    expect(response.headers.get('content-type')).toBe('image/webp');
+    const meta = await sharp(Buffer.from(await response.arrayBuffer()), { pages: -1 }).metadata();
+    expect([meta.width, meta.pages]).toEqual([20, 3]);
+  });
+
   it('rejects bad transforms with 400 naming the item, and unknown watermarks with 404', async () => {
     const bad = await fetch(`${origin.url}/img/${id}/w_abc`);
     expect(bad.status).toBe(400);

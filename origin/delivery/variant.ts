@@ -1,6 +1,6 @@
 import { canonicalize, canonicalOps } from '../../core/grammar/canonical.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
-import { acceptToken, resolveFormat } from '../../core/negotiate.ts';
+import { acceptToken, outputFormat } from '../../core/negotiate.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
@@ -23,10 +23,8 @@ export function canonicalTransform(services: Services, ops: string): CanonicalTr
 }
 
 /** The concrete output format for a spec and source; `f_auto` resolves against Accept. */
-export function outputFormat(spec: TransformSpec, image: ImageRecord, accept: string | undefined): OutputFormat {
-  if (spec.f && spec.f !== 'auto') return spec.f;
-  const token = spec.f === 'auto' ? acceptToken(accept) : 'default';
-  return resolveFormat(token, { format: image.format, hasAlpha: image.hasAlpha, animated: image.frames > 1 });
+export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: string | undefined): OutputFormat {
+  return outputFormat(spec, acceptToken(accept), { format: image.format, hasAlpha: image.hasAlpha, animated: image.frames > 1 });
 }
 
 /**
@@ -39,7 +37,7 @@ export async function deliverVariant(
 ): Promise<Response> {
   const { transform } = input;
   const image = await findPublicImage(services, input.id);
-  const format = outputFormat(transform.spec, image, input.accept);
+  const format = variantFormat(transform.spec, image, input.accept);
   const info: DeliveryInfo = {
     contentType: '',
     // Unique per image content and variant; strong, since the bytes never change.

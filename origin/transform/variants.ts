@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { LRUCache } from 'lru-cache';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
+import { targetBox } from '../../core/grammar/box.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
@@ -130,7 +131,7 @@ export class VariantService {
     try {
       const result = await render({
         source,
-        spec: request.spec,
+        spec: boxed(request.spec, request.image, config.maxOutputDimension),
         format: request.format,
         loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
         limits: { maxInputPixels: config.maxInputPixels, maxFrames: 1000, timeoutMs: config.renderTimeoutMs },
@@ -176,6 +177,13 @@ export class VariantService {
     this.deps.metrics?.variantSource.inc({ source: lookup.source });
     return lookup;
   }
+}
+
+/** `ar` alone becomes a concrete box here, where the source size is known, capped by the output limit. */
+function boxed(spec: TransformSpec, image: ImageRecord, maxOutputDimension: number): TransformSpec {
+  if (spec.ar === undefined || spec.w !== undefined || spec.h !== undefined) return spec;
+  const { ar: _ratio, ...rest } = spec;
+  return { ...rest, ...targetBox(spec, image, maxOutputDimension) };
 }
 
 export const watermarkKey = (tenant: string, name: string) => `watermarks/${tenant}/${name}`;

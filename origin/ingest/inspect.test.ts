@@ -149,6 +149,13 @@ describe('inspectImage: generated fixtures', () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" onload="alert(1)"><script>alert(2)</script><rect width="120" height="60" fill="#00ff00"/></svg>';
     const facts = await inspectImage(fixture(new TextEncoder().encode(svg), 'drawing.png'), limits);
     expect(facts).toMatchObject({ format: 'svg', width: 120, height: 60, orientation: null, frames: 1, hasAlpha: true, dominantColor: '#00ff00' });
+    // librsvg decodes inline images at full size: a 100×100 SVG holding a 12000×10000 PNG is over the limit.
+    const inner = await sharp({ create: { width: 12_000, height: 10_000, channels: 3, background: '#000000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const embedding = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><image href="data:image/png;base64,${inner.toString('base64')}" width="100" height="100"/></svg>`;
+    const embedded = await rejection(inspectImage(fixture(new TextEncoder().encode(embedding), 'embedding.svg'), limits));
+    expect([embedded.status, embedded.code]).toEqual([422, 'image_too_large']);
+    const small = embedding.replace(inner.toString('base64'), (await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } }).png().toBuffer()).toString('base64'));
+    expect((await inspectImage(fixture(new TextEncoder().encode(small), 'small-embedding.svg'), limits)).dominantColor).toBe('#0000ff');
     const huge = '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="10" height="10"/></svg>';
     const error = await rejection(inspectImage(fixture(new TextEncoder().encode(huge), 'huge.svg'), limits));
     expect([error.status, error.code]).toEqual([422, 'image_too_large']);

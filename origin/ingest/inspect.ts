@@ -8,6 +8,7 @@ import type { DecodeLayout } from './decode.ts';
 import { placeholderFromThumbnail, thumbnailSize } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
 import type { SniffedFormat } from './sniff.ts';
+import { embeddedImages } from './svg-embedded.ts';
 import { MAX_SVG_BYTES, sanitizeSvg } from './svg-sanitize.ts';
 
 /**
@@ -83,6 +84,7 @@ async function inspectSvg(path: string, limits: InspectLimits, deadline: number)
   const svg = Buffer.from(sanitizeSvg(await readFile(path)));
   const metadata = await readHeader(svg, undefined);
   checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
+  await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels);
   const size = thumbnailSize(metadata.width, metadata.height);
   const layout: DecodeLayout = { kind: 'single', orient: false };
   const thumbnail = await decodeThumbnail({ input: svg, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
@@ -97,6 +99,23 @@ async function inspectSvg(path: string, limits: InspectLimits, deadline: number)
     hasAlpha: true,
     ...placeholderFromThumbnail(thumbnail),
   };
+}
+
+/** The SVG's own raster plus every inline image librsvg would decode, all from headers. */
+async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixels: number): Promise<void> {
+  let total = ownPixels;
+  for (const image of embeddedImages(svg)) {
+    let metadata: Metadata;
+    try {
+      metadata = await sharp(image, { limitInputPixels: false }).metadata();
+    } catch (error) {
+      throw fail('corrupt_image', 'an image embedded in the SVG (data: URI) cannot be read', { cause: error });
+    }
+    total += metadata.width * metadata.height * Math.max(1, metadata.pages ?? 1);
+    if (total > maxInputPixels) {
+      throw fail('image_too_large', `the SVG and its embedded images hold more than ${maxInputPixels} pixels (an embedded image is ${metadata.width}×${metadata.height})`);
+    }
+  }
 }
 
 type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;

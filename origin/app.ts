@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { describePresets } from '../core/presets.ts';
+import { batchRoutes } from './batches/routes.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
@@ -28,6 +29,7 @@ export function createApp(services: Services): Hono {
   api.use('*', tenantAuth(services.config.apiKeys));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));
+  api.route('/batches', batchRoutes(services));
   api.get('/presets', (c) =>
     c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),
   );

@@ -41,6 +41,9 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
+  WORKER_CONCURRENCY: positiveInt(2),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   API_KEYS: apiKeys.optional(),
   SIGNING_KEYS: list.optional(),
   SIGNED_URLS: z.enum(['off', 'required']).default('off'),
@@ -69,6 +72,12 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string | undefined;
   queuePrefix: string;
+  /** Jobs one `npm run worker` process renders at once. */
+  workerConcurrency: number;
+  /** Port of the worker's `GET /metrics` (0: any free port). */
+  workerMetricsPort: number;
+  /** How long a killed worker's job stays locked before another worker takes it over. */
+  workerLockMs: number;
   /** API key -> tenant; undefined means open mode with the single tenant `default`. */
   apiKeys: Map<string, string> | undefined;
   signingKeys: string[];
@@ -116,6 +125,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerLockMs: e.WORKER_LOCK_MS,
     apiKeys: e.API_KEYS,
     signingKeys: e.SIGNING_KEYS ?? [],
     signedUrls: e.SIGNED_URLS,

@@ -9,6 +9,10 @@ import { loadPresets } from './presets-file.ts';
 import type { ObjectStorage } from './storage/types.ts';
 import { createStorage } from './storage/index.ts';
 import { VariantService } from './transform/variants.ts';
+import type { BatchStore } from './batches/batch-store.ts';
+import { createBatchWork } from './batches/background.ts';
+import { queueEager } from './batches/eager.ts';
+import type { JobQueue } from './queue/index.ts';
 
 /**
  * Everything a request handler needs, built once at start from the Config and passed down.
@@ -25,6 +29,10 @@ export interface Services {
   variants: VariantService;
   /** Private scratch space for uploads in flight. */
   tempDir: string;
+  /** Variant jobs (eager presets, batches): in-process, or BullMQ when REDIS_URL is set. */
+  queue: JobQueue;
+  /** Batch state and progress in the catalog database. */
+  batches: BatchStore;
   /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
   afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
   /** Drops whatever is cached in memory for a deleted image. */
@@ -42,7 +50,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   let variants: VariantService | undefined;
   const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
   variants = new VariantService({ config, storage, logger, metrics });
-  return {
+  const work = createBatchWork(config, logger, catalog.db);
+  const services: Services = {
     config,
     logger,
     storage,
@@ -51,12 +60,18 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     metrics,
     variants,
     tempDir: join(config.dataDir, 'tmp'),
-    async afterUpload() {},
+    queue: work.queue,
+    batches: work.batches,
+    afterUpload: (image, eager) => queueEager(services, image, eager),
     forgetImage(id) {
       variants.forget(id);
     },
     async close() {
+      // Running jobs finish first: they write to storage and the catalog.
+      await work.close();
       await Promise.allSettled([storage.close(), catalog.close()]);
     },
   };
+  await work.start(services);
+  return services;
 }

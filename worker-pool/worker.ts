@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../origin/config.ts';
+import type { Logger } from '../origin/logger.ts';
+import { startBullmqConsumer, type Consumer } from '../origin/queue/bullmq-queue.ts';
+import { variantJobHandler } from '../origin/batches/variant-job.ts';
+import { createServices, type Services } from '../origin/services.ts';
+import { createWorkerMetrics } from './metrics.ts';
+
+export interface RunningWorker {
+  services: Services;
+  consumer: Consumer;
+  metricsUrl: string;
+  /** Finishes the running jobs, then closes the metrics server and the backends. */
+  close(): Promise<void>;
+}
+
+/**
+ * A worker-pool process: consumes the BullMQ queue with the origin's own services (storage,
+ * catalog, VariantService), so a variant made here is the very object a delivery would make.
+ */
+export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+  const { redisUrl } = config;
+  if (redisUrl === undefined) throw new Error('REDIS_URL is required: the worker pool consumes the BullMQ queue (without it the origin runs jobs in-process)');
+  const services = await createServices(config, logger);
+  const metrics = createWorkerMetrics(() => services.queue.depth());
+  const consumer = startBullmqConsumer(
+    { redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockMs: config.workerLockMs, onOutcome: metrics.observe },
+    variantJobHandler(services, services.batches),
+    logger,
+  );
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (error: unknown) => response.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${String(error)}\n`),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const metricsUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/metrics`;
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    consumer,
+    metricsUrl,
+    close() {
+      closing ??= (async () => {
+        await consumer.close();
+        await closeServer(server);
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -33,6 +33,11 @@ function baseOptions(request: DecodeRequest): SharpOptions {
   return { failOn: 'warning', limitInputPixels: request.maxInputPixels };
 }
 
+/** Between steps: abandoned work (the caller's deadline already answered) stops here instead of going on. */
+export function checkDeadline(deadline: number): void {
+  if (Date.now() > deadline) throw fail('corrupt_image', 'the image could not be inspected within the time limit');
+}
+
 function timeoutSeconds(deadline: number): number {
   // sharp takes whole seconds; the caller's own deadline covers the remainder.
   return Math.min(3600, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
@@ -60,6 +65,7 @@ export async function decodeThumbnail(request: DecodeRequest): Promise<RgbaThumb
     .toBuffer({ resolveWithObject: true });
   if (layout.kind === 'pages') {
     for (let page = 1; page < layout.pages; page += 1) {
+      checkDeadline(request.deadline);
       await sharp(input, { ...baseOptions(request), page })
         .timeout({ seconds: timeoutSeconds(request.deadline) })
         .resize({ width: 8, height: 8, fit: 'inside' })

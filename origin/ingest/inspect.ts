@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { ImageFormat } from '../catalog/types.ts';
-import { decodeError, decodeThumbnail, publicDetail } from './decode.ts';
+import { checkDeadline, decodeError, decodeThumbnail, publicDetail } from './decode.ts';
 import type { DecodeLayout } from './decode.ts';
 import { placeholderFromThumbnail, thumbnailSize } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
@@ -84,7 +84,7 @@ async function inspectSvg(path: string, limits: InspectLimits, deadline: number)
   const svg = Buffer.from(sanitizeSvg(await readFile(path)));
   const metadata = await readHeader(svg, undefined);
   checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
-  await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels);
+  await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels, deadline);
   const size = thumbnailSize(metadata.width, metadata.height);
   const layout: DecodeLayout = { kind: 'single', orient: false };
   const thumbnail = await decodeThumbnail({ input: svg, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
@@ -102,9 +102,10 @@ async function inspectSvg(path: string, limits: InspectLimits, deadline: number)
 }
 
 /** The SVG's own raster plus every inline image librsvg would decode, all from headers. */
-async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixels: number): Promise<void> {
+async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixels: number, deadline: number): Promise<void> {
   let total = ownPixels;
   for (const image of embeddedImages(svg)) {
+    checkDeadline(deadline);
     let metadata: Metadata;
     try {
       metadata = await sharp(image, { limitInputPixels: false }).metadata();
@@ -126,7 +127,7 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   const heif = format === 'avif' || format === 'heic';
   const frames = format === 'gif' || format === 'webp' || format === 'tiff' ? Math.max(1, metadata.pages ?? 1) : 1;
   if (format === 'tiff' && frames > 1) {
-    checkTotalPixels(await tiffPagePixels(path, frames), metadata, frames, limits.maxInputPixels);
+    checkTotalPixels(await tiffPagePixels(path, frames, deadline), metadata, frames, limits.maxInputPixels);
   } else {
     checkPixels(metadata.width, metadata.height, frames, limits.maxInputPixels);
   }
@@ -135,6 +136,7 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   const height = heif ? metadata.height : (metadata.autoOrient?.height ?? metadata.height);
   const layout: DecodeLayout = frames === 1 ? { kind: 'single', orient: !heif } : format === 'tiff' ? { kind: 'pages', pages: frames } : { kind: 'animated' };
   const size = thumbnailSize(width, height);
+  checkDeadline(deadline);
   const thumbnail = await decodeThumbnail({ input: path, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
     const mapped = decodeError(error, path);
     throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
@@ -185,9 +187,10 @@ function checkTotalPixels(pixels: number, metadata: Metadata, frames: number, ma
 }
 
 /** TIFF pages may differ in size: sum them from each page's header. */
-async function tiffPagePixels(path: string, pages: number): Promise<number> {
+async function tiffPagePixels(path: string, pages: number, deadline: number): Promise<number> {
   let total = 0;
   for (let page = 0; page < pages; page += 1) {
+    checkDeadline(deadline);
     let metadata: Metadata;
     try {
       metadata = await sharp(path, { page, limitInputPixels: false }).metadata();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -150,6 +150,35 @@ describe('variant delivery', () => {
     const left: string[] = [];
     for await (const object of origin.services.storage.list(`variants/${id}/`)) left.push(object.key);
     expect(left).toEqual([]);
+  });
+});
+
+describe('presets', () => {
+  let dir: string;
+  let origin: TestOrigin;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pixelfront-presets-'));
+    await writeFile(join(dir, 'presets.json'), JSON.stringify({ square: 'c_fill,w_0120,h_120', banner: 'w_600,ar_3:1,c_fill,f_webp' }));
+    origin = await startTestOrigin({ PRESETS_FILE: join(dir, 'presets.json') });
+  });
+  afterAll(async () => {
+    await origin.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('replaces the built-ins with PRESETS_FILE, lists them canonically and renders them', async () => {
+    const listed = (await (await fetch(`${origin.url}/v1/presets`)).json()) as { items: { name: string; ops: string }[] };
+    expect(listed.items).toEqual([
+      { name: 'square', ops: 'c_fill,w_120,h_120' },
+      { name: 'banner', ops: 'c_fill,w_600,h_200,f_webp' },
+    ]);
+    const id = await upload(origin, await photo(900, 600));
+    const banner = await fetch(`${origin.url}/img/${id}/t_banner`);
+    expect(banner.headers.get('content-type')).toBe('image/webp');
+    expect(banner.headers.get('link')).toBe(`</img/${id}/c_fill,w_600,h_200,f_webp>; rel="canonical"`);
+    const meta = await sharp(Buffer.from(await banner.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([600, 200]);
+    expect((await fetch(`${origin.url}/img/${id}/t_thumb`)).status).toBe(400);
   });
 });
 

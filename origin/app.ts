@@ -8,6 +8,7 @@ import { countRequests } from './http/request-metrics.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './ingest/watermark-routes.ts';
 import type { Services } from './services.ts';
+import { uploadRoutes } from './uploads/routes.ts';
 
 /** The origin's HTTP surface (SPEC sections 3, 4 and 6) over already-built services. */
 export function createApp(services: Services): Hono {
@@ -29,6 +30,7 @@ export function createApp(services: Services): Hono {
   api.use('*', tenantAuth(services.config.apiKeys));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));
+  api.route('/uploads', uploadRoutes(services));
   api.route('/batches', batchRoutes(services));
   api.get('/presets', (c) =>
     c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),

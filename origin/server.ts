@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
+import { startUploadSweeper } from './uploads/sweeper.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -19,6 +20,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   configureSharp();
   const services = await createServices(config, logger);
   const app = createApp(services);
+  const uploadSweeper = startUploadSweeper(services);
   const server = await new Promise<Server>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(started as Server));
   });
@@ -32,6 +34,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
     services,
     close() {
       closing ??= (async () => {
+        uploadSweeper.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -1,0 +1,137 @@
+import { fail, isPixelfrontError, type ErrorCode } from '../../core/errors.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { ingestReceivedFile } from '../ingest/ingest-image.ts';
+import { receiveToTempFile } from '../ingest/receive.ts';
+import { normalizeEtag } from '../storage/etags.ts';
+import { COMPLETION_LEASE_MS, MIN_PART_BYTES } from './limits.ts';
+import type { UploadService } from './upload-service.ts';
+import type { PartRow, UploadRow } from './upload-store.ts';
+
+export interface RequestedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface CompletedUpload {
+  image: ImageRecord;
+  deduplicated: boolean;
+}
+
+/** Errors of the content itself: completion turned them into a rejected (aborted) upload. */
+const contentErrors: ReadonlySet<ErrorCode> = new Set(['unsupported_media_type', 'image_too_large', 'corrupt_image', 'payload_too_large']);
+
+/**
+ * Completes an upload: checks the part list, has the backend assemble the parts into one object
+ * (S3 CompleteMultipartUpload, or streaming on the file backend), copies it into a temp file while
+ * hashing, and validates and registers it exactly as a single upload (ingestReceivedFile).
+ * Repeating a completion returns the same image (or the same rejection). Content that is not an
+ * acceptable image leaves nothing behind: object, parts and temp file are deleted, the upload is
+ * aborted with the reason. A completion holds a lease on the upload, so two replicas never
+ * complete one upload at once, and a crashed one is taken over once its lease runs out.
+ */
+export async function completeUpload(service: UploadService, tenant: string, id: string, requested: RequestedPart[] | undefined): Promise<CompletedUpload> {
+  const { services, store } = service;
+  const upload = await service.find(tenant, id);
+  const repeated = await previousOutcome(service, upload);
+  if (repeated) return repeated;
+  if (upload.expires_at <= service.now()) throw fail('conflict', `upload ${id} expired at ${new Date(upload.expires_at).toISOString()}`);
+  if (!(await store.lease(id, service.now(), service.now() + COMPLETION_LEASE_MS))) {
+    const again = await previousOutcome(service, await service.find(tenant, id));
+    if (again) return again;
+    throw fail('conflict', `upload ${id} is being completed by another request; retry shortly`);
+  }
+
+  // Read again under the lease: an earlier, interrupted completion may have assembled it already.
+  const leased = await service.find(tenant, id);
+  try {
+    if (leased.assembled === 0) {
+      const parts = selectParts(upload, await store.parts(id), requested);
+      await service.multipart.complete(upload.storage_key, upload.backend_upload_id, parts.map((part) => ({ partNumber: part.part_number, etag: part.backend_etag })));
+      await store.markAssembled(id, service.now());
+    }
+  } catch (error) {
+    // The part list was wrong or the backend failed: nothing is lost, the client may retry.
+    await store.release(id, service.now());
+    throw error;
+  }
+
+  let result: CompletedUpload;
+  try {
+    const object = await services.storage.get(upload.storage_key);
+    if (!object) throw fail('conflict', `the assembled object of upload ${id} is gone`);
+    const file = await receiveToTempFile(object.body, { tempDir: services.tempDir, maxBytes: service.maxBytes });
+    result = await ingestReceivedFile(services, tenant, file, upload.filename);
+  } catch (error) {
+    if (isPixelfrontError(error) && (contentErrors.has(error.code) || error.code === 'conflict')) {
+      await store.markAborted(id, service.now(), { force: true, error: { code: error.code, detail: error.message } });
+      await service.freeStorage(upload, false);
+    } else {
+      await store.release(id, service.now());
+    }
+    throw error;
+  }
+  await store.markCompleted(id, result.image.id, result.deduplicated, service.now());
+  await service.freeStorage(upload, false);
+  await services.afterUpload(result.image, upload.eager ?? undefined);
+  return result;
+}
+
+/** The outcome of an earlier completion, replayed; undefined while the upload is still open. */
+async function previousOutcome(service: UploadService, upload: UploadRow): Promise<CompletedUpload | undefined> {
+  if (upload.state === 'completed') {
+    const image = upload.image_id === null ? null : await service.services.catalog.getImage(upload.tenant, upload.image_id);
+    if (!image) throw fail('conflict', `upload ${upload.id} was completed, but its image ${upload.image_id ?? ''} has since been deleted`);
+    return { image, deduplicated: upload.deduplicated === 1 };
+  }
+  if (upload.state === 'aborted') {
+    if (upload.error_code !== null && isErrorCode(upload.error_code)) throw fail(upload.error_code, upload.error_detail ?? 'the upload was rejected');
+    throw fail('conflict', `upload ${upload.id} was aborted`);
+  }
+  return undefined;
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return contentErrors.has(code as ErrorCode) || code === 'conflict';
+}
+
+/**
+ * The parts to assemble: the requested list (ascending, each received with that etag) or, by
+ * default, every received part, which must then be 1…n without gaps. Every part but the last must
+ * be at least MIN_PART_BYTES, and the total must match the size declared at creation.
+ */
+export function selectParts(upload: UploadRow, received: PartRow[], requested: RequestedPart[] | undefined): PartRow[] {
+  const byNumber = new Map(received.map((part) => [part.part_number, part]));
+  let selected: PartRow[];
+  if (requested === undefined) {
+    if (received.length === 0) throw fail('invalid_request', `upload ${upload.id} has no parts to complete`);
+    const last = received[received.length - 1]?.part_number ?? 0;
+    const missing = range(1, last).filter((n) => !byNumber.has(n));
+    if (missing.length > 0) throw fail('invalid_request', `parts missing: ${missing.join(', ')} (received ${received.map((part) => part.part_number).join(', ')})`);
+    selected = received;
+  } else {
+    if (requested.length === 0) throw fail('invalid_request', 'parts must list at least one part');
+    const unordered = requested.filter((part, index) => index > 0 && part.partNumber <= (requested[index - 1]?.partNumber ?? 0));
+    if (unordered.length > 0) throw fail('invalid_request', `parts must be in ascending order without repeats (part ${unordered[0]?.partNumber ?? '?'})`);
+    const missing = requested.filter((part) => !byNumber.has(part.partNumber)).map((part) => part.partNumber);
+    const mismatched = requested
+      .filter((part) => byNumber.has(part.partNumber) && byNumber.get(part.partNumber)?.etag !== normalizeEtag(part.etag))
+      .map((part) => part.partNumber);
+    const problems = [
+      missing.length > 0 ? `parts not received: ${missing.join(', ')}` : '',
+      mismatched.length > 0 ? `parts whose etag does not match the received part: ${mismatched.join(', ')}` : '',
+    ].filter(Boolean);
+    if (problems.length > 0) throw fail('invalid_request', problems.join('; '));
+    selected = requested.map((part) => byNumber.get(part.partNumber)).filter((part): part is PartRow => part !== undefined);
+  }
+  const small = selected.slice(0, -1).filter((part) => part.size < MIN_PART_BYTES).map((part) => part.part_number);
+  if (small.length > 0) throw fail('invalid_request', `parts smaller than ${MIN_PART_BYTES} bytes that are not the last: ${small.join(', ')}`);
+  const total = selected.reduce((sum, part) => sum + part.size, 0);
+  if (upload.declared_size !== null && total !== upload.declared_size) {
+    throw fail('invalid_request', `the parts hold ${total} bytes, but the upload declared size ${upload.declared_size}`);
+  }
+  return selected;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, index) => from + index);
+}

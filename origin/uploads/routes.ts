@@ -1,0 +1,152 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { fail } from '../../core/errors.ts';
+import { isValidImageId } from '../../core/ids.ts';
+import type { OriginVariables } from '../http/auth.ts';
+import { cleanFilename } from '../ingest/ingest-image.ts';
+import { toImageObject } from '../ingest/image-object.ts';
+import type { Services } from '../services.ts';
+import { completeUpload } from './complete-upload.ts';
+import { MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './limits.ts';
+import { UploadService, type UploadServiceOptions } from './upload-service.ts';
+import type { PartRow, UploadRow } from './upload-store.ts';
+
+type Env = { Variables: OriginVariables };
+
+const createSchema = z
+  .object({
+    filename: z.string().max(1024).optional(),
+    contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as image/jpeg').optional(),
+    size: z.number().int().positive().optional(),
+    partSize: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional(),
+    eager: z.union([z.string().max(1024), z.array(z.string().max(64)).max(100)]).optional(),
+  })
+  .strict();
+
+const completeSchema = z
+  .object({
+    parts: z
+      .array(z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), etag: z.string().min(1).max(100) }).strict())
+      .max(MAX_PARTS)
+      .optional(),
+  })
+  .strict();
+
+/** `/v1/uploads`: resumable, S3-style multipart uploads (SPEC section 4). */
+export function uploadRoutes(services: Services, options: UploadServiceOptions = {}) {
+  const app = new Hono<Env>();
+  const uploads = new UploadService(services, options);
+
+  app.post('/', async (c) => {
+    const body = parseBody(createSchema, await readJson(c), '{ filename?, contentType?, size?, partSize?, eager? }');
+    const eager = eagerPresets(services, body.eager);
+    const upload = await uploads.create(c.get('tenant'), {
+      filename: cleanFilename(body.filename),
+      contentType: body.contentType ?? null,
+      size: body.size,
+      partSize: body.partSize,
+      eager,
+    });
+    return c.json({ uploadId: upload.id, partSize: upload.part_size, maxParts: MAX_PARTS, minPartSize: MIN_PART_BYTES, expiresAt: new Date(upload.expires_at).toISOString() }, 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const upload = await uploads.find(c.get('tenant'), uploadIdParam(c.req.param('id')));
+    const image = upload.state === 'completed' && upload.image_id !== null ? await services.catalog.getImage(upload.tenant, upload.image_id) : null;
+    return c.json(describeUpload(upload, await uploads.parts(upload.id), image ? toImageObject(image) : null));
+  });
+
+  app.put('/:id/parts/:n', async (c) => {
+    const id = uploadIdParam(c.req.param('id'));
+    const partNumber = partNumberParam(c.req.param('n'));
+    const part = await uploads.putPart(c.get('tenant'), id, partNumber, requestBody(c), contentLength(c));
+    c.header('etag', `"${part.etag}"`);
+    return c.json(part, 200);
+  });
+
+  app.post('/:id/complete', async (c) => {
+    const id = uploadIdParam(c.req.param('id'));
+    const body = parseBody(completeSchema, await readJson(c), '{ parts?: [{ partNumber, etag }] }');
+    const { image, deduplicated } = await completeUpload(uploads, c.get('tenant'), id, body.parts);
+    return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
+  });
+
+  app.delete('/:id', async (c) => {
+    await uploads.abort(c.get('tenant'), uploadIdParam(c.req.param('id')));
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+function describeUpload(upload: UploadRow, parts: PartRow[], image: ReturnType<typeof toImageObject> | null) {
+  return {
+    uploadId: upload.id,
+    state: upload.state,
+    filename: upload.filename,
+    contentType: upload.content_type,
+    size: upload.declared_size,
+    partSize: upload.part_size,
+    maxParts: MAX_PARTS,
+    eager: upload.eager === null ? [] : upload.eager.split(','),
+    createdAt: new Date(upload.created_at).toISOString(),
+    expiresAt: new Date(upload.expires_at).toISOString(),
+    receivedBytes: parts.reduce((sum, part) => sum + part.size, 0),
+    parts: parts.map((part) => ({ partNumber: part.part_number, etag: part.etag, size: part.size })),
+    image,
+    error: upload.error_code === null ? null : { code: upload.error_code, detail: upload.error_detail },
+  };
+}
+
+/** Eager presets, checked now: an unknown name found only after a 1 GiB upload would be cruel. */
+function eagerPresets(services: Services, eager: string | string[] | undefined): string | null {
+  if (eager === undefined) return null;
+  const names = (Array.isArray(eager) ? eager : eager.split(',')).map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !services.presets.has(name));
+  if (unknown.length > 0) throw fail('invalid_request', `unknown eager presets: ${unknown.join(', ')}`);
+  return names.length === 0 ? null : names.join(',');
+}
+
+async function readJson(c: Context<Env>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw fail('invalid_request', 'the body is not valid JSON');
+  }
+}
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown, shape: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw fail('invalid_request', `expected ${shape}${issue ? `: ${issue.path.join('.') || 'body'}: ${issue.message}` : ''}`);
+}
+
+function uploadIdParam(raw: string): string {
+  if (!isValidImageId(raw)) throw fail('invalid_request', `"${raw.slice(0, 80)}" is not an upload id`);
+  return raw;
+}
+
+function partNumberParam(raw: string): number {
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_PARTS)) throw fail('invalid_request', `part number must be an integer 1…${MAX_PARTS}, got "${raw.slice(0, 20)}"`);
+  return n;
+}
+
+function contentLength(c: Context<Env>): number | undefined {
+  const raw = c.req.header('content-length');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw fail('invalid_request', 'invalid Content-Length');
+  return Number(raw);
+}
+
+function requestBody(c: Context<Env>): Readable {
+  const body = c.req.raw.body;
+  // An empty body is an empty part (only ever valid as the last one).
+  if (!body) return Readable.from([]);
+  return Readable.fromWeb(body as NodeWebStream<Uint8Array>);
+}

@@ -1,0 +1,42 @@
+import type { Services } from '../services.ts';
+import { FINISHED_RETENTION_MS } from './limits.ts';
+import { UploadService, type UploadServiceOptions } from './upload-service.ts';
+
+export interface UploadSweeper {
+  stop(): void;
+}
+
+/**
+ * Aborts uploads not completed by their `expiresAt` and frees their parts (SPEC: default 24 h),
+ * and forgets finished upload records a week after expiry. One sweep per call; the server runs
+ * it on an unref'd timer so it never keeps the process alive. Safe on several replicas: an upload
+ * is aborted by a conditional update, so only one of them frees it.
+ */
+export async function sweepExpiredUploads(services: Services, options: UploadServiceOptions = {}): Promise<number> {
+  return new UploadService(services, options).sweep(FINISHED_RETENTION_MS);
+}
+
+export function startUploadSweeper(services: Services, intervalMs = 10 * 60 * 1000): UploadSweeper {
+  let running = false;
+  let stopped = false;
+  const sweep = () => {
+    if (running || stopped) return;
+    running = true;
+    sweepExpiredUploads(services)
+      .then((aborted) => {
+        if (aborted > 0) services.logger.info('aborted expired uploads', { aborted });
+      })
+      .catch((error: unknown) => {
+        if (!stopped) services.logger.warn('upload sweep failed; will retry', { error: String(error) });
+      })
+      .finally(() => (running = false));
+  };
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { createHash, randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { startS3rver, type S3rverHandle } from '../storage/s3rver-harness.ts';
+import { sweepExpiredUploads } from './sweeper.ts';
+
+const MiB = 1024 * 1024;
+const keyA = 'key-aaaaaaaa';
+const keyB = 'key-bbbbbbbb';
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
+type Json = Record<string, unknown>;
+
+/** A 12 MiB PNG (stored, not deflated): three parts of 5, 5 and 2 MiB. */
+async function bigPng(seed: number): Promise<Buffer> {
+  const pixels = randomBytes(2048 * 2048 * 3);
+  pixels[0] = seed; // every call a different image, so dedupe does not interfere
+  return sharp(pixels, { raw: { width: 2048, height: 2048, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+}
+
+function describeUploads(name: string, storageEnv: () => Promise<Record<string, string>>): void {
+  describe(`multipart uploads over HTTP: ${name}`, () => {
+    let origin: TestOrigin;
+    beforeAll(async () => {
+      origin = await startTestOrigin({ API_KEYS: `a:${keyA},b:${keyB}`, ...(await storageEnv()) });
+    });
+    afterAll(async () => origin?.destroy());
+
+    const call = async (method: string, path: string, body?: unknown, key = keyA) => {
+      const init: RequestInit & { duplex?: 'half' } = { method, headers: { authorization: `Bearer ${key}` } };
+      if (body instanceof Uint8Array) init.body = body;
+      else if (body instanceof ReadableStream) Object.assign(init, { body, duplex: 'half' });
+      else if (body !== undefined) init.body = JSON.stringify(body);
+      const response = await fetch(`${origin.url}/v1${path}`, init);
+      const text = await response.text();
+      return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json };
+    };
+    const start = async (body: Json = {}) => {
+      const created = await call('POST', '/uploads', body);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return String(created.body['uploadId']);
+    };
+    const storedKeys = async (prefix: string) => {
+      const keys: string[] = [];
+      for await (const object of origin.services.storage.list(prefix)) keys.push(object.key);
+      return keys;
+    };
+
+    it('assembles parts sent out of order, one re-sent, into the same bytes; completing again returns the same image', async () => {
+      const source = await bigPng(1);
+      const slices = [source.subarray(0, 5 * MiB), source.subarray(5 * MiB, 10 * MiB), source.subarray(10 * MiB)];
+      const eagerSeen: Array<{ id: string; eager: string | undefined }> = [];
+      origin.services.afterUpload = async (image: ImageRecord, eager: string | undefined) => {
+        eagerSeen.push({ id: image.id, eager });
+      };
+      const created = await call('POST', '/uploads', { filename: 'dir/big.png', contentType: 'image/png', size: source.length, eager: 'thumb' });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({ partSize: 16 * MiB, maxParts: 10000 });
+      expect(Date.parse(String(created.body['expiresAt']))).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+      const id = String(created.body['uploadId']);
+
+      expect((await call('PUT', `/uploads/${id}/parts/3`, slices[2])).body).toEqual({ partNumber: 3, etag: md5(slices[2] as Buffer), size: (slices[2] as Buffer).length });
+      expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB))).status).toBe(200);
+      expect((await call('PUT', `/uploads/${id}/parts/2`, slices[1])).status).toBe(200);
+      const resent = await call('PUT', `/uploads/${id}/parts/1`, slices[0]);
+      expect(resent.body).toEqual({ partNumber: 1, etag: md5(slices[0] as Buffer), size: 5 * MiB });
+
+      const state = await call('GET', `/uploads/${id}`);
+      expect(state.body).toMatchObject({ state: 'open', receivedBytes: source.length, filename: 'big.png' });
+      expect((state.body['parts'] as Json[]).map((part) => part['partNumber'])).toEqual([1, 2, 3]);
+
+      const completed = await call('POST', `/uploads/${id}/complete`);
+      expect(completed.status, JSON.stringify(completed.body)).toBe(201);
+      expect(completed.body).toMatchObject({ format: 'png', width: 2048, height: 2048, bytes: source.length, sha256: sha256(source), filename: 'big.png', deduplicated: false });
+      const imageId = String(completed.body['id']);
+      const original = Buffer.from(await (await fetch(`${origin.url}/img/${imageId}`)).arrayBuffer());
+      expect(original.length).toBe(source.length);
+      expect(sha256(original)).toBe(sha256(source));
+      expect(eagerSeen).toEqual([{ id: imageId, eager: 'thumb' }]);
+
+      const again = await call('POST', `/uploads/${id}/complete`);
+      expect(again.status).toBe(201);
+      expect(again.body['id']).toBe(imageId);
+      expect(eagerSeen).toHaveLength(1); // presets are queued once
+      expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'completed', image: { id: imageId } });
+      expect((await call('PUT', `/uploads/${id}/parts/4`, Buffer.from('late'))).status).toBe(409);
+      expect((await call('DELETE', `/uploads/${id}`)).status).toBe(409);
+      expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
+    });
+
+    it('takes a part sent without Content-Length (chunked) and completes with an explicit, quoted part list', async () => {
+      const source = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+      const id = await start({ filename: 'small.jpg' });
+      const chunked = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(source.subarray(0, 100));
+          controller.enqueue(source.subarray(100));
+          controller.close();
+        },
+      });
+      const part = await call('PUT', `/uploads/${id}/parts/1`, chunked);
+      expect(part.body).toEqual({ partNumber: 1, etag: md5(source), size: source.length });
+      const completed = await call('POST', `/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: `"${md5(source)}"` }] });
+      expect(completed.status, JSON.stringify(completed.body)).toBe(201);
+      expect(completed.body).toMatchObject({ format: 'jpeg', width: 300, sha256: sha256(source) });
+
+      // The same bytes through a second upload are the same image, deduplicated.
+      const second = await start();
+      await call('PUT', `/uploads/${second}/parts/1`, source);
+      const deduplicated = await call('POST', `/uploads/${second}/complete`);
+      expect(deduplicated.status).toBe(200);
+      expect(deduplicated.body).toMatchObject({ id: completed.body['id'], deduplicated: true });
+    });
+
+    it('abort: 204, parts after it are 409, and the parts are freed', async () => {
+      const id = await start();
+      expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(1000))).status).toBe(200);
+      expect((await call('DELETE', `/uploads/${id}`)).status).toBe(204);
+      const late = await call('PUT', `/uploads/${id}/parts/2`, randomBytes(1000));
+      expect(late.status).toBe(409);
+      expect(late.body['code']).toBe('conflict');
+      expect((await call('DELETE', `/uploads/${id}`)).status).toBe(204);
+      expect((await call('POST', `/uploads/${id}/complete`)).status).toBe(409);
+      expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'aborted', parts: [] });
+      expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
+    });
+
+    it('missing, mismatched and too-small parts are 400 naming them, and the upload stays open', async () => {
+      const id = await start();
+      const first = randomBytes(5 * MiB);
+      await call('PUT', `/uploads/${id}/parts/1`, first);
+      await call('PUT', `/uploads/${id}/parts/3`, randomBytes(100));
+      const gap = await call('POST', `/uploads/${id}/complete`);
+      expect(gap.status).toBe(400);
+      expect(gap.body['code']).toBe('invalid_request');
+      expect(gap.body['detail']).toMatch(/missing: 2\b/);
+      const listed = await call('POST', `/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: md5(first) }, { partNumber: 4, etag: md5(first) }] });
+      expect(listed.status).toBe(400);
+      expect(listed.body['detail']).toMatch(/not received: 4\b/);
+      const mismatch = await call('POST', `/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: md5(Buffer.from('x')) }] });
+      expect(mismatch.status).toBe(400);
+      expect(mismatch.body['detail']).toMatch(/etag does not match the received part: 1\b/);
+      await call('PUT', `/uploads/${id}/parts/2`, randomBytes(100));
+      const small = await call('POST', `/uploads/${id}/complete`);
+      expect(small.status).toBe(400);
+      expect(small.body['detail']).toMatch(/not the last: 2\b/);
+      expect((await call('GET', `/uploads/${id}`)).body['state']).toBe('open');
+      expect((await call('DELETE', `/uploads/${id}`)).status).toBe(204);
+    });
+
+    it('content that is not an image is 415 and leaves nothing in storage or the catalog', async () => {
+      const before = await call('GET', '/images');
+      const id = await start({ filename: 'notes.bin' });
+      await call('PUT', `/uploads/${id}/parts/2`, randomBytes(1234));
+      await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB));
+      const rejected = await call('POST', `/uploads/${id}/complete`);
+      expect(rejected.status).toBe(415);
+      expect(rejected.body['code']).toBe('unsupported_media_type');
+      expect((await call('POST', `/uploads/${id}/complete`)).status).toBe(415); // the same answer again
+      expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'aborted', error: { code: 'unsupported_media_type' } });
+      expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
+      expect((await call('GET', '/images')).body['items']).toEqual(before.body['items']);
+    });
+
+    it("another tenant's upload is 404, a bad part number 400, a part over partSize 413", async () => {
+      const id = await start({ partSize: 5 * MiB });
+      expect((await call('GET', `/uploads/${id}`, undefined, keyB)).status).toBe(404);
+      expect((await call('PUT', `/uploads/${id}/parts/1`, Buffer.from('x'), keyB)).status).toBe(404);
+      expect((await call('POST', `/uploads/${id}/complete`, undefined, keyB)).status).toBe(404);
+      expect((await call('DELETE', `/uploads/${id}`, undefined, keyB)).status).toBe(404);
+      expect((await call('PUT', `/uploads/${id}/parts/0`, Buffer.from('x'))).status).toBe(400);
+      expect((await call('PUT', `/uploads/${id}/parts/10001`, Buffer.from('x'))).status).toBe(400);
+      expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB + 1))).status).toBe(413);
+      expect((await call('POST', '/uploads', { eager: 'no-such-preset' })).status).toBe(400);
+      expect((await call('POST', '/uploads', { size: 'big' })).status).toBe(400);
+      expect((await call('POST', '/uploads', { size: 6 * 1024 * MiB })).status).toBe(413);
+      expect((await call('POST', `/uploads/${id}/complete`, { parts: 'all' })).status).toBe(400);
+    });
+
+    it('the sweeper aborts uploads past their expiry and frees their parts', async () => {
+      const id = await start();
+      const fresh = await start();
+      await call('PUT', `/uploads/${id}/parts/1`, randomBytes(2000));
+      const later = Date.now() + 25 * 3600 * 1000;
+      // Both are past expiry a day later; the fresh one is completed first and is left alone.
+      await call('PUT', `/uploads/${fresh}/parts/1`, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer());
+      expect((await call('POST', `/uploads/${fresh}/complete`)).status).toBe(201);
+      expect(await sweepExpiredUploads(origin.services, { now: () => later })).toBeGreaterThanOrEqual(1);
+      expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'aborted', parts: [] });
+      expect((await call('GET', `/uploads/${fresh}`)).body['state']).toBe('completed');
+      expect((await call('PUT', `/uploads/${id}/parts/2`, randomBytes(10))).status).toBe(409);
+      expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
+    });
+  });
+}
+
+describeUploads('file backend', async () => ({}));
+
+let s3: S3rverHandle | undefined;
+const savedEnv = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };
+afterAll(async () => {
+  await s3?.stop();
+  process.env['AWS_ACCESS_KEY_ID'] = savedEnv.id;
+  process.env['AWS_SECRET_ACCESS_KEY'] = savedEnv.secret;
+});
+
+describeUploads('S3 backend (s3rver)', async () => {
+  s3 = await startS3rver();
+  await s3.createBucket('uploads-test');
+  // The in-process origin reads S3 credentials through the SDK's standard chain.
+  process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
+  process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+  return { STORAGE_URL: 's3://uploads-test/some/prefix', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' };
+});

@@ -1,4 +1,4 @@
-import { etagMatches } from './conditional.ts';
+import { etagMatches } from '../core/conditional.ts';
 
 export interface DeliveryContext {
   id: string;

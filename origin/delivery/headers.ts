@@ -41,12 +41,6 @@ export function serverTiming(timings: Record<string, number>): string {
     .join(', ');
 }
 
-/** True when If-None-Match names this ETag (or is `*`); weak comparison, as RFC 9110 asks for GET. */
-export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
-}
 
 export function notModified(info: DeliveryInfo): Response {
   const headers = deliveryHeaders(info);

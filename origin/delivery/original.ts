@@ -7,7 +7,8 @@ import { originalKey } from '../ingest/ingest-image.ts';
 import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
-import { deliveryHeaders, matchesIfNoneMatch, notModified, type DeliveryInfo } from './headers.ts';
+import { etagMatches } from '../../core/conditional.ts';
+import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 
 /** Looks up an image for a public /img URL: a malformed id is 400, an unknown one 404. */
 export async function findPublicImage(services: Services, id: string): Promise<ImageRecord> {
@@ -31,7 +32,7 @@ export async function deliverOriginal(services: Services, id: string, ifNoneMatc
     canonicalPath: `/img/${image.id}`,
     source: 'storage',
   };
-  if (matchesIfNoneMatch(ifNoneMatch, info.etag)) return notModified(info);
+  if (etagMatches(ifNoneMatch, info.etag)) return notModified(info);
 
   const stored = await services.storage.get(originalKey(image.id));
   if (!stored) throw fail('not_found', `image ${id} not found`);

@@ -5,7 +5,8 @@ import { canonicalImagePath } from '../../core/signing.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import { variantHash } from '../transform/variants.ts';
-import { deliveryHeaders, matchesIfNoneMatch, notModified, type DeliveryInfo } from './headers.ts';
+import { etagMatches } from '../../core/conditional.ts';
+import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 import { findPublicImage } from './original.ts';
 
 /** The parsed, canonical form of a transform, as the origin and the worker pool key it. */
@@ -46,7 +47,7 @@ export async function deliverVariant(
     source: 'memory',
     varyAccept: transform.spec.f === 'auto',
   };
-  if (matchesIfNoneMatch(input.ifNoneMatch, info.etag)) return notModified(info);
+  if (etagMatches(input.ifNoneMatch, info.etag)) return notModified(info);
 
   const lookup = await services.variants.get({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
   const { variant } = lookup;

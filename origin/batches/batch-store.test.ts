@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase, migrateToLatest } from '../catalog/index.ts';
+import { BatchStore, stateOf, type BatchItem } from './batch-store.ts';
+
+const item = (n: number): BatchItem => ({ imageId: `image000${n}`, canonical: 'w_100', format: 'webp', variantKey: `variants/image000${n}/h.webp`, name: `image000${n}/w_100.webp` });
+
+async function withStore(work: (store: BatchStore) => Promise<void>) {
+  const db = openDatabase('sqlite://:memory:');
+  try {
+    await migrateToLatest(db);
+    await work(new BatchStore(db));
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe('batch store', () => {
+  it('counts each item once however often its job repeats, and derives the state', async () => {
+    await withStore(async (store) => {
+      await store.create({ id: 'b1', tenant: 't', items: [item(1), item(2), item(3)] });
+      expect(await store.get('t', 'b1')).toMatchObject({ state: 'queued', total: 3, done: 0, failed: 0 });
+      expect(await store.get('other', 'b1')).toBeNull();
+      await store.markStarted('b1');
+      expect(await store.get('t', 'b1')).toMatchObject({ state: 'running' });
+      const ref = (n: number) => ({ batchId: 'b1', imageId: `image000${n}`, canonical: 'w_100', format: 'webp' });
+      await store.finish(ref(1), { ok: true });
+      await store.finish(ref(1), { ok: true });
+      await store.finish(ref(1), { ok: false, code: 'unavailable', detail: 'late repeat' });
+      await store.finish(ref(2), { ok: false, code: 'corrupt_image', detail: 'bad bytes' });
+      expect(await store.get('t', 'b1')).toMatchObject({ state: 'running', done: 1, failed: 1 });
+      expect((await store.pendingItems()).map((pending) => pending.imageId)).toEqual(['image0003']);
+      await store.finish(ref(3), { ok: true });
+      const finished = await store.get('t', 'b1');
+      expect(finished).toMatchObject({ state: 'completed', done: 2, failed: 1, errors: [{ image: 'image0002', name: 'image0002/w_100.webp', code: 'corrupt_image', detail: 'bad bytes' }] });
+      const done = [];
+      for await (const entry of store.doneItems('b1')) done.push(entry.name);
+      expect(done).toEqual(['image0001/w_100.webp', 'image0003/w_100.webp']);
+    });
+  });
+
+  it('calls a batch failed only when nothing could be made', () => {
+    expect(stateOf({ total: 2, done: 0, pending: 0, started: true })).toBe('failed');
+    expect(stateOf({ total: 2, done: 1, pending: 0, started: true })).toBe('completed');
+    expect(stateOf({ total: 0, done: 0, pending: 0, started: false })).toBe('completed');
+    expect(stateOf({ total: 2, done: 0, pending: 2, started: false })).toBe('queued');
+    expect(stateOf({ total: 2, done: 0, pending: 1, started: false })).toBe('running');
+  });
+});

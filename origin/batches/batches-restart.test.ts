@@ -1,0 +1,48 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnOrigin, type SpawnedOrigin } from '../../test/helpers/origin.ts';
+import { waitFor } from '../../test/helpers/redis.ts';
+import { archive, createBatch, progress, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+
+describe('in-process batches across an origin restart', () => {
+  const started: SpawnedOrigin[] = [];
+  let dataDir = '';
+  afterAll(async () => {
+    // stop() waits for an exit event, which a process killed earlier has already sent.
+    const running = started.filter((origin) => origin.child.exitCode === null && origin.child.signalCode === null);
+    await Promise.all(running.map((origin) => origin.stop('SIGKILL')));
+    if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('finishes a batch whose origin was killed mid-batch once it starts again', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-restart-'));
+    const env = { DATA_DIR: dataDir };
+    const first = await spawnOrigin(env);
+    started.push(first);
+    const images = await uploadMany(first.url, 10, { size: [1600, 1200] });
+    const created = await createBatch(first.url, { transforms: ['w_1200,f_avif', 'w_900,f_webp', 'c_fill,w_500,h_500,f_avif'], images: images.map((image) => image.id) });
+    expect(created.body).toMatchObject({ total: 30 });
+    const id = String(created.body['id']);
+
+    await waitFor(async () => ((await progress(first.url, id)).done >= 2 ? true : undefined), 90_000, 'the first variants');
+    await first.stop('SIGKILL');
+
+    const second = await spawnOrigin(env);
+    started.push(second);
+    const atRestart = await progress(second.url, id);
+    expect(atRestart.done, 'killed mid-batch').toBeLessThan(30);
+    const finished = await waitForBatch(() => second.url, id, { timeoutMs: 180_000 });
+    expect(finished, second.output()).toMatchObject({ state: 'completed', total: 30, done: 30, failed: 0 });
+    expect(second.output()).toContain('resuming unfinished batches');
+
+    const entries = await archive(second.url, id);
+    expect(entries.size).toBe(30);
+    for (const [name, data] of entries) {
+      const { info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
+      expect(info.width, name).toBeGreaterThan(0);
+    }
+  });
+});

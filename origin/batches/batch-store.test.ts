@@ -1,11 +1,47 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, migrateToLatest } from '../catalog/index.ts';
 import { BatchStore, stateOf, type BatchItem } from './batch-store.ts';
 
+const postgresUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `pf_batches_${randomBytes(6).toString('hex')}`;
+
+async function admin(query: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query(query);
+    return true;
+  } catch (error) {
+    if (process.env['CI']) throw error;
+    console.warn(`[skip] batch store on PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const hasPostgres = await admin(`create schema ${schema}`);
+afterAll(async () => {
+  if (hasPostgres) await admin(`drop schema if exists ${schema} cascade`);
+});
+
+function schemaUrl(): string {
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 const item = (n: number): BatchItem => ({ imageId: `image000${n}`, canonical: 'w_100', format: 'webp', variantKey: `variants/image000${n}/h.webp`, name: `image000${n}/w_100.webp` });
 
-async function withStore(work: (store: BatchStore) => Promise<void>) {
-  const db = openDatabase('sqlite://:memory:');
+const backends = [
+  { name: 'sqlite', url: () => 'sqlite://:memory:', skip: false },
+  { name: 'postgres', url: schemaUrl, skip: !hasPostgres },
+];
+
+async function withStore(url: string, work: (store: BatchStore) => Promise<void>) {
+  const db = openDatabase(url);
   try {
     await migrateToLatest(db);
     await work(new BatchStore(db));
@@ -14,9 +50,9 @@ async function withStore(work: (store: BatchStore) => Promise<void>) {
   }
 }
 
-describe('batch store', () => {
-  it('counts each item once however often its job repeats, and derives the state', async () => {
-    await withStore(async (store) => {
+describe.each(backends)('batch store on $name', ({ url, skip }) => {
+  it.skipIf(skip)('counts each item once however often its job repeats, and derives the state', async () => {
+    await withStore(url(), async (store) => {
       await store.create({ id: 'b1', tenant: 't', items: [item(1), item(2), item(3)] });
       expect(await store.get('t', 'b1')).toMatchObject({ state: 'queued', total: 3, done: 0, failed: 0 });
       expect(await store.get('other', 'b1')).toBeNull();
@@ -35,9 +71,13 @@ describe('batch store', () => {
       const done = [];
       for await (const entry of store.doneItems('b1')) done.push(entry.name);
       expect(done).toEqual(['image0001/w_100.webp', 'image0003/w_100.webp']);
+      await store.delete('b1');
+      expect(await store.get('t', 'b1')).toBeNull();
     });
   });
+});
 
+describe('batch state', () => {
   it('calls a batch failed only when nothing could be made', () => {
     expect(stateOf({ total: 2, done: 0, pending: 0, started: true })).toBe('failed');
     expect(stateOf({ total: 2, done: 1, pending: 0, started: true })).toBe('completed');

@@ -102,6 +102,20 @@ describe('batches on the in-process queue', () => {
     await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
   });
 
+  it('queues eager presets named in a multipart field for every file of a bulk upload', async () => {
+    const form = new FormData();
+    form.append('eager', 'og');
+    form.append('file', new Blob([await fixture(60, 300, 200)], { type: 'image/png' }), 'one.png');
+    form.append('file', new Blob([await fixture(61, 300, 200)], { type: 'image/png' }), 'two.png');
+    const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: acme, body: form });
+    const body = (await response.json()) as { items: Array<{ ok: boolean; image: { id: string } }> };
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    const { canonicalWithoutFormat } = canonicalTransform(origin.services, 't_og');
+    const keys = body.items.map((item) => variantKey(item.image.id, canonicalWithoutFormat, 'jpeg'));
+    expect(keys).toHaveLength(2);
+    await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
+  });
+
   it('validates the whole batch up front', async () => {
     const [image] = await uploadMany(origin.url, 1, { headers: acme, size: [64, 64] });
     const ids = [image?.id ?? ''];

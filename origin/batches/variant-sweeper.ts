@@ -25,7 +25,7 @@ export function startVariantSweeper(storage: ObjectStorage, options: { ttlDays: 
   const sweep = () => {
     if (running) return;
     running = true;
-    sweepVariants(storage, new Date(Date.now() - options.ttlDays * dayMs))
+    void sweepVariants(storage, new Date(Date.now() - options.ttlDays * dayMs))
       .then(
         (deleted) => {
           if (deleted > 0) options.logger.info('expired variants deleted', { deleted, ttlDays: options.ttlDays });

@@ -19,10 +19,13 @@ export function createApp(services: Services): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    const checks = await Promise.allSettled([services.storage.ping(), services.catalog.ping()]);
-    const [storage, catalog] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : String(check.reason)));
-    const ready = checks.every((check) => check.status === 'fulfilled');
-    return c.json({ status: ready ? 'ok' : 'unavailable', storage, catalog }, ready ? 200 : 503);
+    const checks = await Promise.allSettled([services.storage.ping(), services.catalog.ping(), services.queue.ping()]);
+    const [storage, catalog, queue] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : String(check.reason)));
+    // Uploads and deliveries need storage and catalog; without the queue only batches stop, so
+    // a queue outage degrades readiness instead of taking every origin out of the balancer.
+    const ready = storage === 'ok' && catalog === 'ok';
+    const status = !ready ? 'unavailable' : queue === 'ok' ? 'ok' : 'degraded';
+    return c.json({ status, storage, catalog, queue }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
 

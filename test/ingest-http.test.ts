@@ -186,6 +186,19 @@ describe('uploads, listing and deletion', () => {
     expect(items[3]?.error?.status).toBeLessThan(500);
   });
 
+  it('refuses an unknown eager preset before storing anything', async () => {
+    const bytes = await png('#13579b', 77, 55);
+    const raw = await fetch(`${origin.url}/v1/images?eager=thumb,nope`, { method: 'POST', headers: { ...as('acme'), 'content-type': 'image/png' }, body: bytes });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { code: string }).code).toBe('invalid_transform');
+    const form = new FormData();
+    form.append('eager', 'nope');
+    form.append('files', new Blob([bytes]), 'x.png');
+    expect((await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form })).status).toBe(400);
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { width: number; height: number }[] };
+    expect(listed.items.some((item) => item.width === 77 && item.height === 55)).toBe(false);
+  });
+
   it('answers malformed ids and unknown routes with problems', async () => {
     expect((await fetch(`${origin.url}/img/bad`)).status).toBe(400);
     expect((await fetch(`${origin.url}/img/AAAAAAAAAAAAAAAAAAAA`)).status).toBe(404);

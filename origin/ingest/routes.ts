@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { Hono, type Context } from 'hono';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
+import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
 import type { Services } from '../services.ts';
 import { receiveForm } from './bulk-upload.ts';
@@ -24,6 +25,7 @@ export function imageRoutes(services: Services) {
       throw fail('unsupported_media_type', `send the image as the raw body (image/* or application/octet-stream) or as multipart/form-data, not ${contentType.split(';')[0]}`);
     }
     rejectDeclaredOversize(c, config.maxUploadBytes);
+    parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
     const received = await receiveToTempFile(requestBody(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes });
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, filename);
@@ -55,6 +57,12 @@ async function bulkUpload(c: Context<Env>, services: Services) {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   const form = await receiveForm(requestBody(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
   const eager = c.req.query('eager') ?? form.fields['eager'];
+  try {
+    parseEager(services, eager);
+  } catch (error) {
+    await Promise.all(form.files.map((file) => file.received?.discard()));
+    throw error;
+  }
   const items = [];
   // One at a time: validation decodes pixels, and a bulk request must not starve deliveries.
   for (const file of form.files) {

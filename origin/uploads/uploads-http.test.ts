@@ -175,7 +175,9 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('PUT', `/uploads/${id}/parts/0`, Buffer.from('x'))).status).toBe(400);
       expect((await call('PUT', `/uploads/${id}/parts/10001`, Buffer.from('x'))).status).toBe(400);
       expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB + 1))).status).toBe(413);
-      expect((await call('POST', '/uploads', { eager: 'no-such-preset' })).status).toBe(400);
+      const unknownPreset = await call('POST', '/uploads', { eager: 'no-such-preset' });
+      expect(unknownPreset.status).toBe(400);
+      expect(unknownPreset.body['code']).toBe('invalid_transform');
       expect((await call('POST', '/uploads', { size: 'big' })).status).toBe(400);
       expect((await call('POST', '/uploads', { size: 6 * 1024 * MiB })).status).toBe(413);
       expect((await call('POST', `/uploads/${id}/complete`, { parts: 'all' })).status).toBe(400);

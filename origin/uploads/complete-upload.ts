@@ -45,7 +45,7 @@ export async function completeUpload(service: UploadService, tenant: string, id:
   const leased = await service.find(tenant, id);
   try {
     if (leased.assembled === 0) {
-      const parts = selectParts(upload, await store.parts(id), requested);
+      const parts = selectParts(leased, await store.parts(id), requested, service.maxBytes);
       await service.multipart.complete(upload.storage_key, upload.backend_upload_id, parts.map((part) => ({ partNumber: part.part_number, etag: part.backend_etag })));
       await store.markAssembled(id, service.now());
     }
@@ -99,7 +99,7 @@ function isErrorCode(code: string): code is ErrorCode {
  * default, every received part, which must then be 1…n without gaps. Every part but the last must
  * be at least MIN_PART_BYTES, and the total must match the size declared at creation.
  */
-export function selectParts(upload: UploadRow, received: PartRow[], requested: RequestedPart[] | undefined): PartRow[] {
+export function selectParts(upload: UploadRow, received: PartRow[], requested: RequestedPart[] | undefined, maxBytes: number): PartRow[] {
   const byNumber = new Map(received.map((part) => [part.part_number, part]));
   let selected: PartRow[];
   if (requested === undefined) {
@@ -126,6 +126,7 @@ export function selectParts(upload: UploadRow, received: PartRow[], requested: R
   const small = selected.slice(0, -1).filter((part) => part.size < MIN_PART_BYTES).map((part) => part.part_number);
   if (small.length > 0) throw fail('invalid_request', `parts smaller than ${MIN_PART_BYTES} bytes that are not the last: ${small.join(', ')}`);
   const total = selected.reduce((sum, part) => sum + part.size, 0);
+  if (total > maxBytes) throw fail('payload_too_large', `the parts hold ${total} bytes, over the multipart limit of ${maxBytes}`);
   if (upload.declared_size !== null && total !== upload.declared_size) {
     throw fail('invalid_request', `the parts hold ${total} bytes, but the upload declared size ${upload.declared_size}`);
   }

@@ -113,8 +113,20 @@ function eagerPresets(services: Services, eager: string | string[] | undefined):
   return names.join(',');
 }
 
+/** JSON bodies here are small (a full part list is about 600 KB): refuse more before reading it. */
+const MAX_JSON_BYTES = 2 * 1024 * 1024;
+
 async function readJson(c: Context<Env>): Promise<unknown> {
-  const text = await c.req.text();
+  const declared = Number(c.req.header('content-length'));
+  if (declared > MAX_JSON_BYTES) throw fail('payload_too_large', `the JSON body may be at most ${MAX_JSON_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of requestBody(c) as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > MAX_JSON_BYTES) throw fail('payload_too_large', `the JSON body may be at most ${MAX_JSON_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -121,6 +121,10 @@ export class UploadService {
     }
 
     const spooled = contentLength === undefined ? await spoolPart(body, { tempDir: this.services.tempDir, maxBytes }) : undefined;
+    if (spooled && otherBytes + spooled.bytes > this.maxBytes) {
+      await spooled.discard();
+      throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
+    }
     let info: PartInfo;
     let backendEtag: string;
     try {

@@ -181,6 +181,8 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('POST', '/uploads', { size: 'big' })).status).toBe(400);
       expect((await call('POST', '/uploads', { size: 6 * 1024 * MiB })).status).toBe(413);
       expect((await call('POST', `/uploads/${id}/complete`, { parts: 'all' })).status).toBe(400);
+      expect((await call('POST', '/uploads', { filename: 'x'.repeat(3 * MiB) })).status).toBe(413);
+      expect((await call('POST', '/uploads', Buffer.from('{not json'))).status).toBe(400);
     });
 
     it('the sweeper aborts uploads past their expiry and frees their parts', async () => {

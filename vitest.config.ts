@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['{core,origin,worker-pool,cli,test}/**/*.test.ts'],
+          include: ['{core,origin,worker-pool,cli,test,bench}/**/*.test.ts'],
           // sharp and better-sqlite3 are native: separate processes are safer than threads.
           pool: 'forks',
           maxWorkers: 2,

@@ -1,0 +1,118 @@
+/** The harness's pure parts: statistics, the table, target evaluation, the request plans. No timing assertions. */
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { parseOptions, variantKs } from './options.ts';
+import { sumMetric, withJpegComment } from './origin-api.ts';
+import { scriptEnv } from './processes.ts';
+import type { Mode, Row, Scenarios } from './report-types.ts';
+import { mixedRequest } from './scenarios/leak.ts';
+import { percentile, ratio, summarize, type Figures } from './stats.ts';
+import { formatRows, tableCells } from './table.ts';
+import { evaluateTargets } from './targets.ts';
+
+function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
+  return { requests: 10, errors: 0, seconds: 1, rps, p50: 1, p95: 2, p99: 3, outputBytes: 100, peakRssMiB: 200, peakAnonMiB: 150, ...overrides };
+}
+const row = (workload: string, mode: Mode, concurrency: number, rps: number, overrides: Partial<Figures> = {}): Row => ({ workload, mode, concurrency, figures: figures(rps, overrides) });
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, index) => index + 1);
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99), percentile(sorted, 100)]).toEqual([50, 95, 99, 100]);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('summarises only successful samples into latency and size, and counts errors', () => {
+    const samples = [
+      { ms: 10, bytes: 300, ok: true },
+      { ms: 30, bytes: 100, ok: true },
+      { ms: 20, bytes: 200, ok: true },
+      { ms: 999, bytes: 0, ok: false },
+    ];
+    const summary = summarize(samples, 2, { peakRss: 300 * 2 ** 20, peakAnon: 100 * 2 ** 20 });
+    expect(summary).toMatchObject({ requests: 4, errors: 1, rps: 1.5, p50: 20, p99: 30, outputBytes: 200, peakRssMiB: 300, peakAnonMiB: 100 });
+  });
+
+  it('gives no ratio without a reference', () => {
+    expect(ratio(10, 4)).toBe(2.5);
+    expect(ratio(10, 0)).toBeUndefined();
+    expect(ratio(undefined, 3)).toBeUndefined();
+  });
+});
+
+describe('table', () => {
+  it('puts ratios against limit and ipx on pixelfront rows only', () => {
+    const rows = [row('w', 'limit', 2, 40), row('w', 'ipx', 2, 20), row('w', 'cold', 2, 30)];
+    const cells = tableCells(rows);
+    expect(cells[0]?.slice(9, 11)).toEqual(['', '']);
+    expect(cells[2]?.slice(9, 11)).toEqual(['0.75×', '1.50×']);
+    const lines = formatRows(rows).split('\n');
+    expect(lines).toHaveLength(5);
+    expect(new Set(lines.map((line) => line.length)).size).toBe(1);
+  });
+});
+
+describe('targets', () => {
+  const scenarios: Scenarios = {
+    rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500 },
+    leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 330, anonFirstMiB: 200, anonAllMiB: 210 },
+    singleFlight: { requests: 100, answered: 100, renders: 1 },
+  };
+  const passing = [
+    row('jpeg-w800', 'limit', 8, 40), row('jpeg-w800', 'ipx', 8, 30), row('jpeg-w800', 'cold', 8, 37), row('jpeg-w800', 'warm', 8, 800, { p99: 5 }),
+  ];
+
+  it('passes when every threshold holds', () => {
+    const results = evaluateTargets(passing, scenarios);
+    expect(results.map((result) => result.pass)).toEqual([true, true, true, true, true, true]);
+  });
+
+  it('fails cold under 0.9 × limit, the JPEG under 1.2 × ipx, slow or few memory hits, RSS, growth and extra renders', () => {
+    const rows = [row('jpeg-w800', 'limit', 8, 40), row('jpeg-w800', 'ipx', 8, 32), row('jpeg-w800', 'cold', 8, 35), row('jpeg-w800', 'warm', 8, 800, { p99: 12 })];
+    const results = evaluateTargets(rows, {
+      rss24mp: { ...scenarios.rss24mp, requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
+      leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
+      singleFlight: { requests: 100, answered: 100, renders: 2 },
+    });
+    expect(results.map((result) => result.pass)).toEqual([false, false, false, false, false, false]);
+    expect(results[0]?.detail).toContain('0.88×');
+  });
+
+  it('skips what was not measured instead of passing it', () => {
+    const results = evaluateTargets([row('jpeg-watermark', 'limit', 2, 10), row('jpeg-watermark', 'cold', 2, 10)], {});
+    expect(results.find((result) => result.name.includes('ipx'))?.pass).toBeUndefined();
+    expect(results.filter((result) => result.pass === undefined)).toHaveLength(5);
+  });
+});
+
+describe('request plans', () => {
+  it('gives every phase group and concurrency its own variants', () => {
+    const options = parseOptions([]);
+    const blocks = [variantKs(options, 'cold', 0, 40), variantKs(options, 'cold', 1, 40), variantKs(options, 'edge', 0, 40), variantKs(options, 'edge', 1, 40)];
+    expect(new Set(blocks.flat()).size).toBe(160);
+    expect(() => parseOptions(['--fast'])).toThrow(/unknown option/);
+  });
+
+  it('mixes renders, hits, metadata, 400 and 404 in the leak check', () => {
+    const statuses = Array.from({ length: 10 }, (_, index) => mixedRequest(index, ['a', 'b']).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(8);
+    expect(statuses).toContain(400);
+    expect(statuses).toContain(404);
+    expect(mixedRequest(0, ['a']).path).not.toBe(mixedRequest(10, ['a']).path);
+  });
+
+  it('reads VAR=value prefixes of the start script and sums a labelled metric', () => {
+    expect(scriptEnv('UV_THREADPOOL_SIZE=8 MALLOC_ARENA_MAX=2 tsx origin/main.ts')).toEqual({ UV_THREADPOOL_SIZE: '8', MALLOC_ARENA_MAX: '2' });
+    expect(scriptEnv('tsx origin/main.ts')).toEqual({});
+    expect(sumMetric('# HELP x\npixelfront_renders_total{format="jpeg"} 3\npixelfront_renders_total{format="webp"} 2\npixelfront_render_seconds_sum 9', 'pixelfront_renders_total')).toBe(5);
+  });
+
+  it('makes a distinct JPEG that decodes to the same pixels', async () => {
+    const jpeg = await sharp({ create: { width: 16, height: 8, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const marked = withJpegComment(jpeg, 'bench 1');
+    expect(marked.equals(jpeg)).toBe(false);
+    const [a, b] = await Promise.all([sharp(jpeg).raw().toBuffer(), sharp(marked).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
+  });
+});

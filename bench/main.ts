@@ -1,0 +1,66 @@
+/**
+ * `npm run bench [-- --quick] [-- --no-edge]`: pixelfront against the raw-sharp limit and ipx
+ * on loopback, then the targets of issue 7 as PASS/FAIL lines. Writes bench/results/<date>.json.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeMachine } from './machine.ts';
+import { parseOptions } from './options.ts';
+import { runBench } from './run.ts';
+import { formatRows, formatTargets, formatUploads } from './table.ts';
+import { evaluateTargets } from './targets.ts';
+import { sources } from './workloads.ts';
+import { repoRoot } from './processes.ts';
+
+const corpus = join(repoRoot, '../shared/corpus');
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const machineBefore = describeMachine();
+  const work = await mkdtemp(join(tmpdir(), 'pixelfront-bench-'));
+  try {
+    // ipx serves a folder: copies of the sources in a temp dir (never in the repo).
+    const ipxDir = join(work, 'ipx');
+    await mkdir(join(ipxDir, 'edge'), { recursive: true });
+    await mkdir(join(ipxDir, 'valid'), { recursive: true });
+    for (const path of Object.values(sources)) await copyFile(join(corpus, path), join(ipxDir, path));
+    const started = Date.now();
+    const result = await runBench({ options, corpus, work, ipxDir, log: (line) => console.error(`bench: ${line}`) });
+    const targets = evaluateTargets(result.rows, result.scenarios);
+    const tuning = JSON.parse(await readFile(join(repoRoot, 'bench/tuning.json'), 'utf8')) as unknown;
+    const report = {
+      date: new Date().toISOString(),
+      quick: options.quick,
+      minutes: Math.round((Date.now() - started) / 600) / 100,
+      machine: { ...machineBefore, loadAverageAfter: describeMachine().loadAverage },
+      serverEnv: result.serverEnv,
+      options,
+      rows: result.rows,
+      uploads: result.uploads,
+      scenarios: result.scenarios,
+      targets,
+      notes: result.notes,
+      tuning,
+    };
+    console.log(`\npixelfront bench${options.quick ? ' (--quick)' : ''}: ${report.machine.nproc} cores ${report.machine.cpu}, node ${report.machine.node}, sharp ${report.machine.sharp} (libvips ${report.machine.libvips}), load average ${machineBefore.loadAverage.join(' ')}\n`);
+    console.log(formatRows(result.rows));
+    console.log(`\n${formatUploads(result.uploads)}\n`);
+    for (const note of result.notes) console.log(`note: ${note}`);
+    console.log(`\n${formatTargets(targets)}\n`);
+    const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
+    await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results: ${file} (${report.minutes} min)`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

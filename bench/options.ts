@@ -1,0 +1,44 @@
+/** Run sizes: the full run (~15 min on 2 cores) and `--quick` (< 2 min), both bounded. */
+export interface BenchOptions {
+  quick: boolean;
+  edge: boolean;
+  /** `--only=a,b`: just these workloads (for tuning runs); the scenarios still run. */
+  only: string[] | undefined;
+  concurrencies: number[];
+  /** Cold requests per phase for a weight-1 workload; also the spacing of variant widths. */
+  cold: number;
+  warm: number;
+  edgeHits: number;
+  leakFirst: number;
+  leakTotal: number;
+  singleFlight: number;
+  uploads: number;
+  /** Upper bound of one phase, whatever is left of its requests. */
+  maxPhaseSeconds: number;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const unknown = argv.filter((arg) => !['--quick', '--no-edge'].includes(arg) && !arg.startsWith('--only='));
+  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --only=workload,…)`);
+  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
+  const quick = argv.includes('--quick');
+  const base = quick
+    ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
+    : { cold: 40, warm: 2000, edgeHits: 1000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
+  return { quick, edge: !argv.includes('--no-edge'), only, concurrencies: [2, 8], ...base };
+}
+
+/** Cold requests for one workload at one concurrency: at least one per connection. */
+export function coldCount(options: BenchOptions, weight: number, concurrency: number): number {
+  return Math.max(concurrency, Math.round(options.cold * weight));
+}
+
+/**
+ * The variant offsets k of a phase. Each (phase group, concurrency) gets its own block of k,
+ * so a cold phase never meets a variant an earlier phase made; limit and ipx reuse the cold
+ * block of the same concurrency so they do exactly the same work.
+ */
+export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurrencyIndex: number, count: number): number[] {
+  const block = (group === 'cold' ? 0 : options.concurrencies.length) + concurrencyIndex;
+  return Array.from({ length: count }, (_, index) => block * options.cold + index);
+}

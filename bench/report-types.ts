@@ -1,0 +1,45 @@
+import type { Figures } from './stats.ts';
+
+/**
+ * limit: raw sharp without HTTP or storage; cold: every request a new variant; warm: memory
+ * hits; stored: variants read back from storage after a restart; ipx: the peer; edge-*: the
+ * Worker in front of the origin.
+ */
+export const modes = ['limit', 'ipx', 'cold', 'warm', 'stored', 'edge-miss', 'edge-hit'] as const;
+export type Mode = (typeof modes)[number];
+
+export interface Row {
+  workload: string;
+  mode: Mode;
+  concurrency: number;
+  figures: Figures;
+  /** Where the responses came from (X-Variant-Source / X-Edge-Cache), to prove the mode. */
+  sources?: Record<string, number>;
+}
+
+export interface UploadFigures {
+  kind: 'single' | 'multipart';
+  files: number;
+  bytes: number;
+  concurrency: number;
+  mbPerSecond: number | undefined;
+  peakRssMiB: number | undefined;
+  errors: number;
+  note?: string;
+}
+
+export interface Scenarios {
+  /** 8 concurrent renders of a 24 MP source. */
+  rss24mp?: { requests: number; ok: number; seconds: number; peakRssMiB: number; peakAnonMiB: number };
+  /** RSS after the first `first` mixed requests and after all `total`, measured once idle. */
+  leak?: { first: number; total: number; errors: number; rssFirstMiB: number; rssAllMiB: number; anonFirstMiB: number; anonAllMiB: number };
+  /** N identical concurrent requests for a variant that does not exist yet. */
+  singleFlight?: { requests: number; answered: number; renders: number };
+}
+
+export interface TargetResult {
+  name: string;
+  /** undefined: could not be measured in this run (the detail says why). */
+  pass: boolean | undefined;
+  detail: string;
+}

@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEdge } from './edge.ts';
+import { startLimit } from './limit.ts';
+import { coldCount, variantKs, type BenchOptions } from './options.ts';
+import { putWatermark, uploadImage } from './origin-api.ts';
+import { httpPhase, limitPhase } from './phases.ts';
+import { startScriptEnv, startServer, type Server } from './processes.ts';
+import type { Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
+import { measureLeak } from './scenarios/leak.ts';
+import { make24mp, measureRss24mp } from './scenarios/rss-24mp.ts';
+import { measureSingleFlight } from './scenarios/single-flight.ts';
+import { measureMultipartUploads, measureSingleUploads } from './scenarios/uploads.ts';
+import { makeLogo, sources, workloads, type SourceName } from './workloads.ts';
+
+export interface BenchContext {
+  options: BenchOptions;
+  corpus: string;
+  work: string;
+  ipxDir: string;
+  log(line: string): void;
+}
+
+export interface BenchRun {
+  rows: Row[];
+  uploads: UploadFigures[];
+  scenarios: Scenarios;
+  notes: string[];
+  serverEnv: Record<string, string>;
+}
+
+/** Settings that would change what is measured; the bench runs every server on defaults. */
+const configVariables = ['API_KEYS', 'SIGNED_URLS', 'SIGNING_KEYS', 'STORAGE_URL', 'DATABASE_URL', 'REDIS_URL', 'PRESETS_FILE', 'MEMORY_CACHE_BYTES', 'RENDER_CONCURRENCY', 'RENDER_QUEUE', 'PORT', 'DATA_DIR'];
+
+const expectedSource: Partial<Record<Mode, string>> = { cold: 'render', warm: 'memory', stored: 'storage', 'edge-miss': 'miss', 'edge-hit': 'hit' };
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of configVariables) delete env[name];
+  return env;
+}
+
+/** The origin exactly as `npm start` runs it, on a temp DATA_DIR. */
+function startOrigin(dataDir: string): Promise<Server> {
+  return startServer('npm', ['start', '--silent'], {
+    env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    urlPattern: /"url":"(http:\/\/[^"]+)"/,
+    leaf: true,
+  });
+}
+
+export async function runBench(context: BenchContext): Promise<BenchRun> {
+  const { options, log } = context;
+  const rows: Row[] = [];
+  const uploads: UploadFigures[] = [];
+  const scenarios: Scenarios = {};
+  const notes: string[] = [];
+  const serverEnv = await startScriptEnv();
+  const dataDir = join(context.work, 'data');
+  const data = Object.fromEntries(
+    await Promise.all(Object.entries(sources).map(async ([name, path]) => [name, await readFile(join(context.corpus, path))] as const)),
+  ) as Record<SourceName, Buffer>;
+
+  log('starting the origin (npm start), the limit runner and ipx');
+  let origin = await startOrigin(dataDir);
+  const limit = await startLimit(context.corpus, { ...baseEnv(), ...serverEnv });
+  const ipx = await startServer(process.execPath, ['--import', 'tsx', 'bench/ipx-server.ts', context.ipxDir], { env: baseEnv(), urlPattern: /"url":"(http:\/\/[^"]+)"/ });
+  let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
+  try {
+    const ids = {} as Record<SourceName, string>;
+    for (const name of Object.keys(sources) as SourceName[]) ids[name] = await uploadImage(origin.url, data[name], 'application/octet-stream');
+    await putWatermark(origin.url, 'logo', await makeLogo());
+    const big = await uploadImage(origin.url, await make24mp(data.jpeg12mp), 'image/jpeg');
+    const photo = await uploadImage(origin.url, await readFile(join(context.corpus, 'valid/jpeg_baseline_photo_2725x2225.jpg')), 'image/jpeg');
+    notes.push(`limit runner: sharp.concurrency() = ${limit.concurrency}; server environment from the start script: ${JSON.stringify(serverEnv)}`);
+
+    const each = async (phase: (workload: (typeof workloads)[number], concurrency: number, index: number, count: number) => Promise<void>) => {
+      for (const workload of workloads.filter((candidate) => !options.only || options.only.includes(candidate.name))) {
+        for (const [index, concurrency] of options.concurrencies.entries()) {
+          await phase(workload, concurrency, index, coldCount(options, workload.weight, concurrency));
+        }
+      }
+    };
+    const record = (row: Row) => {
+      rows.push(row);
+      log(`${row.workload} c${row.concurrency} ${row.mode}: ${row.figures.rps} req/s, p99 ${row.figures.p99} ms, ${row.figures.outputBytes} B${row.sources ? ` ${JSON.stringify(row.sources)}` : ''}`);
+      const expected = expectedSource[row.mode];
+      if (expected && row.sources && Object.keys(row.sources).some((source) => source !== expected)) {
+        notes.push(`${row.workload} c${row.concurrency} ${row.mode}: expected every response from ${expected}, got ${JSON.stringify(row.sources)}`);
+      }
+    };
+    const imgPaths = (workload: (typeof workloads)[number], ks: number[]) => ks.map((k) => `/img/${ids[workload.source]}/${workload.ops(k)}`);
+
+    // limit, ipx, cold and warm of one workload run back to back, so a busy neighbour skews them alike.
+    await each(async (workload, concurrency, index, count) => {
+      const ks = variantKs(options, 'cold', index, count);
+      record(await limitPhase(limit, workload.name, concurrency, ks));
+      const modifiers = ks.map((k) => workload.ipx(k));
+      if (modifiers.every((modifier) => modifier !== undefined)) {
+        const paths = modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`);
+        record(await httpPhase({ workload: workload.name, mode: 'ipx', concurrency, server: ipx, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3 }));
+      }
+      const paths = imgPaths(workload, ks);
+      record(await httpPhase({ workload: workload.name, mode: 'cold', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3, tally: 'x-variant-source' }));
+      record(await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths, requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
+    });
+    await limit.stop();
+    await ipx.stop();
+
+    log('single flight');
+    scenarios.singleFlight = await measureSingleFlight(origin.url, ids.jpeg12mp, options.singleFlight);
+    log('uploads');
+    uploads.push(await measureSingleUploads(origin.url, origin.pid, data.jpeg12mp, options.uploads, 2));
+    uploads.push(await measureMultipartUploads(origin.url, origin.pid, data.jpeg12mp, Math.max(2, options.uploads / 2), 2));
+    for (const upload of uploads) if (upload.note) notes.push(`${upload.kind} uploads ${upload.note}`);
+
+    log('restarting the origin');
+    await origin.stop();
+    origin = await startOrigin(dataDir);
+    log('8 concurrent 24 MP renders');
+    scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);
+    await each(async (workload, concurrency, index, count) => {
+      const paths = imgPaths(workload, variantKs(options, 'cold', index, count));
+      record(await httpPhase({ workload: workload.name, mode: 'stored', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
+    });
+
+    log(`leak check: ${options.leakTotal} mixed requests`);
+    scenarios.leak = await measureLeak(origin.url, origin.pid, [photo, ids.pngAlpha, ids.gifAnimated, ids.jpeg12mp], options.leakFirst, options.leakTotal);
+
+    if (options.edge) {
+      log('starting the edge Worker (wrangler unstable_startWorker)');
+      edge = await startEdge(origin.url);
+      const server = { url: edge.url, pid: origin.pid };
+      await each(async (workload, concurrency, index, count) => {
+        const paths = imgPaths(workload, variantKs(options, 'edge', index, count));
+        record(await httpPhase({ workload: workload.name, mode: 'edge-miss', concurrency, server, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3, tally: 'x-edge-cache' }));
+        record(await httpPhase({ workload: workload.name, mode: 'edge-hit', concurrency, server, paths, requests: options.edgeHits, maxSeconds: options.maxPhaseSeconds, tally: 'x-edge-cache' }));
+      });
+      notes.push('edge rows: peak RSS is the origin\'s (the Worker runs in workerd)');
+    } else {
+      notes.push('edge rows skipped (--no-edge)');
+    }
+  } finally {
+    await edge?.dispose();
+    await Promise.allSettled([origin.stop(), limit.stop(), ipx.stop()]);
+  }
+  return { rows, uploads, scenarios, notes, serverEnv };
+}

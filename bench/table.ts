@@ -1,0 +1,69 @@
+import type { Mode, Row, TargetResult, UploadFigures } from './report-types.ts';
+import { ratio } from './stats.ts';
+
+/** Pixelfront's own rows get ratios against the limit and ipx of the same workload and concurrency. */
+const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'stored', 'edge-miss', 'edge-hit']);
+
+export function findRow(rows: readonly Row[], workload: string, mode: Mode, concurrency: number): Row | undefined {
+  return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);
+}
+
+const columns = ['workload', 'c', 'mode', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', '÷limit', '÷ipx', 'err'] as const;
+const numeric = new Set<string>(['c', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', '÷limit', '÷ipx', 'err']);
+
+export function tableCells(rows: readonly Row[]): string[][] {
+  return rows.map((row) => {
+    const { figures } = row;
+    const own = ownModes.has(row.mode);
+    const limit = own ? ratio(figures.rps, findRow(rows, row.workload, 'limit', row.concurrency)?.figures.rps) : undefined;
+    const ipx = own ? ratio(figures.rps, findRow(rows, row.workload, 'ipx', row.concurrency)?.figures.rps) : undefined;
+    return [
+      row.workload,
+      String(row.concurrency),
+      row.mode,
+      fixed(figures.rps, 1),
+      fixed(figures.p50, 1),
+      fixed(figures.p95, 1),
+      fixed(figures.p99, 1),
+      String(figures.outputBytes),
+      figures.peakRssMiB === undefined ? '–' : fixed(figures.peakRssMiB, 0),
+      limit === undefined ? '' : `${fixed(limit, 2)}×`,
+      ipx === undefined ? '' : `${fixed(ipx, 2)}×`,
+      figures.errors > 0 ? String(figures.errors) : '',
+    ];
+  });
+}
+
+/** A Markdown table (readable in a terminal and pasteable into the README). */
+export function formatTable(header: readonly string[], cells: readonly string[][]): string {
+  const widths = header.map((title, index) => Math.max(title.length, ...cells.map((line) => (line[index] ?? '').length)));
+  const line = (values: readonly string[]) =>
+    `| ${values.map((value, index) => (numeric.has(header[index] ?? '') ? value.padStart(widths[index] ?? 0) : value.padEnd(widths[index] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((width, index) => (numeric.has(header[index] ?? '') ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
+  return [line(header), rule, ...cells.map(line)].join('\n');
+}
+
+export function formatRows(rows: readonly Row[]): string {
+  return formatTable(columns, tableCells(rows));
+}
+
+export function formatUploads(uploads: readonly UploadFigures[]): string {
+  const header = ['upload', 'files', 'c', 'MB/s', 'peak RSS MiB', 'err', 'note'];
+  return formatTable(header, uploads.map((upload) => [
+    upload.kind,
+    String(upload.files),
+    String(upload.concurrency),
+    upload.mbPerSecond === undefined ? '–' : fixed(upload.mbPerSecond, 1),
+    upload.peakRssMiB === undefined ? '–' : fixed(upload.peakRssMiB, 0),
+    upload.errors > 0 ? String(upload.errors) : '',
+    upload.note ?? '',
+  ]));
+}
+
+export function formatTargets(targets: readonly TargetResult[]): string {
+  return targets.map((target) => `${target.pass === undefined ? 'SKIP' : target.pass ? 'PASS' : 'FAIL'}  ${target.name}: ${target.detail}`).join('\n');
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}

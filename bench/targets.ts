@@ -1,0 +1,95 @@
+import type { Row, Scenarios, TargetResult } from './report-types.ts';
+import { findRow } from './table.ts';
+import { ratio } from './stats.ts';
+
+/** The issue's targets (issue 7), with the thresholds in one place. */
+export const thresholds = {
+  coldVsLimit: 0.9,
+  coldVsIpx: 1,
+  jpegVsIpx: 1.2,
+  warmVsCold: 20,
+  warmP99Ms: 10,
+  warmConcurrency: 8,
+  rss24mpMiB: 700,
+  leakGrowth: 0.15,
+} as const;
+
+/** The workload on which pixelfront must beat ipx by 20 %. */
+export const jpegWorkload = 'jpeg-w800';
+
+export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios): TargetResult[] {
+  const workloads = [...new Set(rows.map((row) => row.workload))];
+  const concurrencies = [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b);
+  return [
+    ...workloads.map((workload) => compare(rows, workload, concurrencies, 'limit', thresholds.coldVsLimit, `cold ≥ ${thresholds.coldVsLimit} × limit, ${workload}`)),
+    ...workloads.map((workload) => {
+      const minimum = workload === jpegWorkload ? thresholds.jpegVsIpx : thresholds.coldVsIpx;
+      return compare(rows, workload, concurrencies, 'ipx', minimum, `cold ≥ ${minimum} × ipx, ${workload}`);
+    }),
+    ...workloads.map((workload) => warmTarget(rows, workload)),
+    rssTarget(scenarios),
+    leakTarget(scenarios),
+    singleFlightTarget(scenarios),
+  ];
+}
+
+/** Cold throughput against a reference mode, at every concurrency; fails on the worst one. */
+function compare(rows: readonly Row[], workload: string, concurrencies: number[], against: 'limit' | 'ipx', minimum: number, name: string): TargetResult {
+  const parts: string[] = [];
+  let pass: boolean | undefined = true;
+  let measured = 0;
+  for (const concurrency of concurrencies) {
+    const cold = findRow(rows, workload, 'cold', concurrency)?.figures;
+    const reference = findRow(rows, workload, against, concurrency)?.figures;
+    const value = ratio(cold?.rps, reference?.rps);
+    if (!cold || !reference || value === undefined || cold.errors > 0 || reference.errors > 0) continue;
+    measured++;
+    parts.push(`c${concurrency} ${cold.rps.toFixed(1)}/${reference.rps.toFixed(1)} req/s = ${value.toFixed(2)}×`);
+    if (value < minimum) pass = false;
+  }
+  if (measured === 0) return { name, pass: undefined, detail: `no error-free ${against} and cold rows (${against === 'ipx' ? 'ipx has no equivalent' : 'not measured'})` };
+  return { name, pass, detail: parts.join('; ') };
+}
+
+function warmTarget(rows: readonly Row[], workload: string): TargetResult {
+  const c = thresholds.warmConcurrency;
+  const name = `memory hits ≥ ${thresholds.warmVsCold} × cold and p99 < ${thresholds.warmP99Ms} ms at c${c}, ${workload}`;
+  const warm = findRow(rows, workload, 'warm', c)?.figures;
+  const cold = findRow(rows, workload, 'cold', c)?.figures;
+  const value = ratio(warm?.rps, cold?.rps);
+  if (!warm || !cold || value === undefined) return { name, pass: undefined, detail: 'not measured' };
+  const pass = value >= thresholds.warmVsCold && warm.p99 < thresholds.warmP99Ms && warm.errors === 0;
+  return { name, pass, detail: `${warm.rps.toFixed(0)} vs ${cold.rps.toFixed(1)} req/s = ${value.toFixed(1)}×, p99 ${warm.p99.toFixed(2)} ms${warm.errors ? `, ${warm.errors} errors` : ''}` };
+}
+
+function rssTarget(scenarios: Scenarios): TargetResult {
+  const name = `peak RSS under 8 concurrent 24 MP renders < ${thresholds.rss24mpMiB} MiB`;
+  const run = scenarios.rss24mp;
+  if (!run) return { name, pass: undefined, detail: 'not measured' };
+  const pass = run.peakRssMiB < thresholds.rss24mpMiB && run.ok === run.requests;
+  return { name, pass, detail: `VmRSS ${run.peakRssMiB.toFixed(0)} MiB (anonymous ${run.peakAnonMiB.toFixed(0)} MiB), ${run.ok}/${run.requests} answered 200 in ${run.seconds.toFixed(1)} s` };
+}
+
+function leakTarget(scenarios: Scenarios): TargetResult {
+  const run = scenarios.leak;
+  const name = `RSS after ${run?.total ?? 5000} mixed requests within ${thresholds.leakGrowth * 100} % of RSS after ${run?.first ?? 500}`;
+  if (!run) return { name, pass: undefined, detail: 'not measured' };
+  const growth = (run.rssAllMiB - run.rssFirstMiB) / run.rssFirstMiB;
+  const pass = Math.abs(growth) <= thresholds.leakGrowth && run.errors === 0;
+  return {
+    name,
+    pass,
+    detail: `${run.rssFirstMiB.toFixed(0)} → ${run.rssAllMiB.toFixed(0)} MiB (${signed(growth * 100)} %; anonymous ${run.anonFirstMiB.toFixed(0)} → ${run.anonAllMiB.toFixed(0)} MiB)${run.errors ? `, ${run.errors} unexpected statuses` : ''}`,
+  };
+}
+
+function singleFlightTarget(scenarios: Scenarios): TargetResult {
+  const run = scenarios.singleFlight;
+  const name = `${run?.requests ?? 100} concurrent identical cold requests: exactly one render, all answered`;
+  if (!run) return { name, pass: undefined, detail: 'not measured' };
+  return { name, pass: run.renders === 1 && run.answered === run.requests, detail: `${run.renders} render(s), ${run.answered}/${run.requests} answered 200` };
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+}

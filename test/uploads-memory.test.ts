@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
@@ -49,7 +50,7 @@ describe('memory stays flat while a 1 GiB multipart upload passes through', () =
           const response = await request(`${origin.url}/v1/uploads/${created.uploadId}/parts/${n}`, {
             method: 'PUT',
             headers: { 'content-length': String(partSize) },
-            body: partBody(n),
+            body: Readable.from(partBody(n)),
           });
           const body = (await response.body.json()) as { size?: number };
           expect(response.statusCode, JSON.stringify(body)).toBe(200);

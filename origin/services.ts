@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import type { PresetMap } from '../core/grammar/context.ts';
 import type { Catalog, ImageRecord } from './catalog/types.ts';
 import { createCatalog } from './catalog/index.ts';
+import type { Database } from './catalog/schema.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type OriginMetrics } from './metrics.ts';
@@ -23,6 +25,8 @@ export interface Services {
   logger: Logger;
   storage: ObjectStorage;
   catalog: Catalog;
+  /** The catalog's SQL database, for the tables of uploads and batches beside the images. */
+  db: Kysely<Database>;
   presets: PresetMap;
   metrics: OriginMetrics;
   /** Memory cache, stored variants and bounded, single-flight renders. */
@@ -56,6 +60,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     logger,
     storage,
     catalog,
+    db: catalog.db,
     presets,
     metrics,
     variants,

@@ -1,9 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { newImageId } from '../../core/ids.ts';
-import type { Database } from '../catalog/schema.ts';
-import type { Catalog } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
 import { choosePartSize, MAX_MULTIPART_BYTES } from './limits.ts';
@@ -51,7 +48,7 @@ export class UploadService {
     readonly services: Services,
     options: UploadServiceOptions = {},
   ) {
-    this.store = new UploadStore(catalogDatabase(services.catalog));
+    this.store = new UploadStore(services.db);
     this.multipart = multipartFor(services.storage);
     this.maxBytes = options.maxBytes ?? MAX_MULTIPART_BYTES;
     this.now = options.now ?? Date.now;
@@ -192,13 +189,4 @@ export class UploadService {
       throw fail('conflict', `upload ${upload.id} is being completed; it takes no more parts`);
     }
   }
-}
-
-/** The catalog's Kysely database, which upload state shares (one database, one migration list). */
-function catalogDatabase(catalog: Catalog): Kysely<Database> {
-  const db: unknown = (catalog as { db?: unknown }).db;
-  if (typeof db !== 'object' || db === null || !('selectFrom' in db)) {
-    throw new Error('multipart uploads need the SQL catalog (KyselyCatalog), which exposes its database as `db`');
-  }
-  return db as Kysely<Database>;
 }

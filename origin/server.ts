@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
+import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
@@ -21,9 +22,11 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const services = await createServices(config, logger);
   const app = createApp(services);
   const uploadSweeper = startUploadSweeper(services);
-  const server = await new Promise<Server>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(started as Server));
-  });
+  // getRequestListener rather than serve(): only it takes the error handler for requests the
+  // adapter refuses, so those answer with a problem like every other error.
+  const server = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) }));
+  server.on('clientError', answerClientError);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   // Long uploads must not be cut off by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   const { port } = server.address() as AddressInfo;

@@ -11,7 +11,7 @@ import { formatRows, tableCells } from './table.ts';
 import { evaluateTargets } from './targets.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
-  return { requests: 10, errors: 0, seconds: 1, rps, p50: 1, p95: 2, p99: 3, outputBytes: 100, peakRssMiB: 200, peakAnonMiB: 150, ...overrides };
+  return { requests: 10, errors: 0, seconds: 1, rps, p50: 1, p95: 2, p99: 3, outputBytes: 100, peakRssMiB: 200, peakAnonMiB: 150, cpuMsPerRequest: 5, ...overrides };
 }
 const row = (workload: string, mode: Mode, concurrency: number, rps: number, overrides: Partial<Figures> = {}): Row => ({ workload, mode, concurrency, figures: figures(rps, overrides) });
 
@@ -30,8 +30,8 @@ describe('stats', () => {
       { ms: 20, bytes: 200, ok: true },
       { ms: 999, bytes: 0, ok: false },
     ];
-    const summary = summarize(samples, 2, { peakRss: 300 * 2 ** 20, peakAnon: 100 * 2 ** 20 });
-    expect(summary).toMatchObject({ requests: 4, errors: 1, rps: 1.5, p50: 20, p99: 30, outputBytes: 200, peakRssMiB: 300, peakAnonMiB: 100 });
+    const summary = summarize(samples, 2, { peakRss: 300 * 2 ** 20, peakAnon: 100 * 2 ** 20, cpuMs: 90 });
+    expect(summary).toMatchObject({ requests: 4, errors: 1, rps: 1.5, p50: 20, p99: 30, outputBytes: 200, peakRssMiB: 300, peakAnonMiB: 100, cpuMsPerRequest: 30 });
   });
 
   it('gives no ratio without a reference', () => {
@@ -45,8 +45,8 @@ describe('table', () => {
   it('puts ratios against limit and ipx on pixelfront rows only', () => {
     const rows = [row('w', 'limit', 2, 40), row('w', 'ipx', 2, 20), row('w', 'cold', 2, 30)];
     const cells = tableCells(rows);
-    expect(cells[0]?.slice(9, 11)).toEqual(['', '']);
-    expect(cells[2]?.slice(9, 11)).toEqual(['0.75×', '1.50×']);
+    expect(cells[0]?.slice(10, 12)).toEqual(['', '']);
+    expect(cells[2]?.slice(10, 12)).toEqual(['0.75×', '1.50×']);
     const lines = formatRows(rows).split('\n');
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { configureSharp } from '../origin/transform/configure-sharp.ts';
 import type { Sample } from './stats.ts';
 import { makeLogo, sources, workloads, type LimitInput, type SourceName } from './workloads.ts';
 
@@ -59,6 +60,8 @@ async function runJob(inputs: Record<SourceName, LimitInput>, job: LimitJob): Pr
 async function main(): Promise<void> {
   const corpus = process.argv[2];
   if (!corpus || !process.send) throw new Error('usage: forked by the bench with the corpus directory');
+  // The same process-wide sharp settings as origin/server.ts, so the limit is our stack's ceiling.
+  configureSharp();
   const inputs = await loadInputs(corpus);
   process.on('message', (job: LimitJob) => {
     runJob(inputs, job).then(

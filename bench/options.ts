@@ -4,6 +4,8 @@ export interface BenchOptions {
   edge: boolean;
   /** `--only=a,b`: just these workloads (for tuning runs); the scenarios still run. */
   only: string[] | undefined;
+  /** `--no-scenarios`: skip uploads, single flight, 24 MP RSS and the leak check (for tuning runs). */
+  scenarios: boolean;
   concurrencies: number[];
   /** Cold requests per phase for a weight-1 workload; also the spacing of variant widths. */
   cold: number;
@@ -18,14 +20,14 @@ export interface BenchOptions {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((arg) => !['--quick', '--no-edge'].includes(arg) && !arg.startsWith('--only='));
-  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --only=workload,…)`);
+  const unknown = argv.filter((arg) => !['--quick', '--no-edge', '--no-scenarios'].includes(arg) && !arg.startsWith('--only='));
+  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --no-scenarios, --only=workload,…)`);
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
   const quick = argv.includes('--quick');
   const base = quick
     ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
     : { cold: 40, warm: 2000, edgeHits: 1000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
-  return { quick, edge: !argv.includes('--no-edge'), only, concurrencies: [2, 8], ...base };
+  return { quick, edge: !argv.includes('--no-edge'), scenarios: !argv.includes('--no-scenarios'), only, concurrencies: [2, 8], ...base };
 }
 
 /** Cold requests for one workload at one concurrency: at least one per connection. */

@@ -22,8 +22,32 @@ function kib(status: string, field: string): number {
   return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
 }
 
-/** Polls a process's memory every `everyMs` until stopped; returns the peaks seen. */
-export function sampleMemory(pid: number, everyMs = 20): { stop(): Promise<{ peakRss: number; peakAnon: number }> } {
+/** CPU time (user + system, all threads) a process has used so far, in ms; from /proc/<pid>/stat. */
+export async function readCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * clockTickMs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ is 100 on every Linux the bench targets (getconf CLK_TCK). */
+const clockTickMs = 10;
+
+export interface ProcessUsage {
+  peakRss: number;
+  peakAnon: number;
+  /** CPU the process used while sampled, in ms: robust to a busy neighbour, unlike wall time. */
+  cpuMs: number | undefined;
+}
+
+/** Polls a process's memory every `everyMs` until stopped; returns the peaks seen and the CPU used. */
+export function sampleMemory(pid: number, everyMs = 20): { stop(): Promise<ProcessUsage> } {
+  const cpuAtStart = readCpuMs(pid);
   let peakRss = 0;
   let peakAnon = 0;
   let running = true;
@@ -47,7 +71,8 @@ export function sampleMemory(pid: number, everyMs = 20): { stop(): Promise<{ pea
         peakRss = Math.max(peakRss, memory.rss);
         peakAnon = Math.max(peakAnon, memory.anon);
       }
-      return { peakRss, peakAnon };
+      const [before, after] = await Promise.all([cpuAtStart, readCpuMs(pid)]);
+      return { peakRss, peakAnon, cpuMs: before === undefined || after === undefined ? undefined : after - before };
     },
   };
 }

@@ -107,25 +107,31 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     await limit.stop();
     await ipx.stop();
 
-    log('single flight');
-    scenarios.singleFlight = await measureSingleFlight(origin.url, ids.jpeg12mp, options.singleFlight);
-    log('uploads');
-    uploads.push(await measureSingleUploads(origin.url, origin.pid, data.jpeg12mp, options.uploads, 2));
-    uploads.push(await measureMultipartUploads(origin.url, origin.pid, data.jpeg12mp, Math.max(2, options.uploads / 2), 2));
-    for (const upload of uploads) if (upload.note) notes.push(`${upload.kind} uploads ${upload.note}`);
+    if (options.scenarios) {
+      log('single flight');
+      scenarios.singleFlight = await measureSingleFlight(origin.url, ids.jpeg12mp, options.singleFlight);
+      log('uploads');
+      uploads.push(await measureSingleUploads(origin.url, origin.pid, data.jpeg12mp, options.uploads, 2));
+      uploads.push(await measureMultipartUploads(origin.url, origin.pid, data.jpeg12mp, Math.max(2, options.uploads / 2), 2));
+      for (const upload of uploads) if (upload.note) notes.push(`${upload.kind} uploads ${upload.note}`);
+    }
 
     log('restarting the origin');
     await origin.stop();
     origin = await startOrigin(dataDir);
-    log('8 concurrent 24 MP renders');
-    scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);
+    if (options.scenarios) {
+      log('8 concurrent 24 MP renders');
+      scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);
+    }
     await each(async (workload, concurrency, index, count) => {
       const paths = imgPaths(workload, variantKs(options, 'cold', index, count));
       record(await httpPhase({ workload: workload.name, mode: 'stored', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
     });
 
-    log(`leak check: ${options.leakTotal} mixed requests`);
-    scenarios.leak = await measureLeak(origin.url, origin.pid, [photo, ids.pngAlpha, ids.gifAnimated, ids.jpeg12mp], options.leakFirst, options.leakTotal);
+    if (options.scenarios) {
+      log(`leak check: ${options.leakTotal} mixed requests`);
+      scenarios.leak = await measureLeak(origin.url, origin.pid, [photo, ids.pngAlpha, ids.gifAnimated, ids.jpeg12mp], options.leakFirst, options.leakTotal);
+    }
 
     if (options.edge) {
       log('starting the edge Worker (wrangler unstable_startWorker)');

@@ -20,6 +20,8 @@ export interface Figures {
   outputBytes: number;
   peakRssMiB: number | undefined;
   peakAnonMiB: number | undefined;
+  /** Server (or limit process) CPU per successful request in ms; the bench shares 2 cores with whatever else runs. */
+  cpuMsPerRequest: number | undefined;
 }
 
 /** Nearest-rank percentile of an ascending array (p in 0…100); NaN for no samples. */
@@ -36,7 +38,7 @@ export function median(values: readonly number[]): number {
 export function summarize(
   samples: readonly Sample[],
   seconds: number,
-  memory: { peakRss: number; peakAnon: number } | undefined,
+  memory: { peakRss: number; peakAnon: number; cpuMs?: number | undefined } | undefined,
 ): Figures {
   const succeeded = samples.filter((sample) => sample.ok);
   const latencies = succeeded.map((sample) => sample.ms).sort((a, b) => a - b);
@@ -51,6 +53,7 @@ export function summarize(
     outputBytes: succeeded.length > 0 ? median(succeeded.map((sample) => sample.bytes)) : 0,
     peakRssMiB: memory ? round(memory.peakRss / 2 ** 20, 1) : undefined,
     peakAnonMiB: memory ? round(memory.peakAnon / 2 ** 20, 1) : undefined,
+    cpuMsPerRequest: memory?.cpuMs !== undefined && succeeded.length > 0 ? round(memory.cpuMs / succeeded.length, 2) : undefined,
   };
 }
 

@@ -8,8 +8,8 @@ export function findRow(rows: readonly Row[], workload: string, mode: Mode, conc
   return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);
 }
 
-const columns = ['workload', 'c', 'mode', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', '÷limit', '÷ipx', 'err'] as const;
-const numeric = new Set<string>(['c', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', '÷limit', '÷ipx', 'err']);
+const columns = ['workload', 'c', 'mode', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', 'CPU ms/req', '÷limit', '÷ipx', 'err'] as const;
+const numeric = new Set<string>(['c', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', 'CPU ms/req', '÷limit', '÷ipx', 'err']);
 
 export function tableCells(rows: readonly Row[]): string[][] {
   return rows.map((row) => {
@@ -27,6 +27,7 @@ export function tableCells(rows: readonly Row[]): string[][] {
       fixed(figures.p99, 1),
       String(figures.outputBytes),
       figures.peakRssMiB === undefined ? '–' : fixed(figures.peakRssMiB, 0),
+      figures.cpuMsPerRequest === undefined ? '–' : fixed(figures.cpuMsPerRequest, 1),
       limit === undefined ? '' : `${fixed(limit, 2)}×`,
       ipx === undefined ? '' : `${fixed(ipx, 2)}×`,
       figures.errors > 0 ? String(figures.errors) : '',

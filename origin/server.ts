@@ -42,6 +42,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await services.variants.settled();
         await services.close();
       })();
       return closing;

@@ -8,6 +8,7 @@ import { countRequests } from './http/request-metrics.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './ingest/watermark-routes.ts';
 import type { Services } from './services.ts';
+import { statsRoutes } from './stats/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 
 /** The origin's HTTP surface (SPEC sections 3, 4 and 6) over already-built services. */
@@ -35,6 +36,7 @@ export function createApp(services: Services): Hono {
   api.route('/watermarks', watermarkRoutes(services));
   api.route('/uploads', uploadRoutes(services));
   api.route('/batches', batchRoutes(services));
+  api.route('/stats', statsRoutes(services));
   api.get('/presets', (c) =>
     c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),
   );

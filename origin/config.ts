@@ -57,6 +57,7 @@ const envSchema = z.object({
   MEMORY_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
   VARIANT_TTL_DAYS: z.coerce.number().positive().default(7),
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  STATS_FLUSH_MS: z.coerce.number().int().min(100).default(5_000),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -92,6 +93,8 @@ export interface Config {
   memoryCacheBytes: number;
   variantTtlDays: number;
   uploadExpiryHours: number;
+  /** How often render and delivery counts are added to the catalog (and always at shutdown). */
+  statsFlushMs: number;
   presetsFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -141,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memoryCacheBytes: e.MEMORY_CACHE_BYTES,
     variantTtlDays: e.VARIANT_TTL_DAYS,
     uploadExpiryHours: e.UPLOAD_EXPIRY_HOURS,
+    statsFlushMs: e.STATS_FLUSH_MS,
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
   };

@@ -15,6 +15,7 @@ import type { BatchStore } from './batches/batch-store.ts';
 import { createBatchWork } from './batches/background.ts';
 import { queueEager } from './batches/eager.ts';
 import type { JobQueue } from './queue/index.ts';
+import { UsageCounter } from './stats/usage-counter.ts';
 
 /**
  * Everything a request handler needs, built once at start from the Config and passed down.
@@ -37,6 +38,8 @@ export interface Services {
   queue: JobQueue;
   /** Batch state and progress in the catalog database. */
   batches: BatchStore;
+  /** Render and delivery counts for GET /v1/stats, flushed to the catalog every few seconds. */
+  usage: UsageCounter;
   /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
   afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
   /** Drops whatever is cached in memory for a deleted image. */
@@ -53,7 +56,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
   let variants: VariantService | undefined;
   const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
-  variants = new VariantService({ config, storage, logger, metrics });
+  const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
+  variants = new VariantService({ config, storage, logger, metrics, usage });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,
@@ -67,6 +71,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     tempDir: join(config.dataDir, 'tmp'),
     queue: work.queue,
     batches: work.batches,
+    usage,
     afterUpload: (image, eager) => queueEager(services, image, eager),
     forgetImage(id) {
       variants.forget(id);
@@ -74,9 +79,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     async close() {
       // Running jobs finish first: they write to storage and the catalog.
       await work.close();
+      // Counts of the last seconds go to the catalog before it closes.
+      await usage.close();
       await Promise.allSettled([storage.close(), catalog.close()]);
     },
   };
+  usage.start();
   await work.start(services);
   return services;
 }

@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../uploads/migration.ts';
 
 /**
@@ -128,7 +129,7 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads];
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {

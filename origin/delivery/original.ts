@@ -38,7 +38,9 @@ export async function deliverOriginal(services: Services, id: string, ifNoneMatc
   if (!stored) throw fail('not_found', `image ${id} not found`);
   if (isSvg) {
     const clean = Buffer.from(sanitizeSvg(await buffer(stored.body)));
+    services.usage.countDelivery(image.tenant, image.format, clean.length);
     return new Response(clean, { headers: deliveryHeaders({ ...info, bytes: clean.length }) });
   }
+  services.usage.countDelivery(image.tenant, image.format, stored.size);
   return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, { headers: deliveryHeaders({ ...info, bytes: stored.size }) });
 }

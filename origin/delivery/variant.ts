@@ -51,6 +51,7 @@ export async function deliverVariant(
 
   const lookup = await services.variants.get({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
   const { variant } = lookup;
+  services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
   return new Response(variant.data, {
     headers: deliveryHeaders({ ...info, contentType: variant.contentType, source: lookup.source, timings: lookup.timings, bytes: variant.data.length }),
   });

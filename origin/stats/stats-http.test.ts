@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
+import type { StatsReport, StatsRow } from './stats-report.ts';
+
+const acme = { authorization: 'Bearer key-acme-0001' };
+const other = { authorization: 'Bearer key-other-0001' };
+const apiKeys = 'acme:key-acme-0001,other:key-other-0001';
+
+async function upload(url: string, body: Buffer, headers: Record<string, string>) {
+  const response = await fetch(`${url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body });
+  const image = (await response.json()) as { id: string; bytes: number };
+  expect(response.status, JSON.stringify(image)).toBe(201);
+  return image;
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  const body = Buffer.from(await response.arrayBuffer());
+  return { status: response.status, headers: response.headers, body };
+}
+
+async function stats(url: string, headers: Record<string, string>, query = ''): Promise<StatsReport> {
+  const response = await fetch(`${url}/v1/stats${query}`, { headers });
+  const body = (await response.json()) as StatsReport;
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+const row = (report: StatsReport, format: string): StatsRow | undefined => report.days.find((entry) => entry.format === format);
+
+/** The same scenario on every catalog backend. */
+function describeStats(name: string, env: () => Record<string, string>, options: { skip?: boolean } = {}) {
+  describe.skipIf(options.skip === true)(`GET /v1/stats on ${name}`, () => {
+    let origin: TestOrigin;
+    beforeAll(async () => {
+      // A long flush interval: what the test sees comes from the flush that /v1/stats does itself.
+      origin = await startTestOrigin({ API_KEYS: apiKeys, STATS_FLUSH_MS: '600000', ...env() });
+    });
+    afterAll(async () => {
+      await origin?.destroy();
+    });
+
+    it("counts the tenant's uploads, renders and deliveries (bytes sent) by day and format", async () => {
+      const png = await upload(origin.url, await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3366cc' } }).png().toBuffer(), acme);
+      const jpeg = await upload(origin.url, await sharp({ create: { width: 90, height: 60, channels: 3, background: '#cc6633' } }).jpeg().toBuffer(), acme);
+      await upload(origin.url, await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } }).png().toBuffer(), other);
+
+      const original = await get(`${origin.url}/img/${png.id}`);
+      const first = await get(`${origin.url}/img/${png.id}/w_60,f_webp`);
+      const again = await get(`${origin.url}/img/${png.id}/f_webp,w_60/name.webp`);
+      const concurrent = await Promise.all([1, 2, 3].map(() => get(`${origin.url}/img/${jpeg.id}/w_30`)));
+      const notModified = await get(`${origin.url}/img/${png.id}`, { 'if-none-match': original.headers.get('etag') ?? '' });
+      expect([original.status, first.status, again.status, ...concurrent.map((r) => r.status), notModified.status]).toEqual([200, 200, 200, 200, 200, 200, 304]);
+      expect(first.headers.get('x-variant-source')).toBe('render');
+      expect(again.headers.get('x-variant-source')).toBe('memory');
+      expect(await get(`${origin.url}/img/${png.id}/w_0`)).toMatchObject({ status: 400 });
+
+      const report = await stats(origin.url, acme);
+      const today = new Date().toISOString().slice(0, 10);
+      expect(report.to).toBe(today);
+      expect(report.days.every((entry) => entry.day === today)).toBe(true);
+      expect(row(report, 'png')).toEqual({
+        day: today,
+        format: 'png',
+        uploads: { count: 1, bytes: png.bytes },
+        renders: { count: 0, bytes: 0 },
+        deliveries: { count: 1, bytes: original.body.length },
+      });
+      expect(row(report, 'webp')).toEqual({
+        day: today,
+        format: 'webp',
+        uploads: { count: 0, bytes: 0 },
+        renders: { count: 1, bytes: first.body.length },
+        deliveries: { count: 2, bytes: first.body.length + again.body.length },
+      });
+      // Three concurrent requests for one variant share one render (single flight) but are three deliveries.
+      const jpegBytes = concurrent.reduce((sum, response) => sum + response.body.length, 0);
+      expect(row(report, 'jpeg')).toMatchObject({ uploads: { count: 1, bytes: jpeg.bytes }, renders: { count: 1 }, deliveries: { count: 3, bytes: jpegBytes } });
+      expect(report.totals).toEqual({
+        uploads: { count: 2, bytes: png.bytes + jpeg.bytes },
+        renders: { count: 2, bytes: first.body.length + (row(report, 'jpeg')?.renders.bytes ?? NaN) },
+        deliveries: { count: 6, bytes: original.body.length + first.body.length + again.body.length + jpegBytes },
+      });
+
+      const theirs = await stats(origin.url, other);
+      expect(theirs.days).toEqual([expect.objectContaining({ format: 'png', uploads: expect.objectContaining({ count: 1 }), deliveries: { count: 0, bytes: 0 } })]);
+      // A range before today holds nothing.
+      expect((await stats(origin.url, acme, '?from=2020-01-01&to=2020-01-31')).days).toEqual([]);
+    });
+
+    it('answers bad ranges with 400 invalid_request and needs an API key', async () => {
+      for (const query of ['?from=2026-13-01', '?to=tomorrow', '?from=2026-03-02&to=2026-03-01', '?from=2020-01-01&to=2026-01-01']) {
+        const response = await fetch(`${origin.url}/v1/stats${query}`, { headers: acme });
+        expect(response.status, query).toBe(400);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        expect(await response.json()).toMatchObject({ code: 'invalid_request' });
+      }
+      expect((await fetch(`${origin.url}/v1/stats`)).status).toBe(401);
+    });
+  });
+}
+
+describeStats('SQLite', () => ({}));
+
+describe('usage counts across a restart (SQLite)', () => {
+  it('writes pending counts at shutdown', async () => {
+    const first = await startTestOrigin({ STATS_FLUSH_MS: '600000' });
+    const png = await upload(first.url, await sharp({ create: { width: 20, height: 20, channels: 3, background: '#fff' } }).png().toBuffer(), {});
+    expect((await get(`${first.url}/img/${png.id}/w_10`)).status).toBe(200);
+    await first.close(); // keeps the data dir
+    const second = await startTestOrigin({ DATA_DIR: first.dataDir });
+    try {
+      const report = await stats(second.url, {});
+      expect(row(report, 'png')).toMatchObject({ uploads: { count: 1 }, renders: { count: 1 }, deliveries: { count: 1 } });
+    } finally {
+      await second.destroy();
+    }
+  });
+});
+
+const pgBase = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `pf_stats_${randomBytes(6).toString('hex')}`;
+
+async function admin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgBase, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+const pgAvailable = await admin('select 1').then(
+  () => true,
+  (error: unknown) => {
+    const message = `PostgreSQL at ${pgBase} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
+    if (process.env['CI']) throw new Error(`${message} (CI requires it)`);
+    console.warn(`[skip] stats on PostgreSQL: ${message}`);
+    return false;
+  },
+);
+
+if (pgAvailable) {
+  beforeAll(() => admin(`create schema ${schema}`));
+  afterAll(() => admin(`drop schema if exists ${schema} cascade`));
+}
+
+describeStats(
+  'PostgreSQL',
+  () => {
+    const url = new URL(pgBase);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    return { DATABASE_URL: url.toString() };
+  },
+  { skip: !pgAvailable },
+);

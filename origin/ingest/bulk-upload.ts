@@ -41,10 +41,10 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
       failed = true;
       body.unpipe(parser);
       body.resume(); // drain the rest so the connection can answer
-      void Promise.allSettled(files).then((settled) => {
-        for (const item of settled) if (item.status === 'fulfilled') void item.value.received?.discard();
-        reject(error);
-      });
+      // The temp files are gone before the answer goes out, not some time after.
+      void Promise.allSettled(files)
+        .then((settled) => Promise.allSettled(settled.map((item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))))
+        .then(() => reject(error));
     };
 
     parser.on('file', (_name, stream, info) => {

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,9 +18,25 @@ export interface ReceivedFile {
 }
 
 export async function receiveToTempFile(body: Readable, options: { tempDir: string; maxBytes: number }): Promise<ReceivedFile> {
+  // Until the pipeline listens, an error of the body (a client gone, busboy failing a form)
+  // would be an unhandled 'error' event and take the process down; the pipeline still sees
+  // it, since the stream stays errored.
+  const ignoreUntilPiped = () => undefined;
+  body.on('error', ignoreUntilPiped);
+  try {
+    return await receive(body, options);
+  } finally {
+    body.off('error', ignoreUntilPiped);
+  }
+}
+
+async function receive(body: Readable, options: { tempDir: string; maxBytes: number }): Promise<ReceivedFile> {
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `upload-${randomUUID()}`);
   const discard = () => rm(path, { force: true });
+  // Opened before the pipeline: a lazily opened write stream could create the file after a
+  // failed pipeline's discard() ran, and leave it behind.
+  const file = await open(path, 'wx');
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({
@@ -36,7 +51,7 @@ export async function receiveToTempFile(body: Readable, options: { tempDir: stri
     },
   });
   try {
-    await pipeline(body, meter, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(body, meter, file.createWriteStream());
   } catch (error) {
     await discard();
     if (isPixelfrontError(error)) throw error;

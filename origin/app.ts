@@ -7,6 +7,7 @@ import { notFoundHandler, problemHandler } from './http/errors.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './ingest/watermark-routes.ts';
+import { rateLimit } from './ratelimit/index.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
@@ -32,6 +33,7 @@ export function createApp(services: Services): Hono {
 
   const api = new Hono<{ Variables: OriginVariables }>();
   api.use('*', tenantAuth(services.config.apiKeys));
+  if (services.rateLimiter) api.use('*', rateLimit(services.rateLimiter));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));
   api.route('/uploads', uploadRoutes(services));

@@ -58,6 +58,7 @@ const envSchema = z.object({
   VARIANT_TTL_DAYS: z.coerce.number().positive().default(7),
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   STATS_FLUSH_MS: z.coerce.number().int().min(100).default(5_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -95,6 +96,8 @@ export interface Config {
   uploadExpiryHours: number;
   /** How often render and delivery counts are added to the catalog (and always at shutdown). */
   statsFlushMs: number;
+  /** Requests a minute per API key (per tenant in open mode) on /v1/*; undefined: no limit. */
+  rateLimitPerMinute: number | undefined;
   presetsFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     variantTtlDays: e.VARIANT_TTL_DAYS,
     uploadExpiryHours: e.UPLOAD_EXPIRY_HOURS,
     statsFlushMs: e.STATS_FLUSH_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
   };

@@ -16,6 +16,7 @@ import { createBatchWork } from './batches/background.ts';
 import { queueEager } from './batches/eager.ts';
 import type { JobQueue } from './queue/index.ts';
 import { UsageCounter } from './stats/usage-counter.ts';
+import { createRateLimiter, type RateLimiter } from './ratelimit/index.ts';
 
 /**
  * Everything a request handler needs, built once at start from the Config and passed down.
@@ -40,6 +41,8 @@ export interface Services {
   batches: BatchStore;
   /** Render and delivery counts for GET /v1/stats, flushed to the catalog every few seconds. */
   usage: UsageCounter;
+  /** Per-key limit on /v1/* (RATE_LIMIT_PER_MINUTE); undefined when unset. */
+  rateLimiter: RateLimiter | undefined;
   /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
   afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
   /** Drops whatever is cached in memory for a deleted image. */
@@ -72,6 +75,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     queue: work.queue,
     batches: work.batches,
     usage,
+    rateLimiter: createRateLimiter(config, logger),
     afterUpload: (image, eager) => queueEager(services, image, eager),
     forgetImage(id) {
       variants.forget(id);
@@ -81,6 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await work.close();
       // Counts of the last seconds go to the catalog before it closes.
       await usage.close();
+      await services.rateLimiter?.close();
       await Promise.allSettled([storage.close(), catalog.close()]);
     },
   };

@@ -59,6 +59,9 @@ const envSchema = z.object({
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   STATS_FLUSH_MS: z.coerce.number().int().min(100).default(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  CLOUDFLARE_ZONE_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be the zone id (letters and digits)').optional(),
+  CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+  CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -98,6 +101,8 @@ export interface Config {
   statsFlushMs: number;
   /** Requests a minute per API key (per tenant in open mode) on /v1/*; undefined: no limit. */
   rateLimitPerMinute: number | undefined;
+  /** Purge deleted images from Cloudflare's cache by tag; undefined unless zone and token are set. */
+  cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -121,6 +126,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = resolve(e.DATA_DIR);
   const problems: string[] = [];
   if (e.SIGNED_URLS === 'required' && !e.SIGNING_KEYS?.length) problems.push('SIGNING_KEYS: required when SIGNED_URLS=required');
+  if ((e.CLOUDFLARE_ZONE_ID === undefined) !== (e.CLOUDFLARE_API_TOKEN === undefined)) {
+    problems.push('CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN: set both to purge the edge cache on delete, or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -149,6 +157,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadExpiryHours: e.UPLOAD_EXPIRY_HOURS,
     statsFlushMs: e.STATS_FLUSH_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    cloudflarePurge:
+      e.CLOUDFLARE_ZONE_ID === undefined || e.CLOUDFLARE_API_TOKEN === undefined
+        ? undefined
+        : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
   };

@@ -17,6 +17,7 @@ import { queueEager } from './batches/eager.ts';
 import type { JobQueue } from './queue/index.ts';
 import { UsageCounter } from './stats/usage-counter.ts';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.ts';
+import { CloudflarePurger } from './edge-purge/cloudflare-purge.ts';
 
 /**
  * Everything a request handler needs, built once at start from the Config and passed down.
@@ -43,6 +44,8 @@ export interface Services {
   usage: UsageCounter;
   /** Per-key limit on /v1/* (RATE_LIMIT_PER_MINUTE); undefined when unset. */
   rateLimiter: RateLimiter | undefined;
+  /** Purges a deleted image's Cache-Tag at Cloudflare (CLOUDFLARE_ZONE_ID + CLOUDFLARE_API_TOKEN); undefined when unset. */
+  edgePurge: CloudflarePurger | undefined;
   /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
   afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
   /** Drops whatever is cached in memory for a deleted image. */
@@ -76,6 +79,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     batches: work.batches,
     usage,
     rateLimiter: createRateLimiter(config, logger),
+    edgePurge: config.cloudflarePurge === undefined ? undefined : new CloudflarePurger(config.cloudflarePurge, logger),
     afterUpload: (image, eager) => queueEager(services, image, eager),
     forgetImage(id) {
       variants.forget(id);
@@ -86,6 +90,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       // Counts of the last seconds go to the catalog before it closes.
       await usage.close();
       await services.rateLimiter?.close();
+      await services.edgePurge?.close();
       await Promise.allSettled([storage.close(), catalog.close()]);
     },
   };

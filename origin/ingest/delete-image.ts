@@ -16,4 +16,6 @@ export async function deleteImage(services: Services, tenant: string, id: string
   for (const result of results) {
     if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
   }
+  // Last, once the origin answers 404: an edge refetching in between would cache the old bytes again.
+  await services.edgePurge?.purgeImage(id);
 }

@@ -41,6 +41,9 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
       failed = true;
       body.unpipe(parser);
       body.resume(); // drain the rest so the connection can answer
+      // Ends the file part in flight, which otherwise waits forever for bytes that will not come
+      // (a client gone mid-file) and keeps its temp file and the request open.
+      parser.destroy();
       // The temp files are gone before the answer goes out, not some time after.
       void Promise.allSettled(files)
         .then((settled) => Promise.allSettled(settled.map((item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))))

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { finished, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 
@@ -41,7 +41,14 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
       callback();
     },
   });
-  source.once('error', (error) => stream.destroy(isPixelfrontError(error) ? error : fail('invalid_request', 'the part body was interrupted before it was complete', { cause: error })));
+  // finished() also reports a source that failed before we got here (a client gone while the
+  // upload row was read), which a late 'error' listener would miss and leave the meter waiting.
+  finished(source, { writable: false }, (error) => {
+    if (error) stream.destroy(isPixelfrontError(error) ? error : fail('invalid_request', 'the part body was interrupted before it was complete', { cause: error }));
+  });
+  // Storage starts reading only after its own awaits (mkdir, open); until then a failure must not
+  // be an unhandled 'error' event. The stream stays errored, so the reader still gets it.
+  stream.on('error', () => undefined);
   // When the consumer gives up (storage failed), stop reading the client's body too.
   stream.once('close', () => {
     if (!source.readableEnded) source.destroy();
@@ -62,6 +69,9 @@ export async function spoolPart(source: Readable, options: { tempDir: string; ma
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `part-${randomUUID()}`);
   const discard = () => rm(path, { force: true });
+  // Opened before the pipeline: a lazily opened write stream could create the file after a
+  // failed pipeline's discard() ran, and leave it behind.
+  const file = await open(path, 'wx');
   let bytes = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -71,7 +81,7 @@ export async function spoolPart(source: Readable, options: { tempDir: string; ma
     },
   });
   try {
-    await pipeline(source, limit, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(source, limit, file.createWriteStream());
   } catch (error) {
     await discard();
     if (isPixelfrontError(error)) throw error;

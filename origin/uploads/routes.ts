@@ -164,5 +164,9 @@ function requestBody(c: Context<Env>): Readable {
   const body = c.req.raw.body;
   // An empty body is an empty part (only ever valid as the last one).
   if (!body) return Readable.from([]);
-  return Readable.fromWeb(body as NodeWebStream<Uint8Array>);
+  const stream = Readable.fromWeb(body as NodeWebStream<Uint8Array>);
+  // A client gone while the upload row is read (before anything consumes the body) must not be
+  // an unhandled 'error' event; the consumers see the errored stream (meterPart, pipeline).
+  stream.on('error', () => undefined);
+  return stream;
 }

@@ -83,13 +83,13 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 
 /**
  * Writes raw bytes on a TCP connection and reads whatever comes back until the server closes
- * it (or `timeoutMs`). `then: 'destroy'` resets the connection right after writing, as a
+ * it (or `timeoutMs`), `gapMs` apart. `then: 'destroy'` resets the connection right after writing, as a
  * client that goes away mid-request does; `'half-close'` ends our side and waits for an answer.
  */
 export function rawExchange(
   base: string,
   chunks: readonly Uint8Array[],
-  options: { then?: 'wait' | 'half-close' | 'destroy'; timeoutMs?: number } = {},
+  options: { then?: 'wait' | 'half-close' | 'destroy'; timeoutMs?: number; gapMs?: number } = {},
 ): Promise<{ status: number | null; text: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
@@ -110,7 +110,9 @@ export function rawExchange(
     socket.on('error', () => undefined); // a reset after our own destroy is expected
     socket.on('connect', () => {
       void (async () => {
-        for (const chunk of chunks) {
+        for (const [index, chunk] of chunks.entries()) {
+          if (index > 0 && options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
+          if (socket.destroyed) return;
           if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
         }
         if (options.then === 'destroy') socket.destroy();
@@ -154,6 +156,8 @@ export function expectNoLoggedErrors(origin: WatchedOrigin): void {
 
 /** Scratch files a request may have left: upload temp files and storage's own temp dir. */
 export async function leftoverTempFiles(origin: WatchedOrigin): Promise<string[]> {
+  // Variant write-backs run after their response: one in progress is not a leftover.
+  await origin.services.variants.settled();
   const dirs = [join(origin.dataDir, 'tmp'), join(origin.dataDir, 'objects', '.tmp')];
   const found: string[] = [];
   for (const dir of dirs) {

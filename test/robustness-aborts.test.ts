@@ -63,7 +63,7 @@ describe('clients that abort mid-request', () => {
         await expectNoTempFilesSoon(origin);
         expect(await snapshot(origin)).toEqual(before);
       }),
-      { numRuns: runs(12) },
+      { numRuns: runs(12), examples: [[{ cut: 0, then: 'destroy', pauseMs: 0 }]] },
     );
   });
 
@@ -83,7 +83,7 @@ describe('clients that abort mid-request', () => {
         await expectNoTempFilesSoon(origin);
         expect(await snapshot(origin)).toEqual(before);
       }),
-      { numRuns: runs(10) },
+      { numRuns: runs(10), examples: [[{ cut: 0, then: 'destroy', pauseMs: 0 }]] },
     );
   });
 
@@ -104,7 +104,8 @@ describe('clients that abort mid-request', () => {
         expect((JSON.parse(state.body.toString('utf8')) as { parts: unknown[] }).parts).toEqual([]);
         expect(await storedKeys(origin, `uploads/${uploadId}/`)).toEqual([]);
       }),
-      { numRuns: runs(10) },
+      // Gone right after the headers: while the route still reads the upload row.
+      { numRuns: runs(10), examples: [[{ cut: 0, then: 'destroy', pauseMs: 0 }, false]] },
     );
     const sendPart = await send(origin.url, { method: 'PUT', path: `/v1/uploads/${uploadId}/parts/1`, body: big });
     expect(sendPart.status, sendPart.body.toString('utf8')).toBe(200);

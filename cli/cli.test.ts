@@ -147,9 +147,12 @@ describe('pixelfront upload against a real origin', () => {
           // The state file names the upload; kill once the server holds two parts.
           for (let attempt = 0; attempt < 400; attempt += 1) {
             await sleep(25);
-            const [name] = await readdir(stateDir).catch(() => [] as string[]);
+            // Only the renamed .json counts: the CLI writes its state through a temp file.
+            const name = (await readdir(stateDir).catch(() => [] as string[])).find((entry) => entry.endsWith('.json'));
             if (!name) continue;
-            const { uploadId } = JSON.parse(await readFile(join(stateDir, name), 'utf8')) as { uploadId: string };
+            const state = await readFile(join(stateDir, name), 'utf8').catch(() => undefined);
+            if (state === undefined) continue;
+            const { uploadId } = JSON.parse(state) as { uploadId: string };
             const status = await fetch(`${origin.url}/v1/uploads/${uploadId}`, { headers: { authorization: 'Bearer cli-test-key' } });
             const parts = ((await status.json()) as { parts: unknown[] }).parts;
             if (parts.length >= 2) return kill();

@@ -186,6 +186,14 @@ describe('uploads, listing and deletion', () => {
     expect(items[3]?.error?.status).toBeLessThan(500);
   });
 
+  it('refuses a form without file parts', async () => {
+    const form = new FormData();
+    form.append('note', 'no files here');
+    const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe('invalid_request');
+  });
+
   it('refuses an unknown eager preset before storing anything', async () => {
     const bytes = await png('#13579b', 77, 55);
     const raw = await fetch(`${origin.url}/v1/images?eager=thumb,nope`, { method: 'POST', headers: { ...as('acme'), 'content-type': 'image/png' }, body: bytes });

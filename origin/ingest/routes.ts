@@ -56,6 +56,7 @@ export function imageRoutes(services: Services) {
 async function bulkUpload(c: Context<Env>, services: Services) {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   const form = await receiveForm(requestBody(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
+  if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
   const eager = c.req.query('eager') ?? form.fields['eager'];
   try {
     parseEager(services, eager);

@@ -150,8 +150,10 @@ export class StaticMigrationProvider implements MigrationProvider {
  * start at once on PostgreSQL (Kysely takes an advisory lock and migrates in a transaction).
  * Returns the names applied by this call.
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMigration[] = migrations): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(list) });
+export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
+  // On PostgreSQL the migration tables must be looked up in our own schema: Kysely otherwise
+  // takes a `kysely_migration_lock` of another schema in the same database for ours.
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(list), ...(options.schema ? { migrationTableSchema: options.schema } : {}) });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');

@@ -1,16 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../catalog/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { UsageKind, UsageTables } from './schema.ts';
+import type { UsageCountsTable, UsageKind, UsageTables } from './schema.ts';
 
-interface PendingCount {
-  day: string;
-  tenant: string;
-  kind: UsageKind;
-  format: string;
-  count: number;
-  bytes: number;
-}
+type PendingCount = UsageCountsTable;
 
 // 6 parameters a row: well under SQLite's and PostgreSQL's limits on bound parameters.
 const rowsPerStatement = 500;

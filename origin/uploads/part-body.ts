@@ -1,9 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { finished, Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 
 /**
@@ -59,33 +55,4 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
     md5: () => digest ?? hash.copy().digest('hex'),
     bytes: () => bytes,
   };
-}
-
-/**
- * A part sent without Content-Length (chunked) is spooled to a temp file first: S3's UploadPart
- * needs the length before the first byte. The part size limit stops the spool early.
- */
-export async function spoolPart(source: Readable, options: { tempDir: string; maxBytes: number }): Promise<{ path: string; bytes: number; open(): Readable; discard(): Promise<void> }> {
-  await mkdir(options.tempDir, { recursive: true });
-  const path = join(options.tempDir, `part-${randomUUID()}`);
-  const discard = () => rm(path, { force: true });
-  // Opened before the pipeline: a lazily opened write stream could create the file after a
-  // failed pipeline's discard() ran, and leave it behind.
-  const file = await open(path, 'wx');
-  let bytes = 0;
-  const limit = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (bytes > options.maxBytes) return callback(fail('payload_too_large', `a part may be at most ${options.maxBytes} bytes (the upload's partSize)`));
-      callback(null, chunk);
-    },
-  });
-  try {
-    await pipeline(source, limit, file.createWriteStream());
-  } catch (error) {
-    await discard();
-    if (isPixelfrontError(error)) throw error;
-    throw fail('invalid_request', 'the part body was interrupted before it was complete', { cause: error });
-  }
-  return { path, bytes, open: () => createReadStream(path), discard };
 }

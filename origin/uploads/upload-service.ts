@@ -1,10 +1,12 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
 import { newImageId } from '../../core/ids.ts';
+import { receiveToTempFile } from '../ingest/receive.ts';
 import type { Services } from '../services.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
 import { choosePartSize, MAX_MULTIPART_BYTES } from './limits.ts';
-import { meterPart, spoolPart } from './part-body.ts';
+import { meterPart } from './part-body.ts';
 import { UploadStore, type PartRow, type UploadRow } from './upload-store.ts';
 
 export interface NewUpload {
@@ -117,7 +119,8 @@ export class UploadService {
       throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
     }
 
-    const spooled = contentLength === undefined ? await spoolPart(body, { tempDir: this.services.tempDir, maxBytes }) : undefined;
+    // S3's UploadPart needs the length before the first byte: a chunked part is spooled first.
+    const spooled = contentLength === undefined ? await receiveToTempFile(body, { tempDir: this.services.tempDir, maxBytes }) : undefined;
     if (spooled && otherBytes + spooled.bytes > this.maxBytes) {
       await spooled.discard();
       throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
@@ -126,7 +129,7 @@ export class UploadService {
     let backendEtag: string;
     try {
       const size = spooled?.bytes ?? contentLength ?? 0;
-      const metered = meterPart(spooled ? spooled.open() : body, { maxBytes, expectedBytes: size });
+      const metered = meterPart(spooled ? createReadStream(spooled.path) : body, { maxBytes, expectedBytes: size });
       const receipt = await this.multipart.uploadPart(upload.storage_key, upload.backend_upload_id, partNumber, metered.stream, size);
       info = { partNumber, etag: metered.md5(), size: metered.bytes() };
       backendEtag = receipt.etag;

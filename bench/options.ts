@@ -26,7 +26,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const base = quick
     ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
-    : { cold: 40, warm: 2000, edgeHits: 1000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
+    : { cold: 80, warm: 4000, edgeHits: 2000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
   return { quick, edge: !argv.includes('--no-edge'), scenarios: !argv.includes('--no-scenarios'), only, concurrencies: [2, 8], ...base };
 }
 
@@ -42,5 +42,5 @@ export function coldCount(options: BenchOptions, weight: number, concurrency: nu
  */
 export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurrencyIndex: number, count: number): number[] {
   const block = (group === 'cold' ? 0 : options.concurrencies.length) + concurrencyIndex;
-  return Array.from({ length: count }, (_, index) => block * options.cold + index);
+  return Array.from({ length: count }, (_, index) => block * count + index);
 }

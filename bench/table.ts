@@ -1,8 +1,11 @@
 import type { Mode, Row, TargetResult, UploadFigures } from './report-types.ts';
 import { ratio } from './stats.ts';
 
-/** Pixelfront's own rows get ratios against the limit and ipx of the same workload and concurrency. */
-const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'stored', 'edge-miss', 'edge-hit']);
+/**
+ * Pixelfront's rows that ask for exactly the variants the limit and ipx made get ratios against
+ * them; the edge rows use their own variants (smaller widths), so a ratio there would mislead.
+ */
+const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'stored']);
 
 export function findRow(rows: readonly Row[], workload: string, mode: Mode, concurrency: number): Row | undefined {
   return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);

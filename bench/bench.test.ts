@@ -89,8 +89,12 @@ describe('targets', () => {
 describe('request plans', () => {
   it('gives every phase group and concurrency its own variants', () => {
     const options = parseOptions([]);
-    const blocks = [variantKs(options, 'cold', 0, 40), variantKs(options, 'cold', 1, 40), variantKs(options, 'edge', 0, 40), variantKs(options, 'edge', 1, 40)];
+    const blocks = [variantKs(options, 'cold', 0, 40, 0.5), variantKs(options, 'cold', 1, 40, 0.5), variantKs(options, 'edge', 0, 40, 0.5), variantKs(options, 'edge', 1, 40, 0.5)];
     expect(new Set(blocks.flat()).size).toBe(160);
+    // Quick runs: fewer requests at c2 than at c8 must still not overlap.
+    const quick = parseOptions(['--quick']);
+    const short = [variantKs(quick, 'cold', 0, 5, 0.6), variantKs(quick, 'cold', 1, 8, 0.6), variantKs(quick, 'edge', 0, 5, 0.6), variantKs(quick, 'edge', 1, 8, 0.6)];
+    expect(new Set(short.flat()).size).toBe(26);
     expect(() => parseOptions(['--fast'])).toThrow(/unknown option/);
   });
 

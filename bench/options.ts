@@ -40,7 +40,9 @@ export function coldCount(options: BenchOptions, weight: number, concurrency: nu
  * so a cold phase never meets a variant an earlier phase made; limit and ipx reuse the cold
  * block of the same concurrency so they do exactly the same work.
  */
-export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurrencyIndex: number, count: number): number[] {
+export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurrencyIndex: number, count: number, weight: number): number[] {
   const block = (group === 'cold' ? 0 : options.concurrencies.length) + concurrencyIndex;
-  return Array.from({ length: count }, (_, index) => block * count + index);
+  // Blocks as long as the longest phase of this workload, so no two blocks overlap.
+  const stride = Math.max(...options.concurrencies.map((concurrency) => coldCount(options, weight, concurrency)));
+  return Array.from({ length: count }, (_, index) => block * stride + index);
 }

@@ -93,7 +93,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
 
     // limit, ipx, cold and warm of one workload run back to back, so a busy neighbour skews them alike.
     await each(async (workload, concurrency, index, count) => {
-      const ks = variantKs(options, 'cold', index, count);
+      const ks = variantKs(options, 'cold', index, count, workload.weight);
       record(await limitPhase(limit, workload.name, concurrency, ks));
       const modifiers = ks.map((k) => workload.ipx(k));
       if (modifiers.every((modifier) => modifier !== undefined)) {
@@ -124,7 +124,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);
     }
     await each(async (workload, concurrency, index, count) => {
-      const paths = imgPaths(workload, variantKs(options, 'cold', index, count));
+      const paths = imgPaths(workload, variantKs(options, 'cold', index, count, workload.weight));
       record(await httpPhase({ workload: workload.name, mode: 'stored', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
     });
 
@@ -138,7 +138,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       edge = await startEdge(origin.url);
       const server = { url: edge.url, pid: origin.pid };
       await each(async (workload, concurrency, index, count) => {
-        const paths = imgPaths(workload, variantKs(options, 'edge', index, count));
+        const paths = imgPaths(workload, variantKs(options, 'edge', index, count, workload.weight));
         record(await httpPhase({ workload: workload.name, mode: 'edge-miss', concurrency, server, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3, tally: 'x-edge-cache' }));
         record(await httpPhase({ workload: workload.name, mode: 'edge-hit', concurrency, server, paths, requests: options.edgeHits, maxSeconds: options.maxPhaseSeconds, tally: 'x-edge-cache' }));
       });

@@ -9,10 +9,16 @@ export function countRequests(metrics: OriginMetrics) {
   });
 }
 
+/** The /v1 collections; any other segment is a client's typo and must not become a label value. */
+const apiResources: ReadonlySet<string> = new Set(['images', 'watermarks', 'uploads', 'batches', 'stats', 'presets']);
+
 export function routeTemplate(path: string): string {
   const [first = '', second, third] = path.split('/').filter(Boolean);
   if (first === 'img') return third === undefined ? '/img/:id' : '/img/:id/:ops';
-  if (first === 'v1') return `/v1/${second ?? ''}${third === undefined ? '' : '/:id'}`;
+  if (first === 'v1') {
+    if (second === undefined || !apiResources.has(second)) return 'other';
+    return `/v1/${second}${third === undefined ? '' : '/:id'}`;
+  }
   if (['healthz', 'readyz', 'metrics'].includes(first)) return `/${first}`;
   return 'other';
 }

@@ -52,6 +52,12 @@ export function variantKey(imageId: string, canonicalWithoutFormat: string, form
   return `variants/${imageId}/${variantHash(canonicalWithoutFormat, format)}.${format}`;
 }
 
+/** One shared lookup, and whether its variant reached storage (false: its write-back failed). */
+interface Flight {
+  lookup: VariantLookup;
+  stored: Promise<boolean>;
+}
+
 interface VariantRequest {
   image: ImageRecord;
   spec: TransformSpec;
@@ -69,9 +75,9 @@ export class VariantService {
   readonly gate: RenderGate;
   private readonly memory: LRUCache<string, Variant>;
   private readonly sources: LRUCache<string, Buffer>;
-  private readonly flights = new SingleFlight<VariantLookup>();
+  private readonly flights = new SingleFlight<Flight>();
   /** Write-backs still running, so shutdown can wait for them. */
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly writes = new Map<string, Promise<boolean>>();
   /** Watermarks are immutable per name (see watermark-routes.ts), so caching them is safe. */
   private readonly watermarks = new LRUCache<string, Buffer>({ max: 256 });
 
@@ -90,7 +96,7 @@ export class VariantService {
     const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
     const cached = this.memory.get(key);
     if (cached) return this.count({ variant: cached, source: 'memory', timings: {} });
-    const lookup = await this.flights.run(key, () => this.loadOrRender(key, request, false));
+    const { lookup } = await this.flights.run(key, () => this.loadOrRender(key, request));
     return this.count(lookup);
   }
 
@@ -99,9 +105,9 @@ export class VariantService {
     const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
     const head = await this.deps.storage.head(key);
     if (head) return { key, bytes: head.size, rendered: false };
-    const lookup = await this.flights.run(key, () => this.loadOrRender(key, request, true));
-    // A delivery may have started this flight without waiting for its write.
-    await this.writes.get(key);
+    const { lookup, stored } = await this.flights.run(key, () => this.loadOrRender(key, request));
+    // Transient: the job is retried, and finds the variant in storage or renders it again.
+    if (!(await stored)) throw fail('unavailable', `variant ${key} could not be written to storage`);
     return { key, bytes: lookup.variant.data.length, rendered: lookup.source === 'render' };
   }
 
@@ -111,23 +117,21 @@ export class VariantService {
     for (const key of this.memory.keys()) if (key.startsWith(`variants/${imageId}/`)) this.memory.delete(key);
   }
 
-  private async loadOrRender(key: string, request: VariantRequest, waitForWrite: boolean): Promise<VariantLookup> {
+  private async loadOrRender(key: string, request: VariantRequest): Promise<Flight> {
     const started = performance.now();
     const stored = await this.deps.storage.get(key);
     if (stored) {
       const variant = { data: await buffer(stored.body), format: request.format, contentType: contentTypes[request.format] };
       this.memory.set(key, variant);
-      return { variant, source: 'storage', timings: { storage: performance.now() - started } };
+      return { lookup: { variant, source: 'storage', timings: { storage: performance.now() - started } }, stored: Promise.resolve(true) };
     }
     const lookup = await this.gate.run(() => this.render(request));
     lookup.timings['lookup'] = performance.now() - started;
     this.memory.set(key, lookup.variant);
-    const write = this.writeBack(key, lookup.variant);
-    // A delivery answers at once: the write (with its fsync) is off the response path, which took
-    // 7-16 % off the p50 and ~27 % off the p90 of sequential cold renders (bench/tuning.json).
-    // `ensure` promises the object is in storage, so it waits.
-    if (waitForWrite) await write;
-    return lookup;
+    // The flight settles without waiting for the write (with its fsync): a delivery answers at once,
+    // which took 7-16 % off the p50 and ~27 % off the p90 of sequential cold renders
+    // (bench/tuning.json). `ensure` promises the object is in storage, so it awaits `stored`.
+    return { lookup, stored: this.writeBack(key, lookup.variant) };
   }
 
   /** Resolves once every background write-back has finished (the server awaits it on close). */
@@ -135,12 +139,14 @@ export class VariantService {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes.values()]);
   }
 
-  private writeBack(key: string, variant: Variant): Promise<void> {
+  /** Never rejects: resolves false when the write failed. */
+  private writeBack(key: string, variant: Variant): Promise<boolean> {
     const write = this.deps.storage.put(key, variant.data, { contentType: variant.contentType }).then(
-      () => undefined,
+      () => true,
       (error: unknown) => {
         // The variant is served from memory and re-rendered if missing: a failed write costs a render later.
         this.deps.logger.warn('variant write-back failed', { key, error: String(error) });
+        return false;
       },
     );
     this.writes.set(key, write);

@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPixelfrontError } from '../../core/errors.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { testConfig } from '../config.ts';
+import { originalKey } from '../ingest/ingest-image.ts';
+import { createLogger } from '../logger.ts';
+import { FileStorage } from '../storage/file-storage.ts';
+import type { ObjectStorage } from '../storage/types.ts';
+import { VariantService, variantKey } from './variants.ts';
+
+/** Real file storage whose reads of originals and writes of variants a test can hold back or fail. */
+class ControlledStorage extends FileStorage {
+  failVariantPuts = false;
+  holdOriginal: Promise<void> | undefined;
+  holdVariantPut: Promise<void> | undefined;
+  originalRequested: (() => void) | undefined;
+
+  override async get(...args: Parameters<ObjectStorage['get']>) {
+    if (args[0].startsWith('originals/')) {
+      this.originalRequested?.();
+      await this.holdOriginal;
+    }
+    return super.get(...args);
+  }
+
+  override async put(...args: Parameters<ObjectStorage['put']>) {
+    if (args[0].startsWith('variants/')) {
+      await this.holdVariantPut;
+      if (this.failVariantPuts) throw new Error('disk full');
+    }
+    return super.put(...args);
+  }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+describe('VariantService', () => {
+  let dir: string;
+  let storage: ControlledStorage;
+  let service: VariantService;
+  let image: ImageRecord;
+  const request = () => ({ image, spec: { w: 20, f: 'png' as const }, canonicalWithoutFormat: 'w_20', format: 'png' as const });
+  const key = () => variantKey(image.id, 'w_20', 'png');
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pixelfront-variants-'));
+    storage = new ControlledStorage(dir);
+    service = new VariantService({ config: testConfig({ DATA_DIR: dir }), storage, logger: createLogger('silent'), metrics: undefined });
+    const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    image = {
+      id: 'variantTest01', tenant: 'default', filename: null, format: 'png', width: 64, height: 48, bytes: bytes.length, sha256: 'ab'.repeat(32),
+      frames: 1, hasAlpha: false, orientation: null, blurhash: null, dominantColor: null, createdAt: new Date(),
+    };
+    await storage.put(originalKey(image.id), bytes);
+  });
+
+  afterEach(async () => {
+    await service.settled();
+    await storage.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ensure() fails as unavailable when the variant could not be written, so a batch job retries it', async () => {
+    storage.failVariantPuts = true;
+    const failure: unknown = await service.ensure(request()).then(() => undefined, (error: unknown) => error);
+    expect(isPixelfrontError(failure) && failure.code).toBe('unavailable');
+    expect(await storage.head(key())).toBeNull();
+
+    storage.failVariantPuts = false;
+    const made = await service.ensure(request());
+    expect(made.key).toBe(key());
+    expect((await storage.head(key()))?.size).toBe(made.bytes);
+  });
+
+  it('ensure() waits for the write of a delivery that started the same render', async () => {
+    const put = deferred();
+    storage.holdVariantPut = put.promise;
+    storage.failVariantPuts = true;
+    const delivered = await service.get(request());
+    expect(delivered.source).toBe('render');
+    const ensured = service.ensure(request()).then(() => 'stored', () => 'failed');
+    put.resolve();
+    expect(await ensured).toBe('failed');
+  });
+});

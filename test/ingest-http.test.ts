@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusManifest, corpusPath, hasCorpus } from './helpers/corpus.ts';
@@ -192,6 +193,19 @@ describe('uploads, listing and deletion', () => {
     const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe('invalid_request');
+  });
+
+  it('refuses a form over the field limit instead of silently dropping its tail', async () => {
+    const form = new FormData();
+    for (let index = 0; index < 101; index += 1) form.append(`note${index}`, 'x');
+    form.append('eager', 'thumb');
+    form.append('files', new Blob([await png('#2468ac', 61, 43)]), 'late.png');
+    const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { code: string }).code).toBe('payload_too_large');
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { width: number; height: number }[] };
+    expect(listed.items.some((item) => item.width === 61 && item.height === 43)).toBe(false);
+    expect(await readdir(join(origin.dataDir, 'tmp')).catch(() => [])).toEqual([]);
   });
 
   it('refuses an unknown eager preset before storing anything', async () => {

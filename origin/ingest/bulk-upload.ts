@@ -15,6 +15,7 @@ export interface ReceivedForm {
 }
 
 export const MAX_FORM_FILES = 1000;
+const MAX_FORM_FIELDS = 100;
 
 /**
  * Receives a multipart/form-data body: every file part is streamed to its own temp file with
@@ -27,7 +28,7 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
     try {
       parser = busboy({
         headers,
-        limits: { fileSize: options.maxBytes, files: MAX_FORM_FILES, fields: 100, fieldSize: 64 * 1024, parts: MAX_FORM_FILES + 100 },
+        limits: { fileSize: options.maxBytes, files: MAX_FORM_FILES, fields: MAX_FORM_FIELDS, fieldSize: 64 * 1024, parts: MAX_FORM_FILES + MAX_FORM_FIELDS },
       });
     } catch (error) {
       reject(fail('invalid_request', `malformed multipart request: ${(error as Error).message}`));
@@ -51,12 +52,22 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
     };
 
     parser.on('file', (_name, stream, info) => {
+      // busboy goes on emitting the parts of a chunk it is parsing after an abort; such a part's
+      // temp file would come after the cleanup and stay behind.
+      if (failed) {
+        stream.resume();
+        return;
+      }
       files.push(receivePart(stream, info.filename ?? null, options));
     });
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
+    // Past any limit busboy silently skips the rest of the form: refuse it instead of answering
+    // for only the parts that were read (a dropped file or `eager` field would go unnoticed).
     parser.on('filesLimit', () => abort(fail('payload_too_large', `a form may carry at most ${MAX_FORM_FILES} files`)));
+    parser.on('fieldsLimit', () => abort(fail('payload_too_large', `a form may carry at most ${MAX_FORM_FIELDS} text fields`)));
+    parser.on('partsLimit', () => abort(fail('payload_too_large', `a form may carry at most ${MAX_FORM_FILES + MAX_FORM_FIELDS} parts`)));
     parser.on('error', (error: Error) => abort(fail('invalid_request', `malformed multipart body: ${error.message}`)));
     parser.on('close', () => {
       if (failed) return;

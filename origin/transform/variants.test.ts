@@ -90,4 +90,30 @@ describe('VariantService', () => {
     put.resolve();
     expect(await ensured).toBe('failed');
   });
+
+  it('a render that finishes after its image was deleted is neither cached nor stored', async () => {
+    const original = deferred();
+    const requested = deferred();
+    storage.holdOriginal = original.promise;
+    storage.originalRequested = requested.resolve;
+    const delivery = service.get(request());
+    await requested.promise;
+    service.forget(image.id);
+    original.resolve();
+    expect((await delivery).source).toBe('render');
+    await service.settled();
+    expect(await storage.head(key())).toBeNull();
+    storage.holdOriginal = undefined;
+    expect((await service.get(request())).source).toBe('render');
+  });
+
+  it('a write-back still running when its image is deleted is removed once it lands', async () => {
+    const put = deferred();
+    storage.holdVariantPut = put.promise;
+    expect((await service.get(request())).source).toBe('render');
+    service.forget(image.id);
+    put.resolve();
+    await service.settled();
+    expect(await storage.head(key())).toBeNull();
+  });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkSignedAccess } from '../core/signed-access.ts';
 import { signPath } from '../core/signing.ts';
 import type { Env } from './env.ts';
 import { edgeFetch, freshId, problemOf } from './testing/edge-fetch.ts';
@@ -74,6 +75,28 @@ describe('signed URLs at the edge (SIGNED_URLS=required)', () => {
     expect((await edgeFetch(env, `/img/${id}/t_thumb/avatar.png`)).status).toBe(200);
     expect((await edgeFetch(env, `/img/${id}/t_thumb,w_100`)).status).toBe(403);
     expect(origin.calls).toHaveLength(1);
+  });
+
+  it('forwards a public preset so that an origin requiring signatures under the same rule accepts it', async () => {
+    const id = freshId();
+    const policy = { signedUrls: 'required' as const, signingKeys: KEYS, publicPresets: ['thumb'] };
+    // The origin's side of the rule, applied to what the edge actually sends it.
+    origin.on(`/img/${id}`, async (request) => {
+      const url = new URL(request.url);
+      const rawOps = url.pathname.split('/')[3] ?? '';
+      const canonicalPath = `/img/${id}/${rawOps === 't_thumb' ? 'c_fill,w_200,h_200' : rawOps}`;
+      try {
+        await checkSignedAccess(policy, { rawOps, canonicalPath, sig: url.searchParams.get('sig'), exp: url.searchParams.get('exp') });
+      } catch {
+        return new Response('origin refused', { status: 403 });
+      }
+      return new Response('ok', { status: 200, headers: { etag: '"ok"', 'cache-control': 'public, max-age=31536000, immutable' } });
+    });
+    const canonical = `/img/${id}/c_fill,w_200,h_200`;
+    expect((await edgeFetch(env, `/img/${id}/t_thumb/a.png`)).status).toBe(200);
+    // Same cache entry as the canonical spelling, which itself still needs a signature.
+    expect((await edgeFetch(env, `/img/${id}/c_fill,w_200,h_200?sig=${await signPath(canonical, KEYS[0])}`)).headers.get('x-edge-cache')).toBe('hit');
+    expect(origin.calls.map((call) => call.path)).toEqual([`/img/${id}/t_thumb`]);
   });
 
   it('ignores signatures entirely when SIGNED_URLS=off', async () => {

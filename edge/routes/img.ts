@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { fail } from '../../core/errors.ts';
 import { canonicalize } from '../../core/grammar/canonical.ts';
 import { isValidImageId } from '../../core/ids.ts';
-import { checkSignedAccess } from '../../core/signed-access.ts';
+import { checkSignedAccess, isPublicPresetOps } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import { cacheKey } from '../cache-key.ts';
 import { edgeConfig } from '../config.ts';
@@ -34,7 +34,11 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const cached = await lookup(cache, key);
   if (cached !== undefined) return deliver(cached, 'hit', context);
 
-  const response = await fetchFromOrigin((base) => originRequest(base, path, url.searchParams, format?.accept ?? '*/*'), {
+  // A public preset goes to the origin as written (`t_NAME`): a signing origin applies the same
+  // rule to the ops it receives, and would refuse their unsigned canonical spelling.
+  const publicPreset = config.signedUrls === 'required' && isPublicPresetOps(ops, config.publicPresets);
+  const originPath = publicPreset ? `/img/${id}/${ops}` : path;
+  const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, format?.accept ?? '*/*'), {
     origins: config.origins,
     affinityKey: key.url,
     timeoutMs: config.originTimeoutMs,
@@ -46,12 +50,12 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
 }
 
 /**
- * The origin gets the canonical path (no SEO name, no stray query) and, for f_auto, an Accept
- * header holding only the negotiated token. `sig`/`exp` go along so an origin that also requires
- * signed URLs accepts the request; they are not part of the cache key.
+ * The origin gets the canonical path (or a public preset's `t_NAME`; never the SEO name or a stray
+ * query) and, for f_auto, an Accept header holding only the negotiated token. `sig`/`exp` go along
+ * so an origin that also requires signed URLs accepts the request; they are not part of the cache key.
  */
-function originRequest(base: string, canonicalPath: string, query: URLSearchParams, accept: string): Request {
-  const url = new URL(`${base}${canonicalPath}`);
+function originRequest(base: string, path: string, query: URLSearchParams, accept: string): Request {
+  const url = new URL(`${base}${path}`);
   for (const name of ['sig', 'exp']) {
     const value = query.get(name);
     if (value !== null) url.searchParams.set(name, value);

@@ -1,11 +1,11 @@
+import type { VariantSource } from '../transform/variants.ts';
+
 /**
  * Delivery headers of SPEC section 6, shared by originals and variants. Images are immutable
  * (an id always names the same bytes), so every 200 may be cached for a year.
  */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
-
-export type VariantSource = 'memory' | 'storage' | 'render';
 
 export interface DeliveryInfo {
   contentType: string;
@@ -40,7 +40,6 @@ export function serverTiming(timings: Record<string, number>): string {
     .map(([stage, ms]) => `${stage.replace(/[^A-Za-z0-9_-]/g, '_')};dur=${ms.toFixed(1)}`)
     .join(', ');
 }
-
 
 export function notModified(info: DeliveryInfo): Response {
   const headers = deliveryHeaders(info);

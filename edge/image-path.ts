@@ -10,10 +10,11 @@ export interface ImagePath {
 /** Splits a request path under `/img/`; anything else is 400 `invalid_request`. */
 export function parseImagePath(pathname: string): ImagePath {
   const rest = pathname.replace(/^\/img\/?/, '');
-  const segments = rest.split('/').map(decodeSegment);
+  const segments = rest.split('/');
   if (segments.length > 3) throw fail('invalid_request', 'expected /img/<id>[/<ops>[/<name.ext>]]');
+  // The SEO name is never read, so it is not decoded: however it is spelled, it cannot fail.
   const [id = '', ops = ''] = segments;
-  return { id, ops };
+  return { id: decodeSegment(id), ops: decodeSegment(ops) };
 }
 
 function decodeSegment(segment: string): string {

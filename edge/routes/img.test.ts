@@ -198,6 +198,19 @@ describe('GET /img through the edge cache', () => {
     expect(origin.callsTo(`/img/${broken}`)).toHaveLength(2);
   });
 
+  it('never reads the SEO name: any spelling of it, even malformed percent-encoding, is the same entry', async () => {
+    const id = freshId();
+    const names = ['photo.jpg', 'caf%C3%A9.jpg', '100%25.png', 'broken-%E0%A4%A.jpg'];
+    const states: (string | null)[] = [];
+    for (const name of names) {
+      const response = await edgeFetch(env, `/img/${id}/w_90/${name}`);
+      expect(response.status, name).toBe(200);
+      states.push(response.headers.get('x-edge-cache'));
+    }
+    expect(states).toEqual(['miss', 'hit', 'hit', 'hit']);
+    expect(origin.calls.map((call) => call.path)).toEqual([`/img/${id}/w_90`]);
+  });
+
   it('answers HEAD from the same cache entry without a body', async () => {
     const id = freshId();
     await edgeFetch(env, `/img/${id}/w_70`);

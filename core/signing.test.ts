@@ -60,6 +60,19 @@ describe('verifySignature', () => {
     expect(await verifySignature({ path, sig: sig.slice(0, 42), exp }, ['k'], now)).toBe(false);
   });
 
+  it('accepts only the one spelling of a signature (its last character carries 2 unused bits)', async () => {
+    const sig = await signPath(path, 'k');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(sig.slice(-1));
+    // The same 32 bytes with the unused low bits set: a decoder that ignores them accepts these.
+    const respellings = [1, 2, 3].map((bits) => sig.slice(0, -1) + alphabet.charAt(last | bits)).filter((spelling) => spelling !== sig);
+    expect(respellings.length).toBeGreaterThan(0);
+    for (const spelling of respellings) {
+      expect(await verifySignature({ path, sig: spelling }, ['k'], now), spelling).toBe(false);
+    }
+    expect(await verifySignature({ path, sig }, ['k'], now)).toBe(true);
+  });
+
   it('refuses missing, malformed and expired input without throwing', async () => {
     const exp = now - 1;
     const sig = await signPath(path, 'k', exp);

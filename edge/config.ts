@@ -1,4 +1,5 @@
 import { fail, PixelfrontError } from '../core/errors.ts';
+import { DEFAULT_MAX_OUTPUT_DIMENSION } from '../core/grammar/context.ts';
 import type { Env } from './env.ts';
 import { loadPresets, type PresetMap } from './presets.ts';
 
@@ -15,7 +16,6 @@ export interface EdgeConfig {
 }
 
 const defaultOriginTimeoutMs = 10_000;
-const defaultMaxOutputDimension = 8192;
 
 /**
  * Bindings are fixed for the life of an isolate, so the parsed result (or the configuration error)
@@ -41,7 +41,7 @@ function parseEdgeConfig(env: Env): EdgeConfig | PixelfrontError {
   const signedUrls = parseSignedUrls(env.SIGNED_URLS, problems);
   if (signedUrls === 'required' && signingKeys.length === 0) problems.push('SIGNED_URLS=required needs the SIGNING_KEYS secret');
   const originTimeoutMs = integer('ORIGIN_TIMEOUT_MS', env.ORIGIN_TIMEOUT_MS, defaultOriginTimeoutMs, 1, 600_000, problems);
-  const maxOutputDimension = integer('MAX_OUTPUT_DIMENSION', env.MAX_OUTPUT_DIMENSION, defaultMaxOutputDimension, 1, 16_383, problems);
+  const maxOutputDimension = integer('MAX_OUTPUT_DIMENSION', env.MAX_OUTPUT_DIMENSION, DEFAULT_MAX_OUTPUT_DIMENSION, 1, 16_383, problems);
   const presets = parsePresetsBinding(env.PRESETS, maxOutputDimension, problems);
   const publicPresets = list(env.PUBLIC_PRESETS);
   for (const name of publicPresets) {

@@ -5,7 +5,7 @@
 import type { Effect, Gravity, WatermarkSpec } from '../transform-spec.ts';
 import { bad, decimal, enumOf, intRange, name, ok, type ValueParser } from './validators.ts';
 
-export const COMPASS = [
+const COMPASS = [
   'center', 'north', 'south', 'east', 'west', 'north_east', 'north_west', 'south_east', 'south_west',
 ] as const satisfies readonly Gravity[];
 
@@ -50,7 +50,7 @@ export function formatEffect(value: Effect): string {
   }
 }
 
-export const WATERMARK_DEFAULTS = { gravity: 'south_east', opacity: 100, scale: 20 } as const;
+const WATERMARK_DEFAULTS = { gravity: 'south_east', opacity: 100, scale: 20 } as const;
 
 const watermarkName = name('watermark');
 const watermarkGravity = enumOf(COMPASS);

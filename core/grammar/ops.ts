@@ -5,7 +5,7 @@
  */
 import type { CropMode, Effect, OutputFormat, TransformSpec } from '../transform-spec.ts';
 import { GRAVITIES, effect, formatEffect, formatWatermark, quality, watermark } from './compound-values.ts';
-import { colour, decimal, enumOf, intChoice, intRange, name, point, ratio, type ValueParser } from './validators.ts';
+import { colour, decimal, enumOf, intChoice, intRange, name, point, ratio, type Limits, type ValueParser } from './validators.ts';
 
 /** Keys in the SPEC table's order, which is also the canonical order. */
 export const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f'] as const;
@@ -35,7 +35,8 @@ const text = (value: string) => value;
 const number = (value: number) => String(value);
 const pair = (value: [number, number]) => `${value[0]}:${value[1]}`;
 
-export const MAX_OUTPUT_DIMENSION = (limits: { maxOutputDimension: number }) => limits.maxOutputDimension;
+/** The upper bound of `w` and `h`, read from the context at parse time (MAX_OUTPUT_DIMENSION). */
+const outputLimit = (limits: Limits) => limits.maxOutputDimension;
 const CROP_MODES = ['fit', 'fill', 'pad', 'scale', 'crop'] as const satisfies readonly CropMode[];
 const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
 
@@ -55,13 +56,13 @@ const registry = {
   },
   w: {
     label: 'width',
-    value: intRange(1, MAX_OUTPUT_DIMENSION),
+    value: intRange(1, outputLimit),
     format: number,
     docs: 'box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`',
   },
   h: {
     label: 'height',
-    value: intRange(1, MAX_OUTPUT_DIMENSION),
+    value: intRange(1, outputLimit),
     format: number,
     docs: 'box height in CSS pixels; alone, the width follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`',
   },

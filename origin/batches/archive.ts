@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
 import { canonicalTransform } from '../delivery/variant.ts';
@@ -17,8 +16,21 @@ export function batchArchive(services: Services, batchId: string): Readable {
     for await (const item of services.batches.doneItems(batchId)) {
       const body = await variantBody(services, item);
       if (body === null) continue;
+      if (zip.destroyed) {
+        body.destroy();
+        return;
+      }
       zip.append(body, { name: item.name });
-      await once(zip, 'entry');
+      // A client gone mid-download destroys the zip without another 'entry': the body still being
+      // read would keep its file open, and this loop would wait forever.
+      const written = await entryWritten(zip).catch((error: unknown) => {
+        body.destroy();
+        throw error;
+      });
+      if (!written) {
+        body.destroy();
+        return;
+      }
     }
     await zip.finalize();
   };
@@ -27,6 +39,32 @@ export function batchArchive(services: Services, batchId: string): Readable {
     zip.destroy(error instanceof Error ? error : new Error(String(error)));
   });
   return zip;
+}
+
+/** True once the entry appended last is written; false when the zip closes first. */
+function entryWritten(zip: Readable): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      zip.off('entry', onEntry);
+      zip.off('close', onClose);
+      zip.off('error', onError);
+    };
+    const onEntry = () => {
+      settle();
+      resolve(true);
+    };
+    const onClose = () => {
+      settle();
+      resolve(false);
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(error);
+    };
+    zip.on('entry', onEntry);
+    zip.on('close', onClose);
+    zip.on('error', onError);
+  });
 }
 
 async function variantBody(services: Services, item: BatchItem): Promise<Readable | null> {

@@ -26,6 +26,13 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
       process.stdout.write(`${label}${line}\n`);
     });
   }
+  // A child that cannot start (e.g. npx not on PATH) emits only 'error'; unhandled, it would crash
+  // this script and orphan the other, detached child.
+  child.on('error', (error) => {
+    children.delete(name);
+    process.stdout.write(`${label}could not start: ${error.message}\n`);
+    void stopAll(1);
+  });
   child.on('exit', (code, signal) => {
     children.delete(name);
     process.stdout.write(`${label}exited (${signal ?? String(code)})\n`);

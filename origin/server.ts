@@ -26,7 +26,22 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   // adapter refuses, so those answer with a problem like every other error.
   const server = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) }));
   server.on('clientError', answerClientError);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // A port in use or an address not on this machine: without this listener, an unhandled
+      // 'error' event that crashes the process with the backends and the sweeper still open.
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    uploadSweeper.stop();
+    await services.variants.settled();
+    await services.close();
+    throw error;
+  }
   // Long uploads must not be cut off by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   const { port } = server.address() as AddressInfo;

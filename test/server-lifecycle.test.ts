@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../origin/config.ts';
+import { startOrigin } from '../origin/server.ts';
 import { repoRoot, spawnOrigin } from './helpers/origin.ts';
 
 describe('origin process', () => {
@@ -26,6 +29,21 @@ describe('origin process', () => {
     expect(lines).toHaveLength(2);
     expect(lines.some((line) => line.startsWith('config: PORT:'))).toBe(true);
     expect(lines.some((line) => line.startsWith('config: SIGNED_URLS:'))).toBe(true);
+  });
+
+  it('rejects (and closes its backends) when the port is taken, instead of crashing', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const dataDir = join(dir, 'port-taken');
+      await expect(startOrigin(testConfig({ PORT: String(port), DATA_DIR: dataDir }))).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      // The catalog was closed: another origin can open the same data directory at once.
+      const again = await startOrigin(testConfig({ PORT: '0', DATA_DIR: dataDir }));
+      await again.close();
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it('finishes an in-flight upload on SIGTERM, then exits 0', async () => {

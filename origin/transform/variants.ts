@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { OriginMetrics } from '../metrics.ts';
 import type { UsageCounter } from '../stats/usage-counter.ts';
 import type { ObjectStorage } from '../storage/types.ts';
+import { contentTypes } from './encoder-settings.ts';
 import { render } from './render.ts';
 import { RenderGate } from './render-gate.ts';
 import { SingleFlight } from './single-flight.ts';
@@ -30,14 +31,6 @@ export interface VariantLookup {
   source: VariantSource;
   timings: Record<string, number>;
 }
-
-const contentTypes: Record<OutputFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  gif: 'image/gif',
-};
 
 /**
  * The identity of a variant: the canonical ops without `f`, plus the concrete output format.

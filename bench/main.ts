@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --no-edge]`: pixelfront against the raw-sharp limit and ipx
+ * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…]`: pixelfront against the raw-sharp limit and ipx
  * on loopback, then the targets of issue 7 as PASS/FAIL lines. Writes bench/results/<date>.json.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-/** Run sizes: the full run (~15 min on 2 cores) and `--quick` (< 2 min), both bounded. */
+/** Run sizes: the full run (~3-6 min on 2 cores, see the README's bench section) and `--quick` (< 2 min), both bounded. */
 export interface BenchOptions {
   quick: boolean;
   edge: boolean;

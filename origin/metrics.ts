@@ -21,7 +21,7 @@ export function createMetrics(live: { inFlightRenders: () => number; queuedRende
     rendersTotal: new Counter({ name: 'pixelfront_renders_total', help: 'Variants rendered by this process', labelNames: ['format'], registers: [registry] }),
     renderSeconds: new Histogram({
       name: 'pixelfront_render_seconds',
-      help: 'Time to render one variant (decode, transform, encode)',
+      help: 'Time to render one variant (reading the original, decode, transform, encode)',
       labelNames: ['format'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],

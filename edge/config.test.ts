@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { edgeConfig } from './config.ts';
+import type { Env } from './env.ts';
 import { edgeFetch, freshId, problemOf } from './testing/edge-fetch.ts';
 
 describe('edgeConfig', () => {
@@ -24,6 +25,15 @@ describe('edgeConfig', () => {
     expect([...config.presets.keys()]).toEqual(['banner']);
     expect(config.publicPresets).toEqual(['banner']);
     expect(config.maxOutputDimension).toBe(4096);
+  });
+
+  it('takes [vars] written as TOML numbers or booleans, and names any other non-string binding', () => {
+    // wrangler passes such vars through as they are typed, whatever Env declares.
+    const typed = { ORIGIN_URL: 'http://o.test', ORIGIN_TIMEOUT_MS: 2500, MAX_OUTPUT_DIMENSION: 4096 } as unknown as Env;
+    expect(edgeConfig(typed).originTimeoutMs).toBe(2500);
+    expect(edgeConfig(typed).maxOutputDimension).toBe(4096);
+    const listed = { ORIGIN_URL: 'http://o.test', PUBLIC_PRESETS: ['thumb'], PRESETS: { thumb: 'w_10' } } as unknown as Env;
+    expect(() => edgeConfig(listed)).toThrow(/PUBLIC_PRESETS must be a string.*PRESETS must be a string/);
   });
 
   it('names every problem of a misconfigured edge, which answers 503 without crashing', async () => {

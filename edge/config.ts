@@ -34,8 +34,30 @@ export function edgeConfig(env: Env): EdgeConfig {
   return result;
 }
 
-function parseEdgeConfig(env: Env): EdgeConfig | PixelfrontError {
+// A Record, so that a binding added to Env and not here is a compile error, not a silent undefined.
+const bindingNames = Object.keys({
+  ORIGIN_URL: true, ORIGIN_URLS: true, SIGNING_KEYS: true, SIGNED_URLS: true, PUBLIC_PRESETS: true,
+  ORIGIN_TIMEOUT_MS: true, MAX_OUTPUT_DIMENSION: true, PRESETS: true,
+} satisfies Record<keyof Env, true>) as (keyof Env)[];
+
+/**
+ * wrangler passes `[vars]` through as TOML typed them, whatever Env declares: numbers and booleans
+ * become their text, anything else (arrays, tables) is a named problem instead of a TypeError.
+ */
+function stringBindings(raw: Env, problems: string[]): Env {
+  const env: Env = {};
+  for (const name of bindingNames) {
+    const value: unknown = raw[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[name] = String(value);
+    else problems.push(`${name} must be a string`);
+  }
+  return env;
+}
+
+function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
   const problems: string[] = [];
+  const env = stringBindings(raw, problems);
   const origins = parseOrigins(env, problems);
   const signingKeys = list(env.SIGNING_KEYS);
   const signedUrls = parseSignedUrls(env.SIGNED_URLS, problems);
@@ -88,10 +110,10 @@ function parsePresetsBinding(value: string | undefined, maxOutputDimension: numb
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
-  if (value === undefined || String(value).trim() === '') return fallback;
+  if (value === undefined || value.trim() === '') return fallback;
   const number = Number(value);
   if (Number.isInteger(number) && number >= min && number <= max) return number;
-  problems.push(`${name} must be an integer ${String(min)}…${String(max)}, not "${String(value)}"`);
+  problems.push(`${name} must be an integer ${String(min)}…${String(max)}, not "${value}"`);
   return fallback;
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,12 +31,19 @@ export async function receiveToTempFile(body: Readable, options: { tempDir: stri
 }
 
 async function receive(body: Readable, options: { tempDir: string; maxBytes: number }): Promise<ReceivedFile> {
-  await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `upload-${randomUUID()}`);
   const discard = () => rm(path, { force: true });
-  // Opened before the pipeline: a lazily opened write stream could create the file after a
-  // failed pipeline's discard() ran, and leave it behind.
-  const file = await open(path, 'wx');
+  let file: FileHandle;
+  try {
+    await mkdir(options.tempDir, { recursive: true });
+    // Opened before the pipeline: a lazily opened write stream could create the file after a
+    // failed pipeline's discard() ran, and leave it behind.
+    file = await open(path, 'wx');
+  } catch (error) {
+    // The pipeline never takes the body: release its source (a stored object's file or socket).
+    body.destroy();
+    throw error;
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({

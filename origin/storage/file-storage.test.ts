@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,19 @@ describe('FileStorage on disk', () => {
     await utimes(stale, twoHoursAgo, twoHoursAgo);
     await new FileStorage(root).open();
     expect(await readdir(join(root, TEMP_DIR))).toEqual(['fresh.part']);
+  });
+
+  it('releases a body it cannot write (no temp file can be made), so its source is not held open', async () => {
+    const source = join(root, 'source.bin');
+    await writeFile(source, 'bytes');
+    await rm(join(root, TEMP_DIR), { recursive: true });
+    await writeFile(join(root, TEMP_DIR), 'a file where the temp folder belongs');
+    const body = createReadStream(source);
+    await expect(storage.put('a/b', body)).rejects.toMatchObject({ code: expect.stringMatching(/conflict|unavailable/) });
+    expect(body.destroyed).toBe(true);
+    const refused = createReadStream(source);
+    await expect(storage.put('../escape', refused)).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(refused.destroyed).toBe(true);
   });
 
   it('pings only when the root exists and is writable', async () => {

@@ -38,10 +38,10 @@ export class FileStorage implements ObjectStorage {
   }
 
   async put(key: string, body: Readable | Uint8Array, _options: PutOptions = {}): Promise<ObjectInfo> {
-    const path = this.pathOf(key);
-    await io(key, mkdir(this.tempDir, { recursive: true }));
     const tempPath = join(this.tempDir, `${randomUUID()}.part`);
     try {
+      const path = this.pathOf(key);
+      await io(key, mkdir(this.tempDir, { recursive: true }));
       const file = await io(key, open(tempPath, 'wx', 0o644));
       let lastModified: Date;
       let size: number;
@@ -55,6 +55,9 @@ export class FileStorage implements ObjectStorage {
       await this.moveIntoPlace(key, tempPath, path);
       return { key, size, lastModified, contentType: undefined };
     } catch (error) {
+      // A body never read (the key was refused, no temp file could be made) would otherwise keep
+      // its source open: a file descriptor, or a client's request.
+      if (!(body instanceof Uint8Array)) body.destroy();
       await unlink(tempPath).catch(() => undefined);
       throw error;
     }

@@ -1,4 +1,4 @@
-import { fail, isPixelfrontError, type PixelfrontError } from '../core/errors.ts';
+import { fail, isPixelfrontError } from '../core/errors.ts';
 
 export interface OriginFetchOptions {
   /** Base URLs of the origins, without a trailing slash. */
@@ -25,8 +25,8 @@ export async function fetchFromOrigin(build: (originBase: string) => Request, op
   if (origins.length === 0) throw fail('unavailable', 'no origin configured (ORIGIN_URL)');
   const first = hashString(options.affinityKey) % origins.length;
   const attempts = options.retry && origins.length > 1 ? 2 : 1;
-  let lastError: PixelfrontError | undefined;
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
+  // No loop condition: the last attempt returns or throws, so nothing is left to do after it.
+  for (let attempt = 0; ; attempt += 1) {
     const base = origins[(first + attempt) % origins.length] ?? '';
     const isLast = attempt === attempts - 1;
     try {
@@ -34,12 +34,9 @@ export async function fetchFromOrigin(build: (originBase: string) => Request, op
       if (isLast || !retryableStatuses.has(response.status)) return response;
       await response.body?.cancel();
     } catch (error) {
-      if (!isPixelfrontError(error)) throw error;
-      lastError = error;
-      if (isLast) throw error;
+      if (isLast || !isPixelfrontError(error)) throw error;
     }
   }
-  throw lastError ?? fail('bad_gateway', 'origin unreachable');
 }
 
 /**

@@ -84,12 +84,14 @@ export class ApiClient {
     const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
     if (this.key) allHeaders['authorization'] = `Bearer ${this.key}`;
     let response: Dispatcher.ResponseData;
+    let text: string;
     try {
       response = await request(`${this.endpoint}${path}`, { method, headers: allHeaders, body: body?.(), dispatcher: this.agent });
+      // A connection cut while the answer is read is a network failure too (and so retried).
+      text = await response.body.text();
     } catch (error) {
       return { ok: false, problem: { status: 0, code: 'network_error', detail: error instanceof Error ? error.message : String(error) } };
     }
-    const text = await response.body.text();
     let json: unknown;
     try {
       json = text === '' ? {} : JSON.parse(text);

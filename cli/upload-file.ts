@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { ApiClient, ImageObject, Problem, Result } from './api-client.ts';
+import { isTransient, type ApiClient, type ImageObject, type Problem, type Result } from './api-client.ts';
 import type { LocalFile } from './find-images.ts';
 import { clearState, loadState, saveState, stateFile } from './resume-state.ts';
 
@@ -114,6 +114,5 @@ function outcome(file: LocalFile, result: Result<ImageObject> | Result<unknown>)
     const image = result.value as ImageObject;
     return { file: file.path, bytes: file.size, status: image.deduplicated ? 'deduplicated' : 'ok', id: image.id };
   }
-  const transient = result.problem.status === 0 || result.problem.status >= 500 || result.problem.status === 429;
-  return { file: file.path, bytes: file.size, status: transient ? 'failed' : 'rejected', error: result.problem };
+  return { file: file.path, bytes: file.size, status: isTransient(result.problem) ? 'failed' : 'rejected', error: result.problem };
 }

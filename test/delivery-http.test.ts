@@ -67,6 +67,9 @@ describe('variant delivery', () => {
 
     const revalidated = await fetch(`${origin.url}/img/${id}/w_300,h_200,c_fill,f_webp`, { headers: { 'if-none-match': first.headers.get('etag') ?? '' } });
     expect(revalidated.status).toBe(304);
+    // Nothing was looked up for a 304: no X-Variant-Source claiming memory.
+    expect(revalidated.headers.get('x-variant-source')).toBeNull();
+    expect(revalidated.headers.get('etag')).toBe(first.headers.get('etag'));
   });
 
   it('renders 50 concurrent requests for one new variant exactly once', async () => {

@@ -41,9 +41,11 @@ export function serverTiming(timings: Record<string, number>): string {
     .join(', ');
 }
 
+/** A 304 revalidates without reading the bytes from anywhere, so it names no variant source. */
 export function notModified(info: DeliveryInfo): Response {
   const headers = deliveryHeaders(info);
   headers.delete('content-length');
   headers.delete('content-type');
+  headers.delete('x-variant-source');
   return new Response(null, { status: 304, headers });
 }

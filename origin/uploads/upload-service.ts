@@ -170,8 +170,11 @@ export class UploadService {
       const expired = await this.store.expired(now, batch);
       for (const upload of expired) {
         if (!(await this.store.markAborted(upload.id, now))) continue;
-        await this.freeStorage(upload, upload.assembled === 0);
         aborted += 1;
+        // One upload whose storage fails must not keep the rest of the sweep from running.
+        await this.freeStorage(upload, upload.assembled === 0).catch((error: unknown) => {
+          this.services.logger.warn('expired upload aborted, but its parts could not be freed', { uploadId: upload.id, error: String(error) });
+        });
       }
       if (expired.length < batch) break;
     }

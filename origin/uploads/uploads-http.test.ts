@@ -199,6 +199,27 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('PUT', `/uploads/${id}/parts/2`, randomBytes(10))).status).toBe(409);
       expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
     });
+
+    it('one expired upload whose parts cannot be freed does not stop the sweep of the others', async () => {
+      const stuck = await start();
+      const next = await start();
+      await call('PUT', `/uploads/${next}/parts/1`, randomBytes(2000));
+      const { storage } = origin.services;
+      const failing = new Proxy(storage, {
+        get(target, property) {
+          if (property === 'deletePrefix') {
+            return (prefix: string) => (prefix === `uploads/${stuck}/` ? Promise.reject(new Error('storage down')) : target.deletePrefix(prefix));
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const later = Date.now() + 25 * 3600 * 1000;
+      expect(await sweepExpiredUploads({ ...origin.services, storage: failing }, { now: () => later })).toBeGreaterThanOrEqual(2);
+      expect((await call('GET', `/uploads/${stuck}`)).body['state']).toBe('aborted');
+      expect((await call('GET', `/uploads/${next}`)).body).toMatchObject({ state: 'aborted', parts: [] });
+      expect(await storedKeys(`uploads/${next}/`)).toEqual([]);
+    });
   });
 }
 

@@ -37,7 +37,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
       });
     });
   } catch (error) {
-    uploadSweeper.stop();
+    await uploadSweeper.stop();
     await services.variants.settled();
     await services.close();
     throw error;
@@ -52,7 +52,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
     services,
     close() {
       closing ??= (async () => {
-        uploadSweeper.stop();
+        await uploadSweeper.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -3,7 +3,8 @@ import { FINISHED_RETENTION_MS } from './limits.ts';
 import { UploadService, type UploadServiceOptions } from './upload-service.ts';
 
 export interface UploadSweeper {
-  stop(): void;
+  /** Stops the timer and waits for a sweep in progress, so none runs on closed backends. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -17,26 +18,28 @@ export async function sweepExpiredUploads(services: Services, options: UploadSer
 }
 
 export function startUploadSweeper(services: Services, intervalMs = 10 * 60 * 1000): UploadSweeper {
-  let running = false;
+  let running: Promise<void> | undefined;
   let stopped = false;
   const sweep = () => {
     if (running || stopped) return;
-    running = true;
-    sweepExpiredUploads(services)
+    running = sweepExpiredUploads(services)
       .then((aborted) => {
         if (aborted > 0) services.logger.info('aborted expired uploads', { aborted });
       })
       .catch((error: unknown) => {
-        if (!stopped) services.logger.warn('upload sweep failed; will retry', { error: String(error) });
+        services.logger.warn('upload sweep failed; will retry', { error: String(error) });
       })
-      .finally(() => (running = false));
+      .finally(() => {
+        running = undefined;
+      });
   };
   const timer = setInterval(sweep, intervalMs);
   timer.unref();
   return {
-    stop() {
+    async stop() {
       stopped = true;
       clearInterval(timer);
+      await running;
     },
   };
 }

@@ -3,13 +3,13 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
+import { fail } from '../../core/errors.ts';
 import { normalizeEtag } from './etags.ts';
+import { isS3Error, statusOf, storageFailure } from './s3-errors.ts';
 import type { MultipartStorage, PartReceipt, PartRef } from './multipart.ts';
 import type { ObjectInfo, PutOptions } from './types.ts';
 
@@ -83,18 +83,4 @@ export class S3Multipart implements MultipartStorage {
       throw storageFailure(key, error);
     }
   }
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
-}
-
-function isS3Error(error: unknown, ...names: string[]): boolean {
-  return error instanceof S3ServiceException && names.includes(error.name);
-}
-
-function storageFailure(key: string, error: unknown): PixelfrontError {
-  if (isPixelfrontError(error)) return error;
-  const name = error instanceof Error ? error.name : 'error';
-  return fail('unavailable', `object storage failed on ${key} (${name})`, { cause: error });
 }

@@ -13,11 +13,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
+import { fail } from '../../core/errors.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
 import type { MultipartStorage } from './multipart.ts';
 import { checkRange, clampRange } from './ranges.ts';
+import { storageFailure } from './s3-errors.ts';
 import { S3Multipart } from './s3-multipart.ts';
 import { countBytes, sliceStream } from './streams.ts';
 import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
@@ -269,10 +270,4 @@ function isNotFound(error: unknown): boolean {
 
 function isInvalidRange(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416);
-}
-
-function storageFailure(key: string, error: unknown): PixelfrontError {
-  if (isPixelfrontError(error)) return error;
-  const name = error instanceof Error ? error.name : 'error';
-  return fail('unavailable', `object storage failed on ${key} (${name})`, { cause: error });
 }

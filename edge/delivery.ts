@@ -1,4 +1,5 @@
 import { etagMatches } from '../core/conditional.ts';
+import { imageCacheTag } from '../core/cache-tag.ts';
 
 export interface DeliveryContext {
   id: string;
@@ -14,7 +15,7 @@ const notModifiedHeaders = ['cache-control', 'content-location', 'date', 'etag',
 export async function deliver(response: Response, state: 'hit' | 'miss', context: DeliveryContext): Promise<Response> {
   const headers = new Headers(response.headers);
   headers.set('x-edge-cache', state);
-  headers.set('cache-tag', `img-${context.id}`);
+  headers.set('cache-tag', imageCacheTag(context.id));
   if (context.varyAccept) headers.set('vary', 'Accept');
   if (response.status === 200 && etagMatches(context.ifNoneMatch, headers.get('etag'))) {
     await response.body?.cancel();

@@ -1,3 +1,4 @@
+import { imageCacheTag } from '../core/cache-tag.ts';
 /**
  * What the edge keeps in the Cache API: 200s for as long as the origin says (a year, immutable),
  * 404s briefly, nothing else. Stored copies carry no Vary header: the key already holds the
@@ -21,7 +22,7 @@ function copyWith(response: Response, id: string, cacheControl: string | undefin
   headers.delete('vary');
   headers.delete('set-cookie');
   headers.delete('server-timing');
-  headers.set('cache-tag', `img-${id}`);
+  headers.set('cache-tag', imageCacheTag(id));
   if (cacheControl !== undefined) headers.set('cache-control', cacheControl);
   return new Response(copy.body, { status: copy.status, statusText: copy.statusText, headers });
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import { imageCacheTag } from '../../core/cache-tag.ts';
 
 export interface CloudflarePurgeOptions {
   /** e.g. https://api.cloudflare.com/client/v4 (no trailing slash needed). */
@@ -16,8 +17,6 @@ type Attempt = { ok: true } | { ok: false; retry: boolean; reason: string };
 const defaultTimeoutMs = 3_000;
 const defaultRetryDelaysMs = [1_000, 5_000, 25_000];
 
-/** The edge tags every /img response of an image with this (edge/delivery.ts). */
-export const imageCacheTag = (id: string) => `img-${id}`;
 
 /**
  * Purges a deleted image from Cloudflare's cache by its Cache-Tag, through the zone's purge_cache

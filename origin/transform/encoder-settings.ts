@@ -1,18 +1,14 @@
 import type { Sharp } from 'sharp';
 import type { OutputFormat } from '../../core/transform-spec.ts';
+import { mediaTypes } from '../media-types.ts';
 
 /**
  * Encoder settings, chosen for render latency first (measured on this 2-core box, 2725x2225 JPEG
  * resized to 1600 wide): see the README's render section for the numbers behind each choice.
  */
 
-export const contentTypes: Record<OutputFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  gif: 'image/gif',
-};
+/** Every output format is also a stored format: one table of media types serves both. */
+export const contentTypes: Record<OutputFormat, string> = mediaTypes;
 
 /** Outputs that can carry an animation. */
 export function canAnimate(format: OutputFormat): boolean {

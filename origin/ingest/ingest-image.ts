@@ -60,7 +60,11 @@ export async function ingestReceivedFile(
       await storage.delete(key);
       return { image: inserted.image, deduplicated: true };
     }
-    await catalog.countUpload(tenant, record.format, record.bytes, record.createdAt);
+    // The image is registered: a failed usage count must not turn that into an error (the client
+    // would retry and be told its first upload was a duplicate).
+    await catalog.countUpload(tenant, record.format, record.bytes, record.createdAt).catch((error: unknown) => {
+      services.logger.warn('upload not counted in usage statistics', { id: record.id, error: String(error) });
+    });
     return { image: inserted.image, deduplicated: false };
   } finally {
     await file.discard();

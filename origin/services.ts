@@ -95,6 +95,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     },
   };
   usage.start();
-  await work.start(services);
+  try {
+    await work.start(services);
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
   return services;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
+import { send } from '../../test/helpers/robustness.ts';
 import { waitFor } from '../../test/helpers/redis.ts';
 import { canonicalTransform } from '../delivery/variant.ts';
 import { variantKey } from '../transform/variants.ts';
@@ -137,6 +138,11 @@ describe('batches on the in-process queue', () => {
     }
     const malformed = await fetch(`${origin.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', ...acme }, body: '{"presets":' });
     expect(malformed.status).toBe(400);
+    // The body is read whole, so it is bounded: 9 MiB of JSON is refused before it is read.
+    // (node:http's client, because it takes a response that arrives while it is still sending.)
+    const huge = JSON.stringify({ presets: ['thumb'], images: Array.from({ length: 300_000 }, () => 'A'.repeat(30)) });
+    const refused = await send(origin.url, { method: 'POST', path: '/v1/batches', headers: { 'content-type': 'application/json', ...acme }, body: huge });
+    expect(refused.status).toBe(413);
     // Another tenant's image is unknown.
     expect((await createBatch(origin.url, { presets: ['thumb'], images: ids }, other)).status).toBe(404);
     expect((await fetch(`${origin.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);

@@ -24,7 +24,8 @@ export async function queueEager(services: Services, image: ImageRecord, raw: st
     const items = planItems([image], parseEager(services, raw));
     await services.queue.enqueue(items.map((item) => queuedJob(services, { imageId: item.imageId, canonical: item.canonical, format: item.format })));
   } catch (error) {
-    if (!isPixelfrontError(error)) throw error;
-    services.logger.warn('eager presets not queued', { imageId: image.id, eager: raw.slice(0, 200), code: error.code, detail: error.message });
+    // The image is stored either way: a client must not be told otherwise because of the queue.
+    const code = isPixelfrontError(error) ? error.code : 'internal';
+    services.logger.warn('eager presets not queued', { imageId: image.id, eager: raw.slice(0, 200), code, detail: error instanceof Error ? error.message : String(error) });
   }
 }

@@ -5,6 +5,7 @@ import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { parseJsonBody, readJsonBody } from '../http/request-body.ts';
 import type { Services } from '../services.ts';
 import { batchArchive } from './archive.ts';
 import { planItems, planTransforms } from './plan.ts';
@@ -15,6 +16,8 @@ type Env = { Variables: OriginVariables };
 
 /** Variants one batch may ask for; larger jobs are split by the client. */
 export const MAX_BATCH_ITEMS = 100_000;
+/** Room for MAX_BATCH_ITEMS image ids and nothing much more: the body is read whole. */
+const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 const bodySchema = z
   .object({
@@ -29,12 +32,8 @@ export function batchRoutes(services: Services) {
   const app = new Hono<Env>();
 
   app.post('/', async (c) => {
-    const body = bodySchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!body.success) {
-      const issue = body.error.issues[0];
-      throw fail('invalid_request', `expected { presets?: [names], transforms?: [ops], images?: [ids] }${issue ? `: ${issue.path.join('.') || 'body'}: ${issue.message}` : ''}`);
-    }
-    const { presets = [], transforms = [], images: ids } = body.data;
+    const body = parseJsonBody(bodySchema, await readJsonBody(c, MAX_JSON_BYTES), '{ presets?: [names], transforms?: [ops], images?: [ids] }');
+    const { presets = [], transforms = [], images: ids } = body;
     if (presets.length + transforms.length === 0) throw fail('invalid_request', 'a batch needs at least one preset or transform');
     const planned = planTransforms(services, { presets, transforms });
     // Fail fast, before anything is written, when jobs cannot be queued.

@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { Hono, type Context } from 'hono';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
 import type { Services } from '../services.ts';
 import { receiveForm } from './bulk-upload.ts';
 import { toImageObject } from './image-object.ts';
@@ -26,7 +25,7 @@ export function imageRoutes(services: Services) {
     }
     rejectDeclaredOversize(c, config.maxUploadBytes);
     parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
-    const received = await receiveToTempFile(requestBody(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes });
+    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes });
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, filename);
     await services.afterUpload(image, c.req.query('eager'));
@@ -55,7 +54,7 @@ export function imageRoutes(services: Services) {
 
 async function bulkUpload(c: Context<Env>, services: Services) {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
-  const form = await receiveForm(requestBody(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
+  const form = await receiveForm(requestStream(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
   if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
   const eager = c.req.query('eager') ?? form.fields['eager'];
   try {
@@ -82,20 +81,6 @@ async function bulkUpload(c: Context<Env>, services: Services) {
     }
   }
   return c.json({ items }, 200);
-}
-
-function requestBody(c: Context): Readable {
-  const body = c.req.raw.body;
-  if (!body) throw fail('invalid_request', 'the request has no body');
-  return Readable.fromWeb(body as NodeWebStream<Uint8Array>);
-}
-
-/** Refuse before reading a byte when the client already says the body is too large. */
-function rejectDeclaredOversize(c: Context, maxBytes: number): void {
-  const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw fail('payload_too_large', `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
-  }
 }
 
 function parseLimit(raw: string | undefined): number {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { Hono } from 'hono';
 import { fail } from '../../core/errors.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { watermarkKey } from '../transform/variants.ts';
@@ -25,10 +24,9 @@ export function watermarkRoutes(services: Services) {
   app.put('/:name', async (c) => {
     const name = c.req.param('name');
     if (!WATERMARK_NAME.test(name)) throw fail('invalid_request', `watermark name must match ${WATERMARK_NAME.source}`);
-    const body = c.req.raw.body;
-    if (!body) throw fail('invalid_request', 'the request has no body');
     const maxBytes = Math.min(MAX_WATERMARK_BYTES, services.config.maxUploadBytes);
-    const received = await receiveToTempFile(Readable.fromWeb(body as NodeWebStream<Uint8Array>), { tempDir: services.tempDir, maxBytes });
+    rejectDeclaredOversize(c, maxBytes);
+    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes });
     try {
       const facts = await inspectImage(received.path, { maxInputPixels: services.config.maxInputPixels, timeoutMs: services.config.renderTimeoutMs });
       const key = watermarkKey(c.get('tenant'), name);

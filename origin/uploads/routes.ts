@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { parseJsonBody, readJsonBody, requestStream } from '../http/request-body.ts';
 import { cleanFilename } from '../ingest/ingest-image.ts';
 import { toImageObject } from '../ingest/image-object.ts';
 import type { Services } from '../services.ts';
@@ -41,7 +40,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   const uploads = new UploadService(services, options);
 
   app.post('/', async (c) => {
-    const body = parseBody(createSchema, await readJson(c), '{ filename?, contentType?, size?, partSize?, eager? }');
+    const body = parseJsonBody(createSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ filename?, contentType?, size?, partSize?, eager? }');
     const eager = eagerPresets(services, body.eager);
     const upload = await uploads.create(c.get('tenant'), {
       filename: cleanFilename(body.filename),
@@ -62,14 +61,14 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   app.put('/:id/parts/:n', async (c) => {
     const id = uploadIdParam(c.req.param('id'));
     const partNumber = partNumberParam(c.req.param('n'));
-    const part = await uploads.putPart(c.get('tenant'), id, partNumber, requestBody(c), contentLength(c));
+    const part = await uploads.putPart(c.get('tenant'), id, partNumber, requestStream(c), contentLength(c));
     c.header('etag', `"${part.etag}"`);
     return c.json(part, 200);
   });
 
   app.post('/:id/complete', async (c) => {
     const id = uploadIdParam(c.req.param('id'));
-    const body = parseBody(completeSchema, await readJson(c), '{ parts?: [{ partNumber, etag }] }');
+    const body = parseJsonBody(completeSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ parts?: [{ partNumber, etag }] }');
     const { image, deduplicated } = await completeUpload(uploads, c.get('tenant'), id, body.parts);
     return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
   });
@@ -116,32 +115,6 @@ function eagerPresets(services: Services, eager: string | string[] | undefined):
 /** JSON bodies here are small (a full part list is about 600 KB): refuse more before reading it. */
 const MAX_JSON_BYTES = 2 * 1024 * 1024;
 
-async function readJson(c: Context<Env>): Promise<unknown> {
-  const declared = Number(c.req.header('content-length'));
-  if (declared > MAX_JSON_BYTES) throw fail('payload_too_large', `the JSON body may be at most ${MAX_JSON_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of requestBody(c) as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > MAX_JSON_BYTES) throw fail('payload_too_large', `the JSON body may be at most ${MAX_JSON_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw fail('invalid_request', 'the body is not valid JSON');
-  }
-}
-
-function parseBody<T>(schema: z.ZodType<T>, value: unknown, shape: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw fail('invalid_request', `expected ${shape}${issue ? `: ${issue.path.join('.') || 'body'}: ${issue.message}` : ''}`);
-}
-
 function uploadIdParam(raw: string): string {
   if (!isValidImageId(raw)) throw fail('invalid_request', `"${raw.slice(0, 80)}" is not an upload id`);
   return raw;
@@ -158,15 +131,4 @@ function contentLength(c: Context<Env>): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d{1,15}$/.test(raw)) throw fail('invalid_request', 'invalid Content-Length');
   return Number(raw);
-}
-
-function requestBody(c: Context<Env>): Readable {
-  const body = c.req.raw.body;
-  // An empty body is an empty part (only ever valid as the last one).
-  if (!body) return Readable.from([]);
-  const stream = Readable.fromWeb(body as NodeWebStream<Uint8Array>);
-  // A client gone while the upload row is read (before anything consumes the body) must not be
-  // an unhandled 'error' event; the consumers see the errored stream (meterPart, pipeline).
-  stream.on('error', () => undefined);
-  return stream;
 }

@@ -38,7 +38,6 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
     });
   } catch (error) {
     await uploadSweeper.stop();
-    await services.variants.settled();
     await services.close();
     throw error;
   }
@@ -57,7 +56,6 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await services.variants.settled();
         await services.close();
       })();
       return closing;

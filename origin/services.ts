@@ -87,6 +87,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     async close() {
       // Running jobs finish first: they write to storage and the catalog.
       await work.close();
+      // Variant write-backs still running land before storage closes.
+      await variants.settled();
       // Counts of the last seconds go to the catalog before it closes.
       await usage.close();
       await services.rateLimiter?.close();

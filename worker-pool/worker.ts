@@ -39,7 +39,20 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       (error: unknown) => response.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${String(error)}\n`),
     );
   });
-  await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, config.host, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.workerMetricsPort, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // A taken metrics port must fail start-up cleanly, not leave a consumer running unobserved.
+    await consumer.close();
+    await services.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const metricsUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/metrics`;
   let closing: Promise<void> | undefined;

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
+import { spawnWorker, startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitFor } from '../../test/helpers/redis.ts';
 import { createLogger } from '../logger.ts';
 import { testConfig } from '../config.ts';
@@ -18,48 +17,6 @@ async function redisOrigin(dataDir: string, prefix: string): Promise<TestOrigin>
   const origin = await startTestOrigin({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix });
   await waitFor(() => origin.services.queue.ping().then(() => true, () => undefined), 10_000, 'the queue connection');
   return origin;
-}
-
-interface SpawnedWorker {
-  child: ChildProcess;
-  output(): string;
-  stop(signal: NodeJS.Signals): Promise<number | null>;
-}
-
-/** `npm run worker` in a child process, resolved once it logged its metrics URL. */
-async function spawnWorker(env: Record<string, string>): Promise<SpawnedWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker-pool/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${log}`)), 30_000);
-    child.stdout?.on('data', () => {
-      if (log.includes('metrics on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${log}`));
-    });
-  });
-  return {
-    child,
-    output: () => log,
-    stop(signal) {
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-      return new Promise((resolve) => {
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      });
-    },
-  };
 }
 
 describe.skipIf(!available)('batches on BullMQ workers', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testConfig } from '../../origin/config.ts';
+import type { Logger } from '../../origin/logger.ts';
 import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,10 +15,13 @@ export interface TestOrigin extends RunningOrigin {
   destroy(): Promise<void>;
 }
 
-/** A real origin in this process on a random port, with its own temp DATA_DIR. */
-export async function startTestOrigin(env: Record<string, string> = {}): Promise<TestOrigin> {
+/**
+ * A real origin in this process on a random port, with its own temp DATA_DIR. A logger may be
+ * passed to capture what the origin logs.
+ */
+export async function startTestOrigin(env: Record<string, string> = {}, logger?: Logger): Promise<TestOrigin> {
   const dataDir = env['DATA_DIR'] ?? (await mkdtemp(join(tmpdir(), 'pixelfront-test-')));
-  const origin = await startOrigin(testConfig({ PORT: '0', DATA_DIR: dataDir, ...env }));
+  const origin = await startOrigin(testConfig({ PORT: '0', DATA_DIR: dataDir, ...env }), logger);
   return {
     ...origin,
     dataDir,
@@ -28,18 +32,69 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
   };
 }
 
-export interface SpawnedOrigin {
-  url: string;
+export interface SpawnedProcess {
   pid: number;
   child: ChildProcess;
   output(): string;
+  /** Sends the signal and resolves with the exit code (at once if the process is gone). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * A pixelfront process as its npm script runs it (`node --import tsx <entry>`), resolved with
+ * the first match of `ready` in its output, or rejected if it exits or stays silent for 30 s.
+ */
+export async function spawnPixelfront(entry: string, env: Record<string, string>, ready: RegExp): Promise<SpawnedProcess & { ready: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${log}`)), 30_000);
+    child.stdout?.on('data', () => {
+      const found = ready.exec(log);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code}:\n${log}`));
+    });
+  });
+  return {
+    ready: match,
+    pid: child.pid ?? 0,
+    child,
+    output: () => log,
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+      return new Promise((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** `npm run worker` in a child process, resolved once it logged its metrics URL. */
+export function spawnWorker(env: Record<string, string>): Promise<SpawnedProcess> {
+  return spawnPixelfront('worker-pool/main.ts', { WORKER_METRICS_PORT: '0', ...env }, /metrics on /);
+}
+
+export interface SpawnedOrigin extends SpawnedProcess {
+  url: string;
   /**
    * Resident memory of the server process in bytes (Linux /proc): `anon` is what the process
    * allocated (heap, native buffers); `total` is VmRSS, which also counts file pages that
    * libvips maps read-only from the image it decodes (page cache, not allocations).
    */
   memory(): Promise<{ anon: number; total: number }>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
@@ -47,46 +102,14 @@ export interface SpawnedOrigin {
  * memory or its signals. Resolves once it logged its URL.
  */
 export async function spawnOrigin(env: Record<string, string>): Promise<SpawnedOrigin> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`origin did not start:\n${log}`)), 30_000);
-    const check = () => {
-      const match = /listening on (http:\/\/\S+?)"/.exec(log);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`origin exited with ${code}:\n${log}`));
-    });
-  });
-  const pid = child.pid ?? 0;
+  const { ready, ...spawned } = await spawnPixelfront('origin/main.ts', { PORT: '0', ...env }, /listening on (http:\/\/\S+?)"/);
   return {
-    url,
-    pid,
-    child,
-    output: () => log,
+    ...spawned,
+    url: ready[1] ?? '',
     async memory() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const status = await readFile(`/proc/${spawned.pid}/status`, 'utf8');
       const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) * 1024;
       return { anon: field('RssAnon') + field('RssShmem'), total: field('VmRSS') };
-    },
-    stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-      return new Promise((resolve) => {
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      });
     },
   };
 }

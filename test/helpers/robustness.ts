@@ -1,14 +1,13 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { errorCatalogue } from '../../core/errors.ts';
-import { testConfig } from '../../origin/config.ts';
 import { createLogger } from '../../origin/logger.ts';
-import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
+import { startTestOrigin, type TestOrigin } from './origin.ts';
 
 /**
  * Shared machinery of the robustness (property) tests: a real origin whose unexpected errors
@@ -20,27 +19,15 @@ import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
 const scale = Number(process.env['ROBUSTNESS_SCALE'] ?? '1') || 1;
 export const runs = (n: number): number => Math.max(1, Math.round(n * scale));
 
-export interface WatchedOrigin extends RunningOrigin {
-  dataDir: string;
+export interface WatchedOrigin extends TestOrigin {
   /** Every `error` line the origin logged (an unexpected error is a bug the test names). */
   errors: string[];
-  destroy(): Promise<void>;
 }
 
 export async function startWatchedOrigin(env: Record<string, string> = {}): Promise<WatchedOrigin> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-robust-'));
   const errors: string[] = [];
-  const logger = createLogger('error', (line) => errors.push(line));
-  const origin = await startOrigin(testConfig({ PORT: '0', DATA_DIR: dataDir, ...env }), logger);
-  return {
-    ...origin,
-    dataDir,
-    errors,
-    async destroy() {
-      await origin.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const origin = await startTestOrigin({ DATA_DIR: await mkdtemp(join(tmpdir(), 'pixelfront-robust-')), ...env }, createLogger('error', (line) => errors.push(line)));
+  return Object.assign(origin, { errors });
 }
 
 export interface PlainResponse {

@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
+import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
@@ -26,16 +26,9 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   // adapter refuses, so those answer with a problem like every other error.
   const server = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) }));
   server.on('clientError', answerClientError);
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      // A port in use or an address not on this machine: without this listener, an unhandled
-      // 'error' event that crashes the process with the backends and the sweeper still open.
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    url = await listen(server, config.port, config.host);
   } catch (error) {
     await uploadSweeper.stop();
     await services.close();
@@ -43,8 +36,6 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   }
   // Long uploads must not be cut off by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../origin/config.ts';
 import type { Logger } from '../origin/logger.ts';
 import { startBullmqConsumer, type Consumer } from '../origin/queue/bullmq-queue.ts';
 import { variantJobHandler } from '../origin/batches/variant-job.ts';
+import { listen } from '../origin/http/listen.ts';
 import { createServices, type Services } from '../origin/services.ts';
 import { createWorkerMetrics } from './metrics.ts';
 
@@ -39,22 +39,15 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       (error: unknown) => response.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${String(error)}\n`),
     );
   });
+  let metricsUrl: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.workerMetricsPort, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    metricsUrl = `${await listen(server, config.workerMetricsPort, config.host)}/metrics`;
   } catch (error) {
     // A taken metrics port must fail start-up cleanly, not leave a consumer running unobserved.
     await consumer.close();
     await services.close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const metricsUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/metrics`;
   let closing: Promise<void> | undefined;
   return {
     services,

@@ -1,18 +1,14 @@
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { fail } from '../../core/errors.ts';
-import { isValidImageId } from '../../core/ids.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { originalKey } from '../ingest/ingest-image.ts';
-import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 
-/** Looks up an image for a public /img URL: a malformed id is 400, an unknown one 404. */
+/** Looks up the image of a public /img URL (its id already checked by the route): unknown is 404. */
 export async function findPublicImage(services: Services, id: string): Promise<ImageRecord> {
-  if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
   const image = await services.catalog.getImageById(id);
   if (!image) throw fail('not_found', `image ${id} not found`);
   return image;
@@ -34,13 +30,14 @@ export async function deliverOriginal(services: Services, id: string, ifNoneMatc
   };
   if (etagMatches(ifNoneMatch, info.etag)) return notModified(info);
 
-  const stored = await services.storage.get(originalKey(image.id));
-  if (!stored) throw fail('not_found', `image ${id} not found`);
   if (isSvg) {
-    const clean = Buffer.from(sanitizeSvg(await buffer(stored.body)));
+    // Sanitised once and kept with the render sources, not on every request.
+    const clean = await services.variants.source(image);
     services.usage.countDelivery(image.tenant, image.format, clean.length);
     return new Response(clean, { headers: deliveryHeaders({ ...info, bytes: clean.length }) });
   }
+  const stored = await services.storage.get(originalKey(image.id));
+  if (!stored) throw fail('not_found', `image ${id} not found`);
   services.usage.countDelivery(image.tenant, image.format, stored.size);
   return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, { headers: deliveryHeaders({ ...info, bytes: stored.size }) });
 }

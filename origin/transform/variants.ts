@@ -176,7 +176,7 @@ export class VariantService {
   private async render(request: VariantRequest): Promise<VariantLookup> {
     const { config, metrics } = this.deps;
     const started = performance.now();
-    const source = await this.loadSource(request.image);
+    const source = await this.source(request.image);
     const loaded = performance.now() - started;
     try {
       const result = await render({
@@ -202,7 +202,11 @@ export class VariantService {
     }
   }
 
-  private async loadSource(image: ImageRecord): Promise<Buffer> {
+  /**
+   * The bytes renders start from, from a small LRU: the stored original, or for SVG its
+   * sanitised copy (also what GET /img/<id> serves for an SVG).
+   */
+  async source(image: ImageRecord): Promise<Buffer> {
     const cached = this.sources.get(image.id);
     if (cached) return cached;
     const stored = await this.deps.storage.get(originalKey(image.id));

@@ -180,6 +180,7 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       ]);
       expect(await catalog.uploadCounts(other)).toEqual([{ day: '2026-03-01', tenant: other, format: 'png', count: 1, bytes: 999 }]);
       expect(await catalog.uploadCounts(newTenant())).toEqual([]);
+      expect((await catalog.uploadCounts(tenant, { from: '2026-03-02', to: '2026-03-02' })).map((row) => row.format)).toEqual(['png', 'webp']);
     });
 
     it('opens an already migrated database again and sees its data', async () => {

@@ -93,11 +93,10 @@ export class KyselyCatalog implements Catalog {
       .execute();
   }
 
-  async uploadCounts(tenant: string): Promise<UploadCount[]> {
-    const rows = await this.db
-      .selectFrom('upload_counts')
-      .selectAll()
-      .where('tenant', '=', tenant)
+  async uploadCounts(tenant: string, days?: { from: string; to: string }): Promise<UploadCount[]> {
+    let query = this.db.selectFrom('upload_counts').selectAll().where('tenant', '=', tenant);
+    if (days) query = query.where('day', '>=', days.from).where('day', '<=', days.to);
+    const rows = await query
       .orderBy('day', 'asc')
       .orderBy('format', 'asc')
       .execute();

@@ -53,7 +53,8 @@ export interface Catalog {
   deleteImage(tenant: string, id: string): Promise<boolean>;
   /** Adds one upload of `bytes` to the day/tenant/format counter. */
   countUpload(tenant: string, format: string, bytes: number, at?: Date): Promise<void>;
-  uploadCounts(tenant: string): Promise<UploadCount[]>;
+  /** The tenant's upload counters by day then format, within an inclusive day range when given. */
+  uploadCounts(tenant: string, days?: { from: string; to: string }): Promise<UploadCount[]>;
   /** Throws when the database cannot be reached (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ export function statsRoutes(services: Services) {
     const range = statsRange({ from: c.req.query('from'), to: c.req.query('to') });
     // This replica's counts are exact; other replicas' arrive with their next flush.
     await services.usage.flush();
-    return c.json(await statsReport(services.db, c.get('tenant'), range));
+    return c.json(await statsReport(services.catalog, services.db, c.get('tenant'), range));
   });
   return app;
 }

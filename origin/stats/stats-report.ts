@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import type { Database } from '../catalog/schema.ts';
+import type { Catalog } from '../catalog/types.ts';
 import type { UsageTables } from './schema.ts';
 
 export interface Tally {
@@ -43,10 +44,10 @@ export function statsRange(query: { from?: string | undefined; to?: string | und
 }
 
 /** Uploads (from `upload_counts`) beside renders and deliveries (from `usage_counts`) for one tenant. */
-export async function statsReport(database: Kysely<Database>, tenant: string, range: { from: string; to: string }): Promise<StatsReport> {
+export async function statsReport(catalog: Catalog, database: Kysely<Database>, tenant: string, range: { from: string; to: string }): Promise<StatsReport> {
   const db = database.withTables<UsageTables>();
   const [uploads, usage] = await Promise.all([
-    db.selectFrom('upload_counts').select(['day', 'format', 'count', 'bytes']).where('tenant', '=', tenant).where('day', '>=', range.from).where('day', '<=', range.to).execute(),
+    catalog.uploadCounts(tenant, range),
     db.selectFrom('usage_counts').select(['day', 'kind', 'format', 'count', 'bytes']).where('tenant', '=', tenant).where('day', '>=', range.from).where('day', '<=', range.to).execute(),
   ]);
   const rows = new Map<string, StatsRow>();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { migrateToLatest, openDatabase, type Database } from '../catalog/index.ts';
+import { KyselyCatalog, migrateToLatest, openDatabase, type Database } from '../catalog/index.ts';
 import { createLogger } from '../logger.ts';
 import { waitFor } from '../../test/helpers/redis.ts';
 import type { UsageTables } from './schema.ts';
@@ -99,7 +99,7 @@ describe('stats report', () => {
     counter.countDelivery('acme', 'webp', 40, new Date('2026-03-02T01:00:00Z'));
     counter.countDelivery('acme', 'webp', 40, new Date('2026-03-04T01:00:00Z'));
     await counter.flush();
-    const report = await statsReport(db, 'acme', { from: '2026-03-01', to: '2026-03-03' });
+    const report = await statsReport(new KyselyCatalog(db), db, 'acme', { from: '2026-03-01', to: '2026-03-03' });
     expect(report).toEqual({
       from: '2026-03-01',
       to: '2026-03-03',

@@ -1,48 +1,21 @@
 /**
- * End to end on loopback: the real origin (`tsx origin/main.ts` as a child process, embedded
+ * End to end on loopback: the real origin (`node --import tsx origin/main.ts`, embedded
  * storage in a temp DATA_DIR) behind the real edge Worker (wrangler's unstable_startWorker, i.e.
  * the bundled edge/index.ts in workerd with ORIGIN_URL pointing at that origin).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
 
 type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
 
-/** Starts the origin on a free port (PORT=0) and resolves with the URL it logs once listening. */
-async function startOrigin(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-  for (const name of ['API_KEYS', 'SIGNED_URLS', 'SIGNING_KEYS', 'STORAGE_URL', 'DATABASE_URL', 'REDIS_URL', 'PRESETS_FILE']) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`origin did not start within 30 s:\n${output.join('\n')}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`origin exited (${String(code)}):\n${output.join('\n')}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output.push(line);
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return { child, url };
-}
-
 describe('edge Worker in front of the real origin', () => {
   let dataDir: string;
-  let origin: { child: ChildProcess; url: string } | undefined;
+  let origin: SpawnedOrigin | undefined;
   let worker: Worker | undefined;
   let edge: string;
 
@@ -50,9 +23,9 @@ describe('edge Worker in front of the real origin', () => {
     process.env.WRANGLER_SEND_METRICS = 'false';
     process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
     dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-edge-e2e-'));
-    origin = await startOrigin(dataDir);
+    origin = await spawnOrigin({ HOST: '127.0.0.1', DATA_DIR: dataDir });
     worker = await unstable_startWorker({
-      config: join(root, 'wrangler.toml'),
+      config: join(repoRoot, 'wrangler.toml'),
       bindings: { ORIGIN_URL: { type: 'plain_text', value: origin.url } },
       dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, watch: false, persist: false, logLevel: 'warn' },
     });
@@ -62,11 +35,7 @@ describe('edge Worker in front of the real origin', () => {
 
   afterAll(async () => {
     await worker?.dispose();
-    if (origin !== undefined && origin.child.exitCode === null) {
-      const exited = once(origin.child, 'exit');
-      origin.child.kill('SIGTERM');
-      await exited;
-    }
+    await origin?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,10 @@ import type { Services } from '../services.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 
-/** Looks up the image of a public /img URL (its id already checked by the route): unknown is 404. */
+/**
+ * Looks up the image of a public /img URL (its id already checked by the route): unknown is 404.
+ * Every request asks the catalog, uncached: a delete on any replica must end delivery everywhere.
+ */
 export async function findPublicImage(services: Services, id: string): Promise<ImageRecord> {
   const image = await services.catalog.getImageById(id);
   if (!image) throw fail('not_found', `image ${id} not found`);

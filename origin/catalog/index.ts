@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { withStatementCache } from './statement-cache.ts';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { KyselyCatalog } from './kysely-catalog.ts';
@@ -61,7 +62,7 @@ function openSqlite(url: string): Kysely<Database> {
     database.pragma('synchronous = NORMAL');
   }
   database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
 function openPostgres(url: string): Kysely<Database> {

@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono';
+import { LRUCache } from 'lru-cache';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import { checkSignedAccess } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { Services } from '../services.ts';
 import { deliverOriginal } from './original.ts';
-import { canonicalTransform, deliverVariant } from './variant.ts';
+import { canonicalTransform, deliverVariant, type CanonicalTransform } from './variant.ts';
 
 /**
  * `/img/<id>[/<ops>[/<name.ext>]]` (SPEC section 3). The last segment is a free SEO name and
@@ -13,10 +14,19 @@ import { canonicalTransform, deliverVariant } from './variant.ts';
  */
 export function imgRoutes(services: Services) {
   const app = new Hono();
+  // Pages repeat the same few transforms; parsing them was ~6 % of a memory hit's main-thread time
+  // (--cpu-prof, bench/tuning.json). Only valid ops are kept (a parse error throws), and the parsed
+  // forms are never mutated.
+  const parsed = new LRUCache<string, CanonicalTransform>({ max: 2000 });
+  const transformOf = (rawOps: string): CanonicalTransform => {
+    let transform = parsed.get(rawOps);
+    if (!transform) parsed.set(rawOps, (transform = canonicalTransform(services, rawOps)));
+    return transform;
+  };
   const deliver = async (c: Context, rawOps: string) => {
     const id = c.req.param('id') ?? '';
     if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
-    const transform = rawOps === '' ? undefined : canonicalTransform(services, rawOps);
+    const transform = rawOps === '' ? undefined : transformOf(rawOps);
     const canonical = transform?.canonical ?? '';
     await checkSignedAccess(services.config, { rawOps, canonicalPath: canonicalImagePath(id, canonical), sig: c.req.query('sig'), exp: c.req.query('exp') });
     const ifNoneMatch = c.req.header('if-none-match');

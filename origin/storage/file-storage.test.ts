@@ -39,6 +39,16 @@ describe('FileStorage on disk', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('makes its temp and key folders again when they were removed while it ran', async () => {
+    await storage.put('a/b/one.bin', Buffer.from('one'));
+    await rm(join(root, TEMP_DIR), { recursive: true });
+    await rm(join(root, 'a'), { recursive: true });
+    await storage.put('a/b/two.bin', Buffer.from('two'));
+    const stored = await storage.get('a/b/two.bin');
+    expect(stored && (await readAll(stored.body)).toString()).toBe('two');
+    expect(await readdir(join(root, TEMP_DIR))).toEqual([]);
+  });
+
   it('stores a key as the matching path under the root', async () => {
     await storage.put('variants/abc/h.webp', Buffer.from('v'));
     expect(await readdir(join(root, 'variants', 'abc'))).toEqual(['h.webp']);

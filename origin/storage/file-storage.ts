@@ -41,8 +41,7 @@ export class FileStorage implements ObjectStorage {
     const tempPath = join(this.tempDir, `${randomUUID()}.part`);
     try {
       const path = this.pathOf(key);
-      await io(key, mkdir(this.tempDir, { recursive: true }));
-      const file = await io(key, open(tempPath, 'wx', 0o644));
+      const file = await this.createTemp(key, tempPath);
       let lastModified: Date;
       let size: number;
       try {
@@ -176,17 +175,30 @@ export class FileStorage implements ObjectStorage {
     }
   }
 
+  /**
+   * Folders are made only when a write finds them missing: a variant's folder exists after its
+   * image's first variant, and a mkdir per write was a wasted round trip to the thread pool.
+   */
+  private async createTemp(key: string, tempPath: string): Promise<FileHandle> {
+    try {
+      return await open(tempPath, 'wx', 0o644);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw storageFailure(key, error);
+      await io(key, mkdir(this.tempDir, { recursive: true })); // removed while running
+      return io(key, open(tempPath, 'wx', 0o644));
+    }
+  }
+
   private async moveIntoPlace(key: string, tempPath: string, path: string): Promise<void> {
     // A concurrent delete may remove the (then empty) parent between mkdir and rename: retry.
     for (let attempt = 1; ; attempt += 1) {
-      await io(key, mkdir(dirname(path), { recursive: true }));
       try {
         await rename(tempPath, path);
         return;
       } catch (error) {
-        if (errorCode(error) === 'ENOENT' && attempt < 5) continue;
-        throw storageFailure(key, error);
+        if (errorCode(error) !== 'ENOENT' || attempt >= 5) throw storageFailure(key, error);
       }
+      await io(key, mkdir(dirname(path), { recursive: true }));
     }
   }
 

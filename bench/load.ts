@@ -42,9 +42,11 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       const started = performance.now();
       try {
         const response = await pool.request({ path: plan.path(index), method: 'GET', headers: plan.headers ?? {} });
-        const body = Buffer.from(await response.body.arrayBuffer());
+        // Counted, not collected: concatenating every body would spend the shared cores on the client.
+        let bytes = 0;
+        for await (const chunk of response.body) bytes += (chunk as Buffer).length;
         const ok = okStatus(response.statusCode, index);
-        samples.push({ ms: performance.now() - started, bytes: ok ? body.length : 0, ok });
+        samples.push({ ms: performance.now() - started, bytes: ok ? bytes : 0, ok });
         statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
         if (plan.tally) {
           const value = response.headers[plan.tally];

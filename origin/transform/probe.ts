@@ -10,18 +10,38 @@ import { sourceError } from './sharp-errors.ts';
 const maxSvgSide = 32767;
 const maxSvgDensity = 100_000;
 
-/**
- * Reads the source's header only (no pixels) and decides what will be decoded: oriented size,
- * frames kept, SVG density. Limits are enforced here, before any decode.
- */
-export async function probeSource(source: Buffer | string, spec: TransformSpec, format: OutputFormat, limits: RenderLimits): Promise<SourceInfo> {
+/** The header fields a render decides from: small, so callers may keep it per image. */
+export type SourceHeader = Pick<
+  Metadata,
+  'format' | 'width' | 'height' | 'autoOrient' | 'pages' | 'hasAlpha' | 'hasProfile' | 'orientation' | 'channels' | 'compression' | 'density' | 'loop' | 'delay'
+>;
+
+/** Reads the source's header only (no pixels). */
+export async function readHeader(source: Buffer | string): Promise<SourceHeader> {
   let meta: Metadata;
   try {
-    // The pixel limit is ours to apply below (including frames), so sharp's own is lifted here.
+    // The pixel limit is ours to apply (including frames, in probeSource), so sharp's own is lifted here.
     meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw sourceError(error);
   }
+  const { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay } = meta;
+  return { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay };
+}
+
+/**
+ * Decides from the source's header what will be decoded: oriented size, frames kept, SVG
+ * density. Limits are enforced here, before any decode. `header` is the source's, when the
+ * caller already has it (images are immutable, so it can be kept per image).
+ */
+export async function probeSource(
+  source: Buffer | string,
+  spec: TransformSpec,
+  format: OutputFormat,
+  limits: RenderLimits,
+  header?: SourceHeader,
+): Promise<SourceInfo> {
+  const meta = header ?? (await readHeader(source));
   const { width, height } = meta.autoOrient ?? { width: meta.width, height: meta.height };
   if (!width || !height) throw fail('corrupt_image', 'the source image has no dimensions');
   const pages = meta.pages ?? 1;

@@ -1,5 +1,6 @@
 import type { Sharp } from 'sharp';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
+import type { SourceHeader } from './probe.ts';
 
 /** Source limits checked from the header before any pixel is decoded, and the render deadline. */
 export interface RenderLimits {
@@ -18,6 +19,8 @@ export interface RenderInput {
   spec: TransformSpec;
   /** Concrete output format: `f_auto` is resolved by the caller. */
   format: OutputFormat;
+  /** The source's header, when the caller keeps it per image; read from `source` otherwise. */
+  header?: SourceHeader | undefined;
   /** The tenant's watermark bytes by name; null when there is none. */
   loadWatermark?: (name: string) => Promise<Buffer | null>;
   limits: RenderLimits;

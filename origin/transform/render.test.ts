@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
+import { readHeader } from './probe.ts';
 import { render, type RenderResult } from './render.ts';
 import { animatedWebp, blue, green, near, pixels, quadrants, red, solid, yellow, type Pixels, type Rgb } from './render-test-helpers.ts';
 
@@ -298,6 +299,15 @@ describe('render: errors from the source are PixelfrontErrors', () => {
 
   it('over the pixel limit, from the header', async () => {
     expect(await rejection(render({ source, spec: { w: 10 }, format: 'jpeg', limits: { ...limits, maxInputPixels: 1000 } }))).toMatchObject({ code: 'image_too_large' });
+  });
+
+  it('decides from the header it is given instead of reading one (kept per image by the caller)', async () => {
+    const header = await readHeader(source);
+    expect(header).toMatchObject({ format: 'png', width: 400, height: 200 });
+    expect((await run({ w: 100 }, 'png', source, { header })).width).toBe(100);
+    // A header claiming more pixels than the limit refuses the render before any decode.
+    const claimed = { ...header, width: 40_000, height: 20_000, autoOrient: { width: 40_000, height: 20_000 } };
+    expect(await rejection(run({ w: 100 }, 'png', source, { header: claimed }))).toMatchObject({ code: 'image_too_large' });
   });
 
   it('past the deadline', async () => {

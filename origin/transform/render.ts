@@ -35,7 +35,7 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   const deadline = Date.now() + input.limits.timeoutMs;
   const timings: Record<string, number> = {};
 
-  const source = await probeSource(input.source, input.spec, input.format, input.limits);
+  const source = await probeSource(input.source, input.spec, input.format, input.limits, input.header);
   timings.probe = performance.now() - started;
 
   const state = new PipelineState({

@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { withStatementCache } from './statement-cache.ts';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { KyselyCatalog } from './kysely-catalog.ts';
 import { migrateToLatest, migrations } from './migrations.ts';
 import type { Database } from './schema.ts';
 import type { Catalog } from './types.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export { KyselyCatalog } from './kysely-catalog.ts';
 export { migrateToLatest, migrations, type NamedMigration } from './migrations.ts';

@@ -30,8 +30,10 @@ export function imgRoutes(services: Services) {
     const canonical = transform?.canonical ?? '';
     await checkSignedAccess(services.config, { rawOps, canonicalPath: canonicalImagePath(id, canonical), sig: c.req.query('sig'), exp: c.req.query('exp') });
     const ifNoneMatch = c.req.header('if-none-match');
-    if (!transform || canonical === '') return deliverOriginal(services, id, ifNoneMatch);
-    return deliverVariant(services, { id, transform, accept: c.req.header('accept'), ifNoneMatch });
+    // Hono answers HEAD with a GET's headers and no body: nothing is delivered, so nothing is counted.
+    const counted = c.req.method !== 'HEAD';
+    if (!transform || canonical === '') return deliverOriginal(services, { id, ifNoneMatch, counted });
+    return deliverVariant(services, { id, transform, accept: c.req.header('accept'), ifNoneMatch, counted });
   };
   app.get('/:id', (c) => deliver(c, ''));
   app.get('/:id/:ops', (c) => deliver(c, c.req.param('ops')));

@@ -18,11 +18,15 @@ export async function findPublicImage(services: Services, id: string): Promise<I
 }
 
 /**
- * `GET /img/<id>`: the original bytes, streamed. SVG is the exception: it is served
+ * `GET /img/<id>`: the original bytes, streamed (`counted`: false for HEAD, which sends none). SVG is the exception: it is served
  * sanitised (no scripts, handlers or external references) under a sandboxing CSP, because a
  * browser opening it directly would otherwise run whatever the uploader put in it.
  */
-export async function deliverOriginal(services: Services, id: string, ifNoneMatch: string | undefined): Promise<Response> {
+export async function deliverOriginal(
+  services: Services,
+  input: { id: string; ifNoneMatch: string | undefined; counted: boolean },
+): Promise<Response> {
+  const { id, ifNoneMatch, counted } = input;
   const image = await findPublicImage(services, id);
   const isSvg = image.format === 'svg';
   const info: DeliveryInfo = {
@@ -36,11 +40,11 @@ export async function deliverOriginal(services: Services, id: string, ifNoneMatc
   if (isSvg) {
     // Sanitised once and kept with the render sources, not on every request.
     const clean = await services.variants.source(image);
-    services.usage.countDelivery(image.tenant, image.format, clean.length);
+    if (counted) services.usage.countDelivery(image.tenant, image.format, clean.length);
     return new Response(clean, { headers: deliveryHeaders({ ...info, bytes: clean.length }) });
   }
   const stored = await services.storage.get(originalKey(image.id));
   if (!stored) throw fail('not_found', `image ${id} not found`);
-  services.usage.countDelivery(image.tenant, image.format, stored.size);
+  if (counted) services.usage.countDelivery(image.tenant, image.format, stored.size);
   return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, { headers: deliveryHeaders({ ...info, bytes: stored.size }) });
 }

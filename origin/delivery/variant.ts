@@ -34,7 +34,7 @@ export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: s
  */
 export async function deliverVariant(
   services: Services,
-  input: { id: string; transform: CanonicalTransform; accept: string | undefined; ifNoneMatch: string | undefined },
+  input: { id: string; transform: CanonicalTransform; accept: string | undefined; ifNoneMatch: string | undefined; counted: boolean },
 ): Promise<Response> {
   const { transform } = input;
   const image = await findPublicImage(services, input.id);
@@ -51,7 +51,7 @@ export async function deliverVariant(
 
   const lookup = await services.variants.get({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
   const { variant } = lookup;
-  services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
+  if (input.counted) services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
   return new Response(variant.data, {
     headers: deliveryHeaders({ ...info, contentType: variant.contentType, source: lookup.source, timings: lookup.timings, bytes: variant.data.length }),
   });

@@ -57,6 +57,10 @@ function describeStats(name: string, env: () => Record<string, string>, options:
       expect(first.headers.get('x-variant-source')).toBe('render');
       expect(again.headers.get('x-variant-source')).toBe('memory');
       expect(await get(`${origin.url}/img/${png.id}/w_0`)).toMatchObject({ status: 400 });
+      // HEAD answers with a GET's headers and no body: not a delivery (the counts below leave them out).
+      const heads = await Promise.all([`${origin.url}/img/${png.id}`, `${origin.url}/img/${png.id}/w_60,f_webp`].map((url) => fetch(url, { method: 'HEAD' })));
+      expect(heads.map((response) => response.status)).toEqual([200, 200]);
+      expect(heads.map((response) => response.headers.get('content-length'))).toEqual([String(original.body.length), String(first.body.length)]);
 
       const report = await stats(origin.url, acme);
       const today = new Date().toISOString().slice(0, 10);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, type Dirent } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
@@ -41,24 +41,36 @@ export class FileStorage implements ObjectStorage {
     const tempPath = join(this.tempDir, `${randomUUID()}.part`);
     try {
       const path = this.pathOf(key);
-      const file = await this.createTemp(key, tempPath);
-      let lastModified: Date;
-      let size: number;
-      try {
-        size = await writeBody(key, file, body);
-        await io(key, file.sync());
-        lastModified = (await io(key, file.stat())).mtime;
-      } finally {
-        await file.close();
-      }
-      await this.moveIntoPlace(key, tempPath, path);
-      return { key, size, lastModified, contentType: undefined };
+      const written = await this.writeTemp(key, tempPath, body);
+      await this.intoPlace(key, path, () => rename(tempPath, path)).catch((error: unknown) => {
+        throw storageFailure(key, error);
+      });
+      return { key, ...written, contentType: undefined };
     } catch (error) {
       // A body never read (the key was refused, no temp file could be made) would otherwise keep
       // its source open: a file descriptor, or a client's request.
       if (!(body instanceof Uint8Array)) body.destroy();
       await unlink(tempPath).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** link(2) fails with EEXIST when the name is taken, which makes create-if-absent atomic. */
+  async putIfAbsent(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<ObjectInfo | null> {
+    const tempPath = join(this.tempDir, `${randomUUID()}.part`);
+    try {
+      const path = this.pathOf(key);
+      const written = await this.writeTemp(key, tempPath, body);
+      try {
+        await this.intoPlace(key, path, () => link(tempPath, path));
+      } catch (error) {
+        // Taken by an object: the answer. Taken by a folder: the key clashes (storageFailure).
+        if (errorCode(error) === 'EEXIST' && (await io(key, lstat(path))).isFile()) return null;
+        throw storageFailure(key, error);
+      }
+      return { key, ...written, contentType: undefined };
+    } finally {
+      await unlink(tempPath).catch(() => undefined);
     }
   }
 
@@ -175,6 +187,18 @@ export class FileStorage implements ObjectStorage {
     }
   }
 
+  /** Writes and flushes the body to a new temp file, which the caller then renames or links into place. */
+  private async writeTemp(key: string, tempPath: string, body: Readable | Uint8Array): Promise<{ size: number; lastModified: Date }> {
+    const file = await this.createTemp(key, tempPath);
+    try {
+      const size = await writeBody(key, file, body);
+      await io(key, file.sync());
+      return { size, lastModified: (await io(key, file.stat())).mtime };
+    } finally {
+      await file.close();
+    }
+  }
+
   /**
    * Folders are made only when a write finds them missing: a variant's folder exists after its
    * image's first variant, and a mkdir per write was a wasted round trip to the thread pool.
@@ -189,14 +213,16 @@ export class FileStorage implements ObjectStorage {
     }
   }
 
-  private async moveIntoPlace(key: string, tempPath: string, path: string): Promise<void> {
-    // A concurrent delete may remove the (then empty) parent between mkdir and rename: retry.
+  /**
+   * Renames or links a temp file to `path`, making the key's folder when it is missing. A
+   * concurrent delete may remove the (then empty) folder between mkdir and the move: retry.
+   */
+  private async intoPlace(key: string, path: string, move: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await rename(tempPath, path);
-        return;
+        return await move();
       } catch (error) {
-        if (errorCode(error) !== 'ENOENT' || attempt >= 5) throw storageFailure(key, error);
+        if (errorCode(error) !== 'ENOENT' || attempt >= 5) throw error;
       }
       await io(key, mkdir(dirname(path), { recursive: true }));
     }

@@ -1,5 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, testConfig } from '../config.ts';
 import { createStorage } from './index.ts';
@@ -44,7 +46,7 @@ describeStorageContract(
     };
   },
   // s3rver's own limitations (see StorageContractOptions); real S3, R2 and MinIO have neither.
-  { storesContentType: true, serverQuirks: { listsFoldersFirst: true, nonAtomicPuts: true } },
+  { storesContentType: true, serverQuirks: { listsFoldersFirst: true, nonAtomicPuts: true, ignoresConditionalPuts: true } },
 );
 
 describe('S3Storage prefix', () => {
@@ -135,6 +137,51 @@ describe('createStorage with s3://', () => {
       await storage.delete('originals/c');
     } finally {
       await storage.close();
+    }
+  });
+});
+
+/**
+ * s3rver ignores `If-None-Match` on PUT, so the answers of a server that honours it (S3, R2) come
+ * from a small HTTP endpoint here, read by the real S3 client.
+ */
+describe('S3Storage.putIfAbsent against a server that honours If-None-Match', () => {
+  async function conditionalServer(status: number, code: string) {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers['if-none-match']);
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(status, { 'content-type': 'application/xml' });
+        response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const storage = S3Storage.fromUrl(`s3://${bucket}`, { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true }, {
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    return { storage, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('sends If-None-Match: * and answers null on 412 (the key exists)', async () => {
+    const server = await conditionalServer(412, 'PreconditionFailed');
+    try {
+      expect(await server.storage.putIfAbsent('watermarks/t/logo', Buffer.from('x'))).toBeNull();
+      expect(server.seen).toEqual(['*']);
+    } finally {
+      await server.storage.close();
+      await server.close();
+    }
+  });
+
+  it('turns 409 (another conditional write is committing) into a retryable 503', async () => {
+    const server = await conditionalServer(409, 'ConditionalRequestConflict');
+    try {
+      await expect(server.storage.putIfAbsent('watermarks/t/logo', Buffer.from('x'))).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    } finally {
+      await server.storage.close();
+      await server.close();
     }
   });
 });

@@ -18,7 +18,7 @@ import { ConfigError, type Config } from '../config.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
 import type { MultipartStorage } from './multipart.ts';
 import { checkRange, clampRange } from './ranges.ts';
-import { storageFailure } from './s3-errors.ts';
+import { statusOf, storageFailure } from './s3-errors.ts';
 import { S3Multipart } from './s3-multipart.ts';
 import { countBytes, sliceStream } from './streams.ts';
 import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
@@ -102,6 +102,24 @@ export class S3Storage implements ObjectStorage {
     }
     // lastModified is this machine's clock: PUT responses carry no Last-Modified.
     return { key, size: counter.bytes, lastModified: new Date(), contentType: options.contentType };
+  }
+
+  /**
+   * A conditional PUT (`If-None-Match: *`): S3 answers 412 when the key exists, and lets exactly
+   * one of racing conditional writers through; a writer that meets another one still committing
+   * gets 409, which is passed on as 503 (retry: by then the key is taken or free again).
+   */
+  async putIfAbsent(key: string, body: Uint8Array, options: PutOptions = {}): Promise<ObjectInfo | null> {
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), ContentType: options.contentType, IfNoneMatch: '*' };
+    try {
+      await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412) return null;
+      if (status === 409) throw fail('unavailable', `a concurrent write to ${key} is committing; retry`, { retryAfter: 1, cause: error });
+      throw storageFailure(key, error);
+    }
+    return { key, size: body.byteLength, lastModified: new Date(), contentType: options.contentType };
   }
 
   async get(key: string, range?: ByteRange): Promise<StoredObject | null> {

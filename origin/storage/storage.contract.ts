@@ -25,8 +25,10 @@ export interface StorageContractOptions {
    *   loses such keys across pages; the list fixtures then leave those keys out.
    * - nonAtomicPuts: writes objects in place, so racing PUTs interleave (S3, R2 and MinIO PUTs
    *   are atomic); the race check is skipped.
+   * - ignoresConditionalPuts: ignores `If-None-Match: *` on PUT and overwrites (S3 and R2 answer
+   *   412); only putIfAbsent's create path is checked.
    */
-  serverQuirks?: { listsFoldersFirst?: boolean; nonAtomicPuts?: boolean };
+  serverQuirks?: { listsFoldersFirst?: boolean; nonAtomicPuts?: boolean; ignoresConditionalPuts?: boolean };
 }
 
 const MiB = 1024 * 1024;
@@ -306,6 +308,30 @@ export function describeStorageContract(
         expect(writers).toContain(first);
         expect(bytes?.every((byte) => byte === first)).toBe(true);
         expect((await subject.leftovers?.()) ?? []).toEqual([]);
+      });
+    });
+
+    describe('putIfAbsent', () => {
+      it('creates a missing object', async () => {
+        const info = await storage.putIfAbsent('watermarks/t/logo', Buffer.from('first'), { contentType: 'image/png' });
+        expect(info).toMatchObject({ key: 'watermarks/t/logo', size: 5 });
+        expect((await getBytes(storage, 'watermarks/t/logo'))?.toString()).toBe('first');
+        expect((await subject.leftovers?.()) ?? []).toEqual([]);
+      });
+
+      it.skipIf(quirks.ignoresConditionalPuts)('leaves an existing object as it was and answers null', async () => {
+        await storage.put('watermarks/t/logo', Buffer.from('first'));
+        expect(await storage.putIfAbsent('watermarks/t/logo', Buffer.from('second'))).toBeNull();
+        expect((await getBytes(storage, 'watermarks/t/logo'))?.toString()).toBe('first');
+        expect((await subject.leftovers?.()) ?? []).toEqual([]);
+      });
+
+      it.skipIf(quirks.ignoresConditionalPuts)('lets exactly one of racing writers create the object', async () => {
+        const writers = Array.from({ length: 6 }, (_, index) => Buffer.alloc(64 * 1024, index + 1));
+        const results = await Promise.all(writers.map((bytes) => storage.putIfAbsent('watermarks/t/race', bytes)));
+        const winners = results.flatMap((result, index) => (result ? [index] : []));
+        expect(winners).toHaveLength(1);
+        expect(await getBytes(storage, 'watermarks/t/race')).toEqual(writers[winners[0] ?? -1]);
       });
     });
 

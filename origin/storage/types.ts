@@ -32,6 +32,11 @@ export interface PutOptions {
 export interface ObjectStorage {
   /** Writes atomically: readers see the whole new object or the old/none, never a part. */
   put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<ObjectInfo>;
+  /**
+   * Creates the object only if the key is free, atomically: of racing writers exactly one wins.
+   * null when an object already exists (it is left as it was).
+   */
+  putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<ObjectInfo | null>;
   /** null when the key does not exist. A range past the end is clamped; a start past the end throws RangeError. */
   get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   head(key: string): Promise<ObjectInfo | null>;

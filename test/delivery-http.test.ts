@@ -134,6 +134,17 @@ describe('variant delivery', () => {
     expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
   });
 
+  it('lets exactly one of racing uploads of different bytes define a new watermark name', async () => {
+    const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff', '#ff00ff'];
+    const logos = await Promise.all(colours.map((background) => sharp({ create: { width: 40, height: 40, channels: 3, background } }).png().toBuffer()));
+    const statuses = await Promise.all(logos.map(async (body) => (await fetch(`${origin.url}/v1/watermarks/race`, { method: 'PUT', body })).status));
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(colours.length - 1);
+    // The name holds the winner's bytes: the winner's upload again is 200, not 409.
+    const winner = logos[statuses.indexOf(201)];
+    expect((await fetch(`${origin.url}/v1/watermarks/race`, { method: 'PUT', body: winner })).status).toBe(200);
+  });
+
   it('serves the variant from storage after a restart, and drops variants with the image', async () => {
     const path = `/img/${id}/w_250,h_250,c_pad,b_00ff00`;
     const before = await fetch(`${origin.url}${path}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
 import { Hono } from 'hono';
 import { fail } from '../../core/errors.ts';
@@ -31,15 +31,15 @@ export function watermarkRoutes(services: Services) {
       const facts = await inspectImage(received.path, { maxInputPixels: services.config.maxInputPixels, timeoutMs: services.config.renderTimeoutMs });
       const key = watermarkKey(c.get('tenant'), name);
       const result = { name, format: facts.format, width: facts.width, height: facts.height, bytes: received.bytes };
+      // Create-if-absent, so of two uploads racing for a new name exactly one defines it.
+      const created = await services.storage.putIfAbsent(key, await readFile(received.path), { contentType: mediaTypes[facts.format] });
+      if (created) return c.json(result, 201);
       const existing = await services.storage.get(key);
-      if (existing) {
-        // Variants are cached for a year, so a name must keep meaning the same overlay.
-        const same = createHash('sha256').update(await buffer(existing.body)).digest('hex') === received.sha256;
-        if (!same) throw fail('conflict', `watermark ${name} exists with other content; watermarks are immutable, upload under a new name`);
-        return c.json(result, 200);
-      }
-      await services.storage.put(key, createReadStream(received.path), { contentType: mediaTypes[facts.format] });
-      return c.json(result, 201);
+      if (!existing) throw fail('unavailable', `watermark ${name} changed while it was written; retry`, { retryAfter: 1 });
+      // Variants are cached for a year, so a name must keep meaning the same overlay.
+      const same = createHash('sha256').update(await buffer(existing.body)).digest('hex') === received.sha256;
+      if (!same) throw fail('conflict', `watermark ${name} exists with other content; watermarks are immutable, upload under a new name`);
+      return c.json(result, 200);
     } finally {
       await received.discard();
     }

@@ -63,7 +63,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   let variants: VariantService | undefined;
   const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
-  variants = new VariantService({ config, storage, logger, metrics, usage });
+  variants = new VariantService({ config, storage, catalog, logger, metrics, usage });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,

@@ -47,13 +47,17 @@ describe('VariantService', () => {
   let storage: ControlledStorage;
   let service: VariantService;
   let image: ImageRecord;
+  let rowDeleted: boolean;
   const request = () => ({ image, spec: { w: 20, f: 'png' as const }, canonicalWithoutFormat: 'w_20', format: 'png' as const });
   const key = () => variantKey(image.id, 'w_20', 'png');
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pixelfront-variants-'));
     storage = new ControlledStorage(dir);
-    service = new VariantService({ config: testConfig({ DATA_DIR: dir }), storage, logger: createLogger('silent'), metrics: undefined });
+    rowDeleted = false;
+    // The catalog as another process's delete leaves it: the row goes first, before any variant sweep.
+    const catalog = { getImageById: async (id: string) => (id === image.id && !rowDeleted ? image : null) };
+    service = new VariantService({ config: testConfig({ DATA_DIR: dir }), storage, catalog, logger: createLogger('silent'), metrics: undefined });
     const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
     image = {
       id: 'variantTest01', tenant: 'default', filename: null, format: 'png', width: 64, height: 48, bytes: bytes.length, sha256: 'ab'.repeat(32),
@@ -105,6 +109,18 @@ describe('VariantService', () => {
     expect(await storage.head(key())).toBeNull();
     storage.holdOriginal = undefined;
     expect((await service.get(request())).source).toBe('render');
+  });
+
+  it('a write-back that lands after another process deleted the image removes itself', async () => {
+    const put = deferred();
+    storage.holdVariantPut = put.promise;
+    expect((await service.get(request())).source).toBe('render');
+    rowDeleted = true; // deleted elsewhere: this process was never told (no forget)
+    put.resolve();
+    await service.settled();
+    expect(await storage.head(key())).toBeNull();
+    // A batch job's ensure() learns the variant is not stored, so its retry finds the image gone.
+    expect(await service.ensure(request()).then(() => 'stored', (error: unknown) => (isPixelfrontError(error) ? error.code : 'other'))).toBe('unavailable');
   });
 
   it('a write-back still running when its image is deleted is removed once it lands', async () => {

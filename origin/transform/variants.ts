@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import { targetBox } from '../../core/grammar/box.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
 import { originalKey } from '../ingest/ingest-image.ts';
 import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
@@ -80,7 +80,15 @@ export class VariantService {
   private readonly deleted = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
-    private readonly deps: { config: Config; storage: ObjectStorage; logger: Logger; metrics: OriginMetrics | undefined; usage?: UsageCounter | undefined },
+    private readonly deps: {
+      config: Config;
+      storage: ObjectStorage;
+      /** Asked once more after each write-back: another process may have deleted the image meanwhile. */
+      catalog: Pick<Catalog, 'getImageById'>;
+      logger: Logger;
+      metrics: OriginMetrics | undefined;
+      usage?: UsageCounter | undefined;
+    },
   ) {
     const { config } = deps;
     this.gate = new RenderGate(config.renderConcurrency, config.renderQueue);
@@ -140,7 +148,7 @@ export class VariantService {
     // The flight settles without waiting for the write (with its fsync): a delivery answers at once,
     // which took 7-16 % off the p50 and ~27 % off the p90 of sequential cold renders
     // (bench/tuning.json). `ensure` promises the object is in storage, so it awaits `stored`.
-    return { lookup, stored: this.writeBack(key, lookup.variant) };
+    return { lookup, stored: this.writeBack(key, lookup.variant, request.image.id) };
   }
 
   /** Resolves once every background write-back has finished (the server awaits it on close). */
@@ -148,10 +156,10 @@ export class VariantService {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes.values()]);
   }
 
-  /** Never rejects: resolves false when the write failed. */
-  private writeBack(key: string, variant: Variant): Promise<boolean> {
+  /** Never rejects: resolves false when the write failed, or landed after its image was deleted. */
+  private writeBack(key: string, variant: Variant, imageId: string): Promise<boolean> {
     const write = this.deps.storage.put(key, variant.data, { contentType: variant.contentType }).then(
-      () => true,
+      () => this.keptAfterWrite(key, imageId),
       (error: unknown) => {
         // The variant is served from memory and re-rendered if missing: a failed write costs a render later.
         this.deps.logger.warn('variant write-back failed', { key, error: String(error) });
@@ -167,6 +175,19 @@ export class VariantService {
       if (this.writes.get(key) === write) this.writes.delete(key);
     });
     return write;
+  }
+
+  /**
+   * A delete removes the image's row first and its variants after, so a write that lands after
+   * that sweep — a render in another origin or a worker — finds the row gone here and removes
+   * itself; a write that lands before it is swept with the rest. `forget` covers this process.
+   */
+  private async keptAfterWrite(key: string, imageId: string): Promise<boolean> {
+    const image = await this.deps.catalog.getImageById(imageId).catch((error: unknown) => {
+      this.deps.logger.warn('could not confirm the image of a written variant', { key, error: String(error) });
+      return undefined; // unknown: keep the variant, the variant TTL sweep is the backstop
+    });
+    return image === null ? this.removeLate(key) : true;
   }
 
   /** Deletes a variant written after its image was deleted; resolves false (it is not stored). */

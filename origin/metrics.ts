@@ -15,9 +15,7 @@ export interface OriginMetrics {
 
 export function createMetrics(live: { inFlightRenders: () => number; queuedRenders: () => number }): OriginMetrics {
   const registry = new Registry();
-  // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: 100 wake-ups a second kept an idle
-  // origin at ~1 % of a core.
-  collectDefaultMetrics({ register: registry, prefix: 'pixelfront_process_', eventLoopMonitoringPrecision: 100 });
+  collectDefaultMetrics({ register: registry, prefix: 'pixelfront_process_' });
   const metrics: OriginMetrics = {
     registry,
     rendersTotal: new Counter({ name: 'pixelfront_renders_total', help: 'Variants rendered by this process', labelNames: ['format'], registers: [registry] }),

@@ -127,6 +127,7 @@ describe('VariantService', () => {
     const put = deferred();
     storage.holdVariantPut = put.promise;
     expect((await service.get(request())).source).toBe('render');
+    rowDeleted = true; // as deleteImage does it: the row first, then forget
     service.forget(image.id);
     put.resolve();
     await service.settled();

@@ -118,9 +118,9 @@ export class VariantService {
   }
 
   /**
-   * Drops cached bytes of a deleted image, before its variants are deleted from storage. Renders
-   * still running then are neither cached nor written, and a write-back already under way is
-   * deleted once it lands: either would otherwise leave a variant behind the delete.
+   * Drops cached bytes of a deleted image (called after its row is gone, before its variants are
+   * deleted from storage). Renders still running then are neither cached nor written; a write-back
+   * already under way finds the row gone when it lands and removes itself (keptAfterWrite).
    */
   forget(imageId: string): void {
     const prefix = `variants/${imageId}/`;
@@ -128,9 +128,6 @@ export class VariantService {
     this.sources.delete(imageId);
     this.headers.delete(imageId);
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) this.memory.delete(key);
-    for (const [key, write] of this.writes) {
-      if (key.startsWith(prefix)) this.track(key, write.then(async (stored) => stored && this.removeLate(key)));
-    }
   }
 
   private async loadOrRender(key: string, request: VariantRequest): Promise<Flight> {

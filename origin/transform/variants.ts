@@ -39,8 +39,14 @@ export interface VariantLookup {
  * WebP is the same object as `f_webp`.
  */
 export function variantHash(canonicalWithoutFormat: string, format: OutputFormat): string {
-  return createHash('sha256').update(`${canonicalWithoutFormat}|${format}`).digest('hex').slice(0, 32);
+  const input = `${canonicalWithoutFormat}|${format}`;
+  let hash = recentHashes.get(input);
+  if (hash === undefined) recentHashes.set(input, (hash = createHash('sha256').update(input).digest('hex').slice(0, 32)));
+  return hash;
 }
+
+/** Pages repeat the same few transforms; a memory hit hashes its transform twice (ETag and key). */
+const recentHashes = new LRUCache<string, string>({ max: 5000 });
 
 export function variantKey(imageId: string, canonicalWithoutFormat: string, format: OutputFormat): string {
   return `variants/${imageId}/${variantHash(canonicalWithoutFormat, format)}.${format}`;

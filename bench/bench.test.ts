@@ -1,7 +1,8 @@
 /** The harness's pure parts: statistics, the table, target evaluation, the request plans. No timing assertions. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseOptions, variantKs } from './options.ts';
+import { parseOptions, rounds, variantKs } from './options.ts';
+import { combine, toRow, type Measured } from './phases.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
 import { scriptEnv } from './processes.ts';
 import type { Mode, Row, Scenarios } from './report-types.ts';
@@ -96,6 +97,39 @@ describe('request plans', () => {
     const short = [variantKs(quick, 'cold', 0, 5, 0.6), variantKs(quick, 'cold', 1, 8, 0.6), variantKs(quick, 'edge', 0, 5, 0.6), variantKs(quick, 'edge', 1, 8, 0.6)];
     expect(new Set(short.flat()).size).toBe(26);
     expect(() => parseOptions(['--fast'])).toThrow(/unknown option/);
+  });
+
+  it('splits a phase into rounds that each keep every connection busy', () => {
+    const ks = Array.from({ length: 80 }, (_, index) => 100 + index);
+    const chunks = rounds(ks, 8, 3);
+    expect(chunks.map((chunk) => chunk.length)).toEqual([26, 27, 27]);
+    expect(chunks.flat()).toEqual(ks);
+    expect(rounds(ks.slice(0, 10), 8, 3)).toEqual([ks.slice(0, 10)]);
+    expect(rounds(ks.slice(0, 16), 5, 3).map((chunk) => chunk.length)).toEqual([5, 5, 6]);
+  });
+
+  it('sums rounds of one mode into one row: time, samples and CPU add up, memory peaks are the highest', () => {
+    const first: Measured = { samples: [{ ms: 10, bytes: 5, ok: true }], seconds: 1, usage: { peakRss: 100, peakAnon: 50, cpuMs: 20 }, tally: { render: 1 }, statuses: { '200': 1 } };
+    const second: Measured = {
+      samples: [{ ms: 30, bytes: 7, ok: true }, { ms: 40, bytes: 0, ok: false }],
+      seconds: 3,
+      usage: { peakRss: 80, peakAnon: 60, cpuMs: 40 },
+      tally: { render: 1 },
+      statuses: { '200': 1, '503': 1 },
+    };
+    const both = combine([first, second]);
+    expect(both.seconds).toBe(4);
+    expect(both.usage).toEqual({ peakRss: 100, peakAnon: 60, cpuMs: 60 });
+    const row = toRow({ workload: 'jpeg-w800', mode: 'cold', concurrency: 2 }, both);
+    expect(row.figures).toMatchObject({ requests: 3, errors: 1, rps: 0.5, p50: 10, p99: 30, cpuMsPerRequest: 30 });
+    expect(row.sources).toEqual({ render: 2, 'status 200': 2, 'status 503': 1 });
+  });
+
+  it('starts the origin on the SPEC default gate unless --render-concurrency names another', () => {
+    expect(parseOptions([]).renderConcurrency).toBeUndefined();
+    expect(parseOptions(['--render-concurrency=4', '--only=jpeg-w800']).renderConcurrency).toBe(4);
+    expect(() => parseOptions(['--render-concurrency=0'])).toThrow(/whole number/);
+    expect(() => parseOptions(['--render-concurrency=two'])).toThrow(/whole number/);
   });
 
   it('mixes renders, hits, metadata, 400 and 404 in the leak check', () => {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…]`: pixelfront against the raw-sharp limit and ipx
+ * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…] [--render-concurrency=N]`: pixelfront against the raw-sharp limit and ipx
  * on loopback, then the targets of issue 7 as PASS/FAIL lines. Writes bench/results/<date>.json.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -43,12 +43,13 @@ async function main(): Promise<void> {
       notes: result.notes,
       tuning,
     };
-    console.log(`\npixelfront bench${options.quick ? ' (--quick)' : ''}: ${report.machine.nproc} cores ${report.machine.cpu}, node ${report.machine.node}, sharp ${report.machine.sharp} (libvips ${report.machine.libvips}), load average ${machineBefore.loadAverage.join(' ')}\n`);
+    const gate = options.renderConcurrency === undefined ? '' : ` with RENDER_CONCURRENCY=${options.renderConcurrency}`;
+    console.log(`\npixelfront bench${options.quick ? ' (--quick)' : ''}${gate}: ${report.machine.nproc} cores ${report.machine.cpu}, node ${report.machine.node}, sharp ${report.machine.sharp} (libvips ${report.machine.libvips}), load average ${machineBefore.loadAverage.join(' ')}\n`);
     console.log(formatRows(result.rows));
     console.log(`\n${formatUploads(result.uploads)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
-    const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
+    const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`);
     await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`results: ${file} (${report.minutes} min)`);

@@ -6,7 +6,14 @@ export interface BenchOptions {
   only: string[] | undefined;
   /** `--no-scenarios`: skip uploads, single flight, 24 MP RSS and the leak check (for tuning runs). */
   scenarios: boolean;
+  /**
+   * `--render-concurrency=N`: start the origin with RENDER_CONCURRENCY=N instead of the SPEC default
+   * (the core count), to measure what the render gate costs; the table and results say so.
+   */
+  renderConcurrency: number | undefined;
   concurrencies: number[];
+  /** limit, ipx and cold of one workload take turns this many times (see `rounds`). */
+  rounds: number;
   /** Cold requests per phase for a weight-1 workload; also the spacing of variant widths. */
   cold: number;
   warm: number;
@@ -20,14 +27,26 @@ export interface BenchOptions {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((arg) => !['--quick', '--no-edge', '--no-scenarios'].includes(arg) && !arg.startsWith('--only='));
-  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --no-scenarios, --only=workload,…)`);
-  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
+  const valued = (name: string) => argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
+  const unknown = argv.filter((arg) => !['--quick', '--no-edge', '--no-scenarios'].includes(arg) && !/^--(only|render-concurrency)=/.test(arg));
+  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --no-scenarios, --only=workload,…, --render-concurrency=N)`);
+  const only = valued('--only')?.split(',').filter(Boolean);
+  const renderConcurrency = valued('--render-concurrency');
+  if (renderConcurrency !== undefined && !/^[1-9]\d{0,2}$/.test(renderConcurrency)) throw new Error(`--render-concurrency takes a whole number from 1 to 999, got "${renderConcurrency}"`);
   const quick = argv.includes('--quick');
   const base = quick
     ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
     : { cold: 80, warm: 4000, edgeHits: 2000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
-  return { quick, edge: !argv.includes('--no-edge'), scenarios: !argv.includes('--no-scenarios'), only, concurrencies: [2, 8], ...base };
+  return {
+    quick,
+    edge: !argv.includes('--no-edge'),
+    scenarios: !argv.includes('--no-scenarios'),
+    only,
+    renderConcurrency: renderConcurrency === undefined ? undefined : Number(renderConcurrency),
+    concurrencies: [2, 8],
+    rounds: 3,
+    ...base,
+  };
 }
 
 /** Cold requests for one workload at one concurrency: at least one per connection. */
@@ -45,4 +64,15 @@ export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurr
   // Blocks as long as the longest phase of this workload, so no two blocks overlap.
   const stride = Math.max(...options.concurrencies.map((concurrency) => coldCount(options, weight, concurrency)));
   return Array.from({ length: count }, (_, index) => block * stride + index);
+}
+
+/**
+ * Splits a phase's variant offsets into at most `maxRounds` consecutive chunks of at least
+ * `concurrency` each (one chunk when there are too few), so the modes compared with each other can
+ * take turns: the shared host's speed drifts by tens of percent over minutes, and a slow stretch
+ * should weigh on limit, ipx and pixelfront alike rather than on whichever ran during it.
+ */
+export function rounds(ks: readonly number[], concurrency: number, maxRounds: number): number[][] {
+  const count = Math.max(1, Math.min(maxRounds, Math.floor(ks.length / Math.max(1, concurrency))));
+  return Array.from({ length: count }, (_, index) => ks.slice(Math.floor((index * ks.length) / count), Math.floor(((index + 1) * ks.length) / count)));
 }

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
 import { startLimit } from './limit.ts';
-import { coldCount, variantKs, type BenchOptions } from './options.ts';
+import { coldCount, rounds, variantKs, type BenchOptions } from './options.ts';
 import { putWatermark, uploadImage } from './origin-api.ts';
-import { httpPhase, limitPhase } from './phases.ts';
+import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } from './phases.ts';
 import { startScriptEnv, startServer, type Server } from './processes.ts';
 import type { Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { measureLeak } from './scenarios/leak.ts';
@@ -40,10 +40,11 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The origin exactly as `npm start` runs it, on a temp DATA_DIR. */
-function startOrigin(dataDir: string): Promise<Server> {
+/** The origin exactly as `npm start` runs it, on a temp DATA_DIR (and the render gate of --render-concurrency). */
+function startOrigin(dataDir: string, renderConcurrency: number | undefined): Promise<Server> {
+  const gate = renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) };
   return startServer('npm', ['start', '--silent'], {
-    env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    env: { ...baseEnv(), ...gate, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     urlPattern: /"url":"(http:\/\/[^"]+)"/,
     leaf: true,
   });
@@ -62,7 +63,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
   ) as Record<SourceName, Buffer>;
 
   log('starting the origin (npm start), the limit runner and ipx');
-  let origin = await startOrigin(dataDir);
+  let origin = await startOrigin(dataDir, options.renderConcurrency);
   const limit = await startLimit(context.corpus, { ...baseEnv(), ...serverEnv });
   const ipx = await startServer(process.execPath, ['--import', 'tsx', 'bench/ipx-server.ts', context.ipxDir], { env: baseEnv(), urlPattern: /"url":"(http:\/\/[^"]+)"/ });
   let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
@@ -72,6 +73,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     await putWatermark(origin.url, 'logo', await makeLogo());
     const big = await uploadImage(origin.url, await make24mp(data.jpeg12mp), 'image/jpeg');
     const photo = await uploadImage(origin.url, await readFile(join(context.corpus, 'valid/jpeg_baseline_photo_2725x2225.jpg')), 'image/jpeg');
+    if (options.renderConcurrency !== undefined) notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the SPEC default (the core count)`);
     notes.push(`limit runner: sharp.concurrency() = ${limit.concurrency}; server environment from the start script: ${JSON.stringify(serverEnv)}`);
 
     const each = async (phase: (workload: (typeof workloads)[number], concurrency: number, index: number, count: number) => Promise<void>) => {
@@ -91,18 +93,27 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     };
     const imgPaths = (workload: (typeof workloads)[number], ks: number[]) => ks.map((k) => `/img/${ids[workload.source]}/${workload.ops(k)}`);
 
-    // limit, ipx, cold and warm of one workload run back to back, so a busy neighbour skews them alike.
+    // limit, ipx and cold of one workload take turns in rounds (each round a share of the same
+    // variants), so a slower stretch of the shared host weighs on all three alike; warm follows.
     await each(async (workload, concurrency, index, count) => {
       const ks = variantKs(options, 'cold', index, count, workload.weight);
-      record(await limitPhase(limit, workload.name, concurrency, ks));
-      const modifiers = ks.map((k) => workload.ipx(k));
-      if (modifiers.every((modifier) => modifier !== undefined)) {
-        const paths = modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`);
-        record(await httpPhase({ workload: workload.name, mode: 'ipx', concurrency, server: ipx, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3 }));
+      const comparable = ks.every((k) => workload.ipx(k) !== undefined);
+      const measured: { limit: Measured[]; ipx: Measured[]; cold: Measured[] } = { limit: [], ipx: [], cold: [] };
+      const chunks = rounds(ks, concurrency, options.rounds);
+      const maxSeconds = (options.maxPhaseSeconds * 3) / chunks.length;
+      for (const chunk of chunks) {
+        measured.limit.push(await measureLimit(limit, workload.name, concurrency, chunk));
+        if (comparable) {
+          const paths = chunk.map((k) => `/${workload.ipx(k) ?? ''}/${sources[workload.source]}`);
+          measured.ipx.push(await measureHttp({ workload: workload.name, mode: 'ipx', concurrency, server: ipx, paths, requests: chunk.length, maxSeconds }));
+        }
+        const paths = imgPaths(workload, chunk);
+        measured.cold.push(await measureHttp({ workload: workload.name, mode: 'cold', concurrency, server: origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
       }
-      const paths = imgPaths(workload, ks);
-      record(await httpPhase({ workload: workload.name, mode: 'cold', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3, tally: 'x-variant-source' }));
-      record(await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths, requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
+      for (const mode of ['limit', 'ipx', 'cold'] as const) {
+        if (measured[mode].length > 0) record(toRow({ workload: workload.name, mode, concurrency }, combine(measured[mode])));
+      }
+      record(await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths: imgPaths(workload, ks), requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
     });
     await limit.stop();
     await ipx.stop();
@@ -118,7 +129,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
 
     log('restarting the origin');
     await origin.stop();
-    origin = await startOrigin(dataDir);
+    origin = await startOrigin(dataDir, options.renderConcurrency);
     if (options.scenarios) {
       log('8 concurrent 24 MP renders');
       scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseOptions, rounds, variantKs } from './options.ts';
 import { combine, toRow, type Measured } from './phases.ts';
+import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
 import { scriptEnv } from './processes.ts';
 import type { Mode, Row, Scenarios } from './report-types.ts';
@@ -80,10 +81,33 @@ describe('targets', () => {
     expect(results[0]?.detail).toContain('0.88×');
   });
 
+  it('takes the memory-hit p99 from wrk when it measured one, and says which client it came from', () => {
+    const hits = [row('jpeg-w800', 'cold', 8, 37), row('jpeg-w800', 'warm', 8, 800, { p99: 12 })];
+    const warm = (rows: Row[]) => evaluateTargets(rows, {}).find((result) => result.name.startsWith('memory hits'));
+    expect(warm(hits)).toMatchObject({ pass: false, detail: expect.stringContaining('p99 12.00 ms by the undici client (no wrk)') });
+    expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 4 })])).toMatchObject({ pass: true, detail: expect.stringContaining('p99 4.00 ms by wrk (undici client 12.00 ms)') });
+    expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 11 })])?.pass).toBe(false);
+  });
+
   it('skips what was not measured instead of passing it', () => {
     const results = evaluateTargets([row('jpeg-watermark', 'limit', 2, 10), row('jpeg-watermark', 'cold', 2, 10)], {});
     expect(results.find((result) => result.name.includes('ipx'))?.pass).toBeUndefined();
     expect(results.filter((result) => result.pass === undefined)).toHaveLength(5);
+  });
+});
+
+describe('wrk', () => {
+  it('writes a script that cycles the paths and prints its totals as JSON', () => {
+    const script = wrkScript(['/img/abc/w_800', '/img/abc/w_799']);
+    expect(script).toContain('local paths = { "/img/abc/w_800", "/img/abc/w_799" }');
+    expect(script).toContain('paths[(next - 1) % #paths + 1]');
+    expect(() => wrkScript(['/img/"; os.exit()'])).toThrow(/not usable/);
+  });
+
+  it('reads the summary line among its report, latencies in milliseconds', () => {
+    const stdout = 'Running 2s test @ http://127.0.0.1:1\n  1 threads and 8 connections\n{"requests":14000,"micros":2000000,"errors":3,"p50":850,"p95":2100,"p99":3900}\n';
+    expect(parseWrkSummary(stdout)).toEqual({ requests: 14000, errors: 3, seconds: 2, p50Ms: 0.85, p95Ms: 2.1, p99Ms: 3.9 });
+    expect(() => parseWrkSummary('Running 2s test\n')).toThrow(/no summary/);
   });
 });
 

@@ -12,6 +12,7 @@ import { make24mp, measureRss24mp } from './scenarios/rss-24mp.ts';
 import { measureSingleFlight } from './scenarios/single-flight.ts';
 import { measureMultipartUploads, measureSingleUploads } from './scenarios/uploads.ts';
 import { makeLogo, sources, workloads, type SourceName } from './workloads.ts';
+import { wrkPhase, wrkVersion } from './wrk.ts';
 
 export interface BenchContext {
   options: BenchOptions;
@@ -74,6 +75,8 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     const big = await uploadImage(origin.url, await make24mp(data.jpeg12mp), 'image/jpeg');
     const photo = await uploadImage(origin.url, await readFile(join(context.corpus, 'valid/jpeg_baseline_photo_2725x2225.jpg')), 'image/jpeg');
     if (options.renderConcurrency !== undefined) notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the SPEC default (the core count)`);
+    const wrk = wrkVersion();
+    notes.push(wrk ? `warm-wrk rows: the same memory hits measured by wrk ${wrk} (one thread, as many connections)` : 'wrk is not installed (apt-get install wrk): memory-hit latency is measured by the undici client only, whose own garbage collection adds to its tail');
     notes.push(`limit runner: sharp.concurrency() = ${limit.concurrency}; server environment from the start script: ${JSON.stringify(serverEnv)}`);
 
     const each = async (phase: (workload: (typeof workloads)[number], concurrency: number, index: number, count: number) => Promise<void>) => {
@@ -113,7 +116,12 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       for (const mode of ['limit', 'ipx', 'cold'] as const) {
         if (measured[mode].length > 0) record(toRow({ workload: workload.name, mode, concurrency }, combine(measured[mode])));
       }
-      record(await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths: imgPaths(workload, ks), requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
+      const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths: imgPaths(workload, ks), requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
+      record(warm);
+      if (wrk) {
+        const seconds = options.quick ? 1 : 2;
+        record(await wrkPhase({ workload: workload.name, mode: 'warm-wrk', concurrency, server: origin, paths: imgPaths(workload, ks), seconds, outputBytes: warm.figures.outputBytes, work: context.work }));
+      }
     });
     await limit.stop();
     await ipx.stop();

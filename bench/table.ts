@@ -5,7 +5,7 @@ import { ratio } from './stats.ts';
  * Pixelfront's rows that ask for exactly the variants the limit and ipx made get ratios against
  * them; the edge rows use their own variants (smaller widths), so a ratio there would mislead.
  */
-const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'stored']);
+const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'warm-wrk', 'stored']);
 
 export function findRow(rows: readonly Row[], workload: string, mode: Mode, concurrency: number): Row | undefined {
   return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);

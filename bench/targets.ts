@@ -51,15 +51,23 @@ function compare(rows: readonly Row[], workload: string, concurrencies: number[]
   return { name, pass, detail: parts.join('; ') };
 }
 
+/**
+ * Throughput from the undici client's warm row (the same instrument as the cold row); the p99 from
+ * wrk's row when there is one, because the undici client's own pauses dominate its tail (wrk.ts).
+ */
 function warmTarget(rows: readonly Row[], workload: string): TargetResult {
   const c = thresholds.warmConcurrency;
   const name = `memory hits ≥ ${thresholds.warmVsCold} × cold and p99 < ${thresholds.warmP99Ms} ms at c${c}, ${workload}`;
   const warm = findRow(rows, workload, 'warm', c)?.figures;
   const cold = findRow(rows, workload, 'cold', c)?.figures;
+  const byWrk = findRow(rows, workload, 'warm-wrk', c)?.figures;
   const value = ratio(warm?.rps, cold?.rps);
   if (!warm || !cold || value === undefined) return { name, pass: undefined, detail: 'not measured' };
-  const pass = value >= thresholds.warmVsCold && warm.p99 < thresholds.warmP99Ms && warm.errors === 0;
-  return { name, pass, detail: `${warm.rps.toFixed(0)} vs ${cold.rps.toFixed(1)} req/s = ${value.toFixed(1)}×, p99 ${warm.p99.toFixed(2)} ms${warm.errors ? `, ${warm.errors} errors` : ''}` };
+  const tail = byWrk ?? warm;
+  const errors = warm.errors + (byWrk?.errors ?? 0);
+  const pass = value >= thresholds.warmVsCold && tail.p99 < thresholds.warmP99Ms && errors === 0;
+  const p99 = byWrk ? `p99 ${byWrk.p99.toFixed(2)} ms by wrk (undici client ${warm.p99.toFixed(2)} ms)` : `p99 ${warm.p99.toFixed(2)} ms by the undici client (no wrk)`;
+  return { name, pass, detail: `${warm.rps.toFixed(0)} vs ${cold.rps.toFixed(1)} req/s = ${value.toFixed(1)}×, ${p99}${errors ? `, ${errors} errors` : ''}` };
 }
 
 function rssTarget(scenarios: Scenarios): TargetResult {

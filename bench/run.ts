@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
-import { startLimit } from './limit.ts';
+import { startLimit, type LimitProcess } from './limit.ts';
 import { coldCount, rounds, variantKs, type BenchOptions } from './options.ts';
 import { putWatermark, uploadImage } from './origin-api.ts';
 import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } from './phases.ts';
@@ -51,6 +51,35 @@ function startOrigin(dataDir: string, renderConcurrency: number | undefined): Pr
   });
 }
 
+/**
+ * limit, ipx and cold of one workload and concurrency take turns, one round per chunk of the same
+ * variants, so a slower stretch of the shared host weighs on all three alike; one row per mode.
+ */
+async function takeTurns(turns: {
+  workload: string;
+  concurrency: number;
+  chunks: number[][];
+  limit: LimitProcess;
+  ipx: Server;
+  origin: Server;
+  /** undefined: ipx has no equivalent of this workload. */
+  ipxPaths: (chunk: number[]) => string[] | undefined;
+  imgPaths: (chunk: number[]) => string[];
+  maxSeconds: number;
+}): Promise<Row[]> {
+  const { workload, concurrency } = turns;
+  const measured: Record<'limit' | 'ipx' | 'cold', Measured[]> = { limit: [], ipx: [], cold: [] };
+  const maxSeconds = turns.maxSeconds / turns.chunks.length;
+  for (const chunk of turns.chunks) {
+    measured.limit.push(await measureLimit(turns.limit, workload, concurrency, chunk));
+    const ipxPaths = turns.ipxPaths(chunk);
+    if (ipxPaths) measured.ipx.push(await measureHttp({ workload, mode: 'ipx', concurrency, server: turns.ipx, paths: ipxPaths, requests: chunk.length, maxSeconds }));
+    const paths = turns.imgPaths(chunk);
+    measured.cold.push(await measureHttp({ workload, mode: 'cold', concurrency, server: turns.origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
+  }
+  return (['limit', 'ipx', 'cold'] as const).filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
+}
+
 export async function runBench(context: BenchContext): Promise<BenchRun> {
   const { options, log } = context;
   const rows: Row[] = [];
@@ -96,26 +125,14 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     };
     const imgPaths = (workload: (typeof workloads)[number], ks: number[]) => ks.map((k) => `/img/${ids[workload.source]}/${workload.ops(k)}`);
 
-    // limit, ipx and cold of one workload take turns in rounds (each round a share of the same
-    // variants), so a slower stretch of the shared host weighs on all three alike; warm follows.
     await each(async (workload, concurrency, index, count) => {
       const ks = variantKs(options, 'cold', index, count, workload.weight);
-      const comparable = ks.every((k) => workload.ipx(k) !== undefined);
-      const measured: { limit: Measured[]; ipx: Measured[]; cold: Measured[] } = { limit: [], ipx: [], cold: [] };
-      const chunks = rounds(ks, concurrency, options.rounds);
-      const maxSeconds = (options.maxPhaseSeconds * 3) / chunks.length;
-      for (const chunk of chunks) {
-        measured.limit.push(await measureLimit(limit, workload.name, concurrency, chunk));
-        if (comparable) {
-          const paths = chunk.map((k) => `/${workload.ipx(k) ?? ''}/${sources[workload.source]}`);
-          measured.ipx.push(await measureHttp({ workload: workload.name, mode: 'ipx', concurrency, server: ipx, paths, requests: chunk.length, maxSeconds }));
-        }
-        const paths = imgPaths(workload, chunk);
-        measured.cold.push(await measureHttp({ workload: workload.name, mode: 'cold', concurrency, server: origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
-      }
-      for (const mode of ['limit', 'ipx', 'cold'] as const) {
-        if (measured[mode].length > 0) record(toRow({ workload: workload.name, mode, concurrency }, combine(measured[mode])));
-      }
+      const ipxPaths = (chunk: number[]) => {
+        const modifiers = chunk.map((k) => workload.ipx(k));
+        return modifiers.every((modifier): modifier is string => modifier !== undefined) ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`) : undefined;
+      };
+      const rows = await takeTurns({ workload: workload.name, concurrency, chunks: rounds(ks, concurrency, options.rounds), limit, ipx, origin, ipxPaths, imgPaths: (chunk) => imgPaths(workload, chunk), maxSeconds: options.maxPhaseSeconds * 3 });
+      rows.forEach(record);
       const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths: imgPaths(workload, ks), requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
       record(warm);
       if (wrk) {

@@ -51,9 +51,19 @@ export function summarize(
     p95: round(percentile(latencies, 95), 2),
     p99: round(percentile(latencies, 99), 2),
     outputBytes: succeeded.length > 0 ? median(succeeded.map((sample) => sample.bytes)) : 0,
+    ...usageFigures(memory, succeeded.length),
+  };
+}
+
+/** The serving process's share of a row: peak memory in MiB and CPU per successful request. */
+export function usageFigures(
+  memory: { peakRss: number; peakAnon: number; cpuMs?: number | undefined } | undefined,
+  succeeded: number,
+): Pick<Figures, 'peakRssMiB' | 'peakAnonMiB' | 'cpuMsPerRequest'> {
+  return {
     peakRssMiB: memory ? round(memory.peakRss / 2 ** 20, 1) : undefined,
     peakAnonMiB: memory ? round(memory.peakAnon / 2 ** 20, 1) : undefined,
-    cpuMsPerRequest: memory?.cpuMs !== undefined && succeeded.length > 0 ? round(memory.cpuMs / succeeded.length, 2) : undefined,
+    cpuMsPerRequest: memory?.cpuMs !== undefined && succeeded > 0 ? round(memory.cpuMs / succeeded, 2) : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Mode, Row } from './report-types.ts';
 import { sampleMemory } from './rss.ts';
-import { round, type Figures } from './stats.ts';
+import { round, usageFigures, type Figures } from './stats.ts';
 
 /**
  * wrk (Debian package `wrk`, written in C) as a second instrument for memory-hit latency. The
@@ -88,9 +88,7 @@ export async function wrkPhase(phase: WrkPhase): Promise<Row> {
     p95: round(summary.p95Ms, 2),
     p99: round(summary.p99Ms, 2),
     outputBytes: phase.outputBytes,
-    peakRssMiB: round(usage.peakRss / 2 ** 20, 1),
-    peakAnonMiB: round(usage.peakAnon / 2 ** 20, 1),
-    cpuMsPerRequest: usage.cpuMs !== undefined && ok > 0 ? round(usage.cpuMs / ok, 2) : undefined,
+    ...usageFigures(usage, ok),
   };
   return { workload: phase.workload, mode: phase.mode, concurrency: phase.concurrency, figures };
 }

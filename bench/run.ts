@@ -127,17 +127,18 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
 
     await each(async (workload, concurrency, index, count) => {
       const ks = variantKs(options, 'cold', index, count, workload.weight);
+      const paths = imgPaths(workload, ks);
       const ipxPaths = (chunk: number[]) => {
         const modifiers = chunk.map((k) => workload.ipx(k));
         return modifiers.every((modifier): modifier is string => modifier !== undefined) ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`) : undefined;
       };
       const rows = await takeTurns({ workload: workload.name, concurrency, chunks: rounds(ks, concurrency, options.rounds), limit, ipx, origin, ipxPaths, imgPaths: (chunk) => imgPaths(workload, chunk), maxSeconds: options.maxPhaseSeconds * 3 });
       rows.forEach(record);
-      const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths: imgPaths(workload, ks), requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
+      const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths, requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
       record(warm);
       if (wrk) {
         const seconds = options.quick ? 1 : 2;
-        record(await wrkPhase({ workload: workload.name, mode: 'warm-wrk', concurrency, server: origin, paths: imgPaths(workload, ks), seconds, outputBytes: warm.figures.outputBytes, work: context.work }));
+        record(await wrkPhase({ workload: workload.name, mode: 'warm-wrk', concurrency, server: origin, paths, seconds, outputBytes: warm.figures.outputBytes, work: context.work }));
       }
     });
     await limit.stop();

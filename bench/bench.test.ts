@@ -1,7 +1,8 @@
 /** The harness's pure parts: statistics, the table, target evaluation, the request plans. No timing assertions. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseOptions, rounds, variantKs } from './options.ts';
+import { availableParallelism } from 'node:os';
+import { parseOptions, renderGate, rounds, variantKs } from './options.ts';
 import { combine, toRow, type Measured } from './phases.ts';
 import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
@@ -10,7 +11,7 @@ import type { Mode, Row, Scenarios } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
 import { formatRows, tableCells } from './table.ts';
-import { evaluateTargets } from './targets.ts';
+import { evaluateAtGate, evaluateTargets } from './targets.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
   return { requests: 10, errors: 0, seconds: 1, rps, p50: 1, p95: 2, p99: 3, outputBytes: 100, peakRssMiB: 200, peakAnonMiB: 150, cpuMsPerRequest: 5, ...overrides };
@@ -53,6 +54,11 @@ describe('table', () => {
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
   });
+
+  it('gives the gated limit its ratios too: ÷limit is what the render gate costs raw sharp', () => {
+    const cells = tableCells([row('w', 'limit', 8, 40), row('w', 'limit-gate', 8, 32), row('w', 'ipx', 8, 20)]);
+    expect(cells[1]?.slice(10, 12)).toEqual(['0.80×', '1.60×']);
+  });
 });
 
 describe('targets', () => {
@@ -87,6 +93,13 @@ describe('targets', () => {
     expect(warm(hits)).toMatchObject({ pass: false, detail: expect.stringContaining('p99 12.00 ms by the undici client (no wrk)') });
     expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 4 })])).toMatchObject({ pass: true, detail: expect.stringContaining('p99 4.00 ms by wrk (undici client 12.00 ms)') });
     expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 11 })])?.pass).toBe(false);
+  });
+
+  it('compares cold with the gated limit beside the targets, only where a gated limit ran', () => {
+    const rows = [row('png-webp', 'limit', 2, 30), row('png-webp', 'cold', 2, 26), row('png-webp', 'limit', 8, 40), row('png-webp', 'limit-gate', 8, 30), row('png-webp', 'cold', 8, 28)];
+    expect(evaluateAtGate(rows)).toEqual([{ name: 'cold ≥ 0.9 × limit-gate, png-webp', pass: true, detail: 'c8 28.0/30.0 req/s = 0.93×' }]);
+    expect(evaluateAtGate([...rows.slice(0, 3), row('png-webp', 'limit-gate', 8, 32), row('png-webp', 'cold', 8, 28)])[0]?.pass).toBe(false);
+    expect(evaluateAtGate(rows.filter((each) => each.mode !== 'limit-gate'))).toEqual([]);
   });
 
   it('skips what was not measured instead of passing it', () => {
@@ -151,6 +164,8 @@ describe('request plans', () => {
 
   it('starts the origin on the SPEC default gate unless --render-concurrency names another', () => {
     expect(parseOptions([]).renderConcurrency).toBeUndefined();
+    expect(renderGate(undefined)).toBe(availableParallelism());
+    expect(renderGate(4)).toBe(4);
     expect(parseOptions(['--render-concurrency=4', '--only=jpeg-w800']).renderConcurrency).toBe(4);
     expect(() => parseOptions(['--render-concurrency=0'])).toThrow(/whole number/);
     expect(() => parseOptions(['--render-concurrency=two'])).toThrow(/whole number/);

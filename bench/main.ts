@@ -6,10 +6,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine } from './machine.ts';
-import { parseOptions } from './options.ts';
+import { parseOptions, renderGate } from './options.ts';
 import { runBench } from './run.ts';
 import { formatRows, formatTargets, formatUploads } from './table.ts';
-import { evaluateTargets } from './targets.ts';
+import { evaluateAtGate, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
 import { repoRoot } from './processes.ts';
 
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const result = await runBench({ options, corpus, work, ipxDir, log: (line) => console.error(`bench: ${line}`) });
     const targets = evaluateTargets(result.rows, result.scenarios);
+    const atGate = evaluateAtGate(result.rows);
     const tuning = JSON.parse(await readFile(join(repoRoot, 'bench/tuning.json'), 'utf8')) as unknown;
     const report = {
       date: new Date().toISOString(),
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       uploads: result.uploads,
       scenarios: result.scenarios,
       targets,
+      atGate,
       notes: result.notes,
       tuning,
     };
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     console.log(`\n${formatUploads(result.uploads)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
+    if (atGate.length > 0) console.log(`Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${renderGate(options.renderConcurrency)})\n${formatTargets(atGate)}\n`);
     const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`);
     await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,3 +1,5 @@
+import { loadConfig } from '../origin/config.ts';
+
 /** Run sizes: the full run (~3-6 min on 2 cores, see the README's bench section) and `--quick` (< 2 min), both bounded. */
 export interface BenchOptions {
   quick: boolean;
@@ -47,6 +49,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     rounds: 3,
     ...base,
   };
+}
+
+/** The render gate the origin runs with: its own config's default (the core count), or --render-concurrency. */
+export function renderGate(renderConcurrency: number | undefined): number {
+  return loadConfig(renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) }).renderConcurrency;
 }
 
 /** Cold requests for one workload at one concurrency: at least one per connection. */

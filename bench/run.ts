@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
 import { startLimit, type LimitProcess } from './limit.ts';
-import { coldCount, rounds, variantKs, type BenchOptions } from './options.ts';
+import { coldCount, renderGate, rounds, variantKs, type BenchOptions } from './options.ts';
 import { putWatermark, uploadImage } from './origin-api.ts';
 import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } from './phases.ts';
 import { startScriptEnv, startServer, type Server } from './processes.ts';
@@ -54,10 +54,15 @@ function startOrigin(dataDir: string, renderConcurrency: number | undefined): Pr
 /**
  * limit, ipx and cold of one workload and concurrency take turns, one round per chunk of the same
  * variants, so a slower stretch of the shared host weighs on all three alike; one row per mode.
+ * Where the concurrency exceeds the origin's render gate, limit-gate takes its turn too: raw sharp
+ * with only as many renders in flight as the gate lets the origin run, so the table separates
+ * what the gate setting costs from what HTTP, storage and the rest of the stack cost.
  */
 async function takeTurns(turns: {
   workload: string;
   concurrency: number;
+  /** The origin's RENDER_CONCURRENCY. */
+  gate: number;
   chunks: number[][];
   limit: LimitProcess;
   ipx: Server;
@@ -68,16 +73,17 @@ async function takeTurns(turns: {
   maxSeconds: number;
 }): Promise<Row[]> {
   const { workload, concurrency } = turns;
-  const measured: Record<'limit' | 'ipx' | 'cold', Measured[]> = { limit: [], ipx: [], cold: [] };
+  const measured: Record<'limit' | 'limit-gate' | 'ipx' | 'cold', Measured[]> = { limit: [], 'limit-gate': [], ipx: [], cold: [] };
   const maxSeconds = turns.maxSeconds / turns.chunks.length;
   for (const chunk of turns.chunks) {
     measured.limit.push(await measureLimit(turns.limit, workload, concurrency, chunk));
+    if (concurrency > turns.gate) measured['limit-gate'].push(await measureLimit(turns.limit, workload, turns.gate, chunk));
     const ipxPaths = turns.ipxPaths(chunk);
     if (ipxPaths) measured.ipx.push(await measureHttp({ workload, mode: 'ipx', concurrency, server: turns.ipx, paths: ipxPaths, requests: chunk.length, maxSeconds }));
     const paths = turns.imgPaths(chunk);
     measured.cold.push(await measureHttp({ workload, mode: 'cold', concurrency, server: turns.origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
   }
-  return (['limit', 'ipx', 'cold'] as const).filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
+  return (['limit', 'limit-gate', 'ipx', 'cold'] as const).filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
 }
 
 export async function runBench(context: BenchContext): Promise<BenchRun> {
@@ -93,6 +99,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
   ) as Record<SourceName, Buffer>;
 
   log('starting the origin (npm start), the limit runner and ipx');
+  const gate = renderGate(options.renderConcurrency);
   let origin = await startOrigin(dataDir, options.renderConcurrency);
   const limit = await startLimit(context.corpus, { ...baseEnv(), ...serverEnv });
   const ipx = await startServer(process.execPath, ['--import', 'tsx', 'bench/ipx-server.ts', context.ipxDir], { env: baseEnv(), urlPattern: /"url":"(http:\/\/[^"]+)"/ });
@@ -132,7 +139,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
         const modifiers = chunk.map((k) => workload.ipx(k));
         return modifiers.every((modifier): modifier is string => modifier !== undefined) ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`) : undefined;
       };
-      const rows = await takeTurns({ workload: workload.name, concurrency, chunks: rounds(ks, concurrency, options.rounds), limit, ipx, origin, ipxPaths, imgPaths: (chunk) => imgPaths(workload, chunk), maxSeconds: options.maxPhaseSeconds * 3 });
+      const rows = await takeTurns({ workload: workload.name, concurrency, gate, chunks: rounds(ks, concurrency, options.rounds), limit, ipx, origin, ipxPaths, imgPaths: (chunk) => imgPaths(workload, chunk), maxSeconds: options.maxPhaseSeconds * 3 });
       rows.forEach(record);
       const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths, requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
       record(warm);

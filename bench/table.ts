@@ -2,10 +2,11 @@ import type { Mode, Row, TargetResult, UploadFigures } from './report-types.ts';
 import { ratio } from './stats.ts';
 
 /**
- * Pixelfront's rows that ask for exactly the variants the limit and ipx made get ratios against
- * them; the edge rows use their own variants (smaller widths), so a ratio there would mislead.
+ * Rows that ask for exactly the variants the limit and ipx made get ratios against them (pixelfront's,
+ * and limit-gate's, whose ÷limit is what the render gate costs raw sharp); the edge rows use their
+ * own variants (smaller widths), so a ratio there would mislead.
  */
-const ownModes: ReadonlySet<Mode> = new Set(['cold', 'warm', 'warm-wrk', 'stored']);
+const ownModes: ReadonlySet<Mode> = new Set(['limit-gate', 'cold', 'warm', 'warm-wrk', 'stored']);
 
 export function findRow(rows: readonly Row[], workload: string, mode: Mode, concurrency: number): Row | undefined {
   return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);

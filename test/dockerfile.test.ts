@@ -1,0 +1,83 @@
+/**
+ * Dockerfile.origin is not built on these machines (no Docker engine runs here), so this suite
+ * checks what building and running it depends on, against the code: every file the origin and the
+ * worker import is copied into the image and not left out by .dockerignore, every package they
+ * import is installed by `npm ci --omit=dev`, and the image starts the origin as `npm start` does.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scriptEnv } from '../bench/processes.ts';
+import { copiedFromContext, envOf, ignorePattern, importClosure, inImage, parseDockerfile, type Instruction } from './helpers/dockerfile.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entries = { origin: 'origin/main.ts', worker: 'worker-pool/main.ts' } as const;
+
+interface Manifest {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+
+/** Packages that `npm ci --omit=dev` would not install. */
+const notInstalled = (packages: string[], dependencies: Record<string, string>) => packages.filter((pkg) => !(pkg in dependencies));
+
+let stages: Instruction[][];
+let image: Instruction[];
+let ignored: RegExp[];
+let manifest: Manifest;
+let closures: Record<keyof typeof entries, { files: string[]; packages: string[] }>;
+
+beforeAll(async () => {
+  stages = parseDockerfile(await readFile(`${root}/Dockerfile.origin`, 'utf8'));
+  image = stages.at(-1) ?? [];
+  ignored = (await readFile(`${root}/.dockerignore`, 'utf8')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map(ignorePattern);
+  manifest = JSON.parse(await readFile(`${root}/package.json`, 'utf8')) as Manifest;
+  closures = { origin: await importClosure(entries.origin, root), worker: await importClosure(entries.worker, root) };
+});
+
+describe('Dockerfile.origin', () => {
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)('copies every file the %s imports, none of them left out by .dockerignore', (name) => {
+    const { files } = closures[name];
+    expect(files).toContain(entries[name]);
+    expect(files.length).toBeGreaterThan(20);
+    expect(files.filter((file) => !inImage(file, copiedFromContext(image), ignored))).toEqual([]);
+  });
+
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)('installs every package the %s imports as a production dependency', (name) => {
+    const { packages } = closures[name];
+    expect(packages).toEqual(expect.arrayContaining(['hono', 'sharp', 'zod']));
+    expect(notInstalled(packages, manifest.dependencies)).toEqual([]);
+    // tsx runs the TypeScript in the image (CMD), so it must be a production dependency too.
+    expect(manifest.dependencies).toHaveProperty('tsx');
+  });
+
+  it('installs with npm ci --omit=dev from the lock file, in a stage of its own', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const install = stages[0] ?? [];
+    expect(copiedFromContext(install)).toEqual(['package.json', 'package-lock.json']);
+    expect(install.find((instruction) => instruction.keyword === 'RUN')?.args).toMatch(/^npm ci --omit=dev\b/);
+    expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from'))?.args).toMatch(/node_modules/);
+  });
+
+  it('starts the origin as npm start does, listening beyond the container, on a data volume', () => {
+    const env = envOf(image);
+    expect(env).toMatchObject(scriptEnv(manifest.scripts['start'] ?? ''));
+    expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/data' });
+    const cmd = JSON.parse(image.find((instruction) => instruction.keyword === 'CMD')?.args ?? '[]') as string[];
+    expect(cmd).toEqual(['node', '--import', 'tsx', entries.origin]);
+    expect(manifest.scripts['start']).toMatch(new RegExp(`tsx ${entries.origin}$`));
+    expect(manifest.scripts['worker']).toMatch(new RegExp(`tsx ${entries.worker}$`));
+    expect(image.find((instruction) => instruction.keyword === 'USER')?.args).toBe('node');
+  });
+
+  it('the checks find a folder the image does not copy, an ignored file and a dev-only package', () => {
+    const withoutCore = copiedFromContext(image).filter((source) => source !== 'core');
+    expect(closures.origin.files.filter((file) => !inImage(file, withoutCore, ignored)).every((file) => file.startsWith('core/'))).toBe(true);
+    expect(closures.origin.files.some((file) => !inImage(file, withoutCore, ignored))).toBe(true);
+    expect(inImage('origin/config.test.ts', ['origin'], ignored)).toBe(false);
+    expect(inImage('origin/config.ts', ['origin'], [ignorePattern('origin')])).toBe(false);
+    expect(inImage('origin/config.ts', ['origin'], ignored)).toBe(true);
+    const { sharp: _sharp, ...withoutSharp } = manifest.dependencies;
+    expect(notInstalled(closures.origin.packages, withoutSharp)).toEqual(['sharp']);
+  });
+});

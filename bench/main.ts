@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine } from './machine.ts';
-import { parseOptions, renderGate } from './options.ts';
+import { parseOptions } from './options.ts';
 import { runBench } from './run.ts';
 import { formatRows, formatTargets, formatUploads } from './table.ts';
 import { evaluateAtGate, evaluateTargets } from './targets.ts';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       minutes: Math.round((Date.now() - started) / 600) / 100,
       machine: { ...machineBefore, loadAverageAfter: describeMachine().loadAverage },
       serverEnv: result.serverEnv,
+      renderGate: result.renderGate,
       options,
       rows: result.rows,
       uploads: result.uploads,
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     console.log(`\n${formatUploads(result.uploads)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
-    if (atGate.length > 0) console.log(`Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${renderGate(options.renderConcurrency)})\n${formatTargets(atGate)}\n`);
+    if (atGate.length > 0) console.log(`Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`);
     const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`);
     await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -2,10 +2,10 @@ import type { Figures } from './stats.ts';
 
 /**
  * limit: raw sharp without HTTP or storage; limit-gate: the same with no more renders in flight
- * than the origin's render gate (only where the concurrency exceeds the gate); cold: every request a new variant; warm: memory
- * hits; warm-wrk: the same memory hits measured by wrk (bench/wrk.ts), when it is installed;
- * stored: variants read back from storage after a restart; ipx: the peer; edge-*: the Worker in
- * front of the origin.
+ * than the origin's render gate (only where the concurrency exceeds the gate); cold: every request
+ * a new variant; warm: memory hits; warm-wrk: the same memory hits measured by wrk (bench/wrk.ts),
+ * when it is installed; stored: variants read back from storage after a restart; ipx: the peer;
+ * edge-*: the Worker in front of the origin.
  */
 export const modes = ['limit', 'limit-gate', 'ipx', 'cold', 'warm', 'warm-wrk', 'stored', 'edge-miss', 'edge-hit'] as const;
 export type Mode = (typeof modes)[number];

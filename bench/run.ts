@@ -28,6 +28,8 @@ export interface BenchRun {
   scenarios: Scenarios;
   notes: string[];
   serverEnv: Record<string, string>;
+  /** The origin's RENDER_CONCURRENCY in this run. */
+  renderGate: number;
 }
 
 /** Settings that would change what is measured; the bench runs every server on defaults. */
@@ -51,6 +53,9 @@ function startOrigin(dataDir: string, renderConcurrency: number | undefined): Pr
   });
 }
 
+/** The modes that take turns, in their order within a round. */
+const turnModes = ['limit', 'limit-gate', 'ipx', 'cold'] as const;
+
 /**
  * limit, ipx and cold of one workload and concurrency take turns, one round per chunk of the same
  * variants, so a slower stretch of the shared host weighs on all three alike; one row per mode.
@@ -73,7 +78,7 @@ async function takeTurns(turns: {
   maxSeconds: number;
 }): Promise<Row[]> {
   const { workload, concurrency } = turns;
-  const measured: Record<'limit' | 'limit-gate' | 'ipx' | 'cold', Measured[]> = { limit: [], 'limit-gate': [], ipx: [], cold: [] };
+  const measured = Object.fromEntries(turnModes.map((mode) => [mode, [] as Measured[]])) as Record<(typeof turnModes)[number], Measured[]>;
   const maxSeconds = turns.maxSeconds / turns.chunks.length;
   for (const chunk of turns.chunks) {
     measured.limit.push(await measureLimit(turns.limit, workload, concurrency, chunk));
@@ -83,7 +88,7 @@ async function takeTurns(turns: {
     const paths = turns.imgPaths(chunk);
     measured.cold.push(await measureHttp({ workload, mode: 'cold', concurrency, server: turns.origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
   }
-  return (['limit', 'limit-gate', 'ipx', 'cold'] as const).filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
+  return turnModes.filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
 }
 
 export async function runBench(context: BenchContext): Promise<BenchRun> {
@@ -194,5 +199,5 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     await edge?.dispose();
     await Promise.allSettled([origin.stop(), limit.stop(), ipx.stop()]);
   }
-  return { rows, uploads, scenarios, notes, serverEnv };
+  return { rows, uploads, scenarios, notes, serverEnv, renderGate: gate };
 }

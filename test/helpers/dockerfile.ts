@@ -35,7 +35,7 @@ export function copiedFromContext(stage: readonly Instruction[]): string[] {
 /** ENV key=value pairs of a stage. */
 export function envOf(stage: readonly Instruction[]): Record<string, string> {
   const pairs = stage.filter((instruction) => instruction.keyword === 'ENV').flatMap((instruction) => instruction.args.split(/\s+/));
-  return Object.fromEntries(pairs.map((pair) => pair.split('=', 2) as [string, string]));
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
 /** A .dockerignore pattern as a RegExp over context paths; a pattern that names a folder covers all below it. */

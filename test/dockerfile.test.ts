@@ -70,7 +70,7 @@ describe('Dockerfile.origin', () => {
     expect(image.find((instruction) => instruction.keyword === 'USER')?.args).toBe('node');
   });
 
-  it('the checks find a folder the image does not copy, an ignored file and a dev-only package', () => {
+  it('the checks find a folder the image does not copy, an ignored file and a package not installed', () => {
     const withoutCore = copiedFromContext(image).filter((source) => source !== 'core');
     expect(closures.origin.files.filter((file) => !inImage(file, withoutCore, ignored)).every((file) => file.startsWith('core/'))).toBe(true);
     expect(closures.origin.files.some((file) => !inImage(file, withoutCore, ignored))).toBe(true);

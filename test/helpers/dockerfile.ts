@@ -49,7 +49,7 @@ export function ignorePattern(pattern: string): RegExp {
   return new RegExp(`^${source}(?:/.*)?$`);
 }
 
-/** Files of the context that a copy list brings into the image, less what .dockerignore leaves out. */
+/** Whether a file of the build context ends up in the image: under one of the copied sources and not ignored. */
 export function inImage(file: string, copied: readonly string[], ignored: readonly RegExp[]): boolean {
   const copiedHere = copied.some((source) => file === source || file.startsWith(`${source}/`));
   return copiedHere && !ignored.some((pattern) => pattern.test(file));

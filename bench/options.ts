@@ -51,9 +51,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
 }
 
+/** What the bench adds to the origin's environment for --render-concurrency (nothing without it). */
+export function gateEnv(renderConcurrency: number | undefined): Record<string, string> {
+  return renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) };
+}
+
 /** The render gate the origin runs with: its own config's default (the core count), or --render-concurrency. */
 export function renderGate(renderConcurrency: number | undefined): number {
-  return loadConfig(renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) }).renderConcurrency;
+  return loadConfig(gateEnv(renderConcurrency)).renderConcurrency;
 }
 
 /** Cold requests for one workload at one concurrency: at least one per connection. */

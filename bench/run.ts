@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
 import { startLimit, type LimitProcess } from './limit.ts';
-import { coldCount, renderGate, rounds, variantKs, type BenchOptions } from './options.ts';
+import { coldCount, gateEnv, renderGate, rounds, variantKs, type BenchOptions } from './options.ts';
 import { putWatermark, uploadImage } from './origin-api.ts';
 import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } from './phases.ts';
 import { startScriptEnv, startServer, type Server } from './processes.ts';
@@ -45,9 +45,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** The origin exactly as `npm start` runs it, on a temp DATA_DIR (and the render gate of --render-concurrency). */
 function startOrigin(dataDir: string, renderConcurrency: number | undefined): Promise<Server> {
-  const gate = renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) };
   return startServer('npm', ['start', '--silent'], {
-    env: { ...baseEnv(), ...gate, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    env: { ...baseEnv(), ...gateEnv(renderConcurrency), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     urlPattern: /"url":"(http:\/\/[^"]+)"/,
     leaf: true,
   });

@@ -147,7 +147,9 @@ describe('uploads, listing and deletion', () => {
     expect(big.length).toBeGreaterThan(200000);
     const declared = await uploadRaw(origin, big, { headers: as('acme') });
     expect(declared.status).toBe(413);
-    expect(((await declared.json()) as { code: string }).code).toBe('payload_too_large');
+    const declaredProblem = (await declared.json()) as { code: string; detail: string };
+    expect(declaredProblem.code).toBe('payload_too_large');
+    expect(declaredProblem.detail).toContain('/v1/uploads');
     // Without Content-Length (chunked), the limit is enforced while streaming.
     const chunked = await fetch(`${origin.url}/v1/images`, {
       method: 'POST',
@@ -156,6 +158,7 @@ describe('uploads, listing and deletion', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { detail: string }).detail).toContain('/v1/uploads');
     const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { bytes: number }[] };
     expect(listed.items.some((item) => item.bytes === big.length)).toBe(false);
   });

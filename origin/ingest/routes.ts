@@ -23,9 +23,11 @@ export function imageRoutes(services: Services) {
     if (!contentType.startsWith('image/') && !contentType.startsWith('application/octet-stream')) {
       throw fail('unsupported_media_type', `send the image as the raw body (image/* or application/octet-stream) or as multipart/form-data, not ${contentType.split(';')[0]}`);
     }
-    rejectDeclaredOversize(c, config.maxUploadBytes);
+    pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
     parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
-    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes });
+    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes }).catch(
+      (error: unknown) => pointLargeFilesToMultipart(() => { throw error; }),
+    );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, filename);
     await services.afterUpload(image, c.req.query('eager'));
@@ -81,6 +83,18 @@ async function bulkUpload(c: Context<Env>, services: Services) {
     }
   }
   return c.json({ items }, 200);
+}
+
+/** A single upload over MAX_UPLOAD_BYTES is a 413 whose detail says where large files go. */
+function pointLargeFilesToMultipart<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (isPixelfrontError(error) && error.code === 'payload_too_large') {
+      throw fail('payload_too_large', `${error.message}; send larger files as a multipart upload (POST /v1/uploads)`);
+    }
+    throw error;
+  }
 }
 
 function parseLimit(raw: string | undefined): number {

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   invalid_signature: { status: 403, title: 'Invalid signature' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
+  misdirected: { status: 421, title: 'Misdirected request' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   image_too_large: { status: 422, title: 'Image too large' },

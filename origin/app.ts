@@ -5,6 +5,7 @@ import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
 import { countRequests } from './http/request-metrics.ts';
+import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './ingest/watermark-routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
@@ -18,6 +19,7 @@ export function createApp(services: Services): Hono {
   app.onError(problemHandler(services.logger));
   app.notFound(notFoundHandler);
   app.use('*', countRequests(services.metrics));
+  app.use('*', requireRole(services.config.roles));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { roleNames, type Role } from './http/roles.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
@@ -64,6 +65,7 @@ const envSchema = z.object({
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -105,6 +107,8 @@ export interface Config {
   cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
+  roles: ReadonlySet<Role>;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
+    roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
   };
 }
 

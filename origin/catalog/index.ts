@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { KyselyCatalog } from './kysely-catalog.ts';
-import { migrateToLatest, migrations } from './migrations.ts';
+import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import type { Catalog } from './types.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -38,8 +38,7 @@ export function openDatabase(url: string): Kysely<Database> {
 export async function createCatalog(config: Config): Promise<Catalog & { readonly db: Kysely<Database> }> {
   const db = openDatabase(config.databaseUrl);
   try {
-    const schema = databaseKind(config.databaseUrl) === 'postgres' ? await currentSchema(db) : undefined;
-    await migrateToLatest(db, migrations, schema ? { schema } : {});
+    await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -81,14 +80,4 @@ function openPostgres(url: string): Kysely<Database> {
   // process. pg discards the client and the next query connects again, so there is nothing to do.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-}
-
-/** The schema new tables land in (the first of search_path), as PostgreSQL resolves it. */
-async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
-  try {
-    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-    return rows[0]?.schema ?? undefined;
-  } catch (error) {
-    throw new Error(`catalog migrations failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
 }

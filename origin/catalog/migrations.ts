@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../uploads/migration.ts';
 
@@ -150,15 +150,28 @@ export class StaticMigrationProvider implements MigrationProvider {
  * start at once on PostgreSQL (Kysely takes an advisory lock and migrates in a transaction).
  * Returns the names applied by this call.
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
-  // On PostgreSQL the migration tables must be looked up in our own schema: Kysely otherwise
-  // takes a `kysely_migration_lock` of another schema in the same database for ours.
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(list), ...(options.schema ? { migrationTableSchema: options.schema } : {}) });
-  const { error, results = [] } = await migrator.migrateToLatest();
+export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMigration[] = migrations): Promise<string[]> {
+  let results: Awaited<ReturnType<Migrator['migrateToLatest']>>['results'] = [];
+  let error: unknown;
+  try {
+    // On PostgreSQL the migration tables must be looked up in our own schema: Kysely otherwise
+    // takes a `kysely_migration_lock` of another schema in the same database for ours.
+    const schema = db.getExecutor().adapter instanceof PostgresAdapter ? await currentSchema(db) : undefined;
+    const migrator = new Migrator({ db, provider: new StaticMigrationProvider(list), ...(schema ? { migrationTableSchema: schema } : {}) });
+    ({ error, results = [] } = await migrator.migrateToLatest());
+  } catch (thrown) {
+    error = thrown;
+  }
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');
     const what = failed === undefined ? 'catalog migrations' : `catalog migration ${failed.migrationName}`;
     throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/** The schema new tables land in (the first of search_path), as PostgreSQL resolves it. */
+async function currentSchema<DB>(db: Kysely<DB>): Promise<string | undefined> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { roleNames, type Role } from './http/roles.ts';
+import { roleNames, type Role } from '../core/roles.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roleOf } from '../origin/http/roles.ts';
+import { roleOf } from '../core/roles.ts';
 import { testConfig } from './helpers/config.ts';
 import { startTestOrigin } from './helpers/origin.ts';
 

@@ -170,8 +170,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
   };
 }
-
-/** A config for tests and embedding: defaults plus overrides, without reading process.env. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
-}

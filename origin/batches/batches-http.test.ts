@@ -5,11 +5,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
 import { send } from '../../test/helpers/robustness.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { canonicalTransform } from '../delivery/variant.ts';
 import { originalKey } from '../storage/layout.ts';
 import { variantIdentity } from '../transform/variant-identity.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from '../../test/helpers/batches.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const other = { authorization: 'Bearer key-other-0001' };

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnWorker, startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitFor } from '../../test/helpers/redis.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { createLogger } from '../logger.ts';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { startWorker, type RunningWorker } from '../../worker-pool/worker.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from '../../test/helpers/batches.ts';
 
 const available = await redisReachable('batches on BullMQ');
 

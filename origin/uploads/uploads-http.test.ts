@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
 import type { ImageRecord } from '../catalog/types.ts';
-import { startS3rver, type S3rverHandle } from '../storage/s3rver-harness.ts';
+import { startS3rver, type S3rverHandle } from '../../test/helpers/s3rver.ts';
 import { sweepExpiredUploads } from './sweeper.ts';
 import { send } from '../../test/helpers/robustness.ts';
 

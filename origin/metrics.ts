@@ -11,6 +11,7 @@ export interface OriginMetrics {
   variantSource: Counter<'source'>;
   httpRequests: Counter<'route' | 'status'>;
   renderFailures: Counter<'code'>;
+  singleFlight: Counter<'outcome'>;
 }
 
 export function createMetrics(live: { inFlightRenders: () => number; queuedRenders: () => number }): OriginMetrics {
@@ -29,6 +30,12 @@ export function createMetrics(live: { inFlightRenders: () => number; queuedRende
     variantSource: new Counter({ name: 'pixelfront_variant_source_total', help: 'Variant responses by where the bytes came from', labelNames: ['source'], registers: [registry] }),
     httpRequests: new Counter({ name: 'pixelfront_http_requests_total', help: 'HTTP responses by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     renderFailures: new Counter({ name: 'pixelfront_render_failures_total', help: 'Renders that failed, by error code', labelNames: ['code'], registers: [registry] }),
+    singleFlight: new Counter({
+      name: 'pixelfront_single_flight_total',
+      help: 'Cold variants by fleet-wide single flight outcome: leader, takeover (after a dead holder), follower (found in storage), timeout, local (Redis unavailable)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
   new Gauge({ name: 'pixelfront_renders_in_flight', help: 'Renders running now', registers: [registry], collect() { this.set(live.inFlightRenders()); } });
   new Gauge({ name: 'pixelfront_render_queue_length', help: 'Renders waiting for a slot', registers: [registry], collect() { this.set(live.queuedRenders()); } });

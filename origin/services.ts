@@ -10,6 +10,7 @@ import { createMetrics, type OriginMetrics } from './metrics.ts';
 import { loadPresets } from './presets-file.ts';
 import type { ObjectStorage } from './storage/types.ts';
 import { createStorage } from './storage/index.ts';
+import { FleetFlight } from './transform/fleet-flight.ts';
 import { VariantService } from './transform/variants.ts';
 import type { BatchStore } from './batches/batch-store.ts';
 import { createBatchWork } from './batches/background.ts';
@@ -63,7 +64,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   let variants: VariantService | undefined;
   const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
-  variants = new VariantService({ config, storage, catalog, logger, metrics, usage });
+  const fleet = config.redisUrl === undefined
+    ? undefined
+    : new FleetFlight({ redisUrl: config.redisUrl, prefix: config.queuePrefix, waitMs: config.renderTimeoutMs }, logger, (outcome) => metrics.singleFlight.inc({ outcome }));
+  variants = new VariantService({ config, storage, catalog, logger, metrics, usage, fleet });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,
@@ -91,6 +95,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await variants.settled();
       // Counts of the last seconds go to the catalog before it closes.
       await usage.close();
+      await fleet?.close();
       await services.rateLimiter?.close();
       await services.edgePurge?.close();
       await Promise.allSettled([storage.close(), catalog.close()]);

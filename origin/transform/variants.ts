@@ -15,6 +15,7 @@ import { contentTypes } from './encoder-settings.ts';
 import { readHeader, type SourceHeader } from './probe.ts';
 import { render } from './render.ts';
 import { RenderGate } from './render-gate.ts';
+import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
 import { variantIdentity } from './variant-identity.ts';
 
@@ -75,6 +76,8 @@ export class VariantService {
       logger: Logger;
       metrics: OriginMetrics | undefined;
       usage?: UsageCounter | undefined;
+      /** Fleet-wide single flight (REDIS_URL): a cold variant is rendered by one replica of the fleet. */
+      fleet?: FleetFlight | undefined;
     },
   ) {
     const { config } = deps;
@@ -119,12 +122,29 @@ export class VariantService {
 
   private async loadOrRender(key: string, request: VariantRequest): Promise<Flight> {
     const started = performance.now();
+    const stored = await this.fromStorage(key, request.format, started);
+    if (stored) return { lookup: stored, stored: Promise.resolve(true) };
+    const { fleet } = this.deps;
+    if (fleet === undefined) return this.renderHere(key, request, started);
+    const shared = await fleet.run(key, {
+      lookup: () => this.fromStorage(key, request.format, started),
+      render: async () => {
+        const flight = await this.renderHere(key, request, started);
+        return { result: flight.lookup, stored: flight.stored };
+      },
+    });
+    return { lookup: shared.result, stored: shared.stored };
+  }
+
+  private async fromStorage(key: string, format: OutputFormat, started: number): Promise<VariantLookup | undefined> {
     const stored = await this.deps.storage.get(key);
-    if (stored) {
-      const variant = { data: await buffer(stored.body), format: request.format, contentType: contentTypes[request.format] };
-      this.memory.set(key, variant);
-      return { lookup: { variant, source: 'storage', timings: { storage: performance.now() - started } }, stored: Promise.resolve(true) };
-    }
+    if (!stored) return undefined;
+    const variant = { data: await buffer(stored.body), format, contentType: contentTypes[format] };
+    this.memory.set(key, variant);
+    return { variant, source: 'storage', timings: { storage: performance.now() - started } };
+  }
+
+  private async renderHere(key: string, request: VariantRequest, started: number): Promise<Flight> {
     const lookup = await this.gate.run(() => this.render(request));
     lookup.timings['lookup'] = performance.now() - started;
     if (this.deleted.has(request.image.id)) return { lookup, stored: Promise.resolve(false) };

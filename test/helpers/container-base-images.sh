@@ -31,6 +31,12 @@ mkdir -p "$root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+# Node's headers, for node-gyp: with no prebuilt binary reachable, better-sqlite3 compiles, and
+# node-gyp would otherwise download the headers (npm_config_nodedir below points it here).
+node_headers="$(npm config get nodedir 2>/dev/null || true)/include/node"
+[ -f "$node_headers/node.h" ] || node_headers="$(dirname "$(dirname "$node_bin")")/include/node"
+mkdir -p "$root/usr/local/include"
+cp -a "$node_headers" "$root/usr/local/include/node"
 # The machine's trust store, so npm reaches the registry the way the machine does.
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 chroot "$root" useradd --uid 1000 --create-home --shell /bin/bash node
@@ -38,7 +44,8 @@ chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/*
 
 changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-  --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' --change 'CMD ["node"]')
+  --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' --change 'ENV npm_config_nodedir=/usr/local'
+  --change 'CMD ["node"]')
 tar -C "$root" -c . | "${podman[@]}" import "${changes[@]}" - "$slim" >/dev/null
 
 # The build image: the same root plus the compilers node-gyp needs.

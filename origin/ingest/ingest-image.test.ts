@@ -5,6 +5,7 @@ import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
 import type { Catalog } from '../catalog/types.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
 import { receiveToTempFile } from './receive.ts';
+import { emptyUserMetadata } from './user-metadata.ts';
 
 describe('ingestReceivedFile', () => {
   let origin: TestOrigin;
@@ -24,7 +25,7 @@ describe('ingestReceivedFile', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, 'a.png');
+    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, { filename: 'a.png', ...emptyUserMetadata });
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();

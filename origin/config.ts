@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { roleNames, type Role } from './http/roles.ts';
+import { roleNames, type Role } from '../core/roles.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
@@ -169,9 +169,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
   };
-}
-
-/** A config for tests and embedding: defaults plus overrides, without reading process.env. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
 }

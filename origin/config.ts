@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { roleNames, type Role } from './http/roles.ts';
 
@@ -65,6 +65,7 @@ const envSchema = z.object({
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  CONSOLE_DIR: z.string().min(1).optional(),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -109,7 +110,12 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
+  /** The built web console served at /console/ (`npm run console:build` writes it). */
+  consoleDir: string;
 }
+
+/** Where `npm run console:build` writes the console, beside this file's folder. */
+const builtConsole = fileURLToPath(new URL('../console/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -168,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
+    consoleDir: e.CONSOLE_DIR === undefined ? builtConsole : resolve(e.CONSOLE_DIR),
   };
 }
 

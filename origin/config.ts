@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { roleNames, type Role } from './http/roles.ts';
+import { roleNames, type Role } from '../core/roles.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
@@ -65,7 +65,7 @@ const envSchema = z.object({
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  CONSOLE_DIR: z.string().min(1).optional(),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -114,8 +114,6 @@ export interface Config {
   consoleDir: string;
 }
 
-/** Where `npm run console:build` writes the console, beside this file's folder. */
-const builtConsole = fileURLToPath(new URL('../console/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -174,11 +172,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
-    consoleDir: e.CONSOLE_DIR === undefined ? builtConsole : resolve(e.CONSOLE_DIR),
+    consoleDir: resolve(e.CONSOLE_DIR),
   };
-}
-
-/** A config for tests and embedding: defaults plus overrides, without reading process.env. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
 }

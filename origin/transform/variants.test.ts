@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { originalKey } from '../ingest/ingest-image.ts';
 import { createLogger } from '../logger.ts';
 import { FileStorage } from '../storage/file-storage.ts';

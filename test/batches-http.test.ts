@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { send } from '../../test/helpers/robustness.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
-import { canonicalTransform } from '../delivery/variant.ts';
-import { variantKey } from '../transform/variants.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { send } from './helpers/robustness.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { canonicalTransform } from '../origin/delivery/variant.ts';
+import { variantKey } from '../origin/transform/variants.ts';
+import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const other = { authorization: 'Bearer key-other-0001' };

@@ -64,12 +64,16 @@ const envSchema = z.object({
   CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** Every variable the configuration reads (AWS_* credentials are read by the AWS SDK itself). */
+export const configKeys: readonly string[] = Object.keys(envSchema.shape);
 
 export interface Config {
   port: number;
@@ -107,6 +111,8 @@ export interface Config {
   /** Purge deleted images from Cloudflare's cache by tag; undefined unless zone and token are set. */
   cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
+  /** Bearer token `GET /metrics` requires; undefined: open. */
+  metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
@@ -170,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? undefined
         : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
     consoleDir: resolve(e.CONSOLE_DIR),

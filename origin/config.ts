@@ -69,6 +69,7 @@ const envSchema = z.object({
   PRESETS_FILE: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -122,7 +123,10 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
+  /** The built web console served at /console/ (`npm run console:build` writes it). */
+  consoleDir: string;
 }
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -184,5 +188,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
+    consoleDir: resolve(e.CONSOLE_DIR),
   };
 }

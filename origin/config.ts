@@ -54,6 +54,7 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
+  MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
@@ -68,6 +69,7 @@ const envSchema = z.object({
   PRESETS_FILE: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -101,6 +103,8 @@ export interface Config {
   maxUploadBytes: number;
   maxInputPixels: number;
   maxOutputDimension: number;
+  /** Output canvas after dpr, pad and crop, width × height × frames. */
+  maxOutputPixels: number;
   renderConcurrency: number;
   renderQueue: number;
   renderTimeoutMs: number;
@@ -119,7 +123,10 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
+  /** The built web console served at /console/ (`npm run console:build` writes it). */
+  consoleDir: string;
 }
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -164,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+    maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
@@ -180,5 +188,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
+    consoleDir: resolve(e.CONSOLE_DIR),
   };
 }

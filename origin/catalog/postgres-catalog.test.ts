@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
-import { describeCatalogContract } from './catalog.contract.ts';
-import { createCatalog, migrations } from './index.ts';
+import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
+import { createCatalog, migrations, openDatabase } from './index.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Each run gets its own schema so parallel runs and leftovers never meet.
@@ -37,9 +37,9 @@ function redact(url: string): string {
 }
 
 /** The test URL with search_path pinned to this run's schema, as a user would pick a schema. */
-function schemaUrl(): string {
+function schemaUrl(name = schema): string {
   const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.searchParams.set('options', `-c search_path=${name}`);
   return url.toString();
 }
 
@@ -51,6 +51,19 @@ if (available) {
 }
 
 describeCatalogContract('postgres', () => createCatalog(testConfig({ DATABASE_URL: schemaUrl() })), { skip: !available });
+// Each upgrade starts from an empty schema of its own, dropped with the run's schema prefix below.
+const upgradeSchemas: string[] = [];
+describeCatalogUpgrade(
+  'postgres',
+  async () => {
+    const name = `${schema}_up${upgradeSchemas.length}`;
+    upgradeSchemas.push(name);
+    await withAdmin((client) => client.query(`create schema ${name}`));
+    return openDatabase(schemaUrl(name));
+  },
+  { skip: !available },
+);
+if (available) afterAll(() => withAdmin((client) => client.query(upgradeSchemas.map((name) => `drop schema if exists ${name} cascade;`).join(''))));
 
 describe.skipIf(!available)('postgres catalog database', () => {
   it("keeps its tables in the URL's schema and migrates concurrent starts once", async () => {
@@ -73,6 +86,20 @@ describe.skipIf(!available)('postgres catalog database', () => {
     try {
       const result = await sql<{ big: unknown }>`select cast(9007199254740991 as bigint) as big`.execute(catalog.db);
       expect(result.rows[0]?.big).toBe(Number.MAX_SAFE_INTEGER);
+    } finally {
+      await catalog.close();
+    }
+  });
+
+  it('cancels a statement past DATABASE_QUERY_TIMEOUT_MS with 503 unavailable, and the pool goes on', async () => {
+    const catalog = await createCatalog(testConfig({ DATABASE_URL: schemaUrl(), DATABASE_QUERY_TIMEOUT_MS: '200' }));
+    try {
+      const started = performance.now();
+      await expect(sql`select pg_sleep(3)`.execute(catalog.db)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      await expect(catalog.ping()).resolves.toBeUndefined();
+      // A mistake in SQL is not an outage: it stays the database's own error.
+      await expect(sql`select * from no_such_table`.execute(catalog.db)).rejects.toMatchObject({ code: '42P01' });
     } finally {
       await catalog.close();
     }

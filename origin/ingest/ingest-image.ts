@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { newImageId } from '../../core/ids.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { EditableImageFields, ImageRecord } from '../catalog/types.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
@@ -14,14 +14,15 @@ export interface IngestResult {
 
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
- * and describe the content, store the original, then record it. Whatever fails, nothing is
- * left behind: the object is removed when the row cannot be written, and the temp file always.
+ * and describe the content, store the original, then record it with the uploader's file name and
+ * metadata (a deduplicated upload returns the existing image unchanged). Whatever fails, nothing
+ * is left behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
   services: Services,
   tenant: string,
   file: ReceivedFile,
-  filename: string | null,
+  given: EditableImageFields,
 ): Promise<IngestResult> {
   const { storage, catalog, config } = services;
   try {
@@ -32,7 +33,7 @@ export async function ingestReceivedFile(
     const record: ImageRecord = {
       id: newImageId(),
       tenant,
-      filename,
+      ...given,
       format: facts.format,
       width: facts.width,
       height: facts.height,

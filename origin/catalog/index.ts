@@ -17,7 +17,6 @@ export type { Database } from './schema.ts';
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 const busyTimeoutMs = 5_000;
-const int8Oid = 20;
 
 /** Which backend a DATABASE_URL names: `sqlite://<path>` or `postgres(ql)://…`. */
 export function databaseKind(url: string): DatabaseKind {
@@ -73,7 +72,7 @@ function openPostgres(url: string): Kysely<Database> {
     // not via pg.types, so other pg users in the process keep their own parsing.
     types: {
       getTypeParser: (oid, format) =>
-        oid === int8Oid && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+        oid === pg.types.builtins.INT8 && format !== 'binary' ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown),
     },
   });
   // An idle client whose connection drops emits 'error' on the pool; unhandled, that would crash the

@@ -62,7 +62,7 @@ async function bulkUpload(c: Context<Env>, services: Services) {
   try {
     parseEager(services, eager);
   } catch (error) {
-    await Promise.all(form.files.map((file) => file.received?.discard()));
+    await Promise.all(form.files.map(async (file) => file.received?.discard()));
     throw error;
   }
   const items = [];

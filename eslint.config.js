@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.wrangler/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'data/', '.wrangler/', 'dist/', 'console/dist/', 'bench/results/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -1,17 +1,19 @@
 import { Hono } from 'hono';
 import { describePresets } from '../core/presets.ts';
 import { batchRoutes } from './batches/routes.ts';
+import { consoleRoutes } from './console/serve-console.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
+import { metricsAccess } from './http/metrics-access.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
-import { watermarkRoutes } from './ingest/watermark-routes.ts';
+import { watermarkRoutes } from './watermarks/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
-import { uploadRoutes } from './uploads/routes.ts';
+import { uploadRoutes } from './multipart/routes.ts';
 
 /** The origin's HTTP surface (SPEC sections 3, 4 and 6) over already-built services. */
 export function createApp(services: Services): Hono {
@@ -31,7 +33,7 @@ export function createApp(services: Services): Hono {
     const status = !ready ? 'unavailable' : queue === 'ok' ? 'ok' : 'degraded';
     return c.json({ status, storage, catalog, queue }, ready ? 200 : 503);
   });
-  app.get('/metrics', async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
+  app.get('/metrics', metricsAccess(services.config.metricsToken), async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
 
   const api = new Hono<{ Variables: OriginVariables }>();
   api.use('*', tenantAuth(services.config.apiKeys));
@@ -47,5 +49,9 @@ export function createApp(services: Services): Hono {
   app.route('/v1', api);
 
   app.route('/img', imgRoutes(services));
+
+  app.get('/', (c) => c.redirect('/console/', 302));
+  app.get('/console', (c) => c.redirect('/console/', 301));
+  app.route('/console', consoleRoutes(services.config.consoleDir));
   return app;
 }

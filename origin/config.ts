@@ -40,6 +40,8 @@ const envSchema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: boolean.default(false),
   DATABASE_URL: z.string().regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://').optional(),
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
   WORKER_CONCURRENCY: positiveInt(2),
@@ -52,6 +54,7 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
+  MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
@@ -64,11 +67,16 @@ const envSchema = z.object({
   CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** Every variable the configuration reads (AWS_* credentials are read by the AWS SDK itself). */
+export const configKeys: readonly string[] = Object.keys(envSchema.shape);
 
 export interface Config {
   port: number;
@@ -77,6 +85,8 @@ export interface Config {
   storageUrl: string;
   s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
   databaseUrl: string;
+  /** PostgreSQL: statement_timeout (the client waits 1 s more for an answer), and the connection timeout. */
+  databaseTimeouts: { queryMs: number; connectMs: number };
   redisUrl: string | undefined;
   queuePrefix: string;
   /** Jobs one `npm run worker` process renders at once. */
@@ -93,6 +103,8 @@ export interface Config {
   maxUploadBytes: number;
   maxInputPixels: number;
   maxOutputDimension: number;
+  /** Output canvas after dpr, pad and crop, width × height × frames. */
+  maxOutputPixels: number;
   renderConcurrency: number;
   renderQueue: number;
   renderTimeoutMs: number;
@@ -106,10 +118,15 @@ export interface Config {
   /** Purge deleted images from Cloudflare's cache by tag; undefined unless zone and token are set. */
   cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
+  /** Bearer token `GET /metrics` requires; undefined: open. */
+  metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
+  /** The built web console served at /console/ (`npm run console:build` writes it). */
+  consoleDir: string;
 }
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -141,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storageUrl: e.STORAGE_URL ?? pathToFileURL(resolve(dataDir, 'objects')).href,
     s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE },
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
+    databaseTimeouts: { queryMs: e.DATABASE_QUERY_TIMEOUT_MS, connectMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -153,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+    maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
@@ -166,7 +185,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? undefined
         : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
+    consoleDir: resolve(e.CONSOLE_DIR),
   };
 }

@@ -3,11 +3,12 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
+import { refuseDotSegments } from './http/dot-segments.ts';
 import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
-import { startUploadSweeper } from './uploads/sweeper.ts';
+import { startUploadSweeper } from './multipart/sweeper.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -27,12 +28,14 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
   // The listener answers its own errors; should that fail too, the connection is dropped and
   // logged instead of leaving an unhandled rejection, which would end the process.
-  const server = createServer((request, response) => {
-    listener(request, response).catch((error: unknown) => {
-      logger.error('unexpected error in the request listener', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      response.destroy();
-    });
-  });
+  const server = createServer(
+    refuseDotSegments((request, response) => {
+      listener(request, response).catch((error: unknown) => {
+        logger.error('unexpected error in the request listener', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        response.destroy();
+      });
+    }),
+  );
   server.on('clientError', answerClientError);
   let url: string;
   try {

@@ -1,8 +1,6 @@
 import { fail } from '../../core/errors.ts';
 import type { Services } from '../services.ts';
-import { originalKey } from './ingest-image.ts';
-
-export const variantPrefix = (id: string) => `variants/${id}/`;
+import { ladderPrefix, originalKey, variantPrefix } from '../storage/layout.ts';
 
 /**
  * Removes an image: the row first, so the image disappears for every reader at once, then its
@@ -12,7 +10,7 @@ export async function deleteImage(services: Services, tenant: string, id: string
   const { catalog, storage, logger } = services;
   if (!(await catalog.deleteImage(tenant, id))) throw fail('not_found', `image ${id} not found`);
   services.forgetImage(id);
-  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id))]);
+  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id)), storage.deletePrefix(ladderPrefix(id))]);
   for (const result of results) {
     if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
   }

@@ -3,6 +3,7 @@ import { newImageId } from '../../core/ids.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
+import { originalKey } from '../storage/layout.ts';
 import { inspectImage } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
 
@@ -10,8 +11,6 @@ export interface IngestResult {
   image: ImageRecord;
   deduplicated: boolean;
 }
-
-export const originalKey = (id: string) => `originals/${id}`;
 
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate

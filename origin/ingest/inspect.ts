@@ -8,8 +8,8 @@ import type { DecodeLayout } from './decode.ts';
 import { placeholderFromThumbnail, thumbnailSize } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
 import type { SniffedFormat } from './sniff.ts';
-import { embeddedImages } from './svg-embedded.ts';
-import { MAX_SVG_BYTES, sanitizeSvg } from './svg-sanitize.ts';
+import { embeddedImages } from './svg/embedded.ts';
+import { MAX_SVG_BYTES, sanitizeSvg } from './svg/sanitize.ts';
 
 /**
  * Validation and metadata of a completed upload, cheapest check first:

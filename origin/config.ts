@@ -43,6 +43,7 @@ const envSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: positiveInt(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(5_000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
   WORKER_CONCURRENCY: positiveInt(2),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
@@ -86,6 +87,8 @@ export interface Config {
   /** PostgreSQL: statement_timeout (the client waits 1 s more for an answer), and the connection timeout. */
   databaseTimeouts: { queryMs: number; connectMs: number };
   redisUrl: string | undefined;
+  /** The origin's own Redis connections: a command fails (503) and a silent connection is replaced after this. */
+  redisCommandTimeoutMs: number;
   queuePrefix: string;
   /** Jobs one `npm run worker` process renders at once. */
   workerConcurrency: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
     databaseTimeouts: { queryMs: e.DATABASE_QUERY_TIMEOUT_MS, connectMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerMetricsPort: e.WORKER_METRICS_PORT,

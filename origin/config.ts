@@ -31,6 +31,17 @@ const apiKeys = z
 
 const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+/** `2048` or `1600,3200`: mezzanine sides, ascending; `none` turns the render ladder off. */
+const ladderSizes = z.string().transform((value, ctx) => {
+  if (value.trim() === 'none') return [];
+  const sizes = value.split(',').map((item) => Number(item.trim()));
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 64 || size > 16384)) {
+    ctx.addIssue({ code: 'custom', message: 'must be `none` or comma-separated integers 64…16384, e.g. 2048 or 1600,3200' });
+    return z.NEVER;
+  }
+  return [...new Set(sizes)].sort((a, b) => a - b);
+});
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -65,6 +76,7 @@ const envSchema = z.object({
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LADDER_SIZES: ladderSizes.default([2048]),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -107,6 +119,8 @@ export interface Config {
   cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Mezzanine sides of the render ladder, ascending; empty: no ladder (origin/ladder/). */
+  ladderSizes: number[];
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
 }
@@ -167,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
     logLevel: e.LOG_LEVEL,
+    ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
   };
 }

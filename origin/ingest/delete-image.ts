@@ -1,4 +1,5 @@
 import { fail } from '../../core/errors.ts';
+import { ladderPrefix } from '../ladder/rungs.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from './ingest-image.ts';
 
@@ -6,13 +7,13 @@ export const variantPrefix = (id: string) => `variants/${id}/`;
 
 /**
  * Removes an image: the row first, so the image disappears for every reader at once, then its
- * objects. An object that cannot be deleted is logged; it is unreachable without the row.
+ * objects (original, variants, mezzanines). An object that cannot be deleted is logged; it is unreachable without the row.
  */
 export async function deleteImage(services: Services, tenant: string, id: string): Promise<void> {
   const { catalog, storage, logger } = services;
   if (!(await catalog.deleteImage(tenant, id))) throw fail('not_found', `image ${id} not found`);
   services.forgetImage(id);
-  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id))]);
+  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id)), storage.deletePrefix(ladderPrefix(id))]);
   for (const result of results) {
     if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
   }

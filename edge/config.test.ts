@@ -27,6 +27,17 @@ describe('edgeConfig', () => {
     expect(config.maxOutputDimension).toBe(4096);
   });
 
+  it('gives each role its own origins (ORIGIN_URL_<ROLE>), defaulting to ORIGIN_URLS, and names a bad one', () => {
+    const config = edgeConfig({ ORIGIN_URLS: 'http://a.test,http://b.test', ORIGIN_URL_DELIVERY: 'http://d1.test/, http://d2.test', ORIGIN_URL_UPLOAD: 'http://u.test' });
+    expect(config.roleOrigins).toEqual({
+      upload: ['http://u.test'],
+      multipart: ['http://a.test', 'http://b.test'],
+      delivery: ['http://d1.test', 'http://d2.test'],
+      api: ['http://a.test', 'http://b.test'],
+    });
+    expect(() => edgeConfig({ ORIGIN_URL: 'http://o.test', ORIGIN_URL_API: 'api.internal' })).toThrow(/origin "api.internal" is not an http\(s\) URL/);
+  });
+
   it('takes [vars] written as TOML numbers or booleans, and names any other non-string binding', () => {
     // wrangler passes such vars through as they are typed, whatever Env declares.
     const typed = { ORIGIN_URL: 'http://o.test', ORIGIN_TIMEOUT_MS: 2500, MAX_OUTPUT_DIMENSION: 4096 } as unknown as Env;

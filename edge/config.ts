@@ -1,12 +1,15 @@
 import { fail, PixelfrontError } from '../core/errors.ts';
 import { DEFAULT_MAX_OUTPUT_DIMENSION } from '../core/grammar/context.ts';
+import { roleNames, type Role } from '../core/roles.ts';
 import type { Env } from './env.ts';
 import { loadPresets, type PresetMap } from './presets.ts';
 
 /** The edge's typed configuration, derived from the Worker's bindings. */
 export interface EdgeConfig {
-  /** Origin base URLs without a trailing slash; at least one. */
+  /** Origin base URLs without a trailing slash; at least one. Probes and the scrape go here. */
   origins: string[];
+  /** Each role's origins (its failover list), ORIGIN_URL_<ROLE> or else `origins`. */
+  roleOrigins: Record<Role, string[]>;
   signingKeys: string[];
   signedUrls: 'off' | 'required';
   publicPresets: string[];
@@ -36,7 +39,8 @@ export function edgeConfig(env: Env): EdgeConfig {
 
 // A Record, so that a binding added to Env and not here is a compile error, not a silent undefined.
 const bindingNames = Object.keys({
-  ORIGIN_URL: true, ORIGIN_URLS: true, SIGNING_KEYS: true, SIGNED_URLS: true, PUBLIC_PRESETS: true,
+  ORIGIN_URL: true, ORIGIN_URLS: true, ORIGIN_URL_UPLOAD: true, ORIGIN_URL_MULTIPART: true, ORIGIN_URL_DELIVERY: true,
+  ORIGIN_URL_API: true, SIGNING_KEYS: true, SIGNED_URLS: true, PUBLIC_PRESETS: true,
   ORIGIN_TIMEOUT_MS: true, MAX_OUTPUT_DIMENSION: true, PRESETS: true,
 } satisfies Record<keyof Env, true>) as (keyof Env)[];
 
@@ -59,6 +63,7 @@ function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
   const problems: string[] = [];
   const env = stringBindings(raw, problems);
   const origins = parseOrigins(env, problems);
+  const roleOrigins = parseRoleOrigins(env, origins, problems);
   const signingKeys = list(env.SIGNING_KEYS);
   const signedUrls = parseSignedUrls(env.SIGNED_URLS, problems);
   if (signedUrls === 'required' && signingKeys.length === 0) problems.push('SIGNED_URLS=required needs the SIGNING_KEYS secret');
@@ -70,13 +75,26 @@ function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
     if (presets !== undefined && !presets.has(name)) problems.push(`PUBLIC_PRESETS names unknown preset "${name}"`);
   }
   if (problems.length > 0 || presets === undefined) return fail('unavailable', `edge misconfigured: ${problems.join('; ')}`);
-  return { origins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets };
+  return { origins, roleOrigins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets };
 }
 
 function parseOrigins(env: Env, problems: string[]): string[] {
   const raw = list(env.ORIGIN_URLS);
   if (raw.length === 0 && env.ORIGIN_URL !== undefined && env.ORIGIN_URL.trim() !== '') raw.push(env.ORIGIN_URL.trim());
   if (raw.length === 0) problems.push('ORIGIN_URL (or ORIGIN_URLS) is required');
+  return baseUrls(raw, problems);
+}
+
+/** The edge routes each request by the role its path belongs to; an unset role uses every origin. */
+function parseRoleOrigins(env: Env, origins: string[], problems: string[]): Record<Role, string[]> {
+  const entries = roleNames.map((role) => {
+    const raw = list(env[`ORIGIN_URL_${role.toUpperCase() as Uppercase<Role>}`]);
+    return [role, raw.length === 0 ? origins : baseUrls(raw, problems)] as const;
+  });
+  return Object.fromEntries(entries) as Record<Role, string[]>;
+}
+
+function baseUrls(raw: string[], problems: string[]): string[] {
   const origins: string[] = [];
   for (const value of raw) {
     if (isHttpUrl(value)) origins.push(value.replace(/\/+$/, ''));

@@ -7,6 +7,14 @@ export interface Env {
   ORIGIN_URL?: string;
   /** Several origins, comma-separated; when set it replaces ORIGIN_URL. */
   ORIGIN_URLS?: string;
+  /** Origins (comma-separated) of the `upload` role: `POST /v1/images`, watermark uploads. Default: ORIGIN_URLS. */
+  ORIGIN_URL_UPLOAD?: string;
+  /** Origins of the `multipart` role: `/v1/uploads*`. Default: ORIGIN_URLS. */
+  ORIGIN_URL_MULTIPART?: string;
+  /** Origins of the `delivery` role: `/img/*` misses. Default: ORIGIN_URLS. */
+  ORIGIN_URL_DELIVERY?: string;
+  /** Origins of the `api` role: the rest of `/v1` and the console. Default: ORIGIN_URLS. */
+  ORIGIN_URL_API?: string;
   /** Secret: comma-separated HMAC keys; the first signs, all verify. */
   SIGNING_KEYS?: string;
   /** `off` (default) or `required`. */

@@ -71,6 +71,58 @@ describe('pass-through of every other path', () => {
   });
 });
 
+describe('routing by role (ORIGIN_URL_<ROLE>)', () => {
+  const origins = { all: 'http://all.test', upload: 'http://upload.test', multipart: 'http://multipart.test', delivery: 'http://delivery.test', api: 'http://api.test' };
+  const env: Env = {
+    ORIGIN_URL: origins.all,
+    ORIGIN_URL_UPLOAD: origins.upload,
+    ORIGIN_URL_MULTIPART: origins.multipart,
+    ORIGIN_URL_DELIVERY: origins.delivery,
+    ORIGIN_URL_API: origins.api,
+  };
+  let origin: FakeOrigin;
+  beforeEach(() => {
+    origin = new FakeOrigin(Object.values(origins));
+    origin.install();
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('sends each request to the origins of the role its path belongs to, probes to ORIGIN_URL', async () => {
+    const requests: [string, RequestInit?][] = [
+      ['/v1/images', { method: 'POST', body: 'x', headers: { 'content-type': 'image/png' } }],
+      ['/v1/watermarks/logo', { method: 'PUT', body: 'x', headers: { 'content-type': 'image/png' } }],
+      ['/v1/uploads', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }],
+      ['/v1/uploads/u1/parts/1', { method: 'PUT', body: 'x' }],
+      [`/img/${'abcdefgh12'}/w_10`],
+      ['/v1/images'],
+      ['/v1/stats'],
+      ['/healthz'],
+    ];
+    for (const [path, init] of requests) await (await edgeFetch(env, path, init)).arrayBuffer();
+    expect(origin.calls.map((call) => `${call.method} ${call.path} → ${call.origin}`)).toEqual([
+      `POST /v1/images → ${origins.upload}`,
+      `PUT /v1/watermarks/logo → ${origins.upload}`,
+      `POST /v1/uploads → ${origins.multipart}`,
+      `PUT /v1/uploads/u1/parts/1 → ${origins.multipart}`,
+      `GET /img/abcdefgh12/w_10 → ${origins.delivery}`,
+      `GET /v1/images → ${origins.api}`,
+      `GET /v1/stats → ${origins.api}`,
+      `GET /healthz → ${origins.all}`,
+    ]);
+  });
+
+  it('retries a failed delivery on the next origin of the delivery role only', async () => {
+    const twoDelivery: Env = { ...env, ORIGIN_URL_DELIVERY: `${origins.delivery},${origins.all}` };
+    origin.modes.set(origins.delivery, 'down');
+    origin.modes.set(origins.all, 'down');
+    const response = await edgeFetch(twoDelivery, `/img/${'abcdefgh13'}/w_10`);
+    expect(response.status).toBe(502);
+    expect(new Set(origin.calls.map((call) => call.origin))).toEqual(new Set([origins.delivery, origins.all]));
+  });
+});
+
 /** getRandomValues fills at most 64 KiB per call. */
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);

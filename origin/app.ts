@@ -4,6 +4,7 @@ import { batchRoutes } from './batches/routes.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
+import { metricsAccess } from './http/metrics-access.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
@@ -31,7 +32,7 @@ export function createApp(services: Services): Hono {
     const status = !ready ? 'unavailable' : queue === 'ok' ? 'ok' : 'degraded';
     return c.json({ status, storage, catalog, queue }, ready ? 200 : 503);
   });
-  app.get('/metrics', async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
+  app.get('/metrics', metricsAccess(services.config.metricsToken), async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
 
   const api = new Hono<{ Variables: OriginVariables }>();
   api.use('*', tenantAuth(services.config.apiKeys));

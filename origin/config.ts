@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { roleNames, type Role } from './http/roles.ts';
+import { roleNames, type Role } from '../core/roles.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
@@ -75,6 +75,7 @@ const envSchema = z.object({
   CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LADDER_SIZES: ladderSizes.default([2048]),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
@@ -118,6 +119,8 @@ export interface Config {
   /** Purge deleted images from Cloudflare's cache by tag; undefined unless zone and token are set. */
   cloudflarePurge: { apiUrl: string; zoneId: string; apiToken: string } | undefined;
   presetsFile: string | undefined;
+  /** Bearer token `GET /metrics` requires; undefined: open. */
+  metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Mezzanine sides of the render ladder, ascending; empty: no ladder (origin/ladder/). */
   ladderSizes: number[];
@@ -180,13 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? undefined
         : { apiUrl: e.CLOUDFLARE_API_URL, zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN },
     presetsFile: e.PRESETS_FILE,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
   };
-}
-
-/** A config for tests and embedding: defaults plus overrides, without reading process.env. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
 }

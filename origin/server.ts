@@ -3,6 +3,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
+import { refuseDotSegments } from './http/dot-segments.ts';
 import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
@@ -24,7 +25,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const uploadSweeper = startUploadSweeper(services);
   // getRequestListener rather than serve(): only it takes the error handler for requests the
   // adapter refuses, so those answer with a problem like every other error.
-  const server = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) }));
+  const server = createServer(refuseDotSegments(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) })));
   server.on('clientError', answerClientError);
   let url: string;
   try {

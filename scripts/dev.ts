@@ -1,7 +1,7 @@
 /**
- * `npm run dev`: the whole request path on one machine. Starts the origin (`npm start`) and the
- * edge Worker (`wrangler dev`, ORIGIN_URL pointing at that origin), prefixes their logs, and stops
- * both on Ctrl-C or when either exits. Ports: PORT (origin, default 8080), EDGE_PORT (default 8787).
+ * `npm run dev`: the whole request path on one machine. Starts the origin from its TypeScript source
+ * (tsx, so an edit needs no `npm run build`) and the edge Worker (`wrangler dev`, ORIGIN_URL pointing
+ * at that origin), prefixes their logs, and stops both on Ctrl-C or when either exits. Ports: PORT (origin, default 8080), EDGE_PORT (default 8787).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,7 @@ let stopping = false;
 
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): void {
   // detached: each child leads its own process group, so stopping it also stops what it spawned
-  // (npm → tsx → node, wrangler → workerd).
+  // (tsx → node, wrangler → workerd).
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.set(name, child);
   const label = `[${name}]`.padEnd(9);
@@ -76,7 +76,7 @@ async function announceWhenReady(): Promise<void> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-start('origin', 'npm', ['start'], { ...process.env, PORT: originPort });
+start('origin', process.execPath, ['--import', 'tsx', 'origin/main.ts'], { ...process.env, MALLOC_ARENA_MAX: '2', PORT: originPort });
 start('edge', 'npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', edgePort, '--var', `ORIGIN_URL:${originUrl}`, '--show-interactive-dev-session=false'], {
   ...process.env,
   ...quiet,

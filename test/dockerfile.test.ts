@@ -1,8 +1,9 @@
 /**
  * Dockerfile.origin is not built on these machines (no Docker engine runs here), so this suite
  * checks what building and running it depends on, against the code: every file the origin and the
- * worker import is copied into the image and not left out by .dockerignore, every package they
- * import is installed by `npm ci --omit=dev`, and the image starts the origin as `npm start` does.
+ * worker import is copied into the build stage and not left out by .dockerignore, the image takes
+ * the compiled dist/ from there, every package they import is installed by `npm ci --omit=dev`, and
+ * the image starts the origin as `npm start` does.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +19,14 @@ interface Manifest {
   dependencies: Record<string, string>;
 }
 
+/** Where `npm run build` (tsconfig.build.json) puts an entry point. */
+const compiled = (entry: string) => `dist/${entry.replace(/\.ts$/, '.js')}`;
+
 /** Packages that `npm ci --omit=dev` would not install. */
 const notInstalled = (packages: string[], dependencies: Record<string, string>) => packages.filter((pkg) => !(pkg in dependencies));
 
 let stages: Instruction[][];
+let build: Instruction[];
 let image: Instruction[];
 let ignored: RegExp[];
 let manifest: Manifest;
@@ -30,18 +35,21 @@ let closures: Record<keyof typeof entries, { files: string[]; packages: string[]
 beforeAll(async () => {
   stages = parseDockerfile(await readFile(`${root}/Dockerfile.origin`, 'utf8'));
   image = stages.at(-1) ?? [];
+  build = stages.find((stage) => /\bAS build$/i.test(stage[0]?.args ?? '')) ?? [];
   ignored = (await readFile(`${root}/.dockerignore`, 'utf8')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map(ignorePattern);
   manifest = JSON.parse(await readFile(`${root}/package.json`, 'utf8')) as Manifest;
   closures = { origin: await importClosure(entries.origin, root), worker: await importClosure(entries.worker, root) };
 });
 
 describe('Dockerfile.origin', () => {
-  it.each(Object.keys(entries) as Array<keyof typeof entries>)('copies every file the %s imports, none of them left out by .dockerignore', (name) => {
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)('compiles every file the %s imports, none of them left out by .dockerignore', (name) => {
     const { files } = closures[name];
     expect(files).toContain(entries[name]);
     expect(files.length).toBeGreaterThan(20);
-    const copied = copiedFromContext(image);
+    const copied = copiedFromContext(build);
     expect(files.filter((file) => !inImage(file, copied, ignored))).toEqual([]);
+    expect(build.at(-1)?.args).toBe('npx tsc -p tsconfig.build.json');
+    expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from=build'))?.args).toBe('--from=build /app/dist ./dist');
   });
 
   it.each(Object.keys(entries) as Array<keyof typeof entries>)('installs every package the %s imports as a production dependency', (name) => {
@@ -54,7 +62,7 @@ describe('Dockerfile.origin', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const install = stages[0] ?? [];
     expect(copiedFromContext(install)).toEqual(['package.json', 'package-lock.json']);
-    expect(install.find((instruction) => instruction.keyword === 'RUN')?.args).toMatch(/^npm ci --omit=dev\b/);
+    expect(install.find((instruction) => instruction.keyword === 'RUN')?.args).toMatch(/^npm ci --omit=dev --ignore-scripts\b.*&& npm rebuild$/);
     expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from'))?.args).toMatch(/node_modules/);
   });
 
@@ -63,16 +71,15 @@ describe('Dockerfile.origin', () => {
     expect(env).toMatchObject(scriptEnv(manifest.scripts['start'] ?? ''));
     expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/data' });
     const cmd = JSON.parse(image.find((instruction) => instruction.keyword === 'CMD')?.args ?? '[]') as string[];
-    expect(cmd).toEqual(['node', '--import', 'tsx', entries.origin]);
-    // tsx runs the TypeScript in the image, so it must be a production dependency too.
-    expect(manifest.dependencies).toHaveProperty('tsx');
-    expect(manifest.scripts['start']).toMatch(new RegExp(`tsx ${entries.origin}$`));
-    expect(manifest.scripts['worker']).toMatch(new RegExp(`tsx ${entries.worker}$`));
+    expect(cmd).toEqual(['node', compiled(entries.origin)]);
+    // `exec`: npm's sh is replaced by node, so a SIGTERM to `npm start` reaches the server.
+    expect(manifest.scripts['start']).toMatch(new RegExp(`exec node ${compiled(entries.origin)}$`));
+    expect(manifest.scripts['worker']).toMatch(new RegExp(`exec node ${compiled(entries.worker)}$`));
     expect(image.find((instruction) => instruction.keyword === 'USER')?.args).toBe('node');
   });
 
   it('the checks find a folder the image does not copy, an ignored file and a package not installed', () => {
-    const withoutCore = copiedFromContext(image).filter((source) => source !== 'core');
+    const withoutCore = copiedFromContext(build).filter((source) => source !== 'core');
     expect(closures.origin.files.filter((file) => !inImage(file, withoutCore, ignored)).every((file) => file.startsWith('core/'))).toBe(true);
     expect(closures.origin.files.some((file) => !inImage(file, withoutCore, ignored))).toBe(true);
     expect(inImage('origin/config.test.ts', ['origin'], ignored)).toBe(false);

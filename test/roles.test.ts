@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roleOf } from '../origin/http/roles.ts';
-import { testConfig } from '../origin/config.ts';
+import { roleOf } from '../core/roles.ts';
+import { testConfig } from './helpers/config.ts';
 import { startTestOrigin } from './helpers/origin.ts';
 
 describe('roleOf (SPEC section 8, Roles)', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../origin/config.ts';
+import { testConfig } from './helpers/config.ts';
 import { startOrigin } from '../origin/server.ts';
 import { repoRoot, spawnOrigin } from './helpers/origin.ts';
 

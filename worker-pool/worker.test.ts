@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../origin/config.ts';
+import { testConfig } from '../test/helpers/config.ts';
 import { createLogger } from '../origin/logger.ts';
 import { randomQueuePrefix, redisReachable, testRedisUrl } from '../test/helpers/redis.ts';
 import { startWorker } from './worker.ts';

@@ -39,7 +39,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const publicPreset = config.signedUrls === 'required' && isPublicPresetOps(ops, config.publicPresets);
   const originPath = publicPreset ? `/img/${id}/${ops}` : path;
   const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, format?.accept ?? '*/*'), {
-    origins: config.origins,
+    origins: config.roleOrigins.delivery,
     affinityKey: key.url,
     timeoutMs: config.originTimeoutMs,
     retry: true,

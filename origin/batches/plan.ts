@@ -4,7 +4,7 @@ import type { OutputFormat } from '../../core/transform-spec.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { canonicalTransform, type CanonicalTransform } from '../delivery/variant.ts';
 import type { Services } from '../services.ts';
-import { variantKey } from '../transform/variants.ts';
+import { variantIdentity } from '../transform/variant-identity.ts';
 import type { BatchItem } from './batch-store.ts';
 
 /** A validated preset or raw transform of a batch, with the label its outputs get in the archive. */
@@ -57,7 +57,7 @@ export function planItems(images: readonly ImageRecord[], transforms: readonly P
     const folder = folders.claim(safeName(image.filename ?? image.id) || image.id, image.id);
     for (const transform of transforms) {
       for (const format of formatsFor(transform, image)) {
-        const key = variantKey(image.id, transform.canonicalWithoutFormat, format);
+        const { key } = variantIdentity(image.id, transform.canonicalWithoutFormat, format);
         if (keys.has(key)) continue;
         keys.add(key);
         const name = names.claim(`${folder}/${safeName(transform.label)}.${extension(format)}`, key);

@@ -3,7 +3,7 @@ import { canonicalTransform } from '../delivery/variant.ts';
 import type { JobHandler, JobOutcome, QueuedJob, VariantJob } from '../queue/index.ts';
 import { variantJobId } from '../queue/job-id.ts';
 import type { Services } from '../services.ts';
-import { variantKey } from '../transform/variants.ts';
+import { variantIdentity } from '../transform/variant-identity.ts';
 import type { BatchStore, ItemResult } from './batch-store.ts';
 
 /**
@@ -42,5 +42,5 @@ export function variantJobHandler(services: Services, batches: BatchStore): JobH
 /** A queue entry for a variant; its id collapses repeats of the same variant within a batch. Throws `invalid_transform` for ops that no longer parse. */
 export function queuedJob(services: Services, job: VariantJob): QueuedJob {
   const { canonicalWithoutFormat } = canonicalTransform(services, job.canonical);
-  return { id: variantJobId(job.batchId, variantKey(job.imageId, canonicalWithoutFormat, job.format)), job };
+  return { id: variantJobId(job.batchId, variantIdentity(job.imageId, canonicalWithoutFormat, job.format)), job };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { createStorage } from '../storage/index.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { sweepVariants } from './variant-sweeper.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import { VARIANTS_PREFIX } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 
 const dayMs = 86_400_000;
@@ -8,7 +9,7 @@ const firstSweepAfterMs = 60_000;
 /** Deletes stored variants written before `olderThan`; returns how many. A deleted variant is rendered again on its next request. */
 export async function sweepVariants(storage: ObjectStorage, olderThan: Date): Promise<number> {
   let deleted = 0;
-  for await (const object of storage.list('variants/')) {
+  for await (const object of storage.list(VARIANTS_PREFIX)) {
     if (object.lastModified.getTime() >= olderThan.getTime()) continue;
     await storage.delete(object.key);
     deleted += 1;

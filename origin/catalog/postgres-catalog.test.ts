@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract } from './catalog.contract.ts';
 import { createCatalog, migrations } from './index.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract } from './catalog.contract.ts';
 import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
 

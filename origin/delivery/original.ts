@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
-import { originalKey } from '../ingest/ingest-image.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
+import { originalKey } from '../storage/layout.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 

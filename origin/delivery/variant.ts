@@ -4,7 +4,7 @@ import { acceptToken, outputFormat } from '../../core/negotiate.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
-import { variantHash } from '../transform/variants.ts';
+import { variantHash } from '../transform/variant-identity.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 import { findPublicImage } from './original.ts';

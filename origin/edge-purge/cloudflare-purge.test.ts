@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, testConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { createLogger } from '../logger.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { CloudflarePurger } from './cloudflare-purge.ts';
-import { startFakeCloudflare, type FakeAnswer } from './fake-cloudflare.ts';
+import { startFakeCloudflare, type FakeAnswer } from '../../test/helpers/fake-cloudflare.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,9 +1,6 @@
 import { fail } from '../../core/errors.ts';
-import { ladderPrefix } from '../ladder/rungs.ts';
 import type { Services } from '../services.ts';
-import { originalKey } from './ingest-image.ts';
-
-export const variantPrefix = (id: string) => `variants/${id}/`;
+import { ladderPrefix, originalKey, variantPrefix } from '../storage/layout.ts';
 
 /**
  * Removes an image: the row first, so the image disappears for every reader at once, then its

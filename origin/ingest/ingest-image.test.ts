@@ -3,6 +3,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
 import type { Catalog } from '../catalog/types.ts';
+import { ladderKey, originalKey, variantKey } from '../storage/layout.ts';
+import { deleteImage } from './delete-image.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
 import { receiveToTempFile } from './receive.ts';
 
@@ -28,6 +30,17 @@ describe('ingestReceivedFile', () => {
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();
-    expect(await origin.services.storage.head(`originals/${result.image.id}`)).not.toBeNull();
+    expect(await origin.services.storage.head(originalKey(result.image.id))).not.toBeNull();
+  });
+
+  it('deletes every object an image owns: the original, its variants and its ladder', async () => {
+    const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } }).png().toBuffer();
+    const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
+    const { image } = await ingestReceivedFile(origin.services, 'default', received, null);
+    const { storage } = origin.services;
+    const owned = [originalKey(image.id), variantKey(image.id, 'a1b2', 'webp'), ladderKey(image.id, 1024, 'webp')];
+    for (const key of owned.slice(1)) await storage.put(key, Buffer.from('x'));
+    await deleteImage(origin.services, 'default', image.id);
+    for (const key of owned) expect(await storage.head(key), key).toBeNull();
   });
 });

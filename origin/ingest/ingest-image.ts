@@ -5,6 +5,7 @@ import { writeMezzanines } from '../ladder/mezzanine.ts';
 import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
+import { originalKey } from '../storage/layout.ts';
 import type { DecodedImage } from './decode.ts';
 import { inspectAndDecode } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
@@ -13,8 +14,6 @@ export interface IngestResult {
   image: ImageRecord;
   deduplicated: boolean;
 }
-
-export const originalKey = (id: string) => `originals/${id}`;
 
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate

@@ -7,7 +7,7 @@ import type { OriginVariables } from '../http/auth.ts';
 import { rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
-import { watermarkKey } from '../transform/variants.ts';
+import { watermarkKey } from '../storage/layout.ts';
 import { inspectImage } from './inspect.ts';
 import { receiveToTempFile } from './receive.ts';
 

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import type { DecodedImage } from '../ingest/decode.ts';
 import type { ObjectStorage } from '../storage/types.ts';
-import { ladderKey, type Rung } from './rungs.ts';
+import { ladderKey } from '../storage/layout.ts';
+import type { Rung } from './rungs.ts';
 
 /**
  * Encoding of a mezzanine, chosen by measurement (README, Render ladder): JPEG q90 4:2:0 without
@@ -22,7 +23,7 @@ export async function encodeMezzanine(decoded: DecodedImage, rung: Rung): Promis
 export async function writeMezzanines(storage: ObjectStorage, imageId: string, decoded: DecodedImage, rungs: readonly Rung[]): Promise<string[]> {
   const written: string[] = [];
   for (const rung of [...rungs].reverse()) {
-    const key = ladderKey(imageId, rung);
+    const key = ladderKey(imageId, rung.size, rung.format);
     await storage.put(key, await encodeMezzanine(decoded, rung), { contentType: contentTypes[rung.format] });
     written.push(key);
   }

@@ -1,7 +1,7 @@
 /**
- * Which mezzanines (downscaled, oriented sRGB copies kept beside the original) an image gets, and
- * their storage keys: `ladder/<id>/<size>.<ext>` (SPEC section 7). Pure, so ingest, render source
- * selection and the backfill agree without asking storage.
+ * Which mezzanines (downscaled, oriented sRGB copies kept beside the original, stored at
+ * `ladderKey` of storage/layout.ts) an image gets. Pure, so ingest, render source selection and
+ * the backfill agree without asking storage.
  */
 
 /**
@@ -58,6 +58,3 @@ export function fitInside(source: { width: number; height: number }, side: numbe
   const scale = Math.min(1, side / Math.max(source.width, source.height));
   return { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
 }
-
-export const ladderPrefix = (imageId: string) => `ladder/${imageId}/`;
-export const ladderKey = (imageId: string, rung: Pick<Rung, 'size' | 'format'>) => `${ladderPrefix(imageId)}${rung.size}.${rung.format}`;

@@ -1,5 +1,6 @@
 import { createLogger } from '../logger.ts';
-import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitFor } from '../../test/helpers/redis.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { BullmqQueue, startBullmqConsumer } from './bullmq-queue.ts';
 import { contractRetry, describeQueueContract } from './queue.contract.ts';
 

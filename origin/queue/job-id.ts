@@ -1,8 +1,8 @@
 /**
- * A job's id from the batch and the variant's storage key (`variants/<id>/<hash>.<ext>`): the same
- * variant queued twice for one batch is one job. Eager jobs share the `eager` namespace.
+ * A job's id from the batch and the variant it makes: the same variant queued twice for one
+ * batch is one job. Eager jobs share the `eager` namespace.
  */
-export function variantJobId(batchId: string | undefined, variantKey: string): string {
-  // BullMQ reserves `:` in ids; keys and ids here are [A-Za-z0-9._-] and `/`.
-  return `${batchId ?? 'eager'}.${variantKey.replace(/^variants\//, '').replaceAll('/', '.')}`;
+export function variantJobId(batchId: string | undefined, variant: { imageId: string; hash: string; format: string }): string {
+  // BullMQ reserves `:` in ids; ids and hashes here are [A-Za-z0-9_-].
+  return `${batchId ?? 'eager'}.${variant.imageId}.${variant.hash}.${variant.format}`;
 }

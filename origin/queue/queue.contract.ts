@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import type { JobHandler, JobOutcome, JobQueue, QueuedJob, RetryPolicy, VariantJob } from './types.ts';
 
 /** A queue and a way to consume it with a handler (in this process, or as a BullMQ worker would). */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { KyselyCatalog, migrateToLatest, openDatabase, type Database } from '../catalog/index.ts';
 import { createLogger } from '../logger.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import type { UsageTables } from './schema.ts';
 import { statsRange, statsReport } from './stats-report.ts';
 import { UsageCounter } from './usage-counter.ts';

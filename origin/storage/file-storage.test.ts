@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testConfig } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { FileStorage, TEMP_DIR } from './file-storage.ts';
 import { createStorage } from './index.ts';
 import { describeStorageContract, readAll } from './storage.contract.ts';

@@ -8,7 +8,7 @@ import { isPixelfrontError } from '../../core/errors.ts';
 import { FileStorage } from './file-storage.ts';
 import { multipartFor, type MultipartStorage } from './multipart.ts';
 import { S3Storage } from './s3-storage.ts';
-import { startS3rver, type S3rverHandle } from './s3rver-harness.ts';
+import { startS3rver, type S3rverHandle } from '../../test/helpers/s3rver.ts';
 import { readAll } from './storage.contract.ts';
 import type { ObjectStorage } from './types.ts';
 

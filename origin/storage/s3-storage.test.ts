@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, testConfig } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { createStorage } from './index.ts';
 import { S3Storage, parseS3Url } from './s3-storage.ts';
-import { startS3rver, type S3rverHandle } from './s3rver-harness.ts';
+import { startS3rver, type S3rverHandle } from '../../test/helpers/s3rver.ts';
 import { describeStorageContract, readAll } from './storage.contract.ts';
 
 const bucket = 'pixelfront-test';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { OutputFormat } from '../../core/transform-spec.ts';
 import { render, type RenderResult } from './render.ts';
-import { averageHash, hammingDistance } from './render-test-helpers.ts';
+import { averageHash, hammingDistance } from '../../test/helpers/render.ts';
 
 /**
  * Every `expect: "ok"` file of the shared corpus renders to w_200 as JPEG, WebP and AVIF, per the

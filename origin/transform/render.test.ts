@@ -4,7 +4,7 @@ import { isPixelfrontError } from '../../core/errors.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { readHeader } from './probe.ts';
 import { render, type RenderResult } from './render.ts';
-import { animatedWebp, blue, green, near, pixels, quadrants, red, solid, yellow, type Pixels, type Rgb } from './render-test-helpers.ts';
+import { animatedWebp, blue, green, near, pixels, quadrants, red, solid, yellow, type Pixels, type Rgb } from '../../test/helpers/render.ts';
 
 const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 30_000 };
 const magenta: Rgb = [255, 0, 255];

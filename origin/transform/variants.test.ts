@@ -5,12 +5,13 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
-import { testConfig } from '../config.ts';
-import { originalKey } from '../ingest/ingest-image.ts';
+import { testConfig } from '../../test/helpers/config.ts';
 import { createLogger } from '../logger.ts';
 import { FileStorage } from '../storage/file-storage.ts';
+import { originalKey, VARIANTS_PREFIX } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
-import { VariantService, variantKey } from './variants.ts';
+import { variantIdentity } from './variant-identity.ts';
+import { VariantService } from './variants.ts';
 
 /** Real file storage whose reads of originals and writes of variants a test can hold back or fail. */
 class ControlledStorage extends FileStorage {
@@ -28,7 +29,7 @@ class ControlledStorage extends FileStorage {
   }
 
   override async put(...args: Parameters<ObjectStorage['put']>) {
-    if (args[0].startsWith('variants/')) {
+    if (args[0].startsWith(VARIANTS_PREFIX)) {
       await this.holdVariantPut;
       if (this.failVariantPuts) throw new Error('disk full');
     }
@@ -49,7 +50,7 @@ describe('VariantService', () => {
   let image: ImageRecord;
   let rowDeleted: boolean;
   const request = () => ({ image, spec: { w: 20, f: 'png' as const }, canonicalWithoutFormat: 'w_20', format: 'png' as const });
-  const key = () => variantKey(image.id, 'w_20', 'png');
+  const key = () => variantIdentity(image.id, 'w_20', 'png').key;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pixelfront-variants-'));

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { LRUCache } from 'lru-cache';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
@@ -6,17 +5,18 @@ import { targetBox } from '../../core/grammar/box.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
-import { originalKey } from '../ingest/ingest-image.ts';
 import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
 import type { Logger } from '../logger.ts';
 import type { OriginMetrics } from '../metrics.ts';
 import type { UsageCounter } from '../stats/usage-counter.ts';
+import { originalKey, variantPrefix, watermarkKey } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
 import { readHeader, type SourceHeader } from './probe.ts';
 import { render } from './render.ts';
 import { RenderGate } from './render-gate.ts';
 import { SingleFlight } from './single-flight.ts';
+import { variantIdentity } from './variant-identity.ts';
 
 /** A rendered variant as it is served and cached. */
 export interface Variant {
@@ -31,25 +31,6 @@ export interface VariantLookup {
   variant: Variant;
   source: VariantSource;
   timings: Record<string, number>;
-}
-
-/**
- * The identity of a variant: the canonical ops without `f`, plus the concrete output format.
- * So `w_200` on a JPEG source and `w_200,f_jpeg` are one variant, and `f_auto` resolved to
- * WebP is the same object as `f_webp`.
- */
-export function variantHash(canonicalWithoutFormat: string, format: OutputFormat): string {
-  const input = `${canonicalWithoutFormat}|${format}`;
-  let hash = recentHashes.get(input);
-  if (hash === undefined) recentHashes.set(input, (hash = createHash('sha256').update(input).digest('hex').slice(0, 32)));
-  return hash;
-}
-
-/** Pages repeat the same few transforms; a memory hit hashes its transform twice (ETag and key). */
-const recentHashes = new LRUCache<string, string>({ max: 5000 });
-
-export function variantKey(imageId: string, canonicalWithoutFormat: string, format: OutputFormat): string {
-  return `variants/${imageId}/${variantHash(canonicalWithoutFormat, format)}.${format}`;
 }
 
 /** One shared lookup, and whether its variant reached storage (false: its write-back failed). */
@@ -105,7 +86,7 @@ export class VariantService {
   }
 
   async get(request: VariantRequest): Promise<VariantLookup> {
-    const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
+    const { key } = variantIdentity(request.image.id, request.canonicalWithoutFormat, request.format);
     const cached = this.memory.get(key);
     if (cached) return this.count({ variant: cached, source: 'memory', timings: {} });
     const { lookup } = await this.flights.run(key, () => this.loadOrRender(key, request));
@@ -114,7 +95,7 @@ export class VariantService {
 
   /** Makes sure the variant is in storage; renders it only when it is not. */
   async ensure(request: VariantRequest): Promise<{ key: string; bytes: number; rendered: boolean }> {
-    const key = variantKey(request.image.id, request.canonicalWithoutFormat, request.format);
+    const { key } = variantIdentity(request.image.id, request.canonicalWithoutFormat, request.format);
     const head = await this.deps.storage.head(key);
     if (head) return { key, bytes: head.size, rendered: false };
     const { lookup, stored } = await this.flights.run(key, () => this.loadOrRender(key, request));
@@ -129,7 +110,7 @@ export class VariantService {
    * already under way finds the row gone when it lands and removes itself (keptAfterWrite).
    */
   forget(imageId: string): void {
-    const prefix = `variants/${imageId}/`;
+    const prefix = variantPrefix(imageId);
     this.deleted.set(imageId, true);
     this.sources.delete(imageId);
     this.headers.delete(imageId);
@@ -282,5 +263,3 @@ function boxed(spec: TransformSpec, image: ImageRecord, maxOutputDimension: numb
   const { ar: _ratio, ...rest } = spec;
   return { ...rest, ...targetBox(spec, image, maxOutputDimension) };
 }
-
-export const watermarkKey = (tenant: string, name: string) => `watermarks/${tenant}/${name}`;

@@ -4,6 +4,7 @@ import { fail } from '../../core/errors.ts';
 import { newImageId } from '../../core/ids.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
 import type { Services } from '../services.ts';
+import { uploadObjectKey, uploadPrefix } from '../storage/layout.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
 import { choosePartSize, MAX_MULTIPART_BYTES } from './limits.ts';
 import { meterPart } from './part-body.ts';
@@ -31,10 +32,6 @@ export interface UploadServiceOptions {
   maxBytes?: number;
 }
 
-/** The storage folder of an upload: its parts (file backend) and the completed object. */
-export const uploadFolder = (id: string) => `uploads/${id}/`;
-const objectKey = (id: string) => `${uploadFolder(id)}object`;
-
 /**
  * Multipart uploads (SPEC section 4, `/v1/uploads`): state in the catalog, bytes in storage
  * (S3's own multipart upload, or parts under `uploads/<id>/` on the file backend).
@@ -61,7 +58,7 @@ export class UploadService {
       throw fail('payload_too_large', `a multipart upload may be at most ${this.maxBytes} bytes, not ${input.size}`);
     }
     const id = newImageId();
-    const key = objectKey(id);
+    const key = uploadObjectKey(id);
     const backendUploadId = await this.multipart.create(key, input.contentType ? { contentType: input.contentType } : {});
     const now = this.now();
     const row: UploadRow = {
@@ -185,7 +182,7 @@ export class UploadService {
   /** Removes the upload's bytes: the backend's parts (when not yet assembled) and its folder. */
   async freeStorage(upload: UploadRow, abortParts: boolean): Promise<void> {
     if (abortParts) await this.multipart.abort(upload.storage_key, upload.backend_upload_id);
-    await this.services.storage.deletePrefix(uploadFolder(upload.id));
+    await this.services.storage.deletePrefix(uploadPrefix(upload.id));
   }
 
   private assertAcceptsParts(upload: UploadRow): void {

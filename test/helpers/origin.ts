@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testConfig } from '../../origin/config.ts';
+import { testConfig } from './config.ts';
 import type { Logger } from '../../origin/logger.ts';
 import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
 

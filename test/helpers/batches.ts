@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { expect } from 'vitest';
-import { waitFor } from '../../test/helpers/redis.ts';
-import type { BatchProgress } from './batch-store.ts';
+import { waitFor } from './wait-for.ts';
+import type { BatchProgress } from '../../origin/batches/batch-store.ts';
 
 /** Test fixtures and clients for the batch API, shared by the in-process, Redis and restart suites. */
 

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { send } from '../../test/helpers/robustness.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
-import { canonicalTransform } from '../delivery/variant.ts';
-import { variantKey } from '../transform/variants.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { send } from './helpers/robustness.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { canonicalTransform } from '../origin/delivery/variant.ts';
+import { originalKey } from '../origin/storage/layout.ts';
+import { variantIdentity } from '../origin/transform/variant-identity.ts';
+import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const other = { authorization: 'Bearer key-other-0001' };
@@ -62,7 +63,7 @@ describe('batches on the in-process queue', () => {
     const broken = images[1];
     if (broken === undefined) throw new Error('no image');
     // Ingest would refuse these bytes; write them over the stored original directly.
-    await origin.services.storage.put(`originals/${broken.id}`, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]));
+    await origin.services.storage.put(originalKey(broken.id), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]));
     const created = await createBatch(origin.url, { transforms: ['w_100'], images: images.map((image) => image.id) }, acme);
     expect(created.status).toBe(202);
     const finished = await waitForBatch(() => origin.url, String(created.body['id']), { headers: acme });
@@ -98,7 +99,7 @@ describe('batches on the in-process queue', () => {
     const keys = ['c_fill,w_200,h_200', 'w_80,f_auto'].flatMap((ops) => {
       const { canonicalWithoutFormat, spec } = canonicalTransform(origin.services, ops);
       const formats = spec.f === 'auto' ? (['avif', 'webp', 'png'] as const) : (['png'] as const);
-      return formats.map((format) => variantKey(image.id, canonicalWithoutFormat, format));
+      return formats.map((format) => variantIdentity(image.id, canonicalWithoutFormat, format).key);
     });
     await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
   });
@@ -112,7 +113,7 @@ describe('batches on the in-process queue', () => {
     const body = (await response.json()) as { items: Array<{ ok: boolean; image: { id: string } }> };
     expect(response.status, JSON.stringify(body)).toBe(200);
     const { canonicalWithoutFormat } = canonicalTransform(origin.services, 't_og');
-    const keys = body.items.map((item) => variantKey(item.image.id, canonicalWithoutFormat, 'jpeg'));
+    const keys = body.items.map((item) => variantIdentity(item.image.id, canonicalWithoutFormat, 'jpeg').key);
     expect(keys).toHaveLength(2);
     await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
   });

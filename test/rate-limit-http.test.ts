@@ -2,8 +2,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from '../../test/helpers/redis.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const acmeSecond = { authorization: 'Bearer key-acme-0002' };

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import type { StatsReport, StatsRow } from './stats-report.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import type { StatsReport, StatsRow } from '../origin/stats/stats-report.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const other = { authorization: 'Bearer key-other-0001' };

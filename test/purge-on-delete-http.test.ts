@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
-import { startFakeCloudflare, type FakeAnswer } from './fake-cloudflare.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { startFakeCloudflare, type FakeAnswer } from './helpers/fake-cloudflare.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

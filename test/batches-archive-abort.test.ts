@@ -1,8 +1,8 @@
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { createBatch, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { createBatch, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 /** Descriptors of this process (the origin runs in it) open on stored variants. */
 async function openVariantFiles(dataDir: string): Promise<number> {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnWorker, startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitFor } from '../../test/helpers/redis.ts';
-import { createLogger } from '../logger.ts';
-import { testConfig } from '../config.ts';
-import { startWorker, type RunningWorker } from '../../worker-pool/worker.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { spawnWorker, startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { createLogger } from '../origin/logger.ts';
+import { testConfig } from './helpers/config.ts';
+import { startWorker, type RunningWorker } from '../worker-pool/worker.ts';
+import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 const available = await redisReachable('batches on BullMQ');
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnOrigin, type SpawnedOrigin } from '../../test/helpers/origin.ts';
-import { waitFor } from '../../test/helpers/redis.ts';
-import { archive, createBatch, progress, uploadMany, waitForBatch } from './batch-test-helpers.ts';
+import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { archive, createBatch, progress, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 describe('in-process batches across an origin restart', () => {
   const started: SpawnedOrigin[] = [];

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import type { ImageRecord } from '../catalog/types.ts';
-import { startS3rver, type S3rverHandle } from '../storage/s3rver-harness.ts';
-import { sweepExpiredUploads } from './sweeper.ts';
-import { send } from '../../test/helpers/robustness.ts';
+import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import type { ImageRecord } from '../origin/catalog/types.ts';
+import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
+import { sweepExpiredUploads } from '../origin/uploads/sweeper.ts';
+import { send } from './helpers/robustness.ts';
 
 const MiB = 1024 * 1024;
 const keyA = 'key-aaaaaaaa';

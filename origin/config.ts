@@ -83,6 +83,9 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/** Every variable the configuration reads (AWS_* credentials are read by the AWS SDK itself). */
+export const configKeys: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   port: number;
   host: string;

@@ -12,7 +12,7 @@ import { watermarkRoutes } from './ingest/watermark-routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
-import { uploadRoutes } from './uploads/routes.ts';
+import { uploadRoutes } from './multipart/routes.ts';
 
 /** The origin's HTTP surface (SPEC sections 3, 4 and 6) over already-built services. */
 export function createApp(services: Services): Hono {

@@ -8,7 +8,7 @@ import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
-import { startUploadSweeper } from './uploads/sweeper.ts';
+import { startUploadSweeper } from './multipart/sweeper.ts';
 
 export interface RunningOrigin {
   url: string;

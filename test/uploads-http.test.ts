@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import type { ImageRecord } from '../origin/catalog/types.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
-import { sweepExpiredUploads } from '../origin/uploads/sweeper.ts';
+import { sweepExpiredUploads } from '../origin/multipart/sweeper.ts';
 import { send } from './helpers/robustness.ts';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createUsageCounts } from '../stats/migration.ts';
-import { createUploads } from '../uploads/migration.ts';
+import { createUploads } from '../multipart/migration.ts';
 
 /**
  * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.

@@ -51,6 +51,8 @@ const envSchema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: boolean.default(false),
   DATABASE_URL: z.string().regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://').optional(),
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
   WORKER_CONCURRENCY: positiveInt(2),
@@ -93,6 +95,8 @@ export interface Config {
   storageUrl: string;
   s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
   databaseUrl: string;
+  /** PostgreSQL: statement_timeout (the client waits 1 s more for an answer), and the connection timeout. */
+  databaseTimeouts: { queryMs: number; connectMs: number };
   redisUrl: string | undefined;
   queuePrefix: string;
   /** Jobs one `npm run worker` process renders at once. */
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storageUrl: e.STORAGE_URL ?? pathToFileURL(resolve(dataDir, 'objects')).href,
     s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE },
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
+    databaseTimeouts: { queryMs: e.DATABASE_QUERY_TIMEOUT_MS, connectMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,

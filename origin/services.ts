@@ -56,7 +56,7 @@ export interface Services {
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const presets = await loadPresets(config.presetsFile);
   const storage = await createStorage(config);
-  const catalog = await createCatalog(config).catch(async (error: unknown) => {
+  const catalog = await createCatalog(config, logger).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import { KyselyCatalog } from './kysely-catalog.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import type { Catalog } from './types.ts';
+import { openPostgresPool, type PostgresTimeouts } from './postgres-pool.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export { KyselyCatalog } from './kysely-catalog.ts';
@@ -17,7 +18,6 @@ export type { Database } from './schema.ts';
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 const busyTimeoutMs = 5_000;
-const int8Oid = 20;
 
 /** Which backend a DATABASE_URL names: `sqlite://<path>` or `postgres(ql)://…`. */
 export function databaseKind(url: string): DatabaseKind {
@@ -30,20 +30,43 @@ export function databaseKind(url: string): DatabaseKind {
  * Opens (without migrating) the database a DATABASE_URL names. Later features that add tables use
  * this instance (or `KyselyCatalog.db`) with `db.withTables<…>()` for their own types.
  */
-export function openDatabase(url: string): Kysely<Database> {
-  return databaseKind(url) === 'sqlite' ? openSqlite(url) : openPostgres(url);
+export function openDatabase(url: string, options: DatabaseOptions = {}): Kysely<Database> {
+  return databaseKind(url) === 'sqlite' ? openSqlite(url) : openPostgres(url, options);
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL: statement and connection timeouts (none: only the 5 s connection timeout). */
+  timeouts?: PostgresTimeouts;
+  /** PostgreSQL: a connection failed (the query on it fails too, as 503 `unavailable`). */
+  onError?: (error: Error) => void;
 }
 
 /** The catalog for the configured database, migrated to the latest schema. */
-export async function createCatalog(config: Config): Promise<Catalog & { readonly db: Kysely<Database> }> {
-  const db = openDatabase(config.databaseUrl);
+export async function createCatalog(config: Config, logger?: Logger): Promise<Catalog & { readonly db: Kysely<Database> }> {
+  const url = config.databaseUrl;
+  const db = openDatabase(url, { timeouts: config.databaseTimeouts, onError: logger && throttledWarning(logger) });
+  // Migrations run without the statement timeout: a long one, or waiting for another replica's
+  // migration lock, is not a request to cut short.
+  const migrating = databaseKind(url) === 'postgres' ? openDatabase(url) : db;
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(migrating);
   } catch (error) {
     await db.destroy();
     throw error;
+  } finally {
+    if (migrating !== db) await migrating.destroy();
   }
   return new KyselyCatalog(db);
+}
+
+/** One log line per 30 s of an outage: every pooled connection reports the same drop. */
+function throttledWarning(logger: Logger): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    if (Date.now() - last < 30_000) return;
+    last = Date.now();
+    logger.warn('catalog database connection failed; queries answer 503 until it is back', { error: error.message });
+  };
 }
 
 function openSqlite(url: string): Kysely<Database> {
@@ -64,20 +87,6 @@ function openSqlite(url: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
-function openPostgres(url: string): Kysely<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    // Fail /readyz and start-up quickly instead of hanging on an unreachable server.
-    connectionTimeoutMillis: 5_000,
-    // Epoch-millisecond columns are bigint; they fit a double, so read them as numbers. Per pool,
-    // not via pg.types, so other pg users in the process keep their own parsing.
-    types: {
-      getTypeParser: (oid, format) =>
-        oid === int8Oid && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
-    },
-  });
-  // An idle client whose connection drops emits 'error' on the pool; unhandled, that would crash the
-  // process. pg discards the client and the next query connects again, so there is nothing to do.
-  pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+function openPostgres(url: string, options: DatabaseOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(url, options) }) });
 }

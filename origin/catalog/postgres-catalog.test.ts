@@ -77,6 +77,20 @@ describe.skipIf(!available)('postgres catalog database', () => {
       await catalog.close();
     }
   });
+
+  it('cancels a statement past DATABASE_QUERY_TIMEOUT_MS with 503 unavailable, and the pool goes on', async () => {
+    const catalog = await createCatalog(testConfig({ DATABASE_URL: schemaUrl(), DATABASE_QUERY_TIMEOUT_MS: '200' }));
+    try {
+      const started = performance.now();
+      await expect(sql`select pg_sleep(3)`.execute(catalog.db)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      await expect(catalog.ping()).resolves.toBeUndefined();
+      // A mistake in SQL is not an outage: it stays the database's own error.
+      await expect(sql`select * from no_such_table`.execute(catalog.db)).rejects.toMatchObject({ code: '42P01' });
+    } finally {
+      await catalog.close();
+    }
+  });
 });
 
 describe('postgres catalog start-up', () => {

@@ -9,8 +9,8 @@ import type { DecodedImage, DecodeLayout } from './decode.ts';
 import { placeholderOf } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
 import type { SniffedFormat } from './sniff.ts';
-import { embeddedImages } from './svg-embedded.ts';
-import { MAX_SVG_BYTES, sanitizeSvg } from './svg-sanitize.ts';
+import { embeddedImages } from './svg/embedded.ts';
+import { MAX_SVG_BYTES, sanitizeSvg } from './svg/sanitize.ts';
 
 /**
  * Validation and metadata of a completed upload, cheapest check first:

@@ -1,6 +1,6 @@
 import type { ImageFormat } from '../catalog/types.ts';
 import { gunzipHead, isGzip } from './gzip.ts';
-import { decodeXmlText, isSvgRoot, scanProlog } from './xml-text.ts';
+import { decodeXmlText, isSvgRoot, scanProlog } from './svg/xml-text.ts';
 
 /**
  * Format detection from the content alone (never the file name or Content-Type): magic

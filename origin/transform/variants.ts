@@ -5,7 +5,7 @@ import { targetBox } from '../../core/grammar/box.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
-import { sanitizeSvg } from '../ingest/svg-sanitize.ts';
+import { sanitizeSvg } from '../ingest/svg/sanitize.ts';
 import type { Logger } from '../logger.ts';
 import type { OriginMetrics } from '../metrics.ts';
 import type { UsageCounter } from '../stats/usage-counter.ts';

@@ -5,10 +5,10 @@ import { gzipSync } from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPixelfrontError } from '../../core/errors.ts';
-import { corpusManifest, corpusPath, hasCorpus } from '../../test/helpers/corpus.ts';
-import { isAllowedReference, sanitizeCss } from './svg-policy.ts';
-import { MAX_SVG_BYTES, sanitizeSvg } from './svg-sanitize.ts';
+import { isPixelfrontError } from '../../../core/errors.ts';
+import { corpusManifest, corpusPath, hasCorpus } from '../../../test/helpers/corpus.ts';
+import { isAllowedReference, sanitizeCss } from './policy.ts';
+import { MAX_SVG_BYTES, sanitizeSvg } from './sanitize.ts';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
 

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { fail } from '../../core/errors.ts';
-import { gunzipCapped, isGzip } from './gzip.ts';
+import { fail } from '../../../core/errors.ts';
+import { gunzipCapped, isGzip } from '../gzip.ts';
 import {
   allowedElements,
   animationElements,
@@ -9,7 +9,7 @@ import {
   renamedElements,
   sanitizeAttribute,
   sanitizeCss,
-} from './svg-policy.ts';
+} from './policy.ts';
 import { decodeXmlText, isSvgRoot, scanProlog } from './xml-text.ts';
 
 /**

@@ -8,7 +8,7 @@ import { metricsAccess } from './http/metrics-access.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
-import { watermarkRoutes } from './ingest/watermark-routes.ts';
+import { watermarkRoutes } from './watermarks/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';

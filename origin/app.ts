@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describePresets } from '../core/presets.ts';
 import { batchRoutes } from './batches/routes.ts';
+import { consoleRoutes } from './console/serve-console.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
@@ -48,5 +49,9 @@ export function createApp(services: Services): Hono {
   app.route('/v1', api);
 
   app.route('/img', imgRoutes(services));
+
+  app.get('/', (c) => c.redirect('/console/', 302));
+  app.get('/console', (c) => c.redirect('/console/', 301));
+  app.route('/console', consoleRoutes(services.config.consoleDir));
   return app;
 }

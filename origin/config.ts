@@ -80,6 +80,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LADDER_SIZES: ladderSizes.default([2048]),
+  CONSOLE_DIR: z.string().min(1).default('console/dist'),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -133,7 +134,10 @@ export interface Config {
   ladderSizes: number[];
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
+  /** The built web console served at /console/ (`npm run console:build` writes it). */
+  consoleDir: string;
 }
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -195,5 +199,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
+    consoleDir: resolve(e.CONSOLE_DIR),
   };
 }

@@ -65,6 +65,7 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
+  MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
@@ -114,6 +115,8 @@ export interface Config {
   maxUploadBytes: number;
   maxInputPixels: number;
   maxOutputDimension: number;
+  /** Output canvas after dpr, pad and crop, width × height × frames. */
+  maxOutputPixels: number;
   renderConcurrency: number;
   renderQueue: number;
   renderTimeoutMs: number;
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+    maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,

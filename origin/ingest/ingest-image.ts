@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { newImageId } from '../../core/ids.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { EditableImageFields, ImageRecord } from '../catalog/types.ts';
 import { writeMezzanines } from '../ladder/mezzanine.ts';
 import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
@@ -17,15 +17,16 @@ export interface IngestResult {
 
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
- * and describe the content (one strict decode), store the original, record it, then store its
- * mezzanines from that same decode. Whatever fails, nothing is left behind: the object is removed
- * when the row cannot be written, and the temp file always.
+ * and describe the content (one strict decode), store the original, record it with the
+ * uploader's file name and metadata (a deduplicated upload returns the existing image
+ * unchanged), then store its mezzanines from that same decode. Whatever fails, nothing is left
+ * behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
   services: Services,
   tenant: string,
   file: ReceivedFile,
-  filename: string | null,
+  given: EditableImageFields,
 ): Promise<IngestResult> {
   const { storage, catalog, config } = services;
   try {
@@ -40,7 +41,7 @@ export async function ingestReceivedFile(
     const record: ImageRecord = {
       id: newImageId(),
       tenant,
-      filename,
+      ...given,
       format: facts.format,
       width: facts.width,
       height: facts.height,

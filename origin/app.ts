@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describePresets } from '../core/presets.ts';
 import { batchRoutes } from './batches/routes.ts';
+import { consoleRoutes } from './console/serve-console.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
@@ -8,7 +9,7 @@ import { metricsAccess } from './http/metrics-access.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
-import { watermarkRoutes } from './ingest/watermark-routes.ts';
+import { watermarkRoutes } from './watermarks/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
@@ -48,5 +49,9 @@ export function createApp(services: Services): Hono {
   app.route('/v1', api);
 
   app.route('/img', imgRoutes(services));
+
+  app.get('/', (c) => c.redirect('/console/', 302));
+  app.get('/console', (c) => c.redirect('/console/', 301));
+  app.route('/console', consoleRoutes(services.config.consoleDir));
   return app;
 }

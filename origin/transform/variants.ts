@@ -61,7 +61,7 @@ export class VariantService {
   private readonly flights = new SingleFlight<Flight>();
   /** Write-backs still running, so shutdown can wait for them. */
   private readonly writes = new Map<string, Promise<boolean>>();
-  /** Watermarks are immutable per name (see watermark-routes.ts), so caching them is safe. */
+  /** Watermarks are immutable per name (see watermarks/routes.ts), so caching them is safe. */
   private readonly watermarks = new LRUCache<string, Buffer>({ max: 256 });
   /** Images deleted while a render of theirs may still run; ids are never reused, so remembering recent ones is enough. */
   private readonly deleted = new LRUCache<string, true>({ max: 10_000 });
@@ -194,7 +194,13 @@ export class VariantService {
         spec: boxed(request.spec, request.image, config.maxOutputDimension),
         format: request.format,
         loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
-        limits: { maxInputPixels: config.maxInputPixels, maxFrames: 1000, timeoutMs: config.renderTimeoutMs },
+        limits: {
+          maxInputPixels: config.maxInputPixels,
+          maxFrames: 1000,
+          timeoutMs: config.renderTimeoutMs,
+          maxOutputDimension: config.maxOutputDimension,
+          maxOutputPixels: config.maxOutputPixels,
+        },
       });
       const seconds = (performance.now() - started) / 1000;
       metrics?.rendersTotal.inc({ format: request.format });

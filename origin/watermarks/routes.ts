@@ -8,8 +8,8 @@ import { rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { watermarkKey } from '../storage/layout.ts';
-import { inspectImage } from './inspect.ts';
-import { receiveToTempFile } from './receive.ts';
+import { inspectImage } from '../ingest/inspect.ts';
+import { receiveToTempFile } from '../ingest/receive.ts';
 
 const WATERMARK_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Overlays are logos, not photos: a small cap keeps every render that uses one cheap. */

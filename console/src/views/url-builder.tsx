@@ -1,0 +1,9 @@
+/** Not built yet: this view is listed in issue 17 and lands in a later step. */
+export function UrlBuilder() {
+  return (
+    <section>
+      <h1>UrlBuilder</h1>
+      <p>This view is not built yet.</p>
+    </section>
+  );
+}

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
+import { addUserMetadata } from './user-metadata-migration.ts';
 
 /**
  * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.
@@ -130,7 +131,7 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts];
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, addUserMetadata];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {

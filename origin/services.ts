@@ -61,13 +61,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await storage.close();
     throw error;
   });
-  let variants: VariantService | undefined;
-  const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
+  const metrics = createMetrics({ inFlightRenders: () => variants.gate.inFlight, queuedRenders: () => variants.gate.queued });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
-  const fleet = config.redisUrl === undefined
-    ? undefined
-    : new FleetFlight({ redisUrl: config.redisUrl, prefix: config.queuePrefix, waitMs: config.renderTimeoutMs }, logger, (outcome) => metrics.singleFlight.inc({ outcome }));
-  variants = new VariantService({ config, storage, catalog, logger, metrics, usage, fleet });
+  const fleet =
+    config.redisUrl === undefined
+      ? undefined
+      : new FleetFlight({ redisUrl: config.redisUrl, prefix: config.queuePrefix, waitMs: config.renderTimeoutMs }, logger, (outcome) => metrics.singleFlight.inc({ outcome }));
+  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, fleet });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
@@ -166,7 +167,7 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMi
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');
     const what = failed === undefined ? 'catalog migrations' : `catalog migration ${failed.migrationName}`;
-    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message : inspect(error)}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -26,7 +26,7 @@ async function reachable(): Promise<boolean> {
     return true;
   } catch (error) {
     const message = `PostgreSQL at ${redact(baseUrl)} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI) throw new Error(`${message} (CI requires it)`);
+    if (process.env.CI) throw new Error(`${message} (CI requires it)`, { cause: error });
     console.warn(`[skip] postgres catalog tests: ${message}`);
     return false;
   }

@@ -24,7 +24,7 @@ describe('ingestReceivedFile', () => {
       get(target, property) {
         if (property === 'countUpload') return () => Promise.reject(new Error('catalog write failed'));
         const value: unknown = Reflect.get(target, property);
-        return typeof value === 'function' ? value.bind(target) : value;
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       },
     });
     const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, { filename: 'a.png', ...emptyUserMetadata });

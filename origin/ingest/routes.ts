@@ -83,7 +83,7 @@ async function bulkUpload(c: Context<Env>, services: Services) {
     // The form's title, alt, tags and meta apply to every file of it.
     metadata = userMetadataFromText((name) => c.req.query(name) ?? form.fields[name]);
   } catch (error) {
-    await Promise.all(form.files.map((file) => file.received?.discard()));
+    await Promise.all(form.files.map(async (file) => file.received?.discard()));
     throw error;
   }
   const items = [];

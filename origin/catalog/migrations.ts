@@ -1,4 +1,5 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createSessions } from '../sessions/migration.ts';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
 
@@ -129,7 +130,7 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts];
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, createSessions];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {

@@ -19,7 +19,7 @@ export interface BenchContext {
   corpus: string;
   work: string;
   ipxDir: string;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface BenchRun {

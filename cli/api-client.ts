@@ -46,7 +46,7 @@ export class ApiClient {
   uploadImage(path: string, size: number, filename: string, eager: string | undefined): Promise<Result<ImageObject>> {
     const query = new URLSearchParams({ filename });
     if (eager) query.set('eager', eager);
-    return this.send(`/v1/images?${query}`, 'POST', () => createReadStream(path), { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+    return this.send(`/v1/images?${query.toString()}`, 'POST', () => createReadStream(path), { 'content-type': 'application/octet-stream', 'content-length': String(size) });
   }
 
   createUpload(body: { filename: string; size: number; partSize?: number; eager?: string }): Promise<Result<{ uploadId: string; partSize: number }>> {

@@ -48,7 +48,7 @@ export function parsePresets(json: unknown, options: { maxOutputDimension?: numb
       canonicalize(ops, context);
     } catch (error) {
       if (!isPixelfrontError(error)) throw error;
-      throw new Error(`preset "${name}": ${error.message}`);
+      throw new Error(`preset "${name}": ${error.message}`, { cause: error });
     }
     // Kept as written, not canonical: overrides act on the author's ops (`w_100,ar_2:1` then
     // `w_300` must give h 150, not the folded h 50).

@@ -31,6 +31,17 @@ const apiKeys = z
 
 const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+/** `2048` or `1600,3200`: mezzanine sides, ascending; `none` turns the render ladder off. */
+const ladderSizes = z.string().transform((value, ctx) => {
+  if (value.trim() === 'none') return [];
+  const sizes = value.split(',').map((item) => Number(item.trim()));
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 64 || size > 16384)) {
+    ctx.addIssue({ code: 'custom', message: 'must be `none` or comma-separated integers 64…16384, e.g. 2048 or 1600,3200' });
+    return z.NEVER;
+  }
+  return [...new Set(sizes)].sort((a, b) => a - b);
+});
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -43,6 +54,7 @@ const envSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: positiveInt(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(5_000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
   WORKER_CONCURRENCY: positiveInt(2),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
@@ -54,6 +66,7 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
+  MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
@@ -68,6 +81,7 @@ const envSchema = z.object({
   PRESETS_FILE: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LADDER_SIZES: ladderSizes.default([2048]),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 366).default(12),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
@@ -88,6 +102,8 @@ export interface Config {
   /** PostgreSQL: statement_timeout (the client waits 1 s more for an answer), and the connection timeout. */
   databaseTimeouts: { queryMs: number; connectMs: number };
   redisUrl: string | undefined;
+  /** The origin's own Redis connections: a command fails (503) and a silent connection is replaced after this. */
+  redisCommandTimeoutMs: number;
   queuePrefix: string;
   /** Jobs one `npm run worker` process renders at once. */
   workerConcurrency: number;
@@ -103,6 +119,8 @@ export interface Config {
   maxUploadBytes: number;
   maxInputPixels: number;
   maxOutputDimension: number;
+  /** Output canvas after dpr, pad and crop, width × height × frames. */
+  maxOutputPixels: number;
   renderConcurrency: number;
   renderQueue: number;
   renderTimeoutMs: number;
@@ -119,6 +137,8 @@ export interface Config {
   /** Bearer token `GET /metrics` requires; undefined: open. */
   metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Mezzanine sides of the render ladder, ascending; empty: no ladder (origin/ladder/). */
+  ladderSizes: number[];
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
   roles: ReadonlySet<Role>;
   /** The built web console served at /console/ (`npm run console:build` writes it). */
@@ -160,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
     databaseTimeouts: { queryMs: e.DATABASE_QUERY_TIMEOUT_MS, connectMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerMetricsPort: e.WORKER_METRICS_PORT,
@@ -171,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+    maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
@@ -186,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presetsFile: e.PRESETS_FILE,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
+    ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
     consoleDir: resolve(e.CONSOLE_DIR),
     sessionTtlHours: e.SESSION_TTL_HOURS,

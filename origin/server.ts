@@ -25,7 +25,17 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const uploadSweeper = startUploadSweeper(services);
   // getRequestListener rather than serve(): only it takes the error handler for requests the
   // adapter refuses, so those answer with a problem like every other error.
-  const server = createServer(refuseDotSegments(getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) })));
+  const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
+  // The listener answers its own errors; should that fail too, the connection is dropped and
+  // logged instead of leaving an unhandled rejection, which would end the process.
+  const server = createServer(
+    refuseDotSegments((request, response) => {
+      listener(request, response).catch((error: unknown) => {
+        logger.error('unexpected error in the request listener', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        response.destroy();
+      });
+    }),
+  );
   server.on('clientError', answerClientError);
   let url: string;
   try {

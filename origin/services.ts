@@ -63,10 +63,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await storage.close();
     throw error;
   });
-  let variants: VariantService | undefined;
-  const metrics = createMetrics({ inFlightRenders: () => variants?.gate.inFlight ?? 0, queuedRenders: () => variants?.gate.queued ?? 0 });
+  const metrics = createMetrics({ inFlightRenders: () => variants.gate.inFlight, queuedRenders: () => variants.gate.queued });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
-  variants = new VariantService({ config, storage, catalog, logger, metrics, usage });
+  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,

@@ -156,7 +156,7 @@ describe('uploads, listing and deletion', () => {
       headers: { ...as('acme'), 'content-type': 'image/png' },
       body: new Blob([big]).stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as { detail: string }).detail).toContain('/v1/uploads');
     const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { bytes: number }[] };

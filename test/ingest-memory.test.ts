@@ -67,7 +67,7 @@ describe('memory stays flat while large bodies stream through', () => {
         headers: { 'content-type': 'image/jpeg' },
         body: Readable.toWeb(createReadStream(path)) as ReadableStream,
         duplex: 'half',
-      } as RequestInit),
+      }),
     );
     const body = (await response.json()) as { width: number; bytes: number };
     expect(response.status, JSON.stringify(body)).toBe(201);
@@ -86,7 +86,7 @@ describe('memory stays flat while large bodies stream through', () => {
       },
     });
     const { result: status, growth } = await rssGrowthDuring(origin, async () => {
-      const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+      const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' });
       expect(((await response.json()) as { code: string }).code).toBe('payload_too_large');
       return response.status;
     });

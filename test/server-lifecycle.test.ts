@@ -60,7 +60,7 @@ describe('origin process', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       },
     });
-    const upload = fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body, duplex: 'half' } as RequestInit);
+    const upload = fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body, duplex: 'half' });
     await new Promise((resolve) => setTimeout(resolve, 250));
     const exited = origin.stop('SIGTERM');
     const response = await upload;

@@ -33,7 +33,9 @@ const pgUrl = () => {
 };
 
 async function png(seed: number): Promise<Buffer> {
-  return sharp({ create: { width: 32, height: 24, channels: 3, background: { r: seed % 256, g: 90, b: 200 } } }).png().toBuffer();
+  return sharp({ create: { width: 32, height: 24, channels: 3, background: { r: seed % 256, g: 90, b: 200 } } })
+    .png()
+    .toBuffer();
 }
 
 /** The cookie pair a browser would send back, from a Set-Cookie header. */
@@ -60,7 +62,11 @@ for (const engine of engines) {
     });
 
     const signIn = (key: string, headers: Record<string, string> = {}) =>
-      fetch(`${origin.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ key }) });
+      fetch(`${origin.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ key }),
+      });
     const withCookie = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
       fetch(`${origin.url}${path}`, { ...init, headers: { cookie, ...init.headers } });
 
@@ -68,7 +74,11 @@ for (const engine of engines) {
       const wrong = await signIn('not-a-key-at-all');
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('set-cookie')).toBeNull();
-      const form = await fetch(`${origin.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=acme-secret-key' });
+      const form = await fetch(`${origin.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'key=acme-secret-key',
+      });
       expect(form.status).toBe(415);
       expect(form.headers.get('set-cookie')).toBeNull();
     });
@@ -108,13 +118,20 @@ for (const engine of engines) {
     });
 
     it('refuses a cookie-authenticated change without the CSRF header (403) and does nothing', async () => {
-      const upload = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { authorization: 'Bearer acme-secret-key', 'content-type': 'image/png' }, body: await png(1) });
+      const upload = await fetch(`${origin.url}/v1/images`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer acme-secret-key', 'content-type': 'image/png' },
+        body: await png(1),
+      });
       const { id } = (await upload.json()) as { id: string };
 
       const bare = await withCookie(`/v1/images/${id}`, { method: 'DELETE' });
       expect(bare.status).toBe(403);
       expect(await bare.json()).toMatchObject({ code: 'csrf_required', status: 403 });
-      const wrong = await withCookie(`/v1/images/${id}`, { method: 'DELETE', headers: { 'x-pixelfront-csrf': csrf.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } });
+      const wrong = await withCookie(`/v1/images/${id}`, {
+        method: 'DELETE',
+        headers: { 'x-pixelfront-csrf': csrf.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) },
+      });
       expect(wrong.status).toBe(403);
       expect((await withCookie(`/v1/images/${id}`)).status).toBe(200);
 
@@ -131,11 +148,17 @@ for (const engine of engines) {
     });
 
     it('leaves bearer keys unchanged: no CSRF header needed, another tenant stays apart', async () => {
-      const upload = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { authorization: 'Bearer beta-secret-key', 'content-type': 'image/png' }, body: await png(3) });
+      const upload = await fetch(`${origin.url}/v1/images`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer beta-secret-key', 'content-type': 'image/png' },
+        body: await png(3),
+      });
       expect(upload.status).toBe(201);
       const { id } = (await upload.json()) as { id: string };
       expect((await withCookie(`/v1/images/${id}`)).status).toBe(404);
-      expect((await fetch(`${origin.url}/v1/images/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer beta-secret-key' } })).status).toBe(204);
+      expect(
+        (await fetch(`${origin.url}/v1/images/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer beta-secret-key' } })).status,
+      ).toBe(204);
     });
 
     it('is honoured by another origin on the same catalog', async () => {
@@ -165,7 +188,11 @@ describe('session lifetime', () => {
     let dataDir = origin.dataDir;
     try {
       const signIn = async (key: string) => {
-        const response = await fetch(`${origin.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+        const response = await fetch(`${origin.url}/v1/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ key }),
+        });
         return cookiePair(response);
       };
       const short = await signIn('acme-secret-key');
@@ -190,7 +217,11 @@ describe('session lifetime', () => {
     const origin = await startTestOrigin();
     try {
       expect(await (await fetch(`${origin.url}/v1/sessions/current`)).json()).toEqual({ mode: 'open', tenant: 'default' });
-      const signIn = await fetch(`${origin.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key":"whatever-key"}' });
+      const signIn = await fetch(`${origin.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"key":"whatever-key"}',
+      });
       expect(signIn.status).toBe(400);
     } finally {
       await origin.destroy();

@@ -215,7 +215,7 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
             return (prefix: string) => (prefix === `uploads/${stuck}/` ? Promise.reject(new Error('storage down')) : target.deletePrefix(prefix));
           }
           const value: unknown = Reflect.get(target, property);
-          return typeof value === 'function' ? value.bind(target) : value;
+          return typeof value === 'function' ? (value.bind(target) as unknown) : value;
         },
       });
       const later = Date.now() + 25 * 3600 * 1000;

@@ -3,7 +3,7 @@ import type { JobOutcome } from '../origin/queue/types.ts';
 
 export interface WorkerMetrics {
   registry: Registry;
-  observe(outcome: JobOutcome | 'retry', seconds: number): void;
+  observe: (outcome: JobOutcome | 'retry', seconds: number) => void;
 }
 
 /**

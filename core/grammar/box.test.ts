@@ -30,4 +30,16 @@ describe('targetBox', () => {
     expect(targetBox(spec, { width: 8000, height: 8000 }, 8192)).toEqual({ w: 8192, h: 2048 });
     expect(targetBox(parseOps('c_fill,ar_1:1', context), { width: 20000, height: 10000 }, 8192)).toEqual({ w: 8192, h: 8192 });
   });
+
+  it('refuses a derived box with a side of 1 px or less from the ratio (issue 14, item 7)', () => {
+    const refused = (ops: string, width: number, height: number) => () => targetBox(parseOps(ops, context), { width, height }, 8192);
+    // c_pad,ar_10000:0.01 on 320 × 240: the canvas would be 240 000 000 × 240, clamped 8192 × 0.
+    expect(refused('c_pad,ar_10000:0.01', 320, 240)).toThrow(expect.objectContaining({ code: 'invalid_transform' }));
+    expect(refused('c_fill,ar_10000:0.01', 320, 240)).toThrow(/ar_1000000:1/);
+    expect(refused('c_fill,ar_100:1', 100, 50)).toThrow(/1 px/);
+    expect(refused('c_pad,ar_0.01:10000', 320, 240)).toThrow(expect.objectContaining({ code: 'invalid_transform' }));
+    // Two pixels, or a side the source itself has, are real sizes.
+    expect(targetBox(parseOps('c_fill,ar_50:1', context), { width: 100, height: 50 }, 8192)).toEqual({ w: 100, h: 2 });
+    expect(targetBox(parseOps('c_pad,ar_1:1', context), { width: 1, height: 1 }, 8192)).toEqual({ w: 1, h: 1 });
+  });
 });

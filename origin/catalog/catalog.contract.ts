@@ -1,6 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
+import { KyselyCatalog } from './kysely-catalog.ts';
+import { migrateToLatest, migrations } from './migrations.ts';
+import type { Database } from './schema.ts';
 import type { Catalog, ImageRecord } from './types.ts';
 
 /**
@@ -194,12 +198,59 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       expect((await second.insertImage(newImage(tenant, { sha256: image.sha256 }))).inserted).toBe(false);
     });
 
+    it("stores people's own metadata and replaces it field by field", async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const meta = { shoot: 'harbour', rating: 4, nested: { list: [1, 'two', null], ok: true } };
+      const image = newImage(tenant, { title: 'Harbour at dawn', alt: 'Boats in fog', tags: ['sea', 'trip:2026'], meta });
+      await catalog.insertImage(image);
+      expect(await catalog.getImage(tenant, image.id)).toEqual(image);
+
+      const retitled = await catalog.updateImage(tenant, image.id, { title: 'Harbour', tags: ['fog'], filename: 'harbour.jpg' });
+      expect(retitled).toEqual({ ...image, title: 'Harbour', tags: ['fog'], filename: 'harbour.jpg' });
+      expect(await catalog.updateImage(tenant, image.id, { alt: null, meta: null, tags: [] })).toEqual({ ...image, title: 'Harbour', filename: 'harbour.jpg', alt: null, meta: null, tags: [] });
+      expect(await catalog.updateImage(tenant, image.id, {})).toMatchObject({ id: image.id, title: 'Harbour' });
+      expect((await catalog.listImages(tenant, { limit: 10 })).items[0]).toMatchObject({ title: 'Harbour', tags: [] });
+
+      expect(await catalog.updateImage(newTenant(), image.id, { title: 'stolen' })).toBeNull();
+      expect(await catalog.updateImage(tenant, newId(), { title: 'nobody' })).toBeNull();
+      expect((await catalog.getImage(tenant, image.id))?.title).toBe('Harbour');
+    });
+
     it('pings while open and fails once closed', async () => {
       const catalog = await open();
       await expect(catalog.ping()).resolves.toBeUndefined();
       await catalog.close();
       await expect(catalog.ping()).rejects.toThrow();
       await expect(catalog.close()).resolves.toBeUndefined();
+    });
+  });
+}
+
+/**
+ * Upgrading a catalog made by an earlier release: `openEmpty` gives a database nobody migrated yet.
+ * Rows written at the schema of 0004 (the last release before issue 15) survive every later migration.
+ */
+export function describeCatalogUpgrade(name: string, openEmpty: () => Promise<Kysely<Database>>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip === true)(`catalog upgrade: ${name}`, () => {
+    it('keeps the images of a catalog migrated to 0004 when migrating to the latest schema', async () => {
+      const db = await openEmpty();
+      try {
+        await migrateToLatest(db, migrations.filter((migration) => migration.name <= '0004'));
+        const tenant = newTenant();
+        const image = newImage(tenant);
+        await sql`insert into images (id, tenant, filename, format, width, height, bytes, sha256, frames, has_alpha, orientation, blurhash, dominant_color, created_at)
+          values (${image.id}, ${tenant}, ${image.filename}, ${image.format}, ${image.width}, ${image.height}, ${image.bytes}, ${image.sha256}, ${image.frames}, 0, ${image.orientation}, ${image.blurhash}, ${image.dominantColor}, ${image.createdAt.getTime()})`.execute(db);
+
+        const applied = await migrateToLatest(db);
+        expect(applied).toEqual(migrations.map((migration) => migration.name).filter((migration) => migration > '0004'));
+        const catalog = new KyselyCatalog(db);
+        expect(await catalog.getImage(tenant, image.id)).toEqual(image);
+        expect((await catalog.listImages(tenant, { limit: 10 })).items).toEqual([image]);
+        expect(await catalog.updateImage(tenant, image.id, { tags: ['kept'] })).toEqual({ ...image, tags: ['kept'] });
+      } finally {
+        await db.destroy();
+      }
     });
   });
 }
@@ -231,6 +282,10 @@ function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRe
     orientation: 1,
     blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
     dominantColor: '#aabbcc',
+    title: null,
+    alt: null,
+    tags: [],
+    meta: null,
     createdAt: new Date(Date.UTC(2026, 4, 1, 12, 0, 0, 123) + Math.floor(Math.random() * 1_000_000)),
     ...overrides,
   };

@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Database, ImagesTable } from './schema.ts';
-import type { Catalog, ImageFormat, ImagePage, ImageRecord, UploadCount } from './types.ts';
+import type { Catalog, EditableImageFields, ImageFormat, ImagePage, ImageRecord, JsonObject, UploadCount } from './types.ts';
 
 const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
 const maxListLimit = 1000;
@@ -25,13 +25,17 @@ export class KyselyCatalog implements Catalog {
 
   async insertImage(image: ImageRecord): Promise<{ image: ImageRecord; inserted: boolean }> {
     for (let attempt = 0; attempt < insertAttempts; attempt += 1) {
-      // ON CONFLICT makes concurrent uploads of the same bytes race-safe: exactly one row wins.
-      const result = await this.db
-        .insertInto('images')
-        .values(toRow(image))
-        .onConflict((conflict) => conflict.columns(['tenant', 'sha256']).doNothing())
-        .executeTakeFirst();
-      const inserted = (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      const inserted = await this.db.transaction().execute(async (trx) => {
+        // ON CONFLICT makes concurrent uploads of the same bytes race-safe: exactly one row wins.
+        const result = await trx
+          .insertInto('images')
+          .values(toRow(image))
+          .onConflict((conflict) => conflict.columns(['tenant', 'sha256']).doNothing())
+          .executeTakeFirst();
+        const won = (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+        if (won) await writeTags(trx, image.tenant, image.id, image.tags);
+        return won;
+      });
       const stored = await this.findBySha256(image.tenant, image.sha256);
       if (stored !== null) return { image: stored, inserted };
     }
@@ -82,9 +86,37 @@ export class KyselyCatalog implements Catalog {
     return { items: page.map(toRecord), next };
   }
 
+  async updateImage(tenant: string, id: string, changes: Partial<EditableImageFields>): Promise<ImageRecord | null> {
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const { filename, title, alt, tags, meta } = changes;
+      const set = {
+        ...(filename !== undefined ? { filename } : {}),
+        ...(title !== undefined ? { title } : {}),
+        ...(alt !== undefined ? { alt } : {}),
+        ...(tags !== undefined ? { tags: tagsText(tags) } : {}),
+        ...(meta !== undefined ? { meta: meta === null ? null : JSON.stringify(meta) } : {}),
+      };
+      // An empty change still tells whether the image exists (a no-op update of its id).
+      const result = await trx
+        .updateTable('images')
+        .set(Object.keys(set).length > 0 ? set : { id })
+        .where('id', '=', id)
+        .where('tenant', '=', tenant)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return false;
+      if (tags !== undefined) await writeTags(trx, tenant, id, tags);
+      return true;
+    });
+    return updated ? this.getImage(tenant, id) : null;
+  }
+
   async deleteImage(tenant: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('images').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('images').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await trx.deleteFrom('image_tags').where('image_id', '=', id).execute();
+      return true;
+    });
   }
 
   async countUpload(tenant: string, format: string, bytes: number, at: Date = new Date()): Promise<void> {
@@ -123,6 +155,16 @@ export class KyselyCatalog implements Catalog {
   }
 }
 
+/** The image's rows in image_tags become exactly `tags`. */
+async function writeTags(db: Kysely<Database>, tenant: string, imageId: string, tags: readonly string[]): Promise<void> {
+  await db.deleteFrom('image_tags').where('image_id', '=', imageId).execute();
+  if (tags.length > 0) await db.insertInto('image_tags').values(tags.map((tag) => ({ image_id: imageId, tenant, tag }))).execute();
+}
+
+function tagsText(tags: readonly string[]): string | null {
+  return tags.length === 0 ? null : JSON.stringify(tags);
+}
+
 function toRow(image: ImageRecord): ImagesTable {
   return {
     id: image.id,
@@ -139,6 +181,10 @@ function toRow(image: ImageRecord): ImagesTable {
     blurhash: image.blurhash,
     dominant_color: image.dominantColor,
     created_at: image.createdAt.getTime(),
+    title: image.title,
+    alt: image.alt,
+    tags: tagsText(image.tags),
+    meta: image.meta === null ? null : JSON.stringify(image.meta),
   };
 }
 
@@ -159,6 +205,10 @@ function toRecord(row: Selectable<ImagesTable>): ImageRecord {
     blurhash: row.blurhash,
     dominantColor: row.dominant_color,
     createdAt: new Date(Number(row.created_at)),
+    title: row.title,
+    alt: row.alt,
+    tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]),
+    meta: row.meta === null ? null : (JSON.parse(row.meta) as JsonObject),
   };
 }
 

@@ -1,7 +1,9 @@
+import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createSessions } from '../sessions/migration.ts';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
+import { addUserMetadata } from './user-metadata-migration.ts';
 
 /**
  * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.
@@ -130,7 +132,7 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, createSessions];
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, addUserMetadata, createSessions];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {
@@ -166,7 +168,7 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, list: readonly NamedMi
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');
     const what = failed === undefined ? 'catalog migrations' : `catalog migration ${failed.migrationName}`;
-    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message : inspect(error)}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
-import { describeCatalogContract } from './catalog.contract.ts';
-import { createCatalog, migrations } from './index.ts';
+import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
+import { createCatalog, migrations, openDatabase } from './index.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Each run gets its own schema so parallel runs and leftovers never meet.
@@ -26,7 +26,7 @@ async function reachable(): Promise<boolean> {
     return true;
   } catch (error) {
     const message = `PostgreSQL at ${redact(baseUrl)} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI) throw new Error(`${message} (CI requires it)`);
+    if (process.env.CI) throw new Error(`${message} (CI requires it)`, { cause: error });
     console.warn(`[skip] postgres catalog tests: ${message}`);
     return false;
   }
@@ -37,9 +37,9 @@ function redact(url: string): string {
 }
 
 /** The test URL with search_path pinned to this run's schema, as a user would pick a schema. */
-function schemaUrl(): string {
+function schemaUrl(name = schema): string {
   const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.searchParams.set('options', `-c search_path=${name}`);
   return url.toString();
 }
 
@@ -51,6 +51,19 @@ if (available) {
 }
 
 describeCatalogContract('postgres', () => createCatalog(testConfig({ DATABASE_URL: schemaUrl() })), { skip: !available });
+// Each upgrade starts from an empty schema of its own, dropped with the run's schema prefix below.
+const upgradeSchemas: string[] = [];
+describeCatalogUpgrade(
+  'postgres',
+  async () => {
+    const name = `${schema}_up${upgradeSchemas.length}`;
+    upgradeSchemas.push(name);
+    await withAdmin((client) => client.query(`create schema ${name}`));
+    return openDatabase(schemaUrl(name));
+  },
+  { skip: !available },
+);
+if (available) afterAll(() => withAdmin((client) => client.query(upgradeSchemas.map((name) => `drop schema if exists ${name} cascade;`).join(''))));
 
 describe.skipIf(!available)('postgres catalog database', () => {
   it("keeps its tables in the URL's schema and migrates concurrent starts once", async () => {

@@ -15,7 +15,6 @@ export interface PostgresTimeouts {
  * connection that stopped carrying bytes (a partition, a frozen server) reaches it.
  */
 const answerGraceMs = 1_000;
-const int8Oid = 20;
 // SQLSTATE classes of a connection that is gone or a server going away, and query_canceled
 // (statement_timeout): the database is unavailable, the query itself was fine.
 const unavailableStates = /^(08|53|57)/;
@@ -40,7 +39,7 @@ export function openPostgresPool(url: string, options: { timeouts?: PostgresTime
     // not via pg.types, so other pg users in the process keep their own parsing.
     types: {
       getTypeParser: (oid, format) =>
-        oid === int8Oid && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+        oid === pg.types.builtins.INT8 && format !== 'binary' ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown),
     },
   });
   const report = (error: Error) => options.onError?.(error);

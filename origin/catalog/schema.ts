@@ -20,6 +20,20 @@ export interface ImagesTable {
   dominant_color: string | null;
   /** Epoch milliseconds. */
   created_at: number;
+  // People's own metadata (migration 0005-user-metadata); null on rows from before it.
+  title: string | null;
+  alt: string | null;
+  /** JSON array of lower-case tags; image_tags indexes them for queries. */
+  tags: string | null;
+  /** JSON object text. */
+  meta: string | null;
+}
+
+/** One row per tag of an image: what `GET /v1/images?tag=` finds images by. */
+export interface ImageTagsTable {
+  image_id: string;
+  tenant: string;
+  tag: string;
 }
 
 export interface UploadCountsTable {
@@ -33,5 +47,6 @@ export interface UploadCountsTable {
 
 export interface Database {
   images: ImagesTable;
+  image_tags: ImageTagsTable;
   upload_counts: UploadCountsTable;
 }

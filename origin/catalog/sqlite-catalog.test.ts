@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
-import { describeCatalogContract } from './catalog.contract.ts';
+import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
 import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelfront-catalog-'));
@@ -14,6 +14,7 @@ const databaseUrl = `sqlite://${join(dir, 'nested', 'catalog.db')}`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeCatalogContract('sqlite', () => createCatalog(testConfig({ DATABASE_URL: databaseUrl })));
+describeCatalogUpgrade('sqlite', async () => openDatabase(`sqlite://${join(dir, `upgrade-${Math.random().toString(36).slice(2)}.db`)}`));
 
 describe('sqlite catalog database', () => {
   it('runs in WAL mode with a busy timeout', async () => {

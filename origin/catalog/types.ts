@@ -4,7 +4,22 @@
  */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' | 'svg' | 'heic';
 
-export interface ImageRecord {
+export type JsonObject = { [key: string]: unknown };
+
+/** People's own metadata of an image, given at upload or by PATCH (origin/ingest/user-metadata.ts validates it). */
+export interface UserMetadata {
+  title: string | null;
+  alt: string | null;
+  /** Lower-case, unique, in the order given (SPEC section 8: tags are case-insensitive). */
+  tags: string[];
+  /** A JSON object of at most 4 KiB. */
+  meta: JsonObject | null;
+}
+
+/** What may change after upload; everything else is measured from the immutable bytes. */
+export type EditableImageFields = UserMetadata & { filename: string | null };
+
+export interface ImageRecord extends UserMetadata {
   id: string;
   tenant: string;
   filename: string | null;
@@ -49,6 +64,8 @@ export interface Catalog {
   findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null>;
   /** Newest first. limit 1…1000. A malformed cursor throws PixelfrontError invalid_request. */
   listImages(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage>;
+  /** Replaces the given editable fields; null when the tenant has no such image. */
+  updateImage(tenant: string, id: string, changes: Partial<EditableImageFields>): Promise<ImageRecord | null>;
   /** true when a row was deleted. */
   deleteImage(tenant: string, id: string): Promise<boolean>;
   /** Adds one upload of `bytes` to the day/tenant/format counter. */

@@ -92,7 +92,7 @@ export class CloudflarePurger {
       const retry = response.ok || response.status === 429 || response.status >= 500;
       return { ok: false, retry, reason: `HTTP ${response.status}: ${text.slice(0, 300)}` };
     } catch (error) {
-      const cause = controller.signal.aborted ? controller.signal.reason : error;
+      const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       return { ok: false, retry: true, reason: cause instanceof Error ? cause.message : String(cause) };
     } finally {
       clearTimeout(timer);

@@ -42,7 +42,8 @@ export function tenantAuth(apiKeys: Map<string, string> | undefined, sessions?: 
     if (cookie !== undefined && sessions) {
       const session = await sessions.find(cookie);
       // A key removed from API_KEYS ends the sessions signed in with it.
-      if (session === null || !liveKeyHashes.has(session.keyHash)) throw fail('unauthorized', 'the session has expired or was signed out: sign in again');
+      if (session === null || !liveKeyHashes.has(session.keyHash))
+        throw fail('unauthorized', 'the session has expired or was signed out: sign in again');
       if (!safeMethods.has(c.req.method) && !csrfMatches(c.req.header(CSRF_HEADER), session.csrfToken)) {
         throw fail('csrf_required', `a change made with the session cookie needs the ${CSRF_HEADER} header with the session's CSRF token`);
       }

@@ -47,7 +47,7 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
       parser.destroy();
       // The temp files are gone before the answer goes out, not some time after.
       void Promise.allSettled(files)
-        .then((settled) => Promise.allSettled(settled.map((item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))))
+        .then((settled) => Promise.allSettled(settled.map(async (item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))))
         .then(() => reject(error));
     };
 

@@ -4,7 +4,7 @@ import { ladderPrefix, originalKey, variantPrefix } from '../storage/layout.ts';
 
 /**
  * Removes an image: the row first, so the image disappears for every reader at once, then its
- * objects. An object that cannot be deleted is logged; it is unreachable without the row.
+ * objects (original, variants, mezzanines). An object that cannot be deleted is logged; it is unreachable without the row.
  */
 export async function deleteImage(services: Services, tenant: string, id: string): Promise<void> {
   const { catalog, storage, logger } = services;

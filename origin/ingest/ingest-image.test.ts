@@ -7,6 +7,7 @@ import { ladderKey, originalKey, variantKey } from '../storage/layout.ts';
 import { deleteImage } from './delete-image.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
 import { receiveToTempFile } from './receive.ts';
+import { emptyUserMetadata } from './user-metadata.ts';
 
 describe('ingestReceivedFile', () => {
   let origin: TestOrigin;
@@ -23,10 +24,10 @@ describe('ingestReceivedFile', () => {
       get(target, property) {
         if (property === 'countUpload') return () => Promise.reject(new Error('catalog write failed'));
         const value: unknown = Reflect.get(target, property);
-        return typeof value === 'function' ? value.bind(target) : value;
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       },
     });
-    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, 'a.png');
+    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, { filename: 'a.png', ...emptyUserMetadata });
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();
@@ -36,7 +37,7 @@ describe('ingestReceivedFile', () => {
   it('deletes every object an image owns: the original, its variants and its ladder', async () => {
     const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } }).png().toBuffer();
     const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
-    const { image } = await ingestReceivedFile(origin.services, 'default', received, null);
+    const { image } = await ingestReceivedFile(origin.services, 'default', received, { filename: null, ...emptyUserMetadata });
     const { storage } = origin.services;
     const owned = [originalKey(image.id), variantKey(image.id, 'a1b2', 'webp'), ladderKey(image.id, 1024, 'webp')];
     for (const key of owned.slice(1)) await storage.put(key, Buffer.from('x'));

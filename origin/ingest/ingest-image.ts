@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { newImageId } from '../../core/ids.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { EditableImageFields, ImageRecord } from '../catalog/types.ts';
+import { writeMezzanines } from '../ladder/mezzanine.ts';
+import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
-import { inspectImage } from './inspect.ts';
+import type { DecodedImage } from './decode.ts';
+import { inspectAndDecode } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
 
 export interface IngestResult {
@@ -14,25 +17,31 @@ export interface IngestResult {
 
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
- * and describe the content, store the original, then record it. Whatever fails, nothing is
- * left behind: the object is removed when the row cannot be written, and the temp file always.
+ * and describe the content (one strict decode), store the original, record it with the
+ * uploader's file name and metadata (a deduplicated upload returns the existing image
+ * unchanged), then store its mezzanines from that same decode. Whatever fails, nothing is left
+ * behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
   services: Services,
   tenant: string,
   file: ReceivedFile,
-  filename: string | null,
+  given: EditableImageFields,
 ): Promise<IngestResult> {
   const { storage, catalog, config } = services;
   try {
     const existing = await catalog.findBySha256(tenant, file.sha256);
     if (existing) return { image: existing, deduplicated: true };
 
-    const facts = await inspectImage(file.path, { maxInputPixels: config.maxInputPixels, timeoutMs: config.renderTimeoutMs });
+    const { facts, decoded } = await inspectAndDecode(file.path, {
+      maxInputPixels: config.maxInputPixels,
+      timeoutMs: config.renderTimeoutMs,
+      ladderSizes: config.ladderSizes,
+    });
     const record: ImageRecord = {
       id: newImageId(),
       tenant,
-      filename,
+      ...given,
       format: facts.format,
       width: facts.width,
       height: facts.height,
@@ -64,10 +73,20 @@ export async function ingestReceivedFile(
     await catalog.countUpload(tenant, record.format, record.bytes, record.createdAt).catch((error: unknown) => {
       services.logger.warn('upload not counted in usage statistics', { id: record.id, error: String(error) });
     });
+    await storeLadder(services, record, decoded);
     return { image: inserted.image, deduplicated: false };
   } finally {
     await file.discard();
   }
+}
+
+/** A mezzanine that cannot be stored is made again on the image's first cold render (lazy backfill). */
+async function storeLadder(services: Services, image: ImageRecord, decoded: DecodedImage): Promise<void> {
+  const rungs = rungsFor(image, services.config.ladderSizes);
+  if (rungs.length === 0) return;
+  await writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {
+    services.logger.warn('mezzanine not stored; it is made on the first render', { id: image.id, error: String(error) });
+  });
 }
 
 /** A file name safe to store and echo: base name only, no control characters, bounded. */

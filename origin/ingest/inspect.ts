@@ -3,9 +3,10 @@ import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { ImageFormat } from '../catalog/types.ts';
-import { checkDeadline, decodeError, decodeThumbnail, publicDetail } from './decode.ts';
-import type { DecodeLayout } from './decode.ts';
-import { placeholderFromThumbnail, thumbnailSize } from './placeholder.ts';
+import { rungsFor } from '../ladder/rungs.ts';
+import { checkDeadline, decodeError, decodeStrict, publicDetail } from './decode.ts';
+import type { DecodedImage, DecodeLayout } from './decode.ts';
+import { placeholderOf } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
 import type { SniffedFormat } from './sniff.ts';
 import { embeddedImages } from './svg/embedded.ts';
@@ -14,8 +15,9 @@ import { MAX_SVG_BYTES, sanitizeSvg } from './svg/sanitize.ts';
 /**
  * Validation and metadata of a completed upload, cheapest check first:
  * sniff (415) → header (422 corrupt_image) → pixel limit over all frames (422 image_too_large,
- * before any decode) → strict decode of every frame that also yields the placeholder
- * (422 corrupt_image; 415 for HEIC this build cannot decode). All under one deadline.
+ * before any decode) → one strict decode of every frame at full resolution, which also yields
+ * the decoded image the placeholder and the mezzanines are made from (422 corrupt_image; 415 for
+ * HEIC this build cannot decode). All under one deadline.
  */
 
 export interface ImageFacts {
@@ -38,9 +40,27 @@ export interface InspectLimits {
   maxInputPixels: number;
   /** For the whole inspection; a file still decoding then gets 422 corrupt_image. */
   timeoutMs: number;
+  /** LADDER_SIZES: the decoded image comes back at the largest rung this image gets. */
+  ladderSizes?: readonly number[];
 }
 
+export interface Inspection {
+  facts: ImageFacts;
+  /**
+   * The first frame or page, oriented, in sRGB, alpha kept: at the largest ladder rung the image
+   * gets, else at most PREVIEW_SIDE. The one place ingest has the pixels (mezzanines, placeholder).
+   */
+  decoded: DecodedImage;
+}
+
+/** Side of the decoded image of sources that get no mezzanine: enough for a placeholder or a perceptual hash. */
+export const PREVIEW_SIDE = 256;
+
 export async function inspectImage(path: string, limits: InspectLimits): Promise<ImageFacts> {
+  return (await inspectAndDecode(path, limits)).facts;
+}
+
+export async function inspectAndDecode(path: string, limits: InspectLimits): Promise<Inspection> {
   const deadline = Date.now() + limits.timeoutMs;
   const work = inspect(path, limits, deadline);
   let timer: NodeJS.Timeout | undefined;
@@ -56,7 +76,7 @@ export async function inspectImage(path: string, limits: InspectLimits): Promise
   }
 }
 
-async function inspect(path: string, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+async function inspect(path: string, limits: InspectLimits, deadline: number): Promise<Inspection> {
   const sniffed = sniffFormat(await readHead(path));
   if (sniffed === null) {
     throw fail('unsupported_media_type', 'the content is not an image in a supported format (JPEG, PNG, WebP, AVIF, GIF, TIFF, SVG, HEIC)');
@@ -78,27 +98,28 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
-async function inspectSvg(path: string, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+async function inspectSvg(path: string, limits: InspectLimits, deadline: number): Promise<Inspection> {
   if ((await stat(path)).size > MAX_SVG_BYTES) throw fail('payload_too_large', `SVG uploads are limited to ${MAX_SVG_BYTES} bytes`);
   // librsvg only ever sees the sanitised document: no scripts, no external references.
   const svg = Buffer.from(sanitizeSvg(await readFile(path)));
   const metadata = await readHeader(svg, undefined);
   checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
   await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels, deadline);
-  const size = thumbnailSize(metadata.width, metadata.height);
   const layout: DecodeLayout = { kind: 'single', orient: false };
-  const thumbnail = await decodeThumbnail({ input: svg, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
-    throw decodeError(error, undefined);
-  });
-  return {
-    format: 'svg',
+  const decoded = await decodeStrict({
+    input: svg,
+    layout,
     width: metadata.width,
     height: metadata.height,
-    orientation: null,
-    frames: 1,
-    hasAlpha: true,
-    ...placeholderFromThumbnail(thumbnail),
-  };
+    side: PREVIEW_SIDE,
+    fullResolution: false,
+    maxInputPixels: limits.maxInputPixels,
+    deadline,
+  }).catch((error: unknown) => {
+    throw decodeError(error, undefined);
+  });
+  const facts = { format: 'svg', width: metadata.width, height: metadata.height, orientation: null, frames: 1, hasAlpha: true } as const;
+  return { facts: { ...facts, ...(await placeholderOf(decoded)) }, decoded };
 }
 
 /** The SVG's own raster plus every inline image librsvg would decode, all from headers. */
@@ -121,7 +142,7 @@ async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixel
 
 type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;
 
-async function inspectRaster(path: string, sniffed: RasterFormat, limits: InspectLimits, deadline: number): Promise<ImageFacts> {
+async function inspectRaster(path: string, sniffed: RasterFormat, limits: InspectLimits, deadline: number): Promise<Inspection> {
   const metadata = await readHeader(path, path);
   const format = resolveFormat(sniffed, metadata);
   const heif = format === 'avif' || format === 'heic';
@@ -135,21 +156,17 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   const width = heif ? metadata.width : (metadata.autoOrient?.width ?? metadata.width);
   const height = heif ? metadata.height : (metadata.autoOrient?.height ?? metadata.height);
   const layout: DecodeLayout = frames === 1 ? { kind: 'single', orient: !heif } : format === 'tiff' ? { kind: 'pages', pages: frames } : { kind: 'animated' };
-  const size = thumbnailSize(width, height);
+  const rungs = rungsFor({ format, width, height, frames, hasAlpha: metadata.hasAlpha }, limits.ladderSizes ?? []);
+  const side = rungs.at(-1)?.size ?? PREVIEW_SIDE;
   checkDeadline(deadline);
-  const thumbnail = await decodeThumbnail({ input: path, layout, ...size, maxInputPixels: limits.maxInputPixels, deadline }).catch((error: unknown) => {
-    const mapped = decodeError(error, path);
-    throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
-  });
-  return {
-    format,
-    width,
-    height,
-    orientation: heif ? null : validOrientation(metadata.orientation),
-    frames,
-    hasAlpha: metadata.hasAlpha,
-    ...placeholderFromThumbnail(thumbnail),
-  };
+  const decoded = await decodeStrict({ input: path, layout, width, height, side, fullResolution: true, maxInputPixels: limits.maxInputPixels, deadline }).catch(
+    (error: unknown) => {
+      const mapped = decodeError(error, path);
+      throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
+    },
+  );
+  const facts = { format, width, height, orientation: heif ? null : validOrientation(metadata.orientation), frames, hasAlpha: metadata.hasAlpha };
+  return { facts: { ...facts, ...(await placeholderOf(decoded)) }, decoded };
 }
 
 /** The header only (no pixels); sharp's own pixel limit is off here so the check below can name the size. */

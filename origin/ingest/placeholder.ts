@@ -1,4 +1,6 @@
 import { encode } from 'blurhash';
+import sharp from 'sharp';
+import type { DecodedImage } from './decode.ts';
 
 /**
  * The placeholder stored with every image (SPEC section 4 `placeholder`): a BlurHash and a
@@ -24,6 +26,18 @@ export interface RgbaThumbnail {
 export function thumbnailSize(width: number, height: number): { width: number; height: number } {
   const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** The placeholder of an image decoded at ingest (any size): its thumbnail, then BlurHash and colour. */
+export async function placeholderOf(decoded: DecodedImage): Promise<Placeholder> {
+  const size = thumbnailSize(decoded.width, decoded.height);
+  const { data, info } = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: decoded.channels } })
+    .resize({ ...size, fit: 'fill', kernel: 'linear' })
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return placeholderFromThumbnail({ data, width: info.width, height: info.height });
 }
 
 export function placeholderFromThumbnail(thumbnail: RgbaThumbnail): Placeholder {

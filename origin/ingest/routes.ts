@@ -2,13 +2,18 @@ import { Hono, type Context } from 'hono';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
-import { rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
+import { readJsonBody, rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
+import type { UserMetadata } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import { receiveForm } from './bulk-upload.ts';
 import { toImageObject } from './image-object.ts';
 import { deleteImage } from './delete-image.ts';
 import { cleanFilename, ingestReceivedFile } from './ingest-image.ts';
 import { receiveToTempFile } from './receive.ts';
+import { applyMetadataPatch, userMetadataFromText } from './user-metadata.ts';
+
+/** A patch carries at most 4 KiB of meta plus short texts and 50 tags. */
+const MAX_PATCH_BYTES = 64 * 1024;
 
 type Env = { Variables: OriginVariables };
 
@@ -25,11 +30,12 @@ export function imageRoutes(services: Services) {
     }
     pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
     parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
+    const metadata = userMetadataFromText((name) => c.req.query(name)); // so is a bad title, tag or meta
     const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes }).catch(
       (error: unknown) => pointLargeFilesToMultipart(() => { throw error; }),
     );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
-    const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, filename);
+    const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, { filename, ...metadata });
     await services.afterUpload(image, c.req.query('eager'));
     return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
   });
@@ -46,6 +52,18 @@ export function imageRoutes(services: Services) {
     return c.json(toImageObject(image));
   });
 
+  app.patch('/:id', async (c) => {
+    const tenant = c.get('tenant');
+    const patch = await readJsonBody(c, MAX_PATCH_BYTES);
+    const image = await catalog.getImage(tenant, c.req.param('id'));
+    if (!image) throw fail('not_found', `image ${c.req.param('id')} not found`);
+    const { filename, title, alt, tags, meta } = image;
+    const changed = applyMetadataPatch({ filename, title, alt, tags, meta }, patch);
+    const updated = await catalog.updateImage(tenant, image.id, changed);
+    if (!updated) throw fail('not_found', `image ${image.id} not found`);
+    return c.json(toImageObject(updated));
+  });
+
   app.delete('/:id', async (c) => {
     await deleteImage(services, c.get('tenant'), c.req.param('id'));
     return c.body(null, 204);
@@ -59,10 +77,13 @@ async function bulkUpload(c: Context<Env>, services: Services) {
   const form = await receiveForm(requestStream(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
   if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
   const eager = c.req.query('eager') ?? form.fields['eager'];
+  let metadata: UserMetadata;
   try {
     parseEager(services, eager);
+    // The form's title, alt, tags and meta apply to every file of it.
+    metadata = userMetadataFromText((name) => c.req.query(name) ?? form.fields[name]);
   } catch (error) {
-    await Promise.all(form.files.map((file) => file.received?.discard()));
+    await Promise.all(form.files.map(async (file) => file.received?.discard()));
     throw error;
   }
   const items = [];
@@ -73,7 +94,7 @@ async function bulkUpload(c: Context<Env>, services: Services) {
       continue;
     }
     try {
-      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, cleanFilename(file.filename));
+      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, { filename: cleanFilename(file.filename), ...metadata });
       await services.afterUpload(image, eager);
       items.push({ ok: true, deduplicated, image: toImageObject(image) });
     } catch (error) {

@@ -1,6 +1,7 @@
 import { fail, isPixelfrontError, type ErrorCode } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { ingestReceivedFile } from '../ingest/ingest-image.ts';
+import { storedUserMetadata } from '../ingest/user-metadata.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
 import { normalizeEtag } from '../storage/etags.ts';
 import { COMPLETION_LEASE_MS, MIN_PART_BYTES } from './limits.ts';
@@ -60,7 +61,7 @@ export async function completeUpload(service: UploadService, tenant: string, id:
     const object = await services.storage.get(upload.storage_key);
     if (!object) throw fail('conflict', `the assembled object of upload ${id} is gone`);
     const file = await receiveToTempFile(object.body, { tempDir: services.tempDir, maxBytes: service.maxBytes });
-    result = await ingestReceivedFile(services, tenant, file, upload.filename);
+    result = await ingestReceivedFile(services, tenant, file, { filename: upload.filename, ...storedUserMetadata(upload.metadata) });
   } catch (error) {
     if (isPixelfrontError(error) && (contentErrors.has(error.code) || error.code === 'conflict')) {
       await store.markAborted(id, service.now(), { force: true, error: { code: error.code, detail: error.message } });

@@ -7,6 +7,7 @@ import type { OriginVariables } from '../http/auth.ts';
 import { parseJsonBody, readJsonBody, requestStream } from '../http/request-body.ts';
 import { cleanFilename } from '../ingest/ingest-image.ts';
 import { toImageObject } from '../ingest/image-object.ts';
+import { userMetadataFrom, userMetadataJsonShape, userMetadataText } from '../ingest/user-metadata.ts';
 import type { Services } from '../services.ts';
 import { completeUpload } from './complete-upload.ts';
 import { MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './limits.ts';
@@ -22,6 +23,7 @@ const createSchema = z
     size: z.number().int().positive().optional(),
     partSize: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional(),
     eager: z.union([z.string().max(1024), z.array(z.string().max(64)).max(100)]).optional(),
+    ...userMetadataJsonShape,
   })
   .strict();
 
@@ -40,7 +42,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   const uploads = new UploadService(services, options);
 
   app.post('/', async (c) => {
-    const body = parseJsonBody(createSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ filename?, contentType?, size?, partSize?, eager? }');
+    const body = parseJsonBody(createSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ filename?, contentType?, size?, partSize?, eager?, title?, alt?, tags?, meta? }');
     const eager = eagerPresets(services, body.eager);
     const upload = await uploads.create(c.get('tenant'), {
       filename: cleanFilename(body.filename),
@@ -48,6 +50,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       size: body.size,
       partSize: body.partSize,
       eager,
+      metadata: userMetadataText(userMetadataFrom(body)),
     });
     return c.json({ uploadId: upload.id, partSize: upload.part_size, maxParts: MAX_PARTS, minPartSize: MIN_PART_BYTES, expiresAt: new Date(upload.expires_at).toISOString() }, 201);
   });

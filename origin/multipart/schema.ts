@@ -11,6 +11,8 @@ export interface UploadsTable {
   content_type: string | null;
   declared_size: number | null;
   part_size: number;
+  /** JSON of the UserMetadata given at creation (migration 0005), or null. */
+  metadata: string | null;
   /** Comma-separated preset names for `afterUpload`, or null. */
   eager: string | null;
   state: UploadState;

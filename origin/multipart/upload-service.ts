@@ -16,6 +16,8 @@ export interface NewUpload {
   size: number | undefined;
   partSize: number | undefined;
   eager: string | null;
+  /** The UserMetadata for the image, as JSON text (userMetadataText). */
+  metadata: string | null;
 }
 
 export interface PartInfo {
@@ -69,6 +71,7 @@ export class UploadService {
       declared_size: input.size ?? null,
       part_size: choosePartSize(input.size, input.partSize),
       eager: input.eager,
+      metadata: input.metadata,
       state: 'open',
       storage_key: key,
       backend_upload_id: backendUploadId,

@@ -12,7 +12,7 @@ describeQueueContract(
   async () => {
     const prefix = randomQueuePrefix();
     const options = { redisUrl: testRedisUrl, prefix, retry: contractRetry };
-    const queue = new BullmqQueue(options, logger);
+    const queue = new BullmqQueue({ ...options, timeoutMs: 5_000 }, logger);
     // The producer connects in the background; tests start once it is ready.
     await waitFor(() => queue.ping().then(() => true, () => undefined), 10_000, 'Redis connection');
     const consumers: Array<{ close(): Promise<void> }> = [];

@@ -2,17 +2,22 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { Logger } from '../logger.ts';
+import { failFastRedisOptions } from './redis-connection.ts';
 import { defaultRetryPolicy, type JobHandler, type JobOutcome, type JobQueue, type QueuedJob, type RetryPolicy, type VariantJob } from './types.ts';
 
 /** The BullMQ queue name; QUEUE_PREFIX separates deployments sharing one Redis. */
 export const VARIANT_QUEUE = 'variants';
 const addChunk = 1_000;
-const redisTimeoutMs = 5_000;
 
 export interface RedisQueueOptions {
   redisUrl: string;
   prefix: string;
   retry?: RetryPolicy;
+}
+
+export interface ProducerOptions extends RedisQueueOptions {
+  /** REDIS_COMMAND_TIMEOUT_MS: a command, and a whole call, fails with 503 after this. */
+  timeoutMs: number;
 }
 
 /**
@@ -25,14 +30,12 @@ export class BullmqQueue implements JobQueue {
   private readonly queue: Queue<VariantJob>;
   private lastErrorLog = 0;
 
-  constructor(options: RedisQueueOptions, private readonly logger: Logger) {
+  private readonly timeoutMs: number;
+
+  constructor(options: ProducerOptions, private readonly logger: Logger) {
     const retry = options.retry ?? defaultRetryPolicy;
-    this.redis = new Redis(options.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      // Keep reconnecting in the background; the origin works without the queue meanwhile.
-      retryStrategy: (times) => Math.min(times * 250, 5_000),
-    });
+    this.timeoutMs = options.timeoutMs;
+    this.redis = new Redis(options.redisUrl, { ...failFastRedisOptions(options.timeoutMs), maxRetriesPerRequest: 1 });
     this.redis.on('error', (error: Error) => this.logError(error));
     this.queue = new Queue<VariantJob>(VARIANT_QUEUE, {
       connection: this.redis,
@@ -52,7 +55,7 @@ export class BullmqQueue implements JobQueue {
     await this.ping();
     for (let start = 0; start < jobs.length; start += addChunk) {
       const chunk = jobs.slice(start, start + addChunk).map(({ id, job }) => ({ name: 'variant', data: job, opts: { jobId: id } }));
-      await withTimeout(this.queue.addBulk(chunk), 'adding jobs');
+      await withTimeout(this.queue.addBulk(chunk), 'adding jobs', this.timeoutMs);
     }
   }
 
@@ -62,13 +65,13 @@ export class BullmqQueue implements JobQueue {
 
   async depth(): Promise<number> {
     await this.ping();
-    const counts = await withTimeout(this.queue.getJobCounts('wait', 'delayed', 'prioritized'), 'counting jobs');
+    const counts = await withTimeout(this.queue.getJobCounts('wait', 'delayed', 'prioritized'), 'counting jobs', this.timeoutMs);
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 
   async ping(): Promise<void> {
     if (this.redis.status !== 'ready') throw fail('unavailable', `the job queue (Redis) is unavailable: ${this.redis.status}`, { retryAfter: 5 });
-    await withTimeout(this.redis.ping(), 'ping');
+    await withTimeout(this.redis.ping(), 'ping', this.timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -84,10 +87,11 @@ export class BullmqQueue implements JobQueue {
   }
 }
 
-async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+/** The whole call within `ms` (its commands are bounded each; BullMQ may wait between them). */
+async function withTimeout<T>(work: Promise<T>, what: string, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail('unavailable', `the job queue (Redis) did not answer ${what} in time`, { retryAfter: 5 })), redisTimeoutMs);
+    timer = setTimeout(() => reject(fail('unavailable', `the job queue (Redis) did not answer ${what} in time`, { retryAfter: 5 })), ms);
   });
   try {
     return await Promise.race([work, timeout]);

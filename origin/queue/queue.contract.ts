@@ -5,7 +5,7 @@ import type { JobHandler, JobOutcome, JobQueue, QueuedJob, RetryPolicy, VariantJ
 /** A queue and a way to consume it with a handler (in this process, or as a BullMQ worker would). */
 export interface QueueBackend {
   queue: JobQueue;
-  consume(handler: JobHandler): Promise<{ close(): Promise<void> }>;
+  consume: (handler: JobHandler) => Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 

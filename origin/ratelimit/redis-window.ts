@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { failFastRedisOptions } from '../queue/redis-connection.ts';
 import { TokenBucketLimiter } from './token-bucket.ts';
 import type { RateDecision, RateLimiter } from './types.ts';
 
@@ -29,16 +30,22 @@ export class RedisWindowLimiter implements RateLimiter {
   private connecting: Promise<void> | undefined;
 
   constructor(
-    private readonly options: { redisUrl: string; prefix: string; perMinute: number; now?: () => number },
+    private readonly options: {
+      redisUrl: string;
+      prefix: string;
+      perMinute: number;
+      /** REDIS_COMMAND_TIMEOUT_MS: a connection silent this long is replaced (decisions wait far less). */
+      connectionTimeoutMs: number;
+      now?: () => number;
+    },
     private readonly logger: Logger,
   ) {
     this.fallback = new TokenBucketLimiter(options.perMinute, options.now);
     this.redis = new Redis(options.redisUrl, {
       // Fail at once while disconnected instead of queueing: the fallback decides meanwhile.
-      enableOfflineQueue: false,
+      ...failFastRedisOptions(options.connectionTimeoutMs),
       maxRetriesPerRequest: 0,
       commandTimeout: commandTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 250, 5_000),
     });
     this.redis.on('error', (error: Error) => this.logError(error));
     this.connecting = new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import type { NamedMigration } from '../catalog/migrations.ts';
 
 /** Console sign-in sessions (POST /v1/sessions); listed in catalog/migrations.ts. */
 export const createSessions: NamedMigration = {
-  name: '0005-sessions',
+  name: '0006-sessions',
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('sessions')

@@ -45,7 +45,10 @@ export class SessionStore {
     const expiresAt = now + ttlMs;
     // Expired rows are cleared as new ones arrive: sign-ins are rare, and the index makes it cheap.
     await this.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-    await this.db.insertInto('sessions').values({ token_hash: sha256Hex(token), tenant, key_hash: keyHash, created_at: now, expires_at: expiresAt }).execute();
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: sha256Hex(token), tenant, key_hash: keyHash, created_at: now, expires_at: expiresAt })
+      .execute();
     return { token, session: { tenant, keyHash, expiresAt: new Date(expiresAt), csrfToken: csrfOf(token) } };
   }
 

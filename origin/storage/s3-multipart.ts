@@ -33,7 +33,7 @@ export class S3Multipart implements MultipartStorage {
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<PartReceipt> {
     const command = new UploadPartCommand({ Bucket: this.bucket, Key: this.objectKey(key), UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: size });
-    let sourceError: unknown;
+    let sourceError: Error | undefined;
     body.once('error', (error) => (sourceError = error));
     let etag: string | undefined;
     try {

@@ -132,7 +132,7 @@ export class S3Storage implements ObjectStorage {
       response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }));
     } catch (error) {
       if (isNotFound(error)) return null;
-      if (isInvalidRange(error)) throw new RangeError(`range start ${range?.start ?? 0} is beyond the end of ${key}`);
+      if (isInvalidRange(error)) throw new RangeError(`range start ${range?.start ?? 0} is beyond the end of ${key}`, { cause: error });
       throw storageFailure(key, error);
     }
     const body = response.Body;

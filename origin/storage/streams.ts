@@ -13,12 +13,12 @@ export interface CountedStream {
   stream: Readable;
   readonly bytes: number;
   /** Set when the source failed, so callers can tell its error from a downstream one. */
-  readonly sourceError: unknown;
+  readonly sourceError: Error | undefined;
 }
 
 /** Passes `source` through, counting bytes and remembering the source's own error. */
 export function countBytes(source: AsyncIterable<unknown>): CountedStream {
-  const state = { bytes: 0, sourceError: undefined as unknown };
+  const state: { bytes: number; sourceError: Error | undefined } = { bytes: 0, sourceError: undefined };
   async function* counted(): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of source) {
@@ -27,7 +27,7 @@ export function countBytes(source: AsyncIterable<unknown>): CountedStream {
         yield bytes;
       }
     } catch (error) {
-      state.sourceError = error ?? new Error('storage body failed');
+      state.sourceError = error instanceof Error ? error : new Error('storage body failed', { cause: error });
       throw error;
     }
   }

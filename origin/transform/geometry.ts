@@ -46,11 +46,16 @@ export function requestedBox(spec: TransformSpec): Box {
   return { width, height, aspect };
 }
 
-/** Fit inside the box keeping aspect, never larger than the source. */
-export function fitInside(source: Size, width: number | undefined, height: number | undefined): Size {
+/**
+ * Fit inside the box keeping aspect, never larger than the source, and no side over `maxSide`
+ * (SPEC section 8: an output the box leaves open is clamped to the limit, not refused).
+ */
+export function fitInside(source: Size, width: number | undefined, height: number | undefined, maxSide = Infinity): Size {
   const scale = Math.min(
     width === undefined ? Infinity : width / source.width,
     height === undefined ? Infinity : height / source.height,
+    maxSide / source.width,
+    maxSide / source.height,
     1,
   );
   if (scale >= 1) return { ...source };
@@ -79,37 +84,44 @@ export function sharpGravity(gravity: CompassGravity): string {
   return gravity === 'center' ? 'centre' : gravity.replace('_', '');
 }
 
+interface GeometryOptions {
+  animated: boolean;
+  /** Longest output side (`MAX_OUTPUT_DIMENSION`); outputs the box leaves open are fitted inside it. */
+  maxOutputDimension?: number;
+}
+
 /**
  * Plans crop/resize for the oriented source. `animated` sources cannot use sharp's smart crop
  * (it is single-page only), so `auto`/`entropy` fall back to the centre for them.
  */
-export function planGeometry(source: Size, spec: TransformSpec, options: { animated: boolean }): GeometryPlan {
+export function planGeometry(source: Size, spec: TransformSpec, options: GeometryOptions): GeometryPlan {
   const box = requestedBox(spec);
+  const maxSide = options.maxOutputDimension ?? Infinity;
   switch (spec.c ?? 'fit') {
     case 'fit':
-      return resizeTo(source, fitInside(source, box.width, box.height));
+      return resizeTo(source, fitInside(source, box.width, box.height, maxSide));
     case 'scale':
-      return planScale(source, box);
+      return planScale(source, box, maxSide);
     case 'fill':
       return planFill(source, box, spec, options);
     case 'pad':
-      return planPad(source, box, spec);
+      return planPad(source, box, spec, maxSide);
     case 'crop':
       return planCrop(source, box, spec, options);
   }
 }
 
-function planScale(source: Size, box: Box): GeometryPlan {
+function planScale(source: Size, box: Box, maxSide: number): GeometryPlan {
   if (box.width !== undefined && box.height !== undefined) {
     return resizeTo(source, { width: Math.min(box.width, source.width), height: Math.min(box.height, source.height) });
   }
   if (box.width === undefined && box.height === undefined && box.aspect !== undefined) {
     return resizeTo(source, largestOfAspect(source, box.aspect));
   }
-  return resizeTo(source, fitInside(source, box.width, box.height));
+  return resizeTo(source, fitInside(source, box.width, box.height, maxSide));
 }
 
-function planFill(source: Size, box: Box, spec: TransformSpec, options: { animated: boolean }): GeometryPlan {
+function planFill(source: Size, box: Box, spec: TransformSpec, options: GeometryOptions): GeometryPlan {
   let target: Size;
   if (box.width !== undefined && box.height !== undefined) {
     const region = largestOfAspect(source, box.width / box.height);
@@ -118,7 +130,7 @@ function planFill(source: Size, box: Box, spec: TransformSpec, options: { animat
   } else if (box.width === undefined && box.height === undefined && box.aspect !== undefined) {
     target = largestOfAspect(source, box.aspect);
   } else {
-    return resizeTo(source, fitInside(source, box.width, box.height));
+    return resizeTo(source, fitInside(source, box.width, box.height, options.maxOutputDimension));
   }
   if (sameSize(source, target)) return { ops: [], ...target };
   if (spec.fp) return focalFill(source, target, spec.fp);
@@ -142,7 +154,7 @@ function focalFill(source: Size, target: Size, [fx, fy]: [number, number]): Geom
   return { ops, ...target };
 }
 
-function planPad(source: Size, box: Box, spec: TransformSpec): GeometryPlan {
+function planPad(source: Size, box: Box, spec: TransformSpec, maxSide: number): GeometryPlan {
   let canvas: Size;
   if (box.width !== undefined && box.height !== undefined) {
     canvas = { width: box.width, height: box.height };
@@ -152,7 +164,7 @@ function planPad(source: Size, box: Box, spec: TransformSpec): GeometryPlan {
       ? { width: source.width, height: atLeastOne(source.width / box.aspect) }
       : { width: atLeastOne(source.height * box.aspect), height: source.height };
   } else {
-    return resizeTo(source, fitInside(source, box.width, box.height));
+    return resizeTo(source, fitInside(source, box.width, box.height, maxSide));
   }
   const inner = fitInside(source, canvas.width, canvas.height);
   const plan = resizeTo(source, inner);
@@ -161,7 +173,7 @@ function planPad(source: Size, box: Box, spec: TransformSpec): GeometryPlan {
   return { ...plan, pad: { ...canvas, ...placeByGravity(canvas, inner, gravity) } };
 }
 
-function planCrop(source: Size, box: Box, spec: TransformSpec, options: { animated: boolean }): GeometryPlan {
+function planCrop(source: Size, box: Box, spec: TransformSpec, options: GeometryOptions): GeometryPlan {
   let wanted: Partial<Size> = { width: box.width, height: box.height };
   if (box.width === undefined && box.height === undefined && box.aspect !== undefined) {
     wanted = largestOfAspect(source, box.aspect);
@@ -195,7 +207,7 @@ function planCrop(source: Size, box: Box, spec: TransformSpec, options: { animat
   return { ops: [{ op: 'extract', rect: { ...placeByGravity(source, size, gravity), ...size } }], ...size };
 }
 
-function cropPosition(gravity: Gravity | undefined, options: { animated: boolean }): string {
+function cropPosition(gravity: Gravity | undefined, options: GeometryOptions): string {
   if (gravity === 'auto') return options.animated ? 'centre' : 'attention';
   if (gravity === 'entropy') return options.animated ? 'centre' : 'entropy';
   return sharpGravity(gravity ?? 'center');

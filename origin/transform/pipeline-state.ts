@@ -37,6 +37,7 @@ export class PipelineState implements RenderState {
   readonly spec: TransformSpec;
   readonly format: OutputFormat;
   readonly source: SourceInfo;
+  readonly limits: RenderLimits;
   readonly loadWatermark: ((name: string) => Promise<Buffer | null>) | undefined;
   readonly timings: Record<string, number>;
   width: number;
@@ -52,6 +53,7 @@ export class PipelineState implements RenderState {
     this.spec = options.spec;
     this.format = options.format;
     this.source = options.source;
+    this.limits = options.limits;
     this.loadWatermark = options.loadWatermark;
     this.timings = options.timings;
     this.deadline = options.deadline;

@@ -28,7 +28,7 @@ if (!present) console.warn(`corpus not found at ${corpus}: skipping the corpus r
 const manifest: Entry[] = present ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Entry[]) : [];
 const entries = manifest.filter((entry) => entry.expect === 'ok');
 const rejects = manifest.filter((entry) => entry.expect === 'reject');
-const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 60_000 };
+const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 60_000, maxOutputDimension: 8192, maxOutputPixels: 40_000_000 };
 
 /** SVG is rasterised at the requested size (vectors have no native size to protect); everything else never upscales. */
 function expectedSize(entry: Entry): [number, number] {

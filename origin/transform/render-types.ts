@@ -10,6 +10,10 @@ export interface RenderLimits {
   maxFrames: number;
   /** wall-clock budget of one render */
   timeoutMs: number;
+  /** longest output side (`MAX_OUTPUT_DIMENSION`): a side the box leaves open is fitted inside it */
+  maxOutputDimension: number;
+  /** output canvas after dpr, pad and crop, width × height × frames (`MAX_OUTPUT_PIXELS`) */
+  maxOutputPixels: number;
 }
 
 export interface RenderInput {
@@ -78,6 +82,7 @@ export interface RenderState {
   spec: TransformSpec;
   format: OutputFormat;
   source: SourceInfo;
+  limits: RenderLimits;
   /** Current size of one frame, tracked so later steps need not execute the pipeline. */
   width: number;
   height: number;

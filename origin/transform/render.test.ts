@@ -6,7 +6,7 @@ import { readHeader } from './probe.ts';
 import { render, type RenderResult } from './render.ts';
 import { animatedWebp, blue, green, near, pixels, quadrants, red, solid, yellow, type Pixels, type Rgb } from '../../test/helpers/render.ts';
 
-const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 30_000 };
+const limits = { maxInputPixels: 100_000_000, maxFrames: 500, timeoutMs: 30_000, maxOutputDimension: 8192, maxOutputPixels: 40_000_000 };
 const magenta: Rgb = [255, 0, 255];
 const white: Rgb = [255, 255, 255];
 

@@ -63,6 +63,7 @@ describe('VariantService', () => {
     image = {
       id: 'variantTest01', tenant: 'default', filename: null, format: 'png', width: 64, height: 48, bytes: bytes.length, sha256: 'ab'.repeat(32),
       frames: 1, hasAlpha: false, orientation: null, blurhash: null, dominantColor: null, createdAt: new Date(),
+      title: null, alt: null, tags: [], meta: null,
     };
     await storage.put(originalKey(image.id), bytes);
   });

@@ -194,7 +194,13 @@ export class VariantService {
         spec: boxed(request.spec, request.image, config.maxOutputDimension),
         format: request.format,
         loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
-        limits: { maxInputPixels: config.maxInputPixels, maxFrames: 1000, timeoutMs: config.renderTimeoutMs },
+        limits: {
+          maxInputPixels: config.maxInputPixels,
+          maxFrames: 1000,
+          timeoutMs: config.renderTimeoutMs,
+          maxOutputDimension: config.maxOutputDimension,
+          maxOutputPixels: config.maxOutputPixels,
+        },
       });
       const seconds = (performance.now() - started) / 1000;
       metrics?.rendersTotal.inc({ format: request.format });

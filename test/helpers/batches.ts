@@ -18,7 +18,7 @@ export async function upload(url: string, body: Buffer, options: { filename?: st
   const query = new URLSearchParams();
   if (options.filename !== undefined) query.set('filename', options.filename);
   if (options.eager !== undefined) query.set('eager', options.eager);
-  const response = await fetch(`${url}/v1/images?${query}`, { method: 'POST', headers: { 'content-type': 'image/png', ...options.headers }, body });
+  const response = await fetch(`${url}/v1/images?${query.toString()}`, { method: 'POST', headers: { 'content-type': 'image/png', ...options.headers }, body });
   const image = (await response.json()) as { id: string; filename: string | null };
   expect(response.status, JSON.stringify(image)).toBeLessThan(300);
   return image;

@@ -46,7 +46,7 @@ export async function startFakeCloudflare(answer: (call: number) => FakeAnswer =
   return {
     url: `http://127.0.0.1:${port}/client/v4`,
     calls,
-    async close() {
+    close: async () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,6 +14,8 @@ export interface Sample {
   code: string | undefined;
   /** The problem's detail, for a failure's report. */
   detail?: string | undefined;
+  /** The JSON body's `status` field when it is a string (`/readyz`: ok, degraded, unavailable). */
+  state?: string | undefined;
 }
 
 export interface Load {
@@ -42,17 +44,20 @@ export function startLoad(base: string, requests: readonly Request[], options: {
       let status: Sample['status'];
       let code: string | undefined;
       let detail: string | undefined;
+      let state: string | undefined;
       try {
         const response = await fetch(`${base}${request.path}`, { ...request.init?.(), signal: AbortSignal.timeout(options.giveUpMs) });
         status = response.status;
         const text = await response.text();
-        if (status >= 400) ({ code, detail } = JSON.parse(text) as { code?: string; detail?: string });
+        const body = text.startsWith('{') ? (JSON.parse(text) as { code?: string; detail?: string; status?: unknown }) : {};
+        if (status >= 400) ({ code, detail } = body);
+        if (typeof body.status === 'string') state = body.status;
       } catch (error) {
         status = error instanceof Error && error.name === 'TimeoutError' ? 'no answer' : 'error';
         // A refused connection answers at once; do not spin on it.
         if (status === 'error') await sleep(20);
       }
-      samples.push({ path: request.path, start, ms: now() - start, status, code, detail });
+      samples.push({ path: request.path, start, ms: now() - start, status, code, detail, state });
     }
   };
   const running = Array.from({ length: options.clients }, (_, index) => client(index));
@@ -85,7 +90,9 @@ export function summarise(samples: readonly Sample[], from: number, to: number):
   const phase = samples.filter((sample) => sample.start >= from && sample.start < to);
   const byStatus = new Map<string, number[]>();
   for (const sample of phase) {
-    const key = `${sample.status}${sample.code ? ` ${sample.code}` : ''}`;
+    const label = sample.code ?? sample.state;
+    // Image ids (22 characters) are the same in every request: name the route instead.
+    const key = `${sample.path.replace(/\/[A-Za-z0-9_-]{22}\b/g, '/:id')} ${sample.status}${label ? ` ${label}` : ''}`;
     byStatus.set(key, [...(byStatus.get(key) ?? []), sample.ms]);
   }
   return [...byStatus]

@@ -21,7 +21,7 @@ export async function redisReachable(what: string, url = testRedisUrl): Promise<
     return true;
   } catch (error) {
     const message = `Redis at ${url} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env['CI']) throw new Error(`${message} (CI requires it)`);
+    if (process.env['CI']) throw new Error(`${message} (CI requires it)`, { cause: error });
     console.warn(`[skip] ${what}: ${message}`);
     return false;
   } finally {

@@ -5,9 +5,10 @@ export type ProxyMode = 'pass' | 'cut' | 'blackhole';
 /**
  * A loopback TCP proxy in front of a backend (PostgreSQL, Redis) whose faults a test controls:
  * `cut()` resets every connection and refuses new ones (the backend crashed or restarted),
- * `blackhole()` keeps every socket open but forwards nothing, new connections included (a
+ * `blackhole()` keeps every socket open but drops every byte, new connections included (a
  * network partition, or a server that accepts and stops answering), `restore()` forwards again.
- * Blackholed bytes wait in the socket buffers, as TCP retransmits them once a partition heals.
+ * As with toxiproxy's timeout toxic, dropped bytes are lost: a connection that carried traffic
+ * while blackholed is out of step afterwards, and only a client that replaces it recovers.
  */
 export interface TcpProxy {
   /** The port to point a client at, on 127.0.0.1. */
@@ -38,11 +39,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
   const forward = (from: Socket, to: Socket) => {
     from.on('data', (chunk: Buffer) => {
+      if (mode === 'blackhole') return;
       if (!to.write(chunk)) from.pause();
     });
-    to.on('drain', () => {
-      if (mode === 'pass') from.resume();
-    });
+    to.on('drain', () => from.resume());
   };
   const open = (pair: Pair) => {
     const upstream = connect(target.port, target.host);
@@ -64,8 +64,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return;
     }
     pairs.add(pair);
-    // A blackholed connection is accepted and then left waiting: no upstream until restore.
     if (mode === 'pass') open(pair);
+    else client.resume(); // blackholed: accepted, read and dropped; connected upstream on restore
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -92,18 +92,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     blackhole() {
       mode = 'blackhole';
-      for (const { client, upstream } of pairs) {
-        client.pause();
-        upstream?.pause();
-      }
     },
     restore() {
       mode = 'pass';
-      for (const pair of pairs) {
-        if (pair.upstream === undefined) open(pair);
-        pair.client.resume();
-        pair.upstream?.resume();
-      }
+      for (const pair of pairs) if (pair.upstream === undefined) open(pair);
     },
     async close() {
       for (const pair of [...pairs]) drop(pair);

@@ -1,9 +1,11 @@
 import { planGeometry, type GeometryOp } from '../geometry.ts';
+import { checkOutputSize } from '../output-limits.ts';
 import type { RenderState } from '../render-types.ts';
 
 /** `c` with `w`, `h`, `ar`, `g`, `fp`, `x`, `y`: replays the geometry plan on sharp. */
 export async function cropResize(state: RenderState): Promise<void> {
-  const plan = planGeometry(state, state.spec, { animated: state.frames > 1 });
+  const plan = planGeometry(state, state.spec, { animated: state.frames > 1, maxOutputDimension: state.limits.maxOutputDimension });
+  checkOutputSize(plan, state.frames, state.limits);
   state.pad = plan.pad;
   const ops = withVectorFit(state, plan.ops, plan);
   if (ops.length === 0) return;

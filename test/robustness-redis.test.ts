@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describePhases, runFaults, sleep, startLoad, type Fault, type Sample } from './helpers/fault-load.ts';
+import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
+
+/**
+ * The origin (a real process) with its batch queue and rate limit on a Redis reached through a TCP
+ * proxy that cuts every connection or goes silent while clients keep asking (issue 14, items 1
+ * and 2). The process must stay up; meanwhile `POST /v1/batches` answers 503 `unavailable` within
+ * REDIS_COMMAND_TIMEOUT_MS and `/readyz` says `degraded`; both are back within seconds of Redis.
+ */
+
+const commandTimeoutMs = 1_000;
+/** A batch pings, then adds its jobs: two commands, each bounded. */
+const answerWithinMs = 2 * commandTimeoutMs + 1_500;
+const recoverWithinMs = 5_000;
+const available = await redisReachable('Redis fault tests');
+
+describe.runIf(available)('Redis cut and blackholed under load', () => {
+  const prefix = randomQueuePrefix();
+  let proxy: TcpProxy;
+  let origin: SpawnedOrigin;
+  let dataDir: string;
+  let imageId: string;
+
+  beforeAll(async () => {
+    const target = new URL(testRedisUrl);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const url = new URL(target);
+    url.port = String(proxy.port);
+    dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-redisfault-'));
+    origin = await spawnOrigin({
+      DATA_DIR: dataDir,
+      REDIS_URL: url.toString(),
+      QUEUE_PREFIX: prefix,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs),
+    });
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a37' } }).png().toBuffer();
+    const uploaded = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    expect(uploaded.status).toBe(201);
+    imageId = ((await uploaded.json()) as { id: string }).id;
+  });
+
+  afterAll(async () => {
+    await origin?.stop();
+    await proxy?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (available) await dropQueuePrefix(prefix);
+  });
+
+  it('stays up through cuts and a silent Redis, answers 503 / degraded meanwhile and recovers within seconds', { timeout: 60_000 }, async () => {
+    const batch = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transforms: ['w_10'], images: [imageId] }) });
+    const requests = [{ path: '/v1/batches', init: batch }, { path: '/readyz' }, { path: `/v1/images/${imageId}` }];
+    const load = startLoad(origin.url, requests, { clients: 6, giveUpMs: 15_000 });
+    const ok = (sample: Sample) => (sample.path === '/v1/batches' ? sample.status === 202 : sample.status === 200 && (sample.path !== '/readyz' || sample.state === 'ok'));
+    const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
+    const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
+    await sleep(500);
+    const phases = await runFaults(load, [cut('cut 1'), cut('cut 2'), blackhole], ok, recoverWithinMs + answerWithinMs);
+    await load.stop();
+    const report = describePhases(phases);
+    console.log(`Redis faults (command timeout ${commandTimeoutMs} ms):\n${report}`);
+
+    expect(origin.child.exitCode, origin.output()).toBeNull();
+    expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
+    // Without Redis a batch is 503 and readiness is degraded; images and the rate limit go on.
+    const expected = (sample: Sample) =>
+      ok(sample) ||
+      (sample.path === '/v1/batches' && sample.status === 503 && sample.code === 'unavailable') ||
+      (sample.path === '/readyz' && sample.status === 200 && sample.state === 'degraded');
+    const wrong = load.samples.filter((sample) => !expected(sample));
+    expect(wrong.slice(0, 5), report).toEqual([]);
+    const slow = load.samples.filter((sample) => sample.ms > answerWithinMs);
+    expect(slow.slice(0, 5), report).toEqual([]);
+    for (const phase of phases) expect(phase.recovered, report).toBeLessThan(recoverWithinMs);
+  });
+});

@@ -8,6 +8,7 @@ export const errorCatalogue = {
   invalid_request: { status: 400, title: 'Invalid request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_signature: { status: 403, title: 'Invalid signature' },
+  csrf_required: { status: 403, title: 'CSRF token required' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   misdirected: { status: 421, title: 'Misdirected request' },

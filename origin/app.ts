@@ -11,6 +11,7 @@ import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './watermarks/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
+import { sessionRoutes, signIn } from './sessions/routes.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { uploadRoutes } from './multipart/routes.ts';
@@ -36,13 +37,16 @@ export function createApp(services: Services): Hono {
   app.get('/metrics', metricsAccess(services.config.metricsToken), async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
 
   const api = new Hono<{ Variables: OriginVariables }>();
-  api.use('*', tenantAuth(services.config.apiKeys));
+  // Signing in is the one /v1 request without credentials: it is how a browser gets them.
+  api.post('/sessions', signIn(services));
+  api.use('*', tenantAuth(services.config.apiKeys, services.sessions));
   if (services.rateLimiter) api.use('*', rateLimit(services.rateLimiter));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));
   api.route('/uploads', uploadRoutes(services));
   api.route('/batches', batchRoutes(services));
   api.route('/stats', statsRoutes(services));
+  api.route('/sessions', sessionRoutes(services));
   api.get('/presets', (c) =>
     c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),
   );

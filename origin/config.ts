@@ -83,6 +83,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LADDER_SIZES: ladderSizes.default([2048]),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 366).default(12),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -142,6 +143,8 @@ export interface Config {
   roles: ReadonlySet<Role>;
   /** The built web console served at /console/ (`npm run console:build` writes it). */
   consoleDir: string;
+  /** How long a console session (POST /v1/sessions) stays valid. */
+  sessionTtlHours: number;
 }
 
 
@@ -208,5 +211,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
     consoleDir: resolve(e.CONSOLE_DIR),
+    sessionTtlHours: e.SESSION_TTL_HOURS,
   };
 }

@@ -17,6 +17,7 @@ import { createBatchWork } from './batches/background.ts';
 import { queueEager } from './batches/eager.ts';
 import type { JobQueue } from './queue/index.ts';
 import { UsageCounter } from './stats/usage-counter.ts';
+import { SessionStore } from './sessions/session-store.ts';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.ts';
 import { CloudflarePurger } from './edge-purge/cloudflare-purge.ts';
 
@@ -43,6 +44,8 @@ export interface Services {
   batches: BatchStore;
   /** Render and delivery counts for GET /v1/stats, flushed to the catalog every few seconds. */
   usage: UsageCounter;
+  /** Console sign-in sessions, in the catalog database so every replica honours them. */
+  sessions: SessionStore;
   /** Per-key limit on /v1/* (RATE_LIMIT_PER_MINUTE); undefined when unset. */
   rateLimiter: RateLimiter | undefined;
   /** Purges a deleted image's Cache-Tag at Cloudflare (CLOUDFLARE_ZONE_ID + CLOUDFLARE_API_TOKEN); undefined when unset. */
@@ -82,6 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     queue: work.queue,
     batches: work.batches,
     usage,
+    sessions: new SessionStore(catalog.db),
     rateLimiter: createRateLimiter(config, logger),
     edgePurge: config.cloudflarePurge === undefined ? undefined : new CloudflarePurger(config.cloudflarePurge, logger),
     afterUpload: (image, eager) => queueEager(services, image, eager),

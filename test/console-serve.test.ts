@@ -51,7 +51,7 @@ describe('the console at /console/ (a build in CONSOLE_DIR)', () => {
     expect(again.status).toBe(304);
   });
 
-  it('answers the page\'s own routes with index.html, so a reload keeps the view', async () => {
+  it("answers the page's own routes with index.html, so a reload keeps the view", async () => {
     for (const path of ['/console/images/abcdefgh12', '/console/stats', '/console/build/x']) {
       const page = await fetch(`${origin.url}${path}`);
       expect(page.status, path).toBe(200);
@@ -66,7 +66,10 @@ describe('the console at /console/ (a build in CONSOLE_DIR)', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await script.text()).toBe(bundle);
 
-    const zipped = await fetch(`${origin.url}/console/assets/index-abc123.js`, { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit);
+    const zipped = await fetch(`${origin.url}/console/assets/index-abc123.js`, {
+      headers: { 'accept-encoding': 'gzip' },
+      decompress: false,
+    } as RequestInit);
     expect(zipped.headers.get('content-encoding')).toBe('gzip');
 
     const icon = await fetch(`${origin.url}/console/favicon.svg`);
@@ -122,7 +125,7 @@ describe('the built console (console/dist)', () => {
     expect(html).not.toMatch(/\son[a-z]+=/i);
   });
 
-  it('keeps the first view\'s JavaScript within 300 KB gzipped', () => {
+  it("keeps the first view's JavaScript within 300 KB gzipped", () => {
     const html = readFileSync(join(dist, 'index.html'), 'utf8');
     const first = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[\w.-]+\.js)"/g)].map((match) => match[1] ?? '');
     const gzipped = first.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);

@@ -62,7 +62,13 @@ export async function problemOf(response: Response): Promise<ApiError> {
     problem = (await response.json()) as Problem;
     if (typeof problem.detail !== 'string') throw new Error('not a problem');
   } catch {
-    problem = { type: 'about:blank', title: response.statusText, status: response.status, detail: `${response.status} ${response.statusText}`, code: 'unavailable' };
+    problem = {
+      type: 'about:blank',
+      title: response.statusText,
+      status: response.status,
+      detail: `${response.status} ${response.statusText}`,
+      code: 'unavailable',
+    };
   }
   if (response.status === 401) for (const listener of unauthorizedListeners) listener();
   return new ApiError(problem);

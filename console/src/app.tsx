@@ -31,8 +31,18 @@ export function App() {
     return onUnauthorized(() => setSession({ state: 'signed-out', error: 'Your session has ended: sign in again.' }));
   }, []);
 
-  if (error) return <main class="centered"><p role="alert">The service did not answer: {error}</p></main>;
-  if (session.state === 'loading') return <main class="centered" aria-busy="true"><p>Loading…</p></main>;
+  if (error)
+    return (
+      <main class="centered">
+        <p role="alert">The service did not answer: {error}</p>
+      </main>
+    );
+  if (session.state === 'loading')
+    return (
+      <main class="centered" aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
   if (session.state === 'signed-out') return <SignIn error={session.error} onSignedIn={setSession} />;
 
   const leave = async () => {
@@ -43,23 +53,33 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <LocationProvider>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
           <span class="brand">pixelfront</span>
           <nav aria-label="Console">
             <ul>
               {nav.map((item) => (
-                <li key={item.href}><a href={item.href}>{item.label}</a></li>
+                <li key={item.href}>
+                  <a href={item.href}>{item.label}</a>
+                </li>
               ))}
             </ul>
           </nav>
           <div class="who">
             {session.mode === 'open' ? (
-              <span class="badge warn" title="API_KEYS is not set">Open service: no sign-in needed, anyone who reaches it can change it</span>
+              <span class="badge warn" title="API_KEYS is not set">
+                Open service: no sign-in needed, anyone who reaches it can change it
+              </span>
             ) : (
               <>
-                <span>Tenant <strong>{session.tenant}</strong></span>
-                <button type="button" onClick={leave}>Sign out</button>
+                <span>
+                  Tenant <strong>{session.tenant}</strong>
+                </span>
+                <button type="button" onClick={leave}>
+                  Sign out
+                </button>
               </>
             )}
           </div>
@@ -88,7 +108,9 @@ function NotFound() {
   return (
     <section>
       <h1>Not found</h1>
-      <p>This page of the console does not exist. <a href="/console/">Back to the gallery</a>.</p>
+      <p>
+        This page of the console does not exist. <a href="/console/">Back to the gallery</a>.
+      </p>
     </section>
   );
 }

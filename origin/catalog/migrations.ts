@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createSessions } from '../sessions/migration.ts';
 import { createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
 import { addUserMetadata } from './user-metadata-migration.ts';
@@ -131,7 +132,7 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, addUserMetadata];
+export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, addUserMetadata, createSessions];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {

@@ -85,5 +85,8 @@ async function serveFile(c: Context, dir: string, name: string): Promise<Respons
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false);
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }

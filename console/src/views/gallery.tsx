@@ -87,9 +87,12 @@ export function Gallery() {
   useEffect(() => {
     const target = sentinel.current;
     if (!target || !next) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) void loadMore(false);
-    }, { rootMargin: '600px' });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) void loadMore(false);
+      },
+      { rootMargin: '600px' },
+    );
     observer.observe(target);
     return () => observer.disconnect();
   }, [next, loading]);
@@ -124,7 +127,9 @@ export function Gallery() {
     <section aria-labelledby="gallery-title">
       <div class="title-row">
         <h1 id="gallery-title">Gallery</h1>
-        <a class="button primary" href="/console/upload">Upload images</a>
+        <a class="button primary" href="/console/upload">
+          Upload images
+        </a>
       </div>
       <form
         class="filters"
@@ -134,36 +139,72 @@ export function Gallery() {
           setFilter({ ...draft });
         }}
       >
-        <label>Name or text<input type="search" name="q" value={draft.q} onInput={(e) => setDraft({ ...draft, q: e.currentTarget.value })} /></label>
-        <label>Tag<input name="tag" value={draft.tag} onInput={(e) => setDraft({ ...draft, tag: e.currentTarget.value })} /></label>
+        <label>
+          Name or text
+          <input type="search" name="q" value={draft.q} onInput={(e) => setDraft({ ...draft, q: e.currentTarget.value })} />
+        </label>
+        <label>
+          Tag
+          <input name="tag" value={draft.tag} onInput={(e) => setDraft({ ...draft, tag: e.currentTarget.value })} />
+        </label>
         <label>
           Format
           <select name="format" value={draft.format} onChange={(e) => setDraft({ ...draft, format: e.currentTarget.value })}>
             <option value="">any</option>
-            {FORMATS.map((format) => <option key={format} value={format}>{format}</option>)}
+            {FORMATS.map((format) => (
+              <option key={format} value={format}>
+                {format}
+              </option>
+            ))}
           </select>
         </label>
-        <label>From<input type="date" name="from" value={draft.from} onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} /></label>
-        <label>To<input type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} /></label>
+        <label>
+          From
+          <input type="date" name="from" value={draft.from} onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
+        </label>
+        <label>
+          To
+          <input type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
+        </label>
         <button type="submit">Filter</button>
-        <button type="button" onClick={() => { setDraft(emptyFilter); setFilter(emptyFilter); }}>Clear</button>
+        <button
+          type="button"
+          onClick={() => {
+            setDraft(emptyFilter);
+            setFilter(emptyFilter);
+          }}
+        >
+          Clear
+        </button>
       </form>
 
       <div class="selection" aria-live="polite">
         {selected.size > 0 && (
           <>
             <span>{selected.size} selected</span>
-            <button type="button" onClick={batchSelected}>Batch…</button>
-            <button type="button" class="danger" onClick={deleteSelected}>Delete</button>
-            <button type="button" onClick={() => setSelected(new Set())}>Clear selection</button>
+            <button type="button" onClick={batchSelected}>
+              Batch…
+            </button>
+            <button type="button" class="danger" onClick={deleteSelected}>
+              Delete
+            </button>
+            <button type="button" onClick={() => setSelected(new Set())}>
+              Clear selection
+            </button>
           </>
         )}
         {notice && <span class="notice">{notice}</span>}
       </div>
 
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {!loading && images.length === 0 && !error && (
-        <p class="empty">No images {filter === emptyFilter ? 'yet' : 'match this filter'}. <a href="/console/upload">Upload some</a>.</p>
+        <p class="empty">
+          No images {filter === emptyFilter ? 'yet' : 'match this filter'}. <a href="/console/upload">Upload some</a>.
+        </p>
       )}
       <ul class="grid" aria-label="Images, newest first">
         {images.map((image) => (
@@ -190,7 +231,11 @@ export function Gallery() {
       </ul>
       <div ref={sentinel} class="sentinel" aria-hidden="true" />
       {loading && <p aria-busy="true">Loading…</p>}
-      {next && !loading && <button type="button" onClick={() => void loadMore(false)}>Load more</button>}
+      {next && !loading && (
+        <button type="button" onClick={() => void loadMore(false)}>
+          Load more
+        </button>
+      )}
     </section>
   );
 }

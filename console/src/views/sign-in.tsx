@@ -28,9 +28,23 @@ export function SignIn({ error, onSignedIn }: { error?: string | undefined; onSi
         <h1>Sign in to pixelfront</h1>
         <p>Enter one of the service's API keys. It is exchanged for a session and not stored by this page.</p>
         <label for="api-key">API key</label>
-        <input id="api-key" name="key" type="password" autocomplete="current-password" required value={key} onInput={(event) => setKey(event.currentTarget.value)} />
-        {problem && <p class="error" role="alert">{problem}</p>}
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <input
+          id="api-key"
+          name="key"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={key}
+          onInput={(event) => setKey(event.currentTarget.value)}
+        />
+        {problem && (
+          <p class="error" role="alert">
+            {problem}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </form>
     </main>
   );

@@ -17,7 +17,10 @@ export default tseslint.config(
     rules: {
       // A new member of a union (an Effect, a role, an error code) must be handled where the
       // code switches over it; a `default` does not count as handling it.
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // An async method without await is how a synchronous implementation keeps a
       // Promise-returning interface (and turns a throw into a rejection).

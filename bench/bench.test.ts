@@ -14,9 +14,27 @@ import { formatRows, tableCells } from './table.ts';
 import { evaluateAtGate, evaluateTargets } from './targets.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
-  return { requests: 10, errors: 0, seconds: 1, rps, p50: 1, p95: 2, p99: 3, outputBytes: 100, peakRssMiB: 200, peakAnonMiB: 150, cpuMsPerRequest: 5, ...overrides };
+  return {
+    requests: 10,
+    errors: 0,
+    seconds: 1,
+    rps,
+    p50: 1,
+    p95: 2,
+    p99: 3,
+    outputBytes: 100,
+    peakRssMiB: 200,
+    peakAnonMiB: 150,
+    cpuMsPerRequest: 5,
+    ...overrides,
+  };
 }
-const row = (workload: string, mode: Mode, concurrency: number, rps: number, overrides: Partial<Figures> = {}): Row => ({ workload, mode, concurrency, figures: figures(rps, overrides) });
+const row = (workload: string, mode: Mode, concurrency: number, rps: number, overrides: Partial<Figures> = {}): Row => ({
+  workload,
+  mode,
+  concurrency,
+  figures: figures(rps, overrides),
+});
 
 describe('stats', () => {
   it('takes nearest-rank percentiles', () => {
@@ -34,7 +52,17 @@ describe('stats', () => {
       { ms: 999, bytes: 0, ok: false },
     ];
     const summary = summarize(samples, 2, { peakRss: 300 * 2 ** 20, peakAnon: 100 * 2 ** 20, cpuMs: 90 });
-    expect(summary).toMatchObject({ requests: 4, errors: 1, rps: 1.5, p50: 20, p99: 30, outputBytes: 200, peakRssMiB: 300, peakAnonMiB: 100, cpuMsPerRequest: 30 });
+    expect(summary).toMatchObject({
+      requests: 4,
+      errors: 1,
+      rps: 1.5,
+      p50: 20,
+      p99: 30,
+      outputBytes: 200,
+      peakRssMiB: 300,
+      peakAnonMiB: 100,
+      cpuMsPerRequest: 30,
+    });
   });
 
   it('gives no ratio without a reference', () => {
@@ -68,7 +96,10 @@ describe('targets', () => {
     singleFlight: { requests: 100, answered: 100, renders: 1 },
   };
   const passing = [
-    row('jpeg-w800', 'limit', 8, 40), row('jpeg-w800', 'ipx', 8, 30), row('jpeg-w800', 'cold', 8, 37), row('jpeg-w800', 'warm', 8, 800, { p99: 5 }),
+    row('jpeg-w800', 'limit', 8, 40),
+    row('jpeg-w800', 'ipx', 8, 30),
+    row('jpeg-w800', 'cold', 8, 37),
+    row('jpeg-w800', 'warm', 8, 800, { p99: 5 }),
   ];
 
   it('passes when every threshold holds', () => {
@@ -77,7 +108,12 @@ describe('targets', () => {
   });
 
   it('fails cold under 0.9 × limit, the JPEG under 1.2 × ipx, slow or few memory hits, RSS, growth and extra renders', () => {
-    const rows = [row('jpeg-w800', 'limit', 8, 40), row('jpeg-w800', 'ipx', 8, 32), row('jpeg-w800', 'cold', 8, 35), row('jpeg-w800', 'warm', 8, 800, { p99: 12 })];
+    const rows = [
+      row('jpeg-w800', 'limit', 8, 40),
+      row('jpeg-w800', 'ipx', 8, 32),
+      row('jpeg-w800', 'cold', 8, 35),
+      row('jpeg-w800', 'warm', 8, 800, { p99: 12 }),
+    ];
     const results = evaluateTargets(rows, {
       rss24mp: { ...scenarios.rss24mp, requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
       leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
@@ -91,14 +127,25 @@ describe('targets', () => {
     const hits = [row('jpeg-w800', 'cold', 8, 37), row('jpeg-w800', 'warm', 8, 800, { p99: 12 })];
     const warm = (rows: Row[]) => evaluateTargets(rows, {}).find((result) => result.name.startsWith('memory hits'));
     expect(warm(hits)).toMatchObject({ pass: false, detail: expect.stringContaining('p99 12.00 ms by the undici client (no wrk)') });
-    expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 4 })])).toMatchObject({ pass: true, detail: expect.stringContaining('p99 4.00 ms by wrk (undici client 12.00 ms)') });
+    expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 4 })])).toMatchObject({
+      pass: true,
+      detail: expect.stringContaining('p99 4.00 ms by wrk (undici client 12.00 ms)'),
+    });
     expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 11 })])?.pass).toBe(false);
   });
 
   it('compares cold with the gated limit beside the targets, only where a gated limit ran', () => {
-    const rows = [row('png-webp', 'limit', 2, 30), row('png-webp', 'cold', 2, 26), row('png-webp', 'limit', 8, 40), row('png-webp', 'limit-gate', 8, 30), row('png-webp', 'cold', 8, 28)];
+    const rows = [
+      row('png-webp', 'limit', 2, 30),
+      row('png-webp', 'cold', 2, 26),
+      row('png-webp', 'limit', 8, 40),
+      row('png-webp', 'limit-gate', 8, 30),
+      row('png-webp', 'cold', 8, 28),
+    ];
     expect(evaluateAtGate(rows)).toEqual([{ name: 'cold ≥ 0.9 × limit-gate, png-webp', pass: true, detail: 'c8 28.0/30.0 req/s = 0.93×' }]);
-    expect(evaluateAtGate([...rows.slice(0, 3), row('png-webp', 'limit-gate', 8, 32), row('png-webp', 'cold', 8, 28)])[0]?.pass).toBe(false);
+    expect(evaluateAtGate([...rows.slice(0, 3), row('png-webp', 'limit-gate', 8, 32), row('png-webp', 'cold', 8, 28)])[0]?.pass).toBe(
+      false,
+    );
     expect(evaluateAtGate(rows.filter((each) => each.mode !== 'limit-gate'))).toEqual([]);
   });
 
@@ -118,7 +165,8 @@ describe('wrk', () => {
   });
 
   it('reads the summary line among its report, latencies in milliseconds', () => {
-    const stdout = 'Running 2s test @ http://127.0.0.1:1\n  1 threads and 8 connections\n{"requests":14000,"micros":2000000,"errors":3,"p50":850,"p95":2100,"p99":3900}\n';
+    const stdout =
+      'Running 2s test @ http://127.0.0.1:1\n  1 threads and 8 connections\n{"requests":14000,"micros":2000000,"errors":3,"p50":850,"p95":2100,"p99":3900}\n';
     expect(parseWrkSummary(stdout)).toEqual({ requests: 14000, errors: 3, seconds: 2, p50Ms: 0.85, p95Ms: 2.1, p99Ms: 3.9 });
     expect(() => parseWrkSummary('Running 2s test\n')).toThrow(/no summary/);
   });
@@ -127,11 +175,21 @@ describe('wrk', () => {
 describe('request plans', () => {
   it('gives every phase group and concurrency its own variants', () => {
     const options = parseOptions([]);
-    const blocks = [variantKs(options, 'cold', 0, 40, 0.5), variantKs(options, 'cold', 1, 40, 0.5), variantKs(options, 'edge', 0, 40, 0.5), variantKs(options, 'edge', 1, 40, 0.5)];
+    const blocks = [
+      variantKs(options, 'cold', 0, 40, 0.5),
+      variantKs(options, 'cold', 1, 40, 0.5),
+      variantKs(options, 'edge', 0, 40, 0.5),
+      variantKs(options, 'edge', 1, 40, 0.5),
+    ];
     expect(new Set(blocks.flat()).size).toBe(160);
     // Quick runs: fewer requests at c2 than at c8 must still not overlap.
     const quick = parseOptions(['--quick']);
-    const short = [variantKs(quick, 'cold', 0, 5, 0.6), variantKs(quick, 'cold', 1, 8, 0.6), variantKs(quick, 'edge', 0, 5, 0.6), variantKs(quick, 'edge', 1, 8, 0.6)];
+    const short = [
+      variantKs(quick, 'cold', 0, 5, 0.6),
+      variantKs(quick, 'cold', 1, 8, 0.6),
+      variantKs(quick, 'edge', 0, 5, 0.6),
+      variantKs(quick, 'edge', 1, 8, 0.6),
+    ];
     expect(new Set(short.flat()).size).toBe(26);
     expect(() => parseOptions(['--fast'])).toThrow(/unknown option/);
   });
@@ -146,9 +204,18 @@ describe('request plans', () => {
   });
 
   it('sums rounds of one mode into one row: time, samples and CPU add up, memory peaks are the highest', () => {
-    const first: Measured = { samples: [{ ms: 10, bytes: 5, ok: true }], seconds: 1, usage: { peakRss: 100, peakAnon: 50, cpuMs: 20 }, tally: { render: 1 }, statuses: { '200': 1 } };
+    const first: Measured = {
+      samples: [{ ms: 10, bytes: 5, ok: true }],
+      seconds: 1,
+      usage: { peakRss: 100, peakAnon: 50, cpuMs: 20 },
+      tally: { render: 1 },
+      statuses: { '200': 1 },
+    };
     const second: Measured = {
-      samples: [{ ms: 30, bytes: 7, ok: true }, { ms: 40, bytes: 0, ok: false }],
+      samples: [
+        { ms: 30, bytes: 7, ok: true },
+        { ms: 40, bytes: 0, ok: false },
+      ],
       seconds: 3,
       usage: { peakRss: 80, peakAnon: 60, cpuMs: 40 },
       tally: { render: 1 },
@@ -180,13 +247,23 @@ describe('request plans', () => {
   });
 
   it('reads VAR=value prefixes of the start script and sums a labelled metric', () => {
-    expect(scriptEnv('UV_THREADPOOL_SIZE=8 MALLOC_ARENA_MAX=2 tsx origin/main.ts')).toEqual({ UV_THREADPOOL_SIZE: '8', MALLOC_ARENA_MAX: '2' });
+    expect(scriptEnv('UV_THREADPOOL_SIZE=8 MALLOC_ARENA_MAX=2 tsx origin/main.ts')).toEqual({
+      UV_THREADPOOL_SIZE: '8',
+      MALLOC_ARENA_MAX: '2',
+    });
     expect(scriptEnv('tsx origin/main.ts')).toEqual({});
-    expect(sumMetric('# HELP x\npixelfront_renders_total{format="jpeg"} 3\npixelfront_renders_total{format="webp"} 2\npixelfront_render_seconds_sum 9', 'pixelfront_renders_total')).toBe(5);
+    expect(
+      sumMetric(
+        '# HELP x\npixelfront_renders_total{format="jpeg"} 3\npixelfront_renders_total{format="webp"} 2\npixelfront_render_seconds_sum 9',
+        'pixelfront_renders_total',
+      ),
+    ).toBe(5);
   });
 
   it('makes a distinct JPEG that decodes to the same pixels', async () => {
-    const jpeg = await sharp({ create: { width: 16, height: 8, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 16, height: 8, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     const marked = withJpegComment(jpeg, 'bench 1');
     expect(marked.equals(jpeg)).toBe(false);
     const [a, b] = await Promise.all([sharp(jpeg).raw().toBuffer(), sharp(marked).raw().toBuffer()]);

@@ -27,7 +27,14 @@ export const assumptions = {
   /** Of the requests reaching the origin: answered from its memory cache, from storage, or rendered. */
   originMix: { memory: 0.2, stored: 0.4, cold: 0.4 },
   /** Which transforms the cold renders are, by benchmark workload. */
-  coldWorkloads: { 'jpeg-w800': 0.3, 'jpeg-fill-webp': 0.3, 'jpeg-avif': 0.1, 'png-webp': 0.1, 'jpeg-watermark': 0.1, 'gif-webp': 0.1 } as Record<string, number>,
+  coldWorkloads: {
+    'jpeg-w800': 0.3,
+    'jpeg-fill-webp': 0.3,
+    'jpeg-avif': 0.1,
+    'png-webp': 0.1,
+    'jpeg-watermark': 0.1,
+    'gif-webp': 0.1,
+  } as Record<string, number>,
   /** CPU a role may use at peak before it scales out (the autoscalers' 70 % target). */
   targetUtilisation: 0.7,
   coresPerReplica: 2,
@@ -84,7 +91,15 @@ export interface Capacity {
   hitRatios: { hitRatio: number; deliveryCores: number; deliveryReplicas: number }[];
   /** The lowest edge hit ratio a delivery fleet of N replicas holds at peak. */
   fleets: { replicas: number; minHitRatio: number }[];
-  storage: { originalsTB: number; images: number; mezzaninesTB: number; variantsTB: number; totalTB: number; s3MonthlyUsd: number; r2MonthlyUsd: number };
+  storage: {
+    originalsTB: number;
+    images: number;
+    mezzaninesTB: number;
+    variantsTB: number;
+    totalTB: number;
+    s3MonthlyUsd: number;
+    r2MonthlyUsd: number;
+  };
 }
 
 /** Replicas for a role: enough cores, at least two per zone's worth of failure (one zone down leaves N−1 zones). */
@@ -112,10 +127,28 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
   // MB/s per core: the benchmark's rate over the machine's cores (a floor: the upload may not fill both).
   const uploadMs = (mbPerSecond: number) => (a.averageUploadMB / (mbPerSecond / results.machine.nproc)) * 1000;
   const roles: Role[] = [
-    { role: 'delivery', peakPerSecond: deliveryPeak, cpuMsPerRequest: deliveryMs, cores: deliveryCores, replicas: replicasFor(deliveryCores, a) },
-    { role: 'upload', peakPerSecond: uploadPeak, cpuMsPerRequest: uploadMs(single), cores: coresAt(uploadPeak, uploadMs(single)), replicas: 0 },
+    {
+      role: 'delivery',
+      peakPerSecond: deliveryPeak,
+      cpuMsPerRequest: deliveryMs,
+      cores: deliveryCores,
+      replicas: replicasFor(deliveryCores, a),
+    },
+    {
+      role: 'upload',
+      peakPerSecond: uploadPeak,
+      cpuMsPerRequest: uploadMs(single),
+      cores: coresAt(uploadPeak, uploadMs(single)),
+      replicas: 0,
+    },
     // Multipart is taken as a tenth of the uploads (the large files), at the multipart rate.
-    { role: 'multipart', peakPerSecond: uploadPeak / 10, cpuMsPerRequest: uploadMs(multipart), cores: coresAt(uploadPeak / 10, uploadMs(multipart)), replicas: 0 },
+    {
+      role: 'multipart',
+      peakPerSecond: uploadPeak / 10,
+      cpuMsPerRequest: uploadMs(multipart),
+      cores: coresAt(uploadPeak / 10, uploadMs(multipart)),
+      replicas: 0,
+    },
   ].map((role) => ({ ...role, replicas: replicasFor(role.cores, a) }));
 
   const hitRatios = [0.8, 0.9, 0.95, 0.98, 0.99].map((hitRatio) => {
@@ -140,8 +173,16 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
   const writesPerMonth = (coldPerDay + a.uploadsPerDay * 2) * 30; // a variant, or an original and its mezzanine
   const readsPerMonth = a.requestsPerDay * (1 - a.edgeHitRatio) * (a.originMix.stored + a.originMix.cold) * 30;
   const s3MonthlyUsd = s3Storage + (writesPerMonth / 1e6) * a.prices.s3PutPerMillion + (readsPerMonth / 1e6) * a.prices.s3GetPerMillion;
-  const r2MonthlyUsd = totalTB * 1000 * a.prices.r2PerGBMonth + (writesPerMonth / 1e6) * a.prices.r2ClassAPerMillion + (readsPerMonth / 1e6) * a.prices.r2ClassBPerMillion;
-  return { roles, hitRatios, fleets, storage: { originalsTB: a.originalsTB, images, mezzaninesTB, variantsTB, totalTB, s3MonthlyUsd, r2MonthlyUsd } };
+  const r2MonthlyUsd =
+    totalTB * 1000 * a.prices.r2PerGBMonth +
+    (writesPerMonth / 1e6) * a.prices.r2ClassAPerMillion +
+    (readsPerMonth / 1e6) * a.prices.r2ClassBPerMillion;
+  return {
+    roles,
+    hitRatios,
+    fleets,
+    storage: { originalsTB: a.originalsTB, images, mezzaninesTB, variantsTB, totalTB, s3MonthlyUsd, r2MonthlyUsd },
+  };
 }
 
 function tieredUsd(gb: number, tiers: readonly { uptoTB: number; usd: number }[]): number {
@@ -155,7 +196,8 @@ function tieredUsd(gb: number, tiers: readonly { uptoTB: number; usd: number }[]
   return usd;
 }
 
-const fixed = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const percent = (value: number) => `${fixed(value * 100, value > 0.99 ? 2 : 1)} %`;
 
 /** The tables of docs/capacity.md, as Markdown. */
@@ -166,7 +208,10 @@ export function capacityTables(results: BenchResults, a: Assumptions = assumptio
     '',
     '| role | peak requests/s | CPU ms per request | cores at peak | replicas (3 zones, one may fail) |',
     '|---|---:|---:|---:|---:|',
-    ...model.roles.map((role) => `| ${role.role} | ${fixed(role.peakPerSecond)} | ${fixed(role.cpuMsPerRequest)} | ${fixed(role.cores)} | ${String(role.replicas)} |`),
+    ...model.roles.map(
+      (role) =>
+        `| ${role.role} | ${fixed(role.peakPerSecond)} | ${fixed(role.cpuMsPerRequest)} | ${fixed(role.cores)} | ${String(role.replicas)} |`,
+    ),
     `| api | — | — | — | ${String(a.zones)} (one per zone; light) |`,
     '',
     '| edge hit ratio | delivery cores at peak | delivery replicas |',
@@ -194,7 +239,9 @@ const end = '<!-- capacity:end -->';
 
 /** The newest full (not --quick) results file. */
 async function latestResults(folder: string): Promise<string> {
-  const files = (await readdir(folder)).filter((name) => name.endsWith('.json') && !name.includes('-quick') && !/-rc\d+\.json$/.test(name)).sort();
+  const files = (await readdir(folder))
+    .filter((name) => name.endsWith('.json') && !name.includes('-quick') && !/-rc\d+\.json$/.test(name))
+    .sort();
   const last = files.at(-1);
   if (last === undefined) throw new Error(`no full benchmark results in ${folder}: run npm run bench`);
   return join(folder, last);

@@ -11,7 +11,12 @@ export interface LimitProcess {
 
 /** Forks bench/limit-runner.ts with the origin's environment and waits until its sources are loaded. */
 export async function startLimit(corpus: string, env: NodeJS.ProcessEnv): Promise<LimitProcess> {
-  const child = fork('bench/limit-runner.ts', [corpus], { cwd: repoRoot, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork('bench/limit-runner.ts', [corpus], {
+    cwd: repoRoot,
+    env,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not fork the limit runner');
   const ready = await new Promise<{ concurrency: number }>((resolve, reject) => {

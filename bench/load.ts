@@ -29,7 +29,13 @@ export interface LoadResult {
  * connections, each sending its next request when the previous answer is fully read.
  */
 export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
-  const pool = new Pool(plan.origin, { connections: plan.concurrency, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  const pool = new Pool(plan.origin, {
+    connections: plan.concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
   const samples: Sample[] = [];
   const tally: Record<string, number> = {};
   const statuses: Record<string, number> = {};

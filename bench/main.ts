@@ -47,13 +47,22 @@ async function main(): Promise<void> {
       tuning,
     };
     const gate = options.renderConcurrency === undefined ? '' : ` with RENDER_CONCURRENCY=${options.renderConcurrency}`;
-    console.log(`\npixelfront bench${options.quick ? ' (--quick)' : ''}${gate}: ${report.machine.nproc} cores ${report.machine.cpu}, node ${report.machine.node}, sharp ${report.machine.sharp} (libvips ${report.machine.libvips}), load average ${machineBefore.loadAverage.join(' ')}\n`);
+    console.log(
+      `\npixelfront bench${options.quick ? ' (--quick)' : ''}${gate}: ${report.machine.nproc} cores ${report.machine.cpu}, node ${report.machine.node}, sharp ${report.machine.sharp} (libvips ${report.machine.libvips}), load average ${machineBefore.loadAverage.join(' ')}\n`,
+    );
     console.log(formatRows(result.rows));
     console.log(`\n${formatUploads(result.uploads)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
-    if (atGate.length > 0) console.log(`Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`);
-    const file = join(repoRoot, 'bench/results', `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`);
+    if (atGate.length > 0)
+      console.log(
+        `Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`,
+      );
+    const file = join(
+      repoRoot,
+      'bench/results',
+      `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`,
+    );
     await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`results: ${file} (${report.minutes} min)`);

@@ -30,11 +30,17 @@ export interface BenchOptions {
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const valued = (name: string) => argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
-  const unknown = argv.filter((arg) => !['--quick', '--no-edge', '--no-scenarios'].includes(arg) && !/^--(only|render-concurrency)=/.test(arg));
-  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --no-scenarios, --only=workload,…, --render-concurrency=N)`);
+  const unknown = argv.filter(
+    (arg) => !['--quick', '--no-edge', '--no-scenarios'].includes(arg) && !/^--(only|render-concurrency)=/.test(arg),
+  );
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown option(s): ${unknown.join(' ')} (use --quick, --no-edge, --no-scenarios, --only=workload,…, --render-concurrency=N)`,
+    );
   const only = valued('--only')?.split(',').filter(Boolean);
   const renderConcurrency = valued('--render-concurrency');
-  if (renderConcurrency !== undefined && !/^[1-9]\d{0,2}$/.test(renderConcurrency)) throw new Error(`--render-concurrency takes a whole number from 1 to 999, got "${renderConcurrency}"`);
+  if (renderConcurrency !== undefined && !/^[1-9]\d{0,2}$/.test(renderConcurrency))
+    throw new Error(`--render-concurrency takes a whole number from 1 to 999, got "${renderConcurrency}"`);
   const quick = argv.includes('--quick');
   const base = quick
     ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
@@ -71,7 +77,13 @@ export function coldCount(options: BenchOptions, weight: number, concurrency: nu
  * so a cold phase never meets a variant an earlier phase made; limit and ipx reuse the cold
  * block of the same concurrency so they do exactly the same work.
  */
-export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurrencyIndex: number, count: number, weight: number): number[] {
+export function variantKs(
+  options: BenchOptions,
+  group: 'cold' | 'edge',
+  concurrencyIndex: number,
+  count: number,
+  weight: number,
+): number[] {
   const block = (group === 'cold' ? 0 : options.concurrencies.length) + concurrencyIndex;
   // Blocks as long as the longest phase of this workload, so no two blocks overlap.
   const stride = Math.max(...options.concurrencies.map((concurrency) => coldCount(options, weight, concurrency)));
@@ -86,5 +98,7 @@ export function variantKs(options: BenchOptions, group: 'cold' | 'edge', concurr
  */
 export function rounds(ks: readonly number[], concurrency: number, maxRounds: number): number[][] {
   const count = Math.max(1, Math.min(maxRounds, Math.floor(ks.length / Math.max(1, concurrency))));
-  return Array.from({ length: count }, (_, index) => ks.slice(Math.floor((index * ks.length) / count), Math.floor(((index + 1) * ks.length) / count)));
+  return Array.from({ length: count }, (_, index) =>
+    ks.slice(Math.floor((index * ks.length) / count), Math.floor(((index + 1) * ks.length) / count)),
+  );
 }

@@ -10,7 +10,11 @@ export async function uploadImage(origin: string, data: Buffer, contentType: str
 }
 
 export async function putWatermark(origin: string, name: string, data: Buffer): Promise<void> {
-  const response = await request(`${origin}/v1/watermarks/${name}`, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: data });
+  const response = await request(`${origin}/v1/watermarks/${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'image/png' },
+    body: data,
+  });
   const text = await response.body.text();
   if (response.statusCode >= 300) throw new Error(`watermark upload failed: ${response.statusCode} ${text}`);
 }

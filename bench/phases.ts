@@ -40,7 +40,13 @@ export async function measureHttp(phase: HttpPhase): Promise<Measured> {
     ...(phase.tally ? { tally: phase.tally } : {}),
   });
   const usage = memory ? await memory.stop() : undefined;
-  return { samples: result.samples, seconds: result.seconds, usage, tally: phase.tally ? result.tally : undefined, statuses: result.statuses };
+  return {
+    samples: result.samples,
+    seconds: result.seconds,
+    usage,
+    tally: phase.tally ? result.tally : undefined,
+    statuses: result.statuses,
+  };
 }
 
 export async function measureLimit(limit: LimitProcess, workload: string, concurrency: number, ks: number[]): Promise<Measured> {
@@ -75,9 +81,18 @@ export function combine(parts: readonly Measured[]): Measured {
 }
 
 export function toRow(phase: { workload: string; mode: Mode; concurrency: number }, measured: Measured): Row {
-  const row: Row = { workload: phase.workload, mode: phase.mode, concurrency: phase.concurrency, figures: summarize(measured.samples, measured.seconds, measured.usage) };
+  const row: Row = {
+    workload: phase.workload,
+    mode: phase.mode,
+    concurrency: phase.concurrency,
+    figures: summarize(measured.samples, measured.seconds, measured.usage),
+  };
   if (measured.tally) row.sources = measured.tally;
-  if (row.figures.errors > 0) row.sources = { ...row.sources, ...Object.fromEntries(Object.entries(measured.statuses).map(([status, count]) => [`status ${status}`, count])) };
+  if (row.figures.errors > 0)
+    row.sources = {
+      ...row.sources,
+      ...Object.fromEntries(Object.entries(measured.statuses).map(([status, count]) => [`status ${status}`, count])),
+    };
   return row;
 }
 

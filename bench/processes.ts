@@ -17,7 +17,11 @@ export interface Server {
  * Starts a command and resolves once a stdout line yields its URL. With `leaf`, the serving pid
  * is the deepest descendant (npm → node), so its RSS is the server's own.
  */
-export async function startServer(command: string, args: string[], options: { env: NodeJS.ProcessEnv; urlPattern: RegExp; leaf?: boolean }): Promise<Server> {
+export async function startServer(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; urlPattern: RegExp; leaf?: boolean },
+): Promise<Server> {
   const child = spawn(command, args, { cwd: repoRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (line: string) => {

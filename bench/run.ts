@@ -33,9 +33,28 @@ export interface BenchRun {
 }
 
 /** Settings that would change what is measured; the bench runs every server on defaults. */
-const configVariables = ['API_KEYS', 'SIGNED_URLS', 'SIGNING_KEYS', 'STORAGE_URL', 'DATABASE_URL', 'REDIS_URL', 'PRESETS_FILE', 'MEMORY_CACHE_BYTES', 'RENDER_CONCURRENCY', 'RENDER_QUEUE', 'PORT', 'DATA_DIR'];
+const configVariables = [
+  'API_KEYS',
+  'SIGNED_URLS',
+  'SIGNING_KEYS',
+  'STORAGE_URL',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PRESETS_FILE',
+  'MEMORY_CACHE_BYTES',
+  'RENDER_CONCURRENCY',
+  'RENDER_QUEUE',
+  'PORT',
+  'DATA_DIR',
+];
 
-const expectedSource: Partial<Record<Mode, string>> = { cold: 'render', warm: 'memory', stored: 'storage', 'edge-miss': 'miss', 'edge-hit': 'hit' };
+const expectedSource: Partial<Record<Mode, string>> = {
+  cold: 'render',
+  warm: 'memory',
+  stored: 'storage',
+  'edge-miss': 'miss',
+  'edge-hit': 'hit',
+};
 
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -83,11 +102,27 @@ async function takeTurns(turns: {
     measured.limit.push(await measureLimit(turns.limit, workload, concurrency, chunk));
     if (concurrency > turns.gate) measured['limit-gate'].push(await measureLimit(turns.limit, workload, turns.gate, chunk));
     const ipxPaths = turns.ipxPaths(chunk);
-    if (ipxPaths) measured.ipx.push(await measureHttp({ workload, mode: 'ipx', concurrency, server: turns.ipx, paths: ipxPaths, requests: chunk.length, maxSeconds }));
+    if (ipxPaths)
+      measured.ipx.push(
+        await measureHttp({ workload, mode: 'ipx', concurrency, server: turns.ipx, paths: ipxPaths, requests: chunk.length, maxSeconds }),
+      );
     const paths = turns.imgPaths(chunk);
-    measured.cold.push(await measureHttp({ workload, mode: 'cold', concurrency, server: turns.origin, paths, requests: chunk.length, maxSeconds, tally: 'x-variant-source' }));
+    measured.cold.push(
+      await measureHttp({
+        workload,
+        mode: 'cold',
+        concurrency,
+        server: turns.origin,
+        paths,
+        requests: chunk.length,
+        maxSeconds,
+        tally: 'x-variant-source',
+      }),
+    );
   }
-  return turnModes.filter((mode) => measured[mode].length > 0).map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
+  return turnModes
+    .filter((mode) => measured[mode].length > 0)
+    .map((mode) => toRow({ workload, mode, concurrency }, combine(measured[mode])));
 }
 
 export async function runBench(context: BenchContext): Promise<BenchRun> {
@@ -106,20 +141,37 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
   const gate = renderGate(options.renderConcurrency);
   let origin = await startOrigin(dataDir, options.renderConcurrency);
   const limit = await startLimit(context.corpus, { ...baseEnv(), ...serverEnv });
-  const ipx = await startServer(process.execPath, ['--import', 'tsx', 'bench/ipx-server.ts', context.ipxDir], { env: baseEnv(), urlPattern: /"url":"(http:\/\/[^"]+)"/ });
+  const ipx = await startServer(process.execPath, ['--import', 'tsx', 'bench/ipx-server.ts', context.ipxDir], {
+    env: baseEnv(),
+    urlPattern: /"url":"(http:\/\/[^"]+)"/,
+  });
   let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
   try {
     const ids = {} as Record<SourceName, string>;
-    for (const name of Object.keys(sources) as SourceName[]) ids[name] = await uploadImage(origin.url, data[name], 'application/octet-stream');
+    for (const name of Object.keys(sources) as SourceName[])
+      ids[name] = await uploadImage(origin.url, data[name], 'application/octet-stream');
     await putWatermark(origin.url, 'logo', await makeLogo());
     const big = await uploadImage(origin.url, await make24mp(data.jpeg12mp), 'image/jpeg');
-    const photo = await uploadImage(origin.url, await readFile(join(context.corpus, 'valid/jpeg_baseline_photo_2725x2225.jpg')), 'image/jpeg');
-    if (options.renderConcurrency !== undefined) notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the SPEC default (the core count)`);
+    const photo = await uploadImage(
+      origin.url,
+      await readFile(join(context.corpus, 'valid/jpeg_baseline_photo_2725x2225.jpg')),
+      'image/jpeg',
+    );
+    if (options.renderConcurrency !== undefined)
+      notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the SPEC default (the core count)`);
     const wrk = wrkVersion();
-    notes.push(wrk ? `warm-wrk rows: the same memory hits measured by wrk ${wrk} (one thread, as many connections)` : 'wrk is not installed (apt-get install wrk): memory-hit latency is measured by the undici client only, whose own garbage collection adds to its tail');
-    notes.push(`limit runner: sharp.concurrency() = ${limit.concurrency}; server environment from the start script: ${JSON.stringify(serverEnv)}`);
+    notes.push(
+      wrk
+        ? `warm-wrk rows: the same memory hits measured by wrk ${wrk} (one thread, as many connections)`
+        : 'wrk is not installed (apt-get install wrk): memory-hit latency is measured by the undici client only, whose own garbage collection adds to its tail',
+    );
+    notes.push(
+      `limit runner: sharp.concurrency() = ${limit.concurrency}; server environment from the start script: ${JSON.stringify(serverEnv)}`,
+    );
 
-    const each = async (phase: (workload: (typeof workloads)[number], concurrency: number, index: number, count: number) => Promise<void>) => {
+    const each = async (
+      phase: (workload: (typeof workloads)[number], concurrency: number, index: number, count: number) => Promise<void>,
+    ) => {
       for (const workload of workloads.filter((candidate) => !options.only || options.only.includes(candidate.name))) {
         for (const [index, concurrency] of options.concurrencies.entries()) {
           await phase(workload, concurrency, index, coldCount(options, workload.weight, concurrency));
@@ -128,28 +180,66 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     };
     const record = (row: Row) => {
       rows.push(row);
-      log(`${row.workload} c${row.concurrency} ${row.mode}: ${row.figures.rps} req/s, p99 ${row.figures.p99} ms, ${row.figures.outputBytes} B${row.sources ? ` ${JSON.stringify(row.sources)}` : ''}`);
+      log(
+        `${row.workload} c${row.concurrency} ${row.mode}: ${row.figures.rps} req/s, p99 ${row.figures.p99} ms, ${row.figures.outputBytes} B${row.sources ? ` ${JSON.stringify(row.sources)}` : ''}`,
+      );
       const expected = expectedSource[row.mode];
       if (expected && row.sources && Object.keys(row.sources).some((source) => source !== expected)) {
-        notes.push(`${row.workload} c${row.concurrency} ${row.mode}: expected every response from ${expected}, got ${JSON.stringify(row.sources)}`);
+        notes.push(
+          `${row.workload} c${row.concurrency} ${row.mode}: expected every response from ${expected}, got ${JSON.stringify(row.sources)}`,
+        );
       }
     };
-    const imgPaths = (workload: (typeof workloads)[number], ks: number[]) => ks.map((k) => `/img/${ids[workload.source]}/${workload.ops(k)}`);
+    const imgPaths = (workload: (typeof workloads)[number], ks: number[]) =>
+      ks.map((k) => `/img/${ids[workload.source]}/${workload.ops(k)}`);
 
     await each(async (workload, concurrency, index, count) => {
       const ks = variantKs(options, 'cold', index, count, workload.weight);
       const paths = imgPaths(workload, ks);
       const ipxPaths = (chunk: number[]) => {
         const modifiers = chunk.map((k) => workload.ipx(k));
-        return modifiers.every((modifier): modifier is string => modifier !== undefined) ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`) : undefined;
+        return modifiers.every((modifier): modifier is string => modifier !== undefined)
+          ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`)
+          : undefined;
       };
-      const rows = await takeTurns({ workload: workload.name, concurrency, gate, chunks: rounds(ks, concurrency, options.rounds), limit, ipx, origin, ipxPaths, imgPaths: (chunk) => imgPaths(workload, chunk), maxSeconds: options.maxPhaseSeconds * 3 });
+      const rows = await takeTurns({
+        workload: workload.name,
+        concurrency,
+        gate,
+        chunks: rounds(ks, concurrency, options.rounds),
+        limit,
+        ipx,
+        origin,
+        ipxPaths,
+        imgPaths: (chunk) => imgPaths(workload, chunk),
+        maxSeconds: options.maxPhaseSeconds * 3,
+      });
       rows.forEach(record);
-      const warm = await httpPhase({ workload: workload.name, mode: 'warm', concurrency, server: origin, paths, requests: options.warm, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' });
+      const warm = await httpPhase({
+        workload: workload.name,
+        mode: 'warm',
+        concurrency,
+        server: origin,
+        paths,
+        requests: options.warm,
+        maxSeconds: options.maxPhaseSeconds,
+        tally: 'x-variant-source',
+      });
       record(warm);
       if (wrk) {
         const seconds = options.quick ? 1 : 2;
-        record(await wrkPhase({ workload: workload.name, mode: 'warm-wrk', concurrency, server: origin, paths, seconds, outputBytes: warm.figures.outputBytes, work: context.work }));
+        record(
+          await wrkPhase({
+            workload: workload.name,
+            mode: 'warm-wrk',
+            concurrency,
+            server: origin,
+            paths,
+            seconds,
+            outputBytes: warm.figures.outputBytes,
+            work: context.work,
+          }),
+        );
       }
     });
     await limit.stop();
@@ -173,12 +263,29 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     }
     await each(async (workload, concurrency, index, count) => {
       const paths = imgPaths(workload, variantKs(options, 'cold', index, count, workload.weight));
-      record(await httpPhase({ workload: workload.name, mode: 'stored', concurrency, server: origin, paths, requests: count, maxSeconds: options.maxPhaseSeconds, tally: 'x-variant-source' }));
+      record(
+        await httpPhase({
+          workload: workload.name,
+          mode: 'stored',
+          concurrency,
+          server: origin,
+          paths,
+          requests: count,
+          maxSeconds: options.maxPhaseSeconds,
+          tally: 'x-variant-source',
+        }),
+      );
     });
 
     if (options.scenarios) {
       log(`leak check: ${options.leakTotal} mixed requests`);
-      scenarios.leak = await measureLeak(origin.url, origin.pid, [photo, ids.pngAlpha, ids.gifAnimated, ids.jpeg12mp], options.leakFirst, options.leakTotal);
+      scenarios.leak = await measureLeak(
+        origin.url,
+        origin.pid,
+        [photo, ids.pngAlpha, ids.gifAnimated, ids.jpeg12mp],
+        options.leakFirst,
+        options.leakTotal,
+      );
     }
 
     if (options.edge) {
@@ -187,10 +294,32 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       const server = { url: edge.url, pid: origin.pid };
       await each(async (workload, concurrency, index, count) => {
         const paths = imgPaths(workload, variantKs(options, 'edge', index, count, workload.weight));
-        record(await httpPhase({ workload: workload.name, mode: 'edge-miss', concurrency, server, paths, requests: count, maxSeconds: options.maxPhaseSeconds * 3, tally: 'x-edge-cache' }));
-        record(await httpPhase({ workload: workload.name, mode: 'edge-hit', concurrency, server, paths, requests: options.edgeHits, maxSeconds: options.maxPhaseSeconds, tally: 'x-edge-cache' }));
+        record(
+          await httpPhase({
+            workload: workload.name,
+            mode: 'edge-miss',
+            concurrency,
+            server,
+            paths,
+            requests: count,
+            maxSeconds: options.maxPhaseSeconds * 3,
+            tally: 'x-edge-cache',
+          }),
+        );
+        record(
+          await httpPhase({
+            workload: workload.name,
+            mode: 'edge-hit',
+            concurrency,
+            server,
+            paths,
+            requests: options.edgeHits,
+            maxSeconds: options.maxPhaseSeconds,
+            tally: 'x-edge-cache',
+          }),
+        );
       });
-      notes.push('edge rows: peak RSS is the origin\'s (the Worker runs in workerd)');
+      notes.push("edge rows: peak RSS is the origin's (the Worker runs in workerd)");
     } else {
       notes.push('edge rows skipped (--no-edge)');
     }

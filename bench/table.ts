@@ -12,8 +12,34 @@ export function findRow(rows: readonly Row[], workload: string, mode: Mode, conc
   return rows.find((row) => row.workload === workload && row.mode === mode && row.concurrency === concurrency);
 }
 
-const columns = ['workload', 'c', 'mode', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', 'CPU ms/req', '÷limit', '÷ipx', 'err'] as const;
-const numeric = new Set<string>(['c', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'out bytes', 'peak RSS MiB', 'CPU ms/req', '÷limit', '÷ipx', 'err']);
+const columns = [
+  'workload',
+  'c',
+  'mode',
+  'req/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'out bytes',
+  'peak RSS MiB',
+  'CPU ms/req',
+  '÷limit',
+  '÷ipx',
+  'err',
+] as const;
+const numeric = new Set<string>([
+  'c',
+  'req/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'out bytes',
+  'peak RSS MiB',
+  'CPU ms/req',
+  '÷limit',
+  '÷ipx',
+  'err',
+]);
 
 export function tableCells(rows: readonly Row[]): string[][] {
   return rows.map((row) => {
@@ -54,19 +80,24 @@ export function formatRows(rows: readonly Row[]): string {
 
 export function formatUploads(uploads: readonly UploadFigures[]): string {
   const header = ['upload', 'files', 'c', 'MB/s', 'peak RSS MiB', 'err', 'note'];
-  return formatTable(header, uploads.map((upload) => [
-    upload.kind,
-    String(upload.files),
-    String(upload.concurrency),
-    upload.mbPerSecond === undefined ? '–' : fixed(upload.mbPerSecond, 1),
-    upload.peakRssMiB === undefined ? '–' : fixed(upload.peakRssMiB, 0),
-    upload.errors > 0 ? String(upload.errors) : '',
-    upload.note ?? '',
-  ]));
+  return formatTable(
+    header,
+    uploads.map((upload) => [
+      upload.kind,
+      String(upload.files),
+      String(upload.concurrency),
+      upload.mbPerSecond === undefined ? '–' : fixed(upload.mbPerSecond, 1),
+      upload.peakRssMiB === undefined ? '–' : fixed(upload.peakRssMiB, 0),
+      upload.errors > 0 ? String(upload.errors) : '',
+      upload.note ?? '',
+    ]),
+  );
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {
-  return targets.map((target) => `${target.pass === undefined ? 'SKIP' : target.pass ? 'PASS' : 'FAIL'}  ${target.name}: ${target.detail}`).join('\n');
+  return targets
+    .map((target) => `${target.pass === undefined ? 'SKIP' : target.pass ? 'PASS' : 'FAIL'}  ${target.name}: ${target.detail}`)
+    .join('\n');
 }
 
 function fixed(value: number, digits: number): string {

@@ -21,7 +21,9 @@ export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios): Tar
   const workloads = [...new Set(rows.map((row) => row.workload))];
   const concurrencies = [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b);
   return [
-    ...workloads.map((workload) => compare(rows, workload, concurrencies, 'limit', thresholds.coldVsLimit, `cold ≥ ${thresholds.coldVsLimit} × limit, ${workload}`)),
+    ...workloads.map((workload) =>
+      compare(rows, workload, concurrencies, 'limit', thresholds.coldVsLimit, `cold ≥ ${thresholds.coldVsLimit} × limit, ${workload}`),
+    ),
     ...workloads.map((workload) => {
       const minimum = workload === jpegWorkload ? thresholds.jpegVsIpx : thresholds.coldVsIpx;
       return compare(rows, workload, concurrencies, 'ipx', minimum, `cold ≥ ${minimum} × ipx, ${workload}`);
@@ -42,11 +44,27 @@ export function evaluateAtGate(rows: readonly Row[]): TargetResult[] {
   const gated = rows.filter((row) => row.mode === 'limit-gate');
   const workloads = [...new Set(gated.map((row) => row.workload))];
   const concurrencies = [...new Set(gated.map((row) => row.concurrency))].sort((a, b) => a - b);
-  return workloads.map((workload) => compare(rows, workload, concurrencies, 'limit-gate', thresholds.coldVsLimit, `cold ≥ ${thresholds.coldVsLimit} × limit-gate, ${workload}`));
+  return workloads.map((workload) =>
+    compare(
+      rows,
+      workload,
+      concurrencies,
+      'limit-gate',
+      thresholds.coldVsLimit,
+      `cold ≥ ${thresholds.coldVsLimit} × limit-gate, ${workload}`,
+    ),
+  );
 }
 
 /** Cold throughput against a reference mode, at every concurrency; fails on the worst one. */
-function compare(rows: readonly Row[], workload: string, concurrencies: number[], against: 'limit' | 'limit-gate' | 'ipx', minimum: number, name: string): TargetResult {
+function compare(
+  rows: readonly Row[],
+  workload: string,
+  concurrencies: number[],
+  against: 'limit' | 'limit-gate' | 'ipx',
+  minimum: number,
+  name: string,
+): TargetResult {
   const parts: string[] = [];
   let pass: boolean | undefined = true;
   let measured = 0;
@@ -59,7 +77,12 @@ function compare(rows: readonly Row[], workload: string, concurrencies: number[]
     parts.push(`c${concurrency} ${cold.rps.toFixed(1)}/${reference.rps.toFixed(1)} req/s = ${value.toFixed(2)}×`);
     if (value < minimum) pass = false;
   }
-  if (measured === 0) return { name, pass: undefined, detail: `no error-free ${against} and cold rows (${against === 'ipx' ? 'ipx has no equivalent' : 'not measured'})` };
+  if (measured === 0)
+    return {
+      name,
+      pass: undefined,
+      detail: `no error-free ${against} and cold rows (${against === 'ipx' ? 'ipx has no equivalent' : 'not measured'})`,
+    };
   return { name, pass, detail: parts.join('; ') };
 }
 
@@ -78,8 +101,14 @@ function warmTarget(rows: readonly Row[], workload: string): TargetResult {
   const tail = byWrk ?? warm;
   const errors = warm.errors + (byWrk?.errors ?? 0);
   const pass = value >= thresholds.warmVsCold && tail.p99 < thresholds.warmP99Ms && errors === 0;
-  const p99 = byWrk ? `p99 ${byWrk.p99.toFixed(2)} ms by wrk (undici client ${warm.p99.toFixed(2)} ms)` : `p99 ${warm.p99.toFixed(2)} ms by the undici client (no wrk)`;
-  return { name, pass, detail: `${warm.rps.toFixed(0)} vs ${cold.rps.toFixed(1)} req/s = ${value.toFixed(1)}×, ${p99}${errors ? `, ${errors} errors` : ''}` };
+  const p99 = byWrk
+    ? `p99 ${byWrk.p99.toFixed(2)} ms by wrk (undici client ${warm.p99.toFixed(2)} ms)`
+    : `p99 ${warm.p99.toFixed(2)} ms by the undici client (no wrk)`;
+  return {
+    name,
+    pass,
+    detail: `${warm.rps.toFixed(0)} vs ${cold.rps.toFixed(1)} req/s = ${value.toFixed(1)}×, ${p99}${errors ? `, ${errors} errors` : ''}`,
+  };
 }
 
 function rssTarget(scenarios: Scenarios): TargetResult {
@@ -87,7 +116,11 @@ function rssTarget(scenarios: Scenarios): TargetResult {
   const run = scenarios.rss24mp;
   if (!run) return { name, pass: undefined, detail: 'not measured' };
   const pass = run.peakRssMiB < thresholds.rss24mpMiB && run.ok === run.requests;
-  return { name, pass, detail: `VmRSS ${run.peakRssMiB.toFixed(0)} MiB (anonymous ${run.peakAnonMiB.toFixed(0)} MiB), ${run.ok}/${run.requests} answered 200 in ${run.seconds.toFixed(1)} s` };
+  return {
+    name,
+    pass,
+    detail: `VmRSS ${run.peakRssMiB.toFixed(0)} MiB (anonymous ${run.peakAnonMiB.toFixed(0)} MiB), ${run.ok}/${run.requests} answered 200 in ${run.seconds.toFixed(1)} s`,
+  };
 }
 
 function leakTarget(scenarios: Scenarios): TargetResult {
@@ -107,7 +140,11 @@ function singleFlightTarget(scenarios: Scenarios): TargetResult {
   const run = scenarios.singleFlight;
   const name = `${run?.requests ?? 100} concurrent identical cold requests: exactly one render, all answered`;
   if (!run) return { name, pass: undefined, detail: 'not measured' };
-  return { name, pass: run.renders === 1 && run.answered === run.requests, detail: `${run.renders} render(s), ${run.answered}/${run.requests} answered 200` };
+  return {
+    name,
+    pass: run.renders === 1 && run.answered === run.requests,
+    detail: `${run.renders} render(s), ${run.answered}/${run.requests} answered 200`,
+  };
 }
 
 function signed(value: number): string {

@@ -31,7 +31,12 @@ export interface Workload {
   weight: number;
 }
 
-function encode(image: Sharp, format: OutputFormat, pixels: number, animation?: { loop: number | undefined; delay: number[] | undefined }): Promise<Buffer> {
+function encode(
+  image: Sharp,
+  format: OutputFormat,
+  pixels: number,
+  animation?: { loop: number | undefined; delay: number[] | undefined },
+): Promise<Buffer> {
   return applyEncoder(image, { format, q: undefined, pixels, animation }).toBuffer();
 }
 
@@ -94,12 +99,16 @@ export const workloads: Workload[] = [
       const height = Math.round((width * 3024) / 4032);
       const logo = await overlay(input.logo, width, height);
       const margin = Math.round(Math.min(width, height) * 0.02);
-      const image = sharp(input.data).resize({ width }).composite([{
-        input: logo.data,
-        raw: { width: logo.width, height: logo.height, channels: 4 },
-        left: width - margin - logo.width,
-        top: height - margin - logo.height,
-      }]);
+      const image = sharp(input.data)
+        .resize({ width })
+        .composite([
+          {
+            input: logo.data,
+            raw: { width: logo.width, height: logo.height, channels: 4 },
+            left: width - margin - logo.width,
+            top: height - margin - logo.height,
+          },
+        ]);
       return encode(image, 'jpeg', width * height);
     },
     weight: 1,
@@ -110,7 +119,10 @@ export const workloads: Workload[] = [
     ops: (k) => `w_${300 - k},f_webp`,
     ipx: (k) => `animated,w_${300 - k},f_webp,q_80`,
     limit: (input, k) =>
-      encode(sharp(input.data, { animated: true }).resize({ width: 300 - k }), 'webp', (300 - k) * 231, { loop: input.loop, delay: input.delay }),
+      encode(sharp(input.data, { animated: true }).resize({ width: 300 - k }), 'webp', (300 - k) * 231, {
+        loop: input.loop,
+        delay: input.delay,
+      }),
     // Four blocks of distinct widths must stay above 0 px: 4 × 48 < 300.
     weight: 0.6,
   },

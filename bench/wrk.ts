@@ -22,7 +22,8 @@ export function wrkVersion(): string | undefined {
 
 /** A wrk Lua script: cycles through `paths` and prints one JSON line of totals (µs) at the end. */
 export function wrkScript(paths: readonly string[]): string {
-  for (const path of paths) if (!/^\/[\x21-\x7e]*$/.test(path) || /["\\]/.test(path)) throw new Error(`path not usable in a wrk script: ${path}`);
+  for (const path of paths)
+    if (!/^\/[\x21-\x7e]*$/.test(path) || /["\\]/.test(path)) throw new Error(`path not usable in a wrk script: ${path}`);
   return [
     `local paths = { ${paths.map((path) => `"${path}"`).join(', ')} }`,
     'local next = 0',
@@ -54,7 +55,14 @@ export function parseWrkSummary(stdout: string): WrkSummary {
   const line = stdout.split('\n').find((candidate) => candidate.startsWith('{"requests":'));
   if (!line) throw new Error(`no summary in wrk's output:\n${stdout}`);
   const raw = JSON.parse(line) as { requests: number; micros: number; errors: number; p50: number; p95: number; p99: number };
-  return { requests: raw.requests, errors: raw.errors, seconds: raw.micros / 1e6, p50Ms: raw.p50 / 1000, p95Ms: raw.p95 / 1000, p99Ms: raw.p99 / 1000 };
+  return {
+    requests: raw.requests,
+    errors: raw.errors,
+    seconds: raw.micros / 1e6,
+    p50Ms: raw.p50 / 1000,
+    p95Ms: raw.p95 / 1000,
+    p99Ms: raw.p99 / 1000,
+  };
 }
 
 export interface WrkPhase {
@@ -75,7 +83,11 @@ export async function wrkPhase(phase: WrkPhase): Promise<Row> {
   const script = join(phase.work, `wrk-${phase.workload}-c${phase.concurrency}.lua`);
   await writeFile(script, wrkScript(phase.paths));
   const memory = sampleMemory(phase.server.pid);
-  const { stdout } = await promisify(execFile)('wrk', ['-t1', `-c${phase.concurrency}`, `-d${phase.seconds}s`, '-s', script, phase.server.url], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(
+    'wrk',
+    ['-t1', `-c${phase.concurrency}`, `-d${phase.seconds}s`, '-s', script, phase.server.url],
+    { encoding: 'utf8' },
+  );
   const usage = await memory.stop();
   const summary = parseWrkSummary(stdout);
   const ok = summary.requests - summary.errors;

@@ -46,10 +46,18 @@ export class ApiClient {
   uploadImage(path: string, size: number, filename: string, eager: string | undefined): Promise<Result<ImageObject>> {
     const query = new URLSearchParams({ filename });
     if (eager) query.set('eager', eager);
-    return this.send(`/v1/images?${query.toString()}`, 'POST', () => createReadStream(path), { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+    return this.send(`/v1/images?${query.toString()}`, 'POST', () => createReadStream(path), {
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
+    });
   }
 
-  createUpload(body: { filename: string; size: number; partSize?: number; eager?: string }): Promise<Result<{ uploadId: string; partSize: number }>> {
+  createUpload(body: {
+    filename: string;
+    size: number;
+    partSize?: number;
+    eager?: string;
+  }): Promise<Result<{ uploadId: string; partSize: number }>> {
     return this.send('/v1/uploads', 'POST', () => JSON.stringify(body), { 'content-type': 'application/json' });
   }
 
@@ -58,14 +66,27 @@ export class ApiClient {
   }
 
   /** Sends bytes start…start+size-1 of the file as part n, retrying transient failures. */
-  async putPart(id: string, partNumber: number, path: string, start: number, size: number): Promise<Result<{ partNumber: number; etag: string; size: number }>> {
+  async putPart(
+    id: string,
+    partNumber: number,
+    path: string,
+    start: number,
+    size: number,
+  ): Promise<Result<{ partNumber: number; etag: string; size: number }>> {
     const body = () => (size === 0 ? '' : createReadStream(path, { start, end: start + size - 1 }));
-    return this.withRetries(() => this.send(`/v1/uploads/${id}/parts/${partNumber}`, 'PUT', body, { 'content-type': 'application/octet-stream', 'content-length': String(size) }));
+    return this.withRetries(() =>
+      this.send(`/v1/uploads/${id}/parts/${partNumber}`, 'PUT', body, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+      }),
+    );
   }
 
   /** `parts` undefined: all received parts, in order. */
   completeUpload(id: string, parts: { partNumber: number; etag: string }[] | undefined): Promise<Result<ImageObject>> {
-    return this.withRetries(() => this.send(`/v1/uploads/${id}/complete`, 'POST', () => JSON.stringify(parts ? { parts } : {}), { 'content-type': 'application/json' }));
+    return this.withRetries(() =>
+      this.send(`/v1/uploads/${id}/complete`, 'POST', () => JSON.stringify(parts ? { parts } : {}), { 'content-type': 'application/json' }),
+    );
   }
 
   async close(): Promise<void> {
@@ -80,7 +101,12 @@ export class ApiClient {
     }
   }
 
-  private async send<T>(path: string, method: Dispatcher.HttpMethod, body?: () => Dispatcher.DispatchOptions['body'], headers: Record<string, string> = {}): Promise<Result<T>> {
+  private async send<T>(
+    path: string,
+    method: Dispatcher.HttpMethod,
+    body?: () => Dispatcher.DispatchOptions['body'],
+    headers: Record<string, string> = {},
+  ): Promise<Result<T>> {
     const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
     if (this.key) allHeaders['authorization'] = `Bearer ${this.key}`;
     let response: Dispatcher.ResponseData;
@@ -98,11 +124,16 @@ export class ApiClient {
     } catch {
       json = undefined;
     }
-    if (response.statusCode >= 200 && response.statusCode < 300 && json !== undefined) return { ok: true, status: response.statusCode, value: json as T };
+    if (response.statusCode >= 200 && response.statusCode < 300 && json !== undefined)
+      return { ok: true, status: response.statusCode, value: json as T };
     const problem = (json ?? {}) as Partial<Problem>;
     return {
       ok: false,
-      problem: { status: response.statusCode, code: typeof problem.code === 'string' ? problem.code : `http_${response.statusCode}`, detail: typeof problem.detail === 'string' ? problem.detail : text.slice(0, 200) },
+      problem: {
+        status: response.statusCode,
+        code: typeof problem.code === 'string' ? problem.code : `http_${response.statusCode}`,
+        detail: typeof problem.detail === 'string' ? problem.detail : text.slice(0, 200),
+      },
     };
   }
 }

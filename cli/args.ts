@@ -68,7 +68,8 @@ export function parseUploadArgs(argv: string[], env: Record<string, string | und
     eager: values.eager,
     concurrency: values.concurrency === undefined ? 4 : integer('--concurrency', values.concurrency, 1, 64),
     json: values.json,
-    multipartThreshold: values['multipart-threshold'] === undefined ? 32 * MiB : integer('--multipart-threshold', values['multipart-threshold'], 0),
+    multipartThreshold:
+      values['multipart-threshold'] === undefined ? 32 * MiB : integer('--multipart-threshold', values['multipart-threshold'], 0),
     partSize,
     stateDir: values['state-dir'] ?? join(cacheHome, 'pixelfront'),
   };

@@ -25,7 +25,10 @@ interface CliRun {
 /** Runs `pixelfront upload …` as a user would (node cli/bin.js), without a TTY. */
 function runCli(args: string[], onStart: (kill: () => void) => void = () => undefined): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'upload', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir() } });
+    const child = spawn(process.execPath, [bin, 'upload', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir() },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,8 +41,18 @@ function runCli(args: string[], onStart: (kill: () => void) => void = () => unde
 
 describe('pixelfront upload arguments', () => {
   it('parses flags and refuses bad ones', () => {
-    const options = parseUploadArgs(['a', 'b', '--endpoint', 'http://x:1/', '--eager', 'thumb,card', '--concurrency', '8', '--json', '--multipart-threshold', '100'], {});
-    expect(options).toMatchObject({ paths: ['a', 'b'], endpoint: 'http://x:1', eager: 'thumb,card', concurrency: 8, json: true, multipartThreshold: 100 });
+    const options = parseUploadArgs(
+      ['a', 'b', '--endpoint', 'http://x:1/', '--eager', 'thumb,card', '--concurrency', '8', '--json', '--multipart-threshold', '100'],
+      {},
+    );
+    expect(options).toMatchObject({
+      paths: ['a', 'b'],
+      endpoint: 'http://x:1',
+      eager: 'thumb,card',
+      concurrency: 8,
+      json: true,
+      multipartThreshold: 100,
+    });
     expect(() => parseUploadArgs([], {})).toThrow(UsageError);
     expect(() => parseUploadArgs(['a', '--concurrency', '0'], {})).toThrow(UsageError);
     expect(() => parseUploadArgs(['a', '--part-size', '1000'], {})).toThrow(UsageError);
@@ -101,8 +114,12 @@ describe('pixelfront upload against a real origin', () => {
     const folder = join(dir, 'tree');
     const nested = join(folder, 'a', 'b');
     await mkdir(nested, { recursive: true });
-    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } }).png().toFile(join(folder, 'red.png'));
-    await sharp({ create: { width: 30, height: 20, channels: 3, background: '#00ff00' } }).webp().toFile(join(nested, 'green.webp'));
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } })
+      .png()
+      .toFile(join(folder, 'red.png'));
+    await sharp({ create: { width: 30, height: 20, channels: 3, background: '#00ff00' } })
+      .webp()
+      .toFile(join(nested, 'green.webp'));
     await writeFile(join(nested, 'broken.jpg'), randomBytes(2000));
     await writeFile(join(nested, 'notes.txt'), 'not an image, and not picked up from a folder');
     const run = await runCli([folder, ...common()]);
@@ -114,7 +131,15 @@ describe('pixelfront upload against a real origin', () => {
     ]);
     expect(run.code).toBe(1);
 
-    const table = await runCli([join(nested, 'green.webp'), '--endpoint', origin.url, '--key', 'cli-test-key', '--state-dir', join(dir, 'state')]);
+    const table = await runCli([
+      join(nested, 'green.webp'),
+      '--endpoint',
+      origin.url,
+      '--key',
+      'cli-test-key',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/deduplicated\s+\S+ \S+\s+.*green\.webp/);
     expect(table.stdout).toContain('0 uploaded, 1 deduplicated, 0 rejected, 0 failed');
@@ -123,7 +148,9 @@ describe('pixelfront upload against a real origin', () => {
   it('resumes an interrupted multipart upload without re-sending the parts the server has', async () => {
     const path = join(dir, 'large.png');
     const pixels = randomBytes(2900 * 2900 * 3);
-    const source = await sharp(pixels, { raw: { width: 2900, height: 2900, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    const source = await sharp(pixels, { raw: { width: 2900, height: 2900, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     await writeFile(path, source);
     const partCount = Math.ceil(source.length / (5 * MiB));
     expect(partCount).toBeGreaterThanOrEqual(5);
@@ -140,7 +167,22 @@ describe('pixelfront upload against a real origin', () => {
       return info;
     };
     const stateDir = join(dir, 'resume-state');
-    const args = [path, '--endpoint', origin.url, '--key', 'cli-test-key', '--json', '--state-dir', stateDir, '--multipart-threshold', String(MiB), '--part-size', String(5 * MiB), '--concurrency', '1'];
+    const args = [
+      path,
+      '--endpoint',
+      origin.url,
+      '--key',
+      'cli-test-key',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--multipart-threshold',
+      String(MiB),
+      '--part-size',
+      String(5 * MiB),
+      '--concurrency',
+      '1',
+    ];
     try {
       const interrupted = await runCli(args, (kill) => {
         void (async () => {
@@ -172,7 +214,10 @@ describe('pixelfront upload against a real origin', () => {
       await sleep(50); // the killed run's last, cut-off part may still be failing on the server
       // Every part was stored exactly once across both runs: nothing the server had was re-sent.
       expect([...stored.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: partCount }, (_, index) => index + 1));
-      expect([...stored.values()].every((count) => count === 1), JSON.stringify([...stored])).toBe(true);
+      expect(
+        [...stored.values()].every((count) => count === 1),
+        JSON.stringify([...stored]),
+      ).toBe(true);
       expect(item?.partsSent).toBe(partCount - before);
 
       const original = Buffer.from(await (await fetch(`${origin.url}/img/${item?.id ?? ''}`)).arrayBuffer());

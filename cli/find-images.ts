@@ -8,7 +8,21 @@ export interface LocalFile {
   mtimeMs: number;
 }
 
-const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.webp', '.avif', '.tif', '.tiff', '.svg', '.svgz', '.heic', '.heif']);
+const imageExtensions = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.gif',
+  '.webp',
+  '.avif',
+  '.tif',
+  '.tiff',
+  '.svg',
+  '.svgz',
+  '.heic',
+  '.heif',
+]);
 
 /**
  * The files to upload: every file named explicitly (the server decides whether it is an image),

@@ -40,7 +40,11 @@ export async function upload(options: UploadOptions): Promise<Summary> {
   const files = await findImages(options.paths);
   const api = new ApiClient(options.endpoint, options.key, options.concurrency);
   // With --json, stdout carries only the JSON: progress goes to stderr.
-  const progress = new Progress(options.json ? process.stderr : process.stdout, files.reduce((sum, file) => sum + file.size, 0), files.length);
+  const progress = new Progress(
+    options.json ? process.stderr : process.stdout,
+    files.reduce((sum, file) => sum + file.size, 0),
+    files.length,
+  );
   const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length);
   let next = 0;
   const worker = async () => {
@@ -49,9 +53,23 @@ export async function upload(options: UploadOptions): Promise<Summary> {
       const file = files[index];
       if (!file) continue;
       const outcome = await uploadFile(
-        { api, endpoint: options.endpoint, eager: options.eager, concurrency: options.concurrency, multipartThreshold: options.multipartThreshold, partSize: options.partSize, stateDir: options.stateDir, onBytes: (bytes) => progress.addBytes(bytes) },
+        {
+          api,
+          endpoint: options.endpoint,
+          eager: options.eager,
+          concurrency: options.concurrency,
+          multipartThreshold: options.multipartThreshold,
+          partSize: options.partSize,
+          stateDir: options.stateDir,
+          onBytes: (bytes) => progress.addBytes(bytes),
+        },
         file,
-      ).catch((error: unknown): FileOutcome => ({ file: file.path, bytes: file.size, status: 'failed', error: { status: 0, code: 'client_error', detail: error instanceof Error ? error.message : String(error) } }));
+      ).catch((error: unknown): FileOutcome => ({
+        file: file.path,
+        bytes: file.size,
+        status: 'failed',
+        error: { status: 0, code: 'client_error', detail: error instanceof Error ? error.message : String(error) },
+      }));
       outcomes[index] = outcome;
       progress.fileDone(outcome);
     }

@@ -18,7 +18,12 @@ export class Progress {
   ) {
     if (out.isTTY) {
       this.bar = new cliProgress.SingleBar(
-        { stream: out, format: '{bar} {percentage}% | {done} / {size} | {files}/{totalFiles} files | {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+        {
+          stream: out,
+          format: '{bar} {percentage}% | {done} / {size} | {files}/{totalFiles} files | {eta_formatted}',
+          hideCursor: true,
+          etaBuffer: 50,
+        },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(Math.max(1, totalBytes), 0, this.payload());
@@ -33,7 +38,10 @@ export class Progress {
   fileDone(outcome: FileOutcome): void {
     this.files += 1;
     if (this.bar) this.bar.update(this.bytes, this.payload());
-    else this.out.write(`${outcome.status.padEnd(12)} ${relative(process.cwd(), outcome.file)}${outcome.id ? ` ${outcome.id}` : ''}${outcome.error ? ` (${outcome.error.code}: ${outcome.error.detail})` : ''}\n`);
+    else
+      this.out.write(
+        `${outcome.status.padEnd(12)} ${relative(process.cwd(), outcome.file)}${outcome.id ? ` ${outcome.id}` : ''}${outcome.error ? ` (${outcome.error.code}: ${outcome.error.detail})` : ''}\n`,
+      );
   }
 
   stop(): void {
@@ -66,7 +74,8 @@ export function summaryTable(summary: Summary): string {
   ]);
   const header = ['status', 'size', 'file', 'image / reason'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
   const { counts } = summary;
   return [
     line(header),

@@ -18,7 +18,10 @@ export interface ResumeState {
 }
 
 export function stateFile(stateDir: string, endpoint: string, file: LocalFile): string {
-  const key = createHash('sha256').update(JSON.stringify([endpoint, file.path, file.size, file.mtimeMs])).digest('hex').slice(0, 32);
+  const key = createHash('sha256')
+    .update(JSON.stringify([endpoint, file.path, file.size, file.mtimeMs]))
+    .digest('hex')
+    .slice(0, 32);
   return join(stateDir, `upload-${key}.json`);
 }
 

@@ -61,9 +61,21 @@ async function uploadMultipart(ctx: UploadContext, file: LocalFile): Promise<Fil
     }
   }
   if (!state) {
-    const created = await api.createUpload({ filename: basename(file.path), size: file.size, ...(ctx.partSize ? { partSize: ctx.partSize } : {}), ...(ctx.eager ? { eager: ctx.eager } : {}) });
+    const created = await api.createUpload({
+      filename: basename(file.path),
+      size: file.size,
+      ...(ctx.partSize ? { partSize: ctx.partSize } : {}),
+      ...(ctx.eager ? { eager: ctx.eager } : {}),
+    });
     if (!created.ok) return outcome(file, created);
-    state = { uploadId: created.value.uploadId, partSize: created.value.partSize, endpoint: ctx.endpoint, path: file.path, size: file.size, mtimeMs: file.mtimeMs };
+    state = {
+      uploadId: created.value.uploadId,
+      partSize: created.value.partSize,
+      endpoint: ctx.endpoint,
+      path: file.path,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+    };
     await saveState(statePath, state);
   }
 

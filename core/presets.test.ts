@@ -23,7 +23,10 @@ describe('built-in presets', () => {
 describe('parsePresets', () => {
   it('accepts an object of name → ops and keeps the ops as written', () => {
     const presets = parsePresets({ square: 'c_fill,w_0300,ar_1:1', tiny: 'w_32,f_jpg' });
-    expect([...presets]).toEqual([['square', 'c_fill,w_0300,ar_1:1'], ['tiny', 'w_32,f_jpg']]);
+    expect([...presets]).toEqual([
+      ['square', 'c_fill,w_0300,ar_1:1'],
+      ['tiny', 'w_32,f_jpg'],
+    ]);
     const ctx = { presets, maxOutputDimension: 8192 };
     expect(describePresets(presets, ctx)).toEqual([
       { name: 'square', ops: 'c_fill,w_300,h_300' },

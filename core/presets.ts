@@ -18,10 +18,7 @@ export const builtInPresets: PresetMap = new Map([
 
 const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-const presetsSchema = z.record(
-  z.string(),
-  z.string().min(1, 'ops must not be empty').max(1024, 'ops are longer than 1024 characters'),
-);
+const presetsSchema = z.record(z.string(), z.string().min(1, 'ops must not be empty').max(1024, 'ops are longer than 1024 characters'));
 
 /**
  * Validates presets JSON (`{ "name": "ops", … }`): each preset's ops must parse on their own and

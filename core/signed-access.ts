@@ -26,7 +26,11 @@ export function isPublicPresetOps(rawOps: string, publicPresets: readonly string
 }
 
 /** Throws 403 `invalid_signature` when the policy requires a signature this request lacks. */
-export async function checkSignedAccess(policy: SignedAccessPolicy, request: SignedAccessRequest, nowSeconds = Math.floor(Date.now() / 1000)): Promise<void> {
+export async function checkSignedAccess(
+  policy: SignedAccessPolicy,
+  request: SignedAccessRequest,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<void> {
   if (policy.signedUrls !== 'required') return;
   if (isPublicPresetOps(request.rawOps, policy.publicPresets)) return;
   if (!request.sig) throw fail('invalid_signature', 'this URL must be signed: add ?sig=');

@@ -18,7 +18,11 @@ describe('signPath', () => {
 
   it('appends ?exp= to the signed message when an expiry is given', async () => {
     const sig = await signPath(path, 'secret-one', now + 60);
-    expect(sig).toBe(createHmac('sha256', 'secret-one').update(`${path}?exp=${now + 60}`).digest('base64url'));
+    expect(sig).toBe(
+      createHmac('sha256', 'secret-one')
+        .update(`${path}?exp=${now + 60}`)
+        .digest('base64url'),
+    );
     expect(sig).not.toBe(await signPath(path, 'secret-one'));
   });
 

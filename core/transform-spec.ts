@@ -6,17 +6,12 @@
 export type CropMode = 'fit' | 'fill' | 'pad' | 'scale' | 'crop';
 
 export type Gravity =
-  | 'center' | 'north' | 'south' | 'east' | 'west'
-  | 'north_east' | 'north_west' | 'south_east' | 'south_west'
-  | 'auto' | 'entropy';
+  'center' | 'north' | 'south' | 'east' | 'west' | 'north_east' | 'north_west' | 'south_east' | 'south_west' | 'auto' | 'entropy';
 
 /** Formats pixelfront can write. */
 export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
-export type Effect =
-  | { name: 'blur'; sigma: number }
-  | { name: 'sharpen'; sigma?: number }
-  | { name: 'grayscale' };
+export type Effect = { name: 'blur'; sigma: number } | { name: 'sharpen'; sigma?: number } | { name: 'grayscale' };
 
 export interface WatermarkSpec {
   name: string;

@@ -28,14 +28,20 @@ describe('edgeConfig', () => {
   });
 
   it('gives each role its own origins (ORIGIN_URL_<ROLE>), defaulting to ORIGIN_URLS, and names a bad one', () => {
-    const config = edgeConfig({ ORIGIN_URLS: 'http://a.test,http://b.test', ORIGIN_URL_DELIVERY: 'http://d1.test/, http://d2.test', ORIGIN_URL_UPLOAD: 'http://u.test' });
+    const config = edgeConfig({
+      ORIGIN_URLS: 'http://a.test,http://b.test',
+      ORIGIN_URL_DELIVERY: 'http://d1.test/, http://d2.test',
+      ORIGIN_URL_UPLOAD: 'http://u.test',
+    });
     expect(config.roleOrigins).toEqual({
       upload: ['http://u.test'],
       multipart: ['http://a.test', 'http://b.test'],
       delivery: ['http://d1.test', 'http://d2.test'],
       api: ['http://a.test', 'http://b.test'],
     });
-    expect(() => edgeConfig({ ORIGIN_URL: 'http://o.test', ORIGIN_URL_API: 'api.internal' })).toThrow(/origin "api.internal" is not an http\(s\) URL/);
+    expect(() => edgeConfig({ ORIGIN_URL: 'http://o.test', ORIGIN_URL_API: 'api.internal' })).toThrow(
+      /origin "api.internal" is not an http\(s\) URL/,
+    );
   });
 
   it('takes [vars] written as TOML numbers or booleans, and names any other non-string binding', () => {

@@ -39,9 +39,18 @@ export function edgeConfig(env: Env): EdgeConfig {
 
 // A Record, so that a binding added to Env and not here is a compile error, not a silent undefined.
 const bindingNames = Object.keys({
-  ORIGIN_URL: true, ORIGIN_URLS: true, ORIGIN_URL_UPLOAD: true, ORIGIN_URL_MULTIPART: true, ORIGIN_URL_DELIVERY: true,
-  ORIGIN_URL_API: true, SIGNING_KEYS: true, SIGNED_URLS: true, PUBLIC_PRESETS: true,
-  ORIGIN_TIMEOUT_MS: true, MAX_OUTPUT_DIMENSION: true, PRESETS: true,
+  ORIGIN_URL: true,
+  ORIGIN_URLS: true,
+  ORIGIN_URL_UPLOAD: true,
+  ORIGIN_URL_MULTIPART: true,
+  ORIGIN_URL_DELIVERY: true,
+  ORIGIN_URL_API: true,
+  SIGNING_KEYS: true,
+  SIGNED_URLS: true,
+  PUBLIC_PRESETS: true,
+  ORIGIN_TIMEOUT_MS: true,
+  MAX_OUTPUT_DIMENSION: true,
+  PRESETS: true,
 } satisfies Record<keyof Env, true>) as (keyof Env)[];
 
 /**
@@ -136,5 +145,8 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }

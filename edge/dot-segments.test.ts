@@ -22,7 +22,13 @@ describe('dot segments at the edge', () => {
   });
 
   it('are 400 invalid_request on /img and on pass-through paths, and the origin is not asked', async () => {
-    for (const path of ['/img/..%2fmetrics', '/img/..%2F..%2Fv1%2Fimages', '/img/AAAAAAAAAAAA/.%2e%5c..%5cmetrics', '/v1/..%2fmetrics', '/x/%2e%2e%2fv1/images']) {
+    for (const path of [
+      '/img/..%2fmetrics',
+      '/img/..%2F..%2Fv1%2Fimages',
+      '/img/AAAAAAAAAAAA/.%2e%5c..%5cmetrics',
+      '/v1/..%2fmetrics',
+      '/x/%2e%2e%2fv1/images',
+    ]) {
       const response = await edgeFetch(env, path);
       expect(response.status, path).toBe(400);
       expect((await problemOf(response)).code, path).toBe('invalid_request');

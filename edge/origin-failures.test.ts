@@ -76,7 +76,10 @@ describe('when the origin fails', () => {
     const id = freshId();
     origin.on(`/img/${id}`, (_request, call) =>
       call.origin === PRIMARY
-        ? new Response('{"code":"overloaded"}', { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } })
+        ? new Response('{"code":"overloaded"}', {
+            status: 503,
+            headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+          })
         : new Response('ok', { status: 200, headers: { etag: '"ok"', 'cache-control': 'public, max-age=31536000, immutable' } }),
     );
     const several = await edgeFetch({ ORIGIN_URLS: `${PRIMARY},${SECONDARY}` }, `/img/${id}/w_1`);

@@ -50,7 +50,10 @@ describe('pass-through of every other path', () => {
   it('forwards GET, DELETE and health checks, with the origin status untouched', async () => {
     origin.on('/healthz', () => new Response('ok', { status: 200 }));
     origin.on('/v1/images/gone', () => new Response(null, { status: 204 }));
-    origin.on('/v1/images', () => new Response('{"items":[],"next":null}', { status: 200, headers: { 'content-type': 'application/json' } }));
+    origin.on(
+      '/v1/images',
+      () => new Response('{"items":[],"next":null}', { status: 200, headers: { 'content-type': 'application/json' } }),
+    );
     expect(await (await edgeFetch(env, '/healthz')).text()).toBe('ok');
     expect((await edgeFetch(env, '/v1/images/gone', { method: 'DELETE' })).status).toBe(204);
     expect(await (await edgeFetch(env, '/v1/images?limit=5')).json()).toEqual({ items: [], next: null });
@@ -72,7 +75,13 @@ describe('pass-through of every other path', () => {
 });
 
 describe('routing by role (ORIGIN_URL_<ROLE>)', () => {
-  const origins = { all: 'http://all.test', upload: 'http://upload.test', multipart: 'http://multipart.test', delivery: 'http://delivery.test', api: 'http://api.test' };
+  const origins = {
+    all: 'http://all.test',
+    upload: 'http://upload.test',
+    multipart: 'http://multipart.test',
+    delivery: 'http://delivery.test',
+    api: 'http://api.test',
+  };
   const env: Env = {
     ORIGIN_URL: origins.all,
     ORIGIN_URL_UPLOAD: origins.upload,

@@ -27,7 +27,12 @@ export async function passThrough(c: Context<EdgeBindings>): Promise<Response> {
         body: bodyless ? null : incoming.body,
         redirect: 'manual',
       }),
-    { origins: role === undefined ? config.origins : config.roleOrigins[role], affinityKey: url.pathname, timeoutMs: bodyless ? config.originTimeoutMs : undefined, retry: bodyless },
+    {
+      origins: role === undefined ? config.origins : config.roleOrigins[role],
+      affinityKey: url.pathname,
+      timeoutMs: bodyless ? config.originTimeoutMs : undefined,
+      retry: bodyless,
+    },
   );
 }
 

@@ -95,7 +95,9 @@ describe('signed URLs at the edge (SIGNED_URLS=required)', () => {
     const canonical = `/img/${id}/c_fill,w_200,h_200`;
     expect((await edgeFetch(env, `/img/${id}/t_thumb/a.png`)).status).toBe(200);
     // Same cache entry as the canonical spelling, which itself still needs a signature.
-    expect((await edgeFetch(env, `/img/${id}/c_fill,w_200,h_200?sig=${await signPath(canonical, KEYS[0])}`)).headers.get('x-edge-cache')).toBe('hit');
+    expect(
+      (await edgeFetch(env, `/img/${id}/c_fill,w_200,h_200?sig=${await signPath(canonical, KEYS[0])}`)).headers.get('x-edge-cache'),
+    ).toBe('hit');
     expect(origin.calls.map((call) => call.path)).toEqual([`/img/${id}/t_thumb`]);
   });
 

@@ -34,7 +34,9 @@ export function createApp(services: Services): Hono {
     const status = !ready ? 'unavailable' : queue === 'ok' ? 'ok' : 'degraded';
     return c.json({ status, storage, catalog, queue }, ready ? 200 : 503);
   });
-  app.get('/metrics', metricsAccess(services.config.metricsToken), async (c) => c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }));
+  app.get('/metrics', metricsAccess(services.config.metricsToken), async (c) =>
+    c.text(await services.metrics.registry.metrics(), 200, { 'content-type': services.metrics.registry.contentType }),
+  );
 
   const api = new Hono<{ Variables: OriginVariables }>();
   // Signing in is the one /v1 request without credentials: it is how a browser gets them.
@@ -48,7 +50,9 @@ export function createApp(services: Services): Hono {
   api.route('/stats', statsRoutes(services));
   api.route('/sessions', sessionRoutes(services));
   api.get('/presets', (c) =>
-    c.json({ items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }) }),
+    c.json({
+      items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }),
+    }),
   );
   app.route('/v1', api);
 

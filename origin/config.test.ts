@@ -41,7 +41,13 @@ describe('configuration', () => {
   });
 
   it('reports one line per problem', () => {
-    const problems = problemsOf({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1', SIGNED_URLS: 'maybe', STORAGE_URL: 'ftp://x', API_KEYS: 'nocolon' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MAX_UPLOAD_BYTES: '-1',
+      SIGNED_URLS: 'maybe',
+      STORAGE_URL: 'ftp://x',
+      API_KEYS: 'nocolon',
+    });
     expect(problems).toHaveLength(5);
     expect(problems.find((line) => line.startsWith('PORT:'))).toBeDefined();
     expect(problems.find((line) => line.startsWith('STORAGE_URL:'))).toContain('file://');

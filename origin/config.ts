@@ -10,26 +10,33 @@ import { roleNames, type Role } from '../core/roles.ts';
  */
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const boolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => ['true', '1', 'yes'].includes(value));
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 
-const apiKeys = z
-  .string()
-  .transform((value, ctx) => {
-    const keys = new Map<string, string>(); // key -> tenant
-    for (const pair of value.split(',').map((item) => item.trim()).filter(Boolean)) {
-      const match = /^([A-Za-z0-9_-]{1,64}):(\S{8,})$/.exec(pair);
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: `"${pair.split(':')[0]}:…" must be tenant:key (tenant [A-Za-z0-9_-], key at least 8 characters)` });
-        return z.NEVER;
-      }
-      keys.set(match[2] as string, match[1] as string);
+const apiKeys = z.string().transform((value, ctx) => {
+  const keys = new Map<string, string>(); // key -> tenant
+  for (const pair of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]{1,64}):(\S{8,})$/.exec(pair);
+    if (!match) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${pair.split(':')[0]}:…" must be tenant:key (tenant [A-Za-z0-9_-], key at least 8 characters)`,
+      });
+      return z.NEVER;
     }
-    return keys;
-  });
+    keys.set(match[2] as string, match[1] as string);
+  }
+  return keys;
+});
 
-const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 /** `2048` or `1600,3200`: mezzanine sides, ascending; `none` turns the render ladder off. */
 const ladderSizes = z.string().transform((value, ctx) => {
@@ -46,16 +53,28 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
-  STORAGE_URL: z.string().regex(/^(file|s3):\/\/.+/, 'must start with file:// or s3://').optional(),
+  STORAGE_URL: z
+    .string()
+    .regex(/^(file|s3):\/\/.+/, 'must start with file:// or s3://')
+    .optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: boolean.default(false),
-  DATABASE_URL: z.string().regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://')
+    .optional(),
   DATABASE_QUERY_TIMEOUT_MS: positiveInt(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://')
+    .optional(),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(5_000),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('pixelfront'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default('pixelfront'),
   WORKER_CONCURRENCY: positiveInt(2),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
@@ -70,12 +89,19 @@ const envSchema = z.object({
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
-  MEMORY_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  MEMORY_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   VARIANT_TTL_DAYS: z.coerce.number().positive().default(7),
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   STATS_FLUSH_MS: z.coerce.number().int().min(100).default(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
-  CLOUDFLARE_ZONE_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be the zone id (letters and digits)').optional(),
+  CLOUDFLARE_ZONE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,64}$/, 'must be the zone id (letters and digits)')
+    .optional(),
   CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
   CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   PRESETS_FILE: z.string().min(1).optional(),
@@ -83,7 +109,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LADDER_SIZES: ladderSizes.default([2048]),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
-  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 366).default(12),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 366)
+    .default(12),
   ROLES: list.pipe(z.array(z.enum(['all', ...roleNames])).min(1, 'name at least one role')).default(['all']),
 });
 
@@ -146,7 +176,6 @@ export interface Config {
   /** How long a console session (POST /v1/sessions) stays valid. */
   sessionTtlHours: number;
 }
-
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -33,7 +33,10 @@ describe('loadPresets', () => {
     for (const [name, body, message] of cases) {
       const path = join(dir, name);
       if (body !== undefined) await writeFile(path, body);
-      const error = await loadPresets(path).then(() => undefined, (caught: unknown) => caught);
+      const error = await loadPresets(path).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toContain(`PRESETS_FILE ${path}: `);
       expect((error as Error).message).toContain(message);

@@ -31,7 +31,9 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const server = createServer(
     refuseDotSegments((request, response) => {
       listener(request, response).catch((error: unknown) => {
-        logger.error('unexpected error in the request listener', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        logger.error('unexpected error in the request listener', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
         response.destroy();
       });
     }),

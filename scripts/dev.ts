@@ -77,8 +77,13 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 start('origin', process.execPath, ['--import', 'tsx', 'origin/main.ts'], { ...process.env, MALLOC_ARENA_MAX: '2', PORT: originPort });
-start('edge', 'npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', edgePort, '--var', `ORIGIN_URL:${originUrl}`, '--show-interactive-dev-session=false'], {
-  ...process.env,
-  ...quiet,
-});
+start(
+  'edge',
+  'npx',
+  ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', edgePort, '--var', `ORIGIN_URL:${originUrl}`, '--show-interactive-dev-session=false'],
+  {
+    ...process.env,
+    ...quiet,
+  },
+);
 void announceWhenReady();

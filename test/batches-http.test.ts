@@ -63,7 +63,10 @@ describe('batches on the in-process queue', () => {
     const broken = images[1];
     if (broken === undefined) throw new Error('no image');
     // Ingest would refuse these bytes; write them over the stored original directly.
-    await origin.services.storage.put(originalKey(broken.id), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]));
+    await origin.services.storage.put(
+      originalKey(broken.id),
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]),
+    );
     const created = await createBatch(origin.url, { transforms: ['w_100'], images: images.map((image) => image.id) }, acme);
     expect(created.status).toBe(202);
     const finished = await waitForBatch(() => origin.url, String(created.body['id']), { headers: acme });
@@ -78,15 +81,27 @@ describe('batches on the in-process queue', () => {
     const a = await upload(origin.url, first, { filename: 'same.png', headers: acme });
     const b = await upload(origin.url, second, { filename: 'same.png', headers: acme });
     // w_80,f_auto and the preset `auto` are one variant per format: the duplicates collapse.
-    const created = await createBatch(origin.url, { presets: ['auto'], transforms: ['f_auto,w_80', 'w_50,e_blur:2'], images: [a.id, b.id] }, acme);
+    const created = await createBatch(
+      origin.url,
+      { presets: ['auto'], transforms: ['f_auto,w_80', 'w_50,e_blur:2'], images: [a.id, b.id] },
+      acme,
+    );
     expect(created.body).toMatchObject({ total: 8 });
     const finished = await waitForBatch(() => origin.url, String(created.body['id']), { headers: acme });
     expect(finished).toMatchObject({ state: 'completed', done: 8 });
     const names = [...(await archive(origin.url, String(created.body['id']), acme)).keys()].sort();
-    expect(names).toEqual([
-      'same-2.png/auto.avif', 'same-2.png/auto.png', 'same-2.png/auto.webp', 'same-2.png/w_50,e_blur_2.png',
-      'same.png/auto.avif', 'same.png/auto.png', 'same.png/auto.webp', 'same.png/w_50,e_blur_2.png',
-    ].sort());
+    expect(names).toEqual(
+      [
+        'same-2.png/auto.avif',
+        'same-2.png/auto.png',
+        'same-2.png/auto.webp',
+        'same-2.png/w_50,e_blur_2.png',
+        'same.png/auto.avif',
+        'same.png/auto.png',
+        'same.png/auto.webp',
+        'same.png/w_50,e_blur_2.png',
+      ].sort(),
+    );
     for (const accept of ['image/avif,image/webp,*/*', 'image/webp,*/*', '*/*']) {
       const served = await fetch(`${origin.url}/img/${a.id}/t_auto`, { headers: { accept } });
       expect(served.status).toBe(200);
@@ -101,7 +116,11 @@ describe('batches on the in-process queue', () => {
       const formats = spec.f === 'auto' ? (['avif', 'webp', 'png'] as const) : (['png'] as const);
       return formats.map((format) => variantIdentity(image.id, canonicalWithoutFormat, format).key);
     });
-    await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
+    await waitFor(
+      async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined),
+      30_000,
+      'eager variants',
+    );
   });
 
   it('queues eager presets named in a multipart field for every file of a bulk upload', async () => {
@@ -115,7 +134,11 @@ describe('batches on the in-process queue', () => {
     const { canonicalWithoutFormat } = canonicalTransform(origin.services, 't_og');
     const keys = body.items.map((item) => variantIdentity(item.image.id, canonicalWithoutFormat, 'jpeg').key);
     expect(keys).toHaveLength(2);
-    await waitFor(async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined), 30_000, 'eager variants');
+    await waitFor(
+      async () => ((await Promise.all(keys.map((key) => origin.services.storage.head(key)))).every(Boolean) ? true : undefined),
+      30_000,
+      'eager variants',
+    );
   });
 
   it('validates the whole batch up front', async () => {
@@ -137,16 +160,27 @@ describe('batches on the in-process queue', () => {
       const response = await createBatch(origin.url, body, acme);
       expect([response.status, response.body['code']], JSON.stringify(body)).toEqual([status, code]);
     }
-    const malformed = await fetch(`${origin.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', ...acme }, body: '{"presets":' });
+    const malformed = await fetch(`${origin.url}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...acme },
+      body: '{"presets":',
+    });
     expect(malformed.status).toBe(400);
     // The body is read whole, so it is bounded: 9 MiB of JSON is refused before it is read.
     // (node:http's client, because it takes a response that arrives while it is still sending.)
     const huge = JSON.stringify({ presets: ['thumb'], images: Array.from({ length: 300_000 }, () => 'A'.repeat(30)) });
-    const refused = await send(origin.url, { method: 'POST', path: '/v1/batches', headers: { 'content-type': 'application/json', ...acme }, body: huge });
+    const refused = await send(origin.url, {
+      method: 'POST',
+      path: '/v1/batches',
+      headers: { 'content-type': 'application/json', ...acme },
+      body: huge,
+    });
     expect(refused.status).toBe(413);
     // Another tenant's image is unknown.
     expect((await createBatch(origin.url, { presets: ['thumb'], images: ids }, other)).status).toBe(404);
-    expect((await fetch(`${origin.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect(
+      (await fetch(`${origin.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+    ).toBe(401);
   });
 
   it("keeps batches within their tenant and defaults to all of the tenant's images", async () => {

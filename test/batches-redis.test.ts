@@ -16,7 +16,15 @@ const available = await redisReachable('batches on BullMQ');
 
 async function redisOrigin(dataDir: string, prefix: string): Promise<TestOrigin> {
   const origin = await startTestOrigin({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix });
-  await waitFor(() => origin.services.queue.ping().then(() => true, () => undefined), 10_000, 'the queue connection');
+  await waitFor(
+    () =>
+      origin.services.queue.ping().then(
+        () => true,
+        () => undefined,
+      ),
+    10_000,
+    'the queue connection',
+  );
   return origin;
 }
 
@@ -47,7 +55,10 @@ describe.skipIf(!available)('batches on BullMQ workers', () => {
       const queued = await progress(origin.url, id);
       expect(queued).toMatchObject({ state: 'queued', done: 0 });
 
-      worker = await startWorker(testConfig({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: '0' }), createLogger('silent'));
+      worker = await startWorker(
+        testConfig({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: '0' }),
+        createLogger('silent'),
+      );
       const history: Awaited<ReturnType<typeof progress>>[] = [];
       const finished = await waitForBatch(() => origin.url, id, { history });
       expect(finished).toMatchObject({ state: 'completed', total: 30, done: 30, failed: 0 });
@@ -82,10 +93,14 @@ describe.skipIf(!available)('batches on BullMQ workers', () => {
     const env = { DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: '2000', WORKER_CONCURRENCY: '2' };
 
     const first = await spawnWorker(env);
-    const partial = await waitFor(async () => {
-      const current = await progress(origin.url, id);
-      return current.done >= 3 ? current : undefined;
-    }, 90_000, 'the first variants');
+    const partial = await waitFor(
+      async () => {
+        const current = await progress(origin.url, id);
+        return current.done >= 3 ? current : undefined;
+      },
+      90_000,
+      'the first variants',
+    );
     await first.stop('SIGKILL');
     const afterKill = await progress(origin.url, id);
     expect(afterKill.done, 'killed mid-batch').toBeLessThan(30);

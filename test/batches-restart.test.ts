@@ -23,7 +23,10 @@ describe('in-process batches across an origin restart', () => {
     const first = await spawnOrigin(env);
     started.push(first);
     const images = await uploadMany(first.url, 10, { size: [1600, 1200] });
-    const created = await createBatch(first.url, { transforms: ['w_1200,f_avif', 'w_900,f_webp', 'c_fill,w_500,h_500,f_avif'], images: images.map((image) => image.id) });
+    const created = await createBatch(first.url, {
+      transforms: ['w_1200,f_avif', 'w_900,f_webp', 'c_fill,w_500,h_500,f_avif'],
+      images: images.map((image) => image.id),
+    });
     expect(created.body).toMatchObject({ total: 30 });
     const id = String(created.body['id']);
 

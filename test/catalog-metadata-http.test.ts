@@ -13,21 +13,42 @@ describe('title, alt, tags and meta', () => {
   let colour = 0;
   const png = () => {
     colour += 1;
-    return sharp({ create: { width: 40, height: 30, channels: 3, background: `#${(0x102030 + colour * 9973).toString(16).slice(-6)}` } }).png().toBuffer();
+    return sharp({ create: { width: 40, height: 30, channels: 3, background: `#${(0x102030 + colour * 9973).toString(16).slice(-6)}` } })
+      .png()
+      .toBuffer();
   };
   const raw = async (query: string, tenant: 'acme' | 'globex' = 'acme') =>
-    fetch(`${origin.url}/v1/images?${query}`, { method: 'POST', headers: { ...as(tenant), 'content-type': 'image/png' }, body: await png() });
-  const imageCount = async () => ((await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: unknown[] }).items.length;
+    fetch(`${origin.url}/v1/images?${query}`, {
+      method: 'POST',
+      headers: { ...as(tenant), 'content-type': 'image/png' },
+      body: await png(),
+    });
+  const imageCount = async () =>
+    ((await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: unknown[] }).items.length;
   const patch = (id: string, body: unknown, tenant: 'acme' | 'globex' = 'acme') =>
-    fetch(`${origin.url}/v1/images/${id}`, { method: 'PATCH', headers: { ...as(tenant), 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(body) });
+    fetch(`${origin.url}/v1/images/${id}`, {
+      method: 'PATCH',
+      headers: { ...as(tenant), 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify(body),
+    });
 
   it('takes them as query parameters of a raw upload and returns them in the image object', async () => {
     const meta = encodeURIComponent(JSON.stringify({ shoot: 'harbour', rating: 4 }));
-    const response = await raw(`filename=h.png&title=Harbour%20at%20dawn&alt=Boats%20in%20fog&tags=Sea,%20trip:2026,sea,fog_1&meta=${meta}`);
+    const response = await raw(
+      `filename=h.png&title=Harbour%20at%20dawn&alt=Boats%20in%20fog&tags=Sea,%20trip:2026,sea,fog_1&meta=${meta}`,
+    );
     expect(response.status).toBe(201);
     const image = (await response.json()) as { id: string };
-    expect(image).toMatchObject({ title: 'Harbour at dawn', alt: 'Boats in fog', tags: ['sea', 'trip:2026', 'fog_1'], meta: { shoot: 'harbour', rating: 4 } });
-    expect(await (await fetch(`${origin.url}/v1/images/${image.id}`, { headers: as('acme') })).json()).toMatchObject({ title: 'Harbour at dawn', tags: ['sea', 'trip:2026', 'fog_1'] });
+    expect(image).toMatchObject({
+      title: 'Harbour at dawn',
+      alt: 'Boats in fog',
+      tags: ['sea', 'trip:2026', 'fog_1'],
+      meta: { shoot: 'harbour', rating: 4 },
+    });
+    expect(await (await fetch(`${origin.url}/v1/images/${image.id}`, { headers: as('acme') })).json()).toMatchObject({
+      title: 'Harbour at dawn',
+      tags: ['sea', 'trip:2026', 'fog_1'],
+    });
   });
 
   it('gives an image without them null and no tags', async () => {
@@ -71,7 +92,8 @@ describe('title, alt, tags and meta', () => {
     expect(response.status).toBe(200);
     const { items } = (await response.json()) as { items: { ok: boolean; image: Record<string, unknown> }[] };
     expect(items).toHaveLength(2);
-    for (const item of items) expect(item.image).toMatchObject({ title: 'Batch', alt: null, tags: ['bulk', 'day-1'], meta: { camera: 'x100' } });
+    for (const item of items)
+      expect(item.image).toMatchObject({ title: 'Batch', alt: null, tags: ['bulk', 'day-1'], meta: { camera: 'x100' } });
 
     const before = await imageCount();
     const bad = new FormData();
@@ -91,10 +113,18 @@ describe('title, alt, tags and meta', () => {
     });
     expect(created.status).toBe(201);
     const { uploadId } = (await created.json()) as { uploadId: string };
-    expect((await fetch(`${origin.url}/v1/uploads/${uploadId}/parts/1`, { method: 'PUT', headers: as('acme'), body: await png() })).status).toBe(200);
+    expect(
+      (await fetch(`${origin.url}/v1/uploads/${uploadId}/parts/1`, { method: 'PUT', headers: as('acme'), body: await png() })).status,
+    ).toBe(200);
     const completed = await fetch(`${origin.url}/v1/uploads/${uploadId}/complete`, { method: 'POST', headers: as('acme') });
     expect(completed.status).toBe(201);
-    expect(await completed.json()).toMatchObject({ filename: 'm.png', title: 'Multipart', alt: null, tags: ['big', 'pano'], meta: { parts: 1 } });
+    expect(await completed.json()).toMatchObject({
+      filename: 'm.png',
+      title: 'Multipart',
+      alt: null,
+      tags: ['big', 'pano'],
+      meta: { parts: 1 },
+    });
 
     const refused = await fetch(`${origin.url}/v1/uploads`, {
       method: 'POST',
@@ -106,9 +136,17 @@ describe('title, alt, tags and meta', () => {
   });
 
   it('changes them with a JSON merge patch and keeps the bytes', async () => {
-    const image = (await (await raw(`title=Old&alt=Alt&tags=a,b&meta=${encodeURIComponent(JSON.stringify({ keep: 1, drop: 2, deep: { x: 1, y: 2 } }))}`)).json()) as Record<string, unknown>;
+    const image = (await (
+      await raw(`title=Old&alt=Alt&tags=a,b&meta=${encodeURIComponent(JSON.stringify({ keep: 1, drop: 2, deep: { x: 1, y: 2 } }))}`)
+    ).json()) as Record<string, unknown>;
     const id = String(image['id']);
-    const response = await patch(id, { title: 'New', alt: null, tags: ['C'], meta: { drop: null, added: [1], deep: { y: null, z: 3 } }, filename: 'renamed.png' });
+    const response = await patch(id, {
+      title: 'New',
+      alt: null,
+      tags: ['C'],
+      meta: { drop: null, added: [1], deep: { y: null, z: 3 } },
+      filename: 'renamed.png',
+    });
     expect(response.status).toBe(200);
     const patched = (await response.json()) as Record<string, unknown>;
     expect(patched).toEqual({
@@ -148,7 +186,10 @@ describe('title, alt, tags and meta', () => {
     }
     const notJson = await fetch(`${origin.url}/v1/images/${id}`, { method: 'PATCH', headers: as('acme'), body: '{"title":' });
     expect(notJson.status).toBe(400);
-    expect(await (await fetch(`${origin.url}/v1/images/${id}`, { headers: as('acme') })).json()).toMatchObject({ title: 'Stays', tags: [] });
+    expect(await (await fetch(`${origin.url}/v1/images/${id}`, { headers: as('acme') })).json()).toMatchObject({
+      title: 'Stays',
+      tags: [],
+    });
   });
 
   it("answers 404 for another tenant's image and leaves it alone", async () => {

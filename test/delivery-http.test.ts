@@ -7,7 +7,11 @@ import { signPath } from '../core/signing.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 
 async function upload(origin: { url: string }, bytes: Buffer, headers: Record<string, string> = {}): Promise<string> {
-  const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body: bytes });
+  const response = await fetch(`${origin.url}/v1/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+    body: bytes,
+  });
   expect([200, 201]).toContain(response.status);
   return ((await response.json()) as { id: string }).id;
 }
@@ -22,7 +26,9 @@ async function counter(origin: { url: string }, name: string, labels = ''): Prom
 }
 
 const photo = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 50 } } }).jpeg({ quality: 85 }).toBuffer();
+  sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 50 } } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
 
 describe('variant delivery', () => {
   let dataDir: string;
@@ -65,7 +71,9 @@ describe('variant delivery', () => {
     expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
     expect(await counter(origin, 'pixelfront_renders_total')).toBe(rendersBefore + 1);
 
-    const revalidated = await fetch(`${origin.url}/img/${id}/w_300,h_200,c_fill,f_webp`, { headers: { 'if-none-match': first.headers.get('etag') ?? '' } });
+    const revalidated = await fetch(`${origin.url}/img/${id}/w_300,h_200,c_fill,f_webp`, {
+      headers: { 'if-none-match': first.headers.get('etag') ?? '' },
+    });
     expect(revalidated.status).toBe(304);
     // Nothing was looked up for a 304: no X-Variant-Source claiming memory.
     expect(revalidated.headers.get('x-variant-source')).toBeNull();
@@ -95,8 +103,16 @@ describe('variant delivery', () => {
   });
 
   it('keeps an animated source animated in its own format by default', async () => {
-    const frames = await Promise.all(['#ff0000', '#00ff00', '#0000ff'].map((background) => sharp({ create: { width: 40, height: 30, channels: 3, background } }).png().toBuffer()));
-    const animated = await sharp(frames, { join: { animated: true } }).webp({ loop: 0 }).toBuffer();
+    const frames = await Promise.all(
+      ['#ff0000', '#00ff00', '#0000ff'].map((background) =>
+        sharp({ create: { width: 40, height: 30, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const animated = await sharp(frames, { join: { animated: true } })
+      .webp({ loop: 0 })
+      .toBuffer();
     const animatedId = await upload(origin, animated);
     const response = await fetch(`${origin.url}/img/${animatedId}/w_20`);
     expect(response.headers.get('content-type')).toBe('image/webp');
@@ -118,26 +134,46 @@ describe('variant delivery', () => {
   });
 
   it('overlays an uploaded watermark in the requested corner', async () => {
-    const white = await upload(origin, await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } }).png().toBuffer());
-    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const white = await upload(
+      origin,
+      await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+    );
+    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
     const put = await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo });
     expect(put.status).toBe(201);
     expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo })).status).toBe(200);
-    const other = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#00ff00' } }).png().toBuffer();
+    const other = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#00ff00' } })
+      .png()
+      .toBuffer();
     expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: other })).status).toBe(409);
 
     const response = await fetch(`${origin.url}/img/${white}/wm_logo:north_west:100:25,f_png`);
     expect(response.status).toBe(200);
-    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) =>
+      Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
     expect(pixel(Math.floor(info.width * 0.1), Math.floor(info.height * 0.1))).toEqual([255, 0, 0]);
     expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
   });
 
   it('lets exactly one of racing uploads of different bytes define a new watermark name', async () => {
     const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff', '#ff00ff'];
-    const logos = await Promise.all(colours.map((background) => sharp({ create: { width: 40, height: 40, channels: 3, background } }).png().toBuffer()));
-    const statuses = await Promise.all(logos.map(async (body) => (await fetch(`${origin.url}/v1/watermarks/race`, { method: 'PUT', body })).status));
+    const logos = await Promise.all(
+      colours.map((background) =>
+        sharp({ create: { width: 40, height: 40, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const statuses = await Promise.all(
+      logos.map(async (body) => (await fetch(`${origin.url}/v1/watermarks/race`, { method: 'PUT', body })).status),
+    );
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(colours.length - 1);
     // The name holds the winner's bytes: the winner's upload again is 200, not 409.

@@ -118,8 +118,11 @@ describe('deploy/k8s', () => {
     for (const role of roleNames) expect(() => loadConfig({ ...env, ROLES: role })).not.toThrow();
   });
 
-  it('sends each role host of the Ingress to that role\'s Service', () => {
-    const rules = find('Ingress', 'pixelfront')?.spec.rules as { host: string; http: { paths: { backend: { service: { name: string } } }[] } }[];
+  it("sends each role host of the Ingress to that role's Service", () => {
+    const rules = find('Ingress', 'pixelfront')?.spec.rules as {
+      host: string;
+      http: { paths: { backend: { service: { name: string } } }[] };
+    }[];
     const routed = rules.map((rule) => [rule.host.split('.')[0], rule.http.paths[0]?.backend.service.name]);
     expect(routed.sort()).toEqual(roleNames.map((role) => [role, `pixelfront-${role}`]).sort());
   });
@@ -134,7 +137,9 @@ describe('deploy/compose.yaml', () => {
   }
   let services: Record<string, ComposeService>;
   beforeAll(async () => {
-    services = (parse(await readFile(join(repoRoot, 'deploy/compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> }).services;
+    services = (
+      parse(await readFile(join(repoRoot, 'deploy/compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> }
+    ).services;
   });
 
   it.each(roleNames)('runs the %s role from the image, on an environment the config schema accepts', (role) => {

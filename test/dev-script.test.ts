@@ -33,7 +33,14 @@ describe('npm run dev', () => {
     // What `npm run dev` runs (`tsx scripts/dev.ts`), signalled directly as Ctrl-C would reach it.
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
       cwd: repoRoot,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dataDir, PORT: String(originPort), EDGE_PORT: String(edgePort), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? dataDir,
+        PORT: String(originPort),
+        EDGE_PORT: String(edgePort),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -52,7 +59,9 @@ describe('npm run dev', () => {
         void exited.then((code) => reject(new Error(`npm run dev exited with ${code}:\n${log}`)));
       });
       const edge = `http://127.0.0.1:${edgePort}`;
-      const png = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3366cc' } }).png().toBuffer();
+      const png = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer();
       const upload = await fetch(`${edge}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
       expect(upload.status).toBe(201);
       const { id } = (await upload.json()) as { id: string };

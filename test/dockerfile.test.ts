@@ -9,7 +9,15 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scriptEnv } from '../bench/processes.ts';
-import { copiedFromContext, envOf, ignorePattern, importClosure, inImage, parseDockerfile, type Instruction } from './helpers/dockerfile.ts';
+import {
+  copiedFromContext,
+  envOf,
+  ignorePattern,
+  importClosure,
+  inImage,
+  parseDockerfile,
+  type Instruction,
+} from './helpers/dockerfile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = { origin: 'origin/main.ts', worker: 'worker-pool/main.ts' } as const;
@@ -36,34 +44,50 @@ beforeAll(async () => {
   stages = parseDockerfile(await readFile(`${root}/Dockerfile.origin`, 'utf8'));
   image = stages.at(-1) ?? [];
   build = stages.find((stage) => /\bAS build$/i.test(stage[0]?.args ?? '')) ?? [];
-  ignored = (await readFile(`${root}/.dockerignore`, 'utf8')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map(ignorePattern);
+  ignored = (await readFile(`${root}/.dockerignore`, 'utf8'))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map(ignorePattern);
   manifest = JSON.parse(await readFile(`${root}/package.json`, 'utf8')) as Manifest;
   closures = { origin: await importClosure(entries.origin, root), worker: await importClosure(entries.worker, root) };
 });
 
 describe('Dockerfile.origin', () => {
-  it.each(Object.keys(entries) as Array<keyof typeof entries>)('compiles every file the %s imports, none of them left out by .dockerignore', (name) => {
-    const { files } = closures[name];
-    expect(files).toContain(entries[name]);
-    expect(files.length).toBeGreaterThan(20);
-    const copied = copiedFromContext(build);
-    expect(files.filter((file) => !inImage(file, copied, ignored))).toEqual([]);
-    expect(build.at(-1)?.args).toBe('npx tsc -p tsconfig.build.json');
-    expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from=build'))?.args).toBe('--from=build /app/dist ./dist');
-  });
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)(
+    'compiles every file the %s imports, none of them left out by .dockerignore',
+    (name) => {
+      const { files } = closures[name];
+      expect(files).toContain(entries[name]);
+      expect(files.length).toBeGreaterThan(20);
+      const copied = copiedFromContext(build);
+      expect(files.filter((file) => !inImage(file, copied, ignored))).toEqual([]);
+      expect(build.at(-1)?.args).toBe('npx tsc -p tsconfig.build.json');
+      expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from=build'))?.args).toBe(
+        '--from=build /app/dist ./dist',
+      );
+    },
+  );
 
-  it.each(Object.keys(entries) as Array<keyof typeof entries>)('installs every package the %s imports as a production dependency', (name) => {
-    const { packages } = closures[name];
-    expect(packages).toEqual(expect.arrayContaining(['hono', 'sharp', 'zod']));
-    expect(notInstalled(packages, manifest.dependencies)).toEqual([]);
-  });
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)(
+    'installs every package the %s imports as a production dependency',
+    (name) => {
+      const { packages } = closures[name];
+      expect(packages).toEqual(expect.arrayContaining(['hono', 'sharp', 'zod']));
+      expect(notInstalled(packages, manifest.dependencies)).toEqual([]);
+    },
+  );
 
   it('installs with npm ci --omit=dev from the lock file, in a stage of its own', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const install = stages[0] ?? [];
     expect(copiedFromContext(install)).toEqual(['package.json', 'package-lock.json']);
-    expect(install.find((instruction) => instruction.keyword === 'RUN')?.args).toMatch(/^npm ci --omit=dev --ignore-scripts\b.*&& npm rebuild$/);
-    expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from'))?.args).toMatch(/node_modules/);
+    expect(install.find((instruction) => instruction.keyword === 'RUN')?.args).toMatch(
+      /^npm ci --omit=dev --ignore-scripts\b.*&& npm rebuild$/,
+    );
+    expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from'))?.args).toMatch(
+      /node_modules/,
+    );
   });
 
   it('starts the origin as npm start does, listening beyond the container, on a data volume', () => {
@@ -80,7 +104,9 @@ describe('Dockerfile.origin', () => {
 
   it('the checks find a folder the image does not copy, an ignored file and a package not installed', () => {
     const withoutCore = copiedFromContext(build).filter((source) => source !== 'core');
-    expect(closures.origin.files.filter((file) => !inImage(file, withoutCore, ignored)).every((file) => file.startsWith('core/'))).toBe(true);
+    expect(closures.origin.files.filter((file) => !inImage(file, withoutCore, ignored)).every((file) => file.startsWith('core/'))).toBe(
+      true,
+    );
     expect(closures.origin.files.some((file) => !inImage(file, withoutCore, ignored))).toBe(true);
     expect(inImage('origin/config.test.ts', ['origin'], ignored)).toBe(false);
     expect(inImage('origin/config.ts', ['origin'], [ignorePattern('origin')])).toBe(false);

@@ -24,7 +24,8 @@ describe('edge bundle', () => {
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
     });
     expect(stdout).toContain('--dry-run: exiting now.');
-    for (const binding of ['ORIGIN_URL', 'SIGNED_URLS', 'PUBLIC_PRESETS', 'ORIGIN_TIMEOUT_MS', 'MAX_OUTPUT_DIMENSION']) expect(stdout).toContain(`env.${binding}`);
+    for (const binding of ['ORIGIN_URL', 'SIGNED_URLS', 'PUBLIC_PRESETS', 'ORIGIN_TIMEOUT_MS', 'MAX_OUTPUT_DIMENSION'])
+      expect(stdout).toContain(`env.${binding}`);
     const bundle = await readFile(join(outdir, 'index.js'), 'utf8');
     expect(bundle).toMatch(/export\s*\{[^}]*as default/);
     // core/ is Web-APIs only: the Worker bundle must not need nodejs_compat.

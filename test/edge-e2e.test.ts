@@ -40,7 +40,9 @@ describe('edge Worker in front of the real origin', () => {
   });
 
   it('uploads through the edge, then renders, caches and negotiates a transform through both', async () => {
-    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6fdb' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6fdb' } })
+      .png()
+      .toBuffer();
     const upload = await fetch(`${edge}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
     expect(upload.status).toBe(201);
     const { id } = (await upload.json()) as { id: string };

@@ -78,7 +78,13 @@ describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
   it('renders 100 identical cold requests once in the fleet, all 200 and byte-identical', async () => {
     const path = `/img/${id}/w_1200,f_avif`;
     const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => fetch(`${(index % 2 === 0 ? a : b).url}${path}`)));
-    const bodies = await Promise.all(answers.map(async (response) => ({ status: response.status, source: response.headers.get('x-variant-source'), hash: digest(Buffer.from(await response.arrayBuffer())) })));
+    const bodies = await Promise.all(
+      answers.map(async (response) => ({
+        status: response.status,
+        source: response.headers.get('x-variant-source'),
+        hash: digest(Buffer.from(await response.arrayBuffer())),
+      })),
+    );
     expect(bodies.map((body) => body.status)).toEqual(Array(100).fill(200));
     expect(new Set(bodies.map((body) => body.hash)).size).toBe(1);
     // Within one process the requests share one lookup: the leader's 50 carry `render`, the other's 50 `storage`.
@@ -121,14 +127,16 @@ async function renders(origin: SpawnedOrigin): Promise<number> {
 
 async function flightOutcomes(origin: SpawnedOrigin): Promise<Record<string, number>> {
   const text = await metrics(origin);
-  return Object.fromEntries([...text.matchAll(/^pixelfront_single_flight_total\{outcome="(\w+)"\} (\d+)/gm)].map((match) => [match[1], Number(match[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(/^pixelfront_single_flight_total\{outcome="(\w+)"\} (\d+)/gm)].map((match) => [match[1], Number(match[2])]),
+  );
 }
 
 /** Until some origin holds a claim under the prefix. */
 async function waitForClaim(prefix: string): Promise<void> {
   const redis = new Redis(testRedisUrl);
   try {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
       const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:flight:*`, 'COUNT', 1000);
       if (keys.length > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 10));

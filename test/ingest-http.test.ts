@@ -6,7 +6,16 @@ import { corpusManifest, corpusPath, hasCorpus } from './helpers/corpus.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 
 const manifest = corpusManifest();
-const formatName: Record<string, string> = { jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp', avif: 'avif', tiff: 'tiff', svg: 'svg', heic: 'heic' };
+const formatName: Record<string, string> = {
+  jpeg: 'jpeg',
+  png: 'png',
+  gif: 'gif',
+  webp: 'webp',
+  avif: 'avif',
+  tiff: 'tiff',
+  svg: 'svg',
+  heic: 'heic',
+};
 
 async function uploadRaw(origin: TestOrigin, body: Uint8Array, init: { filename?: string; headers?: Record<string, string> } = {}) {
   const query = init.filename ? `?filename=${encodeURIComponent(init.filename)}` : '';
@@ -18,7 +27,9 @@ async function uploadRaw(origin: TestOrigin, body: Uint8Array, init: { filename?
 }
 
 const png = (color: string, width = 64, height = 48) =>
-  sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 
 describe.skipIf(!hasCorpus)('corpus uploads over HTTP', () => {
   let origin: TestOrigin;
@@ -61,7 +72,9 @@ describe.skipIf(!hasCorpus)('corpus uploads over HTTP', () => {
       expect(response.status).toBeLessThan(500);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
       const problem = (await response.json()) as { code: string; status: number };
-      expect(['invalid_request', 'unsupported_media_type', 'corrupt_image', 'image_too_large', 'payload_too_large']).toContain(problem.code);
+      expect(['invalid_request', 'unsupported_media_type', 'corrupt_image', 'image_too_large', 'payload_too_large']).toContain(
+        problem.code,
+      );
       expect(problem.status).toBe(response.status);
       const healthy = await uploadRaw(origin, await png('#123456', 10 + Math.floor(Math.random() * 1000), 10));
       expect([200, 201]).toContain(healthy.status);
@@ -90,7 +103,15 @@ describe('uploads, listing and deletion', () => {
     const first = await uploadRaw(origin, bytes, { headers: { ...as('acme'), 'content-disposition': 'attachment; filename="red.png"' } });
     expect(first.status).toBe(201);
     const image = (await first.json()) as Record<string, unknown>;
-    expect(image).toMatchObject({ format: 'png', width: 120, height: 80, frames: 1, hasAlpha: false, filename: 'red.png', deduplicated: false });
+    expect(image).toMatchObject({
+      format: 'png',
+      width: 120,
+      height: 80,
+      frames: 1,
+      hasAlpha: false,
+      filename: 'red.png',
+      deduplicated: false,
+    });
     expect(image['url']).toBe(`/img/${String(image['id'])}`);
     expect((image['placeholder'] as { dominantColor: string }).dominantColor).toMatch(/^#[0-9a-f]{6}$/);
     expect(typeof (image['placeholder'] as { blurhash: string }).blurhash).toBe('string');
@@ -109,7 +130,9 @@ describe('uploads, listing and deletion', () => {
     const created = (await (await uploadRaw(origin, await png('#00ff00'), { headers: as('acme') })).json()) as { id: string };
     expect((await fetch(`${origin.url}/v1/images/${created.id}`, { headers: as('globex') })).status).toBe(404);
     expect((await fetch(`${origin.url}/v1/images/${created.id}`, { method: 'DELETE', headers: as('globex') })).status).toBe(404);
-    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('globex') })).json()) as { items: { id: string }[] };
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('globex') })).json()) as {
+      items: { id: string }[];
+    };
     expect(listed.items.map((item) => item.id)).not.toContain(created.id);
     expect((await fetch(`${origin.url}/v1/images/${created.id}`, { headers: as('acme') })).status).toBe(200);
   });
@@ -124,7 +147,10 @@ describe('uploads, listing and deletion', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const page = (await (await fetch(`${origin.url}/v1/images?limit=2${query}`, { headers: as('globex') })).json()) as { items: { id: string }[]; next: string | null };
+      const page = (await (await fetch(`${origin.url}/v1/images?limit=2${query}`, { headers: as('globex') })).json()) as {
+        items: { id: string }[];
+        next: string | null;
+      };
       seen.push(...page.items.map((item) => item.id));
       cursor = page.next;
     } while (cursor);
@@ -143,7 +169,11 @@ describe('uploads, listing and deletion', () => {
   });
 
   it('answers 413 over MAX_UPLOAD_BYTES, declared or streamed, and leaves nothing behind', async () => {
-    const big = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toBuffer();
+    const big = await sharp({
+      create: { width: 400, height: 400, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     expect(big.length).toBeGreaterThan(200000);
     const declared = await uploadRaw(origin, big, { headers: as('acme') });
     expect(declared.status).toBe(413);
@@ -159,7 +189,9 @@ describe('uploads, listing and deletion', () => {
     });
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as { detail: string }).detail).toContain('/v1/uploads');
-    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { bytes: number }[] };
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as {
+      items: { bytes: number }[];
+    };
     expect(listed.items.some((item) => item.bytes === big.length)).toBe(false);
   });
 
@@ -169,7 +201,11 @@ describe('uploads, listing and deletion', () => {
     expect(response.status).toBe(415);
     const after = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: unknown[] };
     expect(after.items.length).toBe(before.items.length);
-    const json = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { ...as('acme'), 'content-type': 'application/json' }, body: '{}' });
+    const json = await fetch(`${origin.url}/v1/images`, {
+      method: 'POST',
+      headers: { ...as('acme'), 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(json.status).toBe(415);
   });
 
@@ -177,11 +213,26 @@ describe('uploads, listing and deletion', () => {
     const form = new FormData();
     form.append('files', new Blob([await png('#102030', 50, 40)]), 'one.png');
     form.append('files', new Blob([new TextEncoder().encode('not an image at all')]), 'notes.txt');
-    form.append('files', new Blob([await sharp({ create: { width: 33, height: 22, channels: 4, background: '#ff000080' } }).webp().toBuffer()]), 'two.webp');
+    form.append(
+      'files',
+      new Blob([
+        await sharp({ create: { width: 33, height: 22, channels: 4, background: '#ff000080' } })
+          .webp()
+          .toBuffer(),
+      ]),
+      'two.webp',
+    );
     form.append('files', new Blob([(await png('#102030', 50, 40)).subarray(0, 60)]), 'truncated.png');
     const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('globex'), body: form });
     expect(response.status).toBe(200);
-    const { items } = (await response.json()) as { items: Array<{ ok: boolean; filename?: string; image?: { format: string; width: number; filename: string }; error?: { code: string; status: number } }> };
+    const { items } = (await response.json()) as {
+      items: Array<{
+        ok: boolean;
+        filename?: string;
+        image?: { format: string; width: number; filename: string };
+        error?: { code: string; status: number };
+      }>;
+    };
     expect(items.map((item) => item.ok)).toEqual([true, false, true, false]);
     expect(items[0]?.image).toMatchObject({ format: 'png', width: 50, filename: 'one.png' });
     expect(items[1]).toMatchObject({ filename: 'notes.txt', error: { code: 'unsupported_media_type', status: 415 } });
@@ -206,21 +257,29 @@ describe('uploads, listing and deletion', () => {
     const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { code: string }).code).toBe('payload_too_large');
-    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { width: number; height: number }[] };
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as {
+      items: { width: number; height: number }[];
+    };
     expect(listed.items.some((item) => item.width === 61 && item.height === 43)).toBe(false);
     expect(await readdir(join(origin.dataDir, 'tmp')).catch(() => [])).toEqual([]);
   });
 
   it('refuses an unknown eager preset before storing anything', async () => {
     const bytes = await png('#13579b', 77, 55);
-    const raw = await fetch(`${origin.url}/v1/images?eager=thumb,nope`, { method: 'POST', headers: { ...as('acme'), 'content-type': 'image/png' }, body: bytes });
+    const raw = await fetch(`${origin.url}/v1/images?eager=thumb,nope`, {
+      method: 'POST',
+      headers: { ...as('acme'), 'content-type': 'image/png' },
+      body: bytes,
+    });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { code: string }).code).toBe('invalid_transform');
     const form = new FormData();
     form.append('eager', 'nope');
     form.append('files', new Blob([bytes]), 'x.png');
     expect((await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: as('acme'), body: form })).status).toBe(400);
-    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as { items: { width: number; height: number }[] };
+    const listed = (await (await fetch(`${origin.url}/v1/images?limit=1000`, { headers: as('acme') })).json()) as {
+      items: { width: number; height: number }[];
+    };
     expect(listed.items.some((item) => item.width === 77 && item.height === 55)).toBe(false);
   });
 

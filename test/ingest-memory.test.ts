@@ -16,7 +16,10 @@ const MiB = 1024 * 1024;
  * those page-cache pages count in VmRSS without being memory the server allocated — they are
  * reported, not bounded.
  */
-async function rssGrowthDuring<T>(origin: SpawnedOrigin, work: () => Promise<T>): Promise<{ result: T; growth: number; fileGrowth: number }> {
+async function rssGrowthDuring<T>(
+  origin: SpawnedOrigin,
+  work: () => Promise<T>,
+): Promise<{ result: T; growth: number; fileGrowth: number }> {
   const baseline = await origin.memory();
   const peak = { ...baseline };
   const sample = async () => {
@@ -30,7 +33,9 @@ async function rssGrowthDuring<T>(origin: SpawnedOrigin, work: () => Promise<T>)
     await sample();
     const growth = peak.anon - baseline.anon;
     const fileGrowth = peak.total - baseline.total - growth;
-    console.info(`server memory growth: private ${(growth / MiB).toFixed(1)} MiB, mapped file pages up to ${(Math.max(0, fileGrowth) / MiB).toFixed(1)} MiB`);
+    console.info(
+      `server memory growth: private ${(growth / MiB).toFixed(1)} MiB, mapped file pages up to ${(Math.max(0, fileGrowth) / MiB).toFixed(1)} MiB`,
+    );
     return { result, growth, fileGrowth };
   } finally {
     clearInterval(sampler);
@@ -44,8 +49,12 @@ describe('memory stays flat while large bodies stream through', () => {
     dir = await mkdtemp(join(tmpdir(), 'pixelfront-mem-'));
     origin = await spawnOrigin({ DATA_DIR: join(dir, 'data'), MAX_UPLOAD_BYTES: String(100 * MiB) });
     // Warm up: the first upload loads sharp and the database; that is not growth per body.
-    const warm = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
-    expect((await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: warm })).status).toBe(201);
+    const warm = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    expect((await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: warm })).status).toBe(
+      201,
+    );
   });
   afterAll(async () => {
     await origin.stop();
@@ -54,7 +63,9 @@ describe('memory stays flat while large bodies stream through', () => {
 
   it("accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB", async () => {
     const path = join(dir, 'big.jpg');
-    await sharp({ create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } } })
+    await sharp({
+      create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } },
+    })
       .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
       .toFile(path);
     const { size } = await stat(path);
@@ -86,7 +97,12 @@ describe('memory stays flat while large bodies stream through', () => {
       },
     });
     const { result: status, growth } = await rssGrowthDuring(origin, async () => {
-      const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' });
+      const response = await fetch(`${origin.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body,
+        duplex: 'half',
+      });
       expect(((await response.json()) as { code: string }).code).toBe('payload_too_large');
       return response.status;
     });

@@ -10,7 +10,11 @@ import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 /** The render ladder at ingest (issue 20): mezzanines beside the original, and what becomes of them. */
 
 async function upload(origin: TestOrigin, body: Uint8Array): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+  const response = await fetch(`${origin.url}/v1/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body,
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -35,7 +39,10 @@ describe('mezzanines at ingest', () => {
 
   it('stores one oriented JPEG per rung the source is large enough for', async () => {
     // 1600 × 1000 stored, EXIF 6: 1000 × 1600 upright. 1600 ≥ 1.5 × 1024 and ≥ 1.5 × 256.
-    const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: '#884422' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: '#884422' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const { status, body } = await upload(origin, jpeg);
     expect(status).toBe(201);
     const id = String(body['id']);
@@ -47,19 +54,33 @@ describe('mezzanines at ingest', () => {
   });
 
   it('keeps alpha in a WebP mezzanine, converted to sRGB', async () => {
-    const png = await sharp({ create: { width: 500, height: 400, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 500, height: 400, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const { body } = await upload(origin, png);
     const id = String(body['id']);
     expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/256.webp`]);
-    const { data, info } = await sharp(await stored(origin, `ladder/${id}/256.webp`)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await stored(origin, `ladder/${id}/256.webp`))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([256, 205, 4]);
     expect(Math.abs((data[3] ?? 0) - 128)).toBeLessThanOrEqual(2);
   });
 
   it('makes none for a source under 1.5 × the smallest rung, nor for an animation', async () => {
-    const small = await sharp({ create: { width: 383, height: 200, channels: 3, background: '#102030' } }).png().toBuffer();
-    const frames = await Promise.all([0, 1].map((n) => sharp({ create: { width: 600, height: 600, channels: 3, background: { r: n * 200, g: 0, b: 0 } } }).png().toBuffer()));
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const small = await sharp({ create: { width: 383, height: 200, channels: 3, background: '#102030' } })
+      .png()
+      .toBuffer();
+    const frames = await Promise.all(
+      [0, 1].map((n) =>
+        sharp({ create: { width: 600, height: 600, channels: 3, background: { r: n * 200, g: 0, b: 0 } } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     for (const bytes of [small, gif]) {
       const { status, body } = await upload(origin, bytes);
       expect(status).toBe(201);
@@ -68,7 +89,9 @@ describe('mezzanines at ingest', () => {
   });
 
   it('deletes the mezzanines with the image, and the variant sweep never touches them', async () => {
-    const jpeg = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#335577' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#335577' } })
+      .jpeg()
+      .toBuffer();
     const id = String((await upload(origin, jpeg)).body['id']);
     expect(await fetch(`${origin.url}/img/${id}/w_100`).then((response) => response.status)).toBe(200);
     await origin.services.variants.settled();

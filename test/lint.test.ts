@@ -72,10 +72,9 @@ describe('eslint.config.js', () => {
   const rulesAt = (text: string) => messages.filter((message) => message.line === lineOf(text)).map((message) => message.ruleId);
 
   it('reports a switch over a union that misses a member, with or without a default', () => {
-    expect(messages.filter((message) => message.ruleId === '@typescript-eslint/switch-exhaustiveness-check').map((message) => message.line)).toEqual([
-      lineOf('function missingCase') + 1,
-      lineOf('function defaultHidesCase') + 1,
-    ]);
+    expect(
+      messages.filter((message) => message.ruleId === '@typescript-eslint/switch-exhaustiveness-check').map((message) => message.line),
+    ).toEqual([lineOf('function missingCase') + 1, lineOf('function defaultHidesCase') + 1]);
   });
 
   it('reports a floating promise and accepts one marked with void', () => {

@@ -22,7 +22,11 @@ describe('npm start', () => {
 
   it('runs dist/ with node, and stops the server gracefully when its own pid gets SIGTERM', { timeout: 60_000 }, async () => {
     expect(existsSync(compiled), `${compiled} is missing: npm install (prepare) or npm run build makes it`).toBe(true);
-    const npm = spawn('npm', ['start'], { cwd: repoRoot, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     for (const stream of [npm.stdout, npm.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
@@ -48,7 +52,7 @@ describe('npm start', () => {
 });
 
 async function waitUntilRefused(url: string, withinMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + withinMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + withinMs; Date.now() < deadline;) {
     try {
       await (await fetch(url, { signal: AbortSignal.timeout(1_000) })).arrayBuffer();
     } catch {

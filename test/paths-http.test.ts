@@ -25,7 +25,15 @@ const dotted = [
 describe('dot segments', () => {
   it('are recognised raw, percent-encoded and behind encoded slashes; other dots are not', () => {
     for (const path of dotted) expect(hasDotSegment(path), path).toBe(true);
-    for (const path of ['/img/AAAAAAAAAAAA/w_100/photo.jpg', '/img/AAAAAAAAAAAA/e_blur:1.5', '/img/a/...', '/img/a/..x', '/img/a/.hidden', '/healthz?x=/../..', '/img/a%252e%252e'])
+    for (const path of [
+      '/img/AAAAAAAAAAAA/w_100/photo.jpg',
+      '/img/AAAAAAAAAAAA/e_blur:1.5',
+      '/img/a/...',
+      '/img/a/..x',
+      '/img/a/.hidden',
+      '/healthz?x=/../..',
+      '/img/a%252e%252e',
+    ])
       expect(hasDotSegment(path), path).toBe(false);
   });
 

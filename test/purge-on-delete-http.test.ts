@@ -11,13 +11,19 @@ afterEach(async () => {
 
 async function originWithFake(answer: (call: number) => FakeAnswer) {
   const fake = await startFakeCloudflare(answer);
-  const origin: TestOrigin = await startTestOrigin({ CLOUDFLARE_ZONE_ID: 'zone42', CLOUDFLARE_API_TOKEN: 'cf-token-1', CLOUDFLARE_API_URL: fake.url });
+  const origin: TestOrigin = await startTestOrigin({
+    CLOUDFLARE_ZONE_ID: 'zone42',
+    CLOUDFLARE_API_TOKEN: 'cf-token-1',
+    CLOUDFLARE_API_URL: fake.url,
+  });
   closers.push(() => origin.destroy(), fake.close);
   return { fake, origin };
 }
 
 async function uploadImage(url: string): Promise<string> {
-  const body = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#8844aa' } }).png().toBuffer();
+  const body = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#8844aa' } })
+    .png()
+    .toBuffer();
   const response = await fetch(`${url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body });
   const image = (await response.json()) as { id: string };
   expect(response.status).toBe(201);
@@ -32,7 +38,13 @@ describe('DELETE /v1/images/:id purges the edge cache', () => {
     const deleted = await fetch(`${origin.url}/v1/images/${id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expect(fake.calls).toEqual([
-      { method: 'POST', path: '/client/v4/zones/zone42/purge_cache', authorization: 'Bearer cf-token-1', contentType: 'application/json', body: { tags: [`img-${id}`] } },
+      {
+        method: 'POST',
+        path: '/client/v4/zones/zone42/purge_cache',
+        authorization: 'Bearer cf-token-1',
+        contentType: 'application/json',
+        body: { tags: [`img-${id}`] },
+      },
     ]);
     expect((await fetch(`${origin.url}/img/${id}`)).status).toBe(404);
     // An unknown image purges nothing.

@@ -46,7 +46,11 @@ describe('per-key rate limit in process', () => {
     expect(limited).toMatchObject({ status: 429, contentType: 'application/problem+json', limit: '3', remaining: '0', retryAfter: '20' });
     expect(limited.body).toMatchObject({ status: 429, code: 'rate_limited', type: 'https://pixelfront.dev/errors/rate_limited' });
     // Every /v1 route is limited, including writes; nothing runs past the limit.
-    const upload = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { ...acme, 'content-type': 'image/png' }, body: Buffer.from('not an image') });
+    const upload = await fetch(`${origin.url}/v1/images`, {
+      method: 'POST',
+      headers: { ...acme, 'content-type': 'image/png' },
+      body: Buffer.from('not an image'),
+    });
     expect(upload.status).toBe(429);
 
     // Per key: the same tenant's other key and another tenant have their own quota.
@@ -173,7 +177,12 @@ describe.skipIf(!redisUp)('per-key rate limit shared in Redis', () => {
   it('falls back to the in-process limiter when Redis goes away, without failing a request', async () => {
     const relay = await redisRelay(new URL(testRedisUrl));
     const relayPrefix = randomQueuePrefix();
-    const origin = await startTestOrigin({ API_KEYS: apiKeys, RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: relay.url, QUEUE_PREFIX: relayPrefix });
+    const origin = await startTestOrigin({
+      API_KEYS: apiKeys,
+      RATE_LIMIT_PER_MINUTE: '3',
+      REDIS_URL: relay.url,
+      QUEUE_PREFIX: relayPrefix,
+    });
     try {
       await awayFromMinuteEnd(15_000);
       // Wait until the limiter talks to Redis (its key appears), then take Redis away.
@@ -191,7 +200,12 @@ describe.skipIf(!redisUp)('per-key rate limit shared in Redis', () => {
       }
       await relay.cut();
       const started = performance.now();
-      const answers = [await list(origin.url, acme), await list(origin.url, acme), await list(origin.url, acme), await list(origin.url, acme)];
+      const answers = [
+        await list(origin.url, acme),
+        await list(origin.url, acme),
+        await list(origin.url, acme),
+        await list(origin.url, acme),
+      ];
       expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429]);
       expect(answers[3]?.body).toMatchObject({ code: 'rate_limited' });
       // Decided without waiting on the dead connection, and by this process alone: Redis saw none of them.

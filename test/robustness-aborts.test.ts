@@ -29,7 +29,9 @@ describe('clients that abort mid-request', () => {
   beforeAll(async () => {
     origin = await startWatchedOrigin();
     // Noise does not compress: about 3 MB, enough that a download is still streaming when cut.
-    big = await sharp({ create: { width: 1000, height: 1000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+    big = await sharp({
+      create: { width: 1000, height: 1000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+    })
       .png({ compressionLevel: 0 })
       .toBuffer();
     const upload = await send(origin.url, { method: 'POST', path: '/v1/images', headers: { 'content-type': 'image/png' }, body: big });
@@ -44,7 +46,11 @@ describe('clients that abort mid-request', () => {
   });
 
   /** A body sent up to `cut` of its length, then the connection reset or half-closed. */
-  const cutOff = fc.record({ cut: fc.double({ min: 0, max: 0.99, noNaN: true }), then: fc.constantFrom<'destroy' | 'half-close'>('destroy', 'half-close'), pauseMs: fc.integer({ min: 0, max: 30 }) });
+  const cutOff = fc.record({
+    cut: fc.double({ min: 0, max: 0.99, noNaN: true }),
+    then: fc.constantFrom<'destroy' | 'half-close'>('destroy', 'half-close'),
+    pauseMs: fc.integer({ min: 0, max: 30 }),
+  });
 
   /** The head, half the cut body, a pause (the handler is reading by then), the rest, the cut. */
   function sendCut(head: Buffer, body: Buffer, { cut, then, pauseMs }: { cut: number; then: 'destroy' | 'half-close'; pauseMs: number }) {
@@ -72,11 +78,22 @@ describe('clients that abort mid-request', () => {
     await fc.assert(
       fc.asyncProperty(cutOff, async (how) => {
         const before = await snapshot(origin);
-        const first = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: Math.floor(Math.random() * 255), g: 1, b: 2 } } }).png().toBuffer();
+        const first = await sharp({
+          create: { width: 20, height: 20, channels: 3, background: { r: Math.floor(Math.random() * 255), g: 1, b: 2 } },
+        })
+          .png()
+          .toBuffer();
         const part = (name: string, bytes: Buffer) =>
-          Buffer.concat([Buffer.from(`--cut\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/png\r\n\r\n`), bytes, Buffer.from('\r\n')]);
+          Buffer.concat([
+            Buffer.from(`--cut\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/png\r\n\r\n`),
+            bytes,
+            Buffer.from('\r\n'),
+          ]);
         const form = Buffer.concat([part('a.png', first), part('b.png', big), Buffer.from('--cut--\r\n')]);
-        const head = requestHead('POST', '/v1/images', { 'content-type': 'multipart/form-data; boundary=cut', 'content-length': String(form.length) });
+        const head = requestHead('POST', '/v1/images', {
+          'content-type': 'multipart/form-data; boundary=cut',
+          'content-length': String(form.length),
+        });
         // Always past the first file, so one file is complete on disk when the body stops.
         const cut = (first.length + 200 + how.cut * big.length) / form.length;
         const answer = await sendCut(head, form, { ...how, cut });
@@ -89,7 +106,12 @@ describe('clients that abort mid-request', () => {
   });
 
   it('keeps no part of a multipart upload part cut off mid-body, and the upload still completes', async () => {
-    const created = await send(origin.url, { method: 'POST', path: '/v1/uploads', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'cut.png' }) });
+    const created = await send(origin.url, {
+      method: 'POST',
+      path: '/v1/uploads',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'cut.png' }),
+    });
     expect(created.status, created.body.toString('utf8')).toBe(201);
     const { uploadId } = JSON.parse(created.body.toString('utf8')) as { uploadId: string };
     await fc.assert(
@@ -110,7 +132,12 @@ describe('clients that abort mid-request', () => {
     );
     const sendPart = await send(origin.url, { method: 'PUT', path: `/v1/uploads/${uploadId}/parts/1`, body: big });
     expect(sendPart.status, sendPart.body.toString('utf8')).toBe(200);
-    const done = await send(origin.url, { method: 'POST', path: `/v1/uploads/${uploadId}/complete`, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const done = await send(origin.url, {
+      method: 'POST',
+      path: `/v1/uploads/${uploadId}/complete`,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     // The same bytes as the image uploaded in beforeAll: deduplicated to it.
     expect(done.status, done.body.toString('utf8')).toBe(200);
     expect((JSON.parse(done.body.toString('utf8')) as { id: string }).id).toBe(bigId);
@@ -120,13 +147,25 @@ describe('clients that abort mid-request', () => {
     // The origin runs in this process: its open files are ours to count.
     const openFiles = async () => (await readdir('/proc/self/fd')).length;
     const filesBefore = await openFiles();
-    const targets = [`/img/${bigId}`, `/img/${bigId}/w_900,f_avif`, `/img/${bigId}/w_700,e_blur:20,f_png`, `/img/${bigId}/c_fill,w_800,h_300,g_entropy,f_webp`];
+    const targets = [
+      `/img/${bigId}`,
+      `/img/${bigId}/w_900,f_avif`,
+      `/img/${bigId}/w_700,e_blur:20,f_png`,
+      `/img/${bigId}/c_fill,w_800,h_300,g_entropy,f_webp`,
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...targets), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), async (path, afterMs, parallel) => {
-        const head = requestHead('GET', path, { accept: 'image/avif,image/webp' });
-        // `parallel` more clients drop the same URL: single-flight renders lose their waiters.
-        await Promise.all(Array.from({ length: parallel + 1 }, () => rawExchange(origin.url, [head], { then: 'wait', timeoutMs: afterMs })));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...targets),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (path, afterMs, parallel) => {
+          const head = requestHead('GET', path, { accept: 'image/avif,image/webp' });
+          // `parallel` more clients drop the same URL: single-flight renders lose their waiters.
+          await Promise.all(
+            Array.from({ length: parallel + 1 }, () => rawExchange(origin.url, [head], { then: 'wait', timeoutMs: afterMs })),
+          );
+        },
+      ),
       { numRuns: runs(16) },
     );
     // Renders the dropped clients started go on; wait for them before judging storage.

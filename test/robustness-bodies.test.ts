@@ -28,10 +28,13 @@ import {
 const MAX_UPLOAD_BYTES = 300_000;
 
 async function fixtures(): Promise<Buffer[]> {
-  const noise = () => sharp({ create: { width: 48, height: 40, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  const noise = () =>
+    sharp({ create: { width: 48, height: 40, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
   const alpha = () => sharp({ create: { width: 30, height: 30, channels: 4, background: '#ff000080' } });
   const frame = await noise().gif().toBuffer();
-  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#123456"/></svg>');
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#123456"/></svg>',
+  );
   return Promise.all([
     noise().jpeg().toBuffer(),
     noise().jpeg({ progressive: true }).toBuffer(),
@@ -42,7 +45,9 @@ async function fixtures(): Promise<Buffer[]> {
     noise().avif({ effort: 0 }).toBuffer(),
     noise().tiff().toBuffer(),
     noise().gif().toBuffer(),
-    sharp([frame, await sharp(frame).negate().gif().toBuffer()], { join: { animated: true } }).webp().toBuffer(),
+    sharp([frame, await sharp(frame).negate().gif().toBuffer()], { join: { animated: true } })
+      .webp()
+      .toBuffer(),
     Promise.resolve(svg),
   ]);
 }
@@ -55,11 +60,19 @@ function hostileBody(images: Buffer[]): fc.Arbitrary<Uint8Array> {
     fc.tuple(image, fc.double({ min: 0, max: 1, noNaN: true })).map(([bytes, cut]) => bytes.subarray(0, Math.floor(bytes.length * cut))),
     fc.tuple(image, fc.uint8Array({ minLength: 1, maxLength: 2048 })).map(([bytes, tail]) => Buffer.concat([bytes, tail])),
     // A valid signature and header, then damage in the middle.
-    fc.tuple(image, fc.array(fc.tuple(fc.double({ min: 0.02, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 })).map(([bytes, flips]) => {
-      const copy = Buffer.from(bytes);
-      for (const [at, value] of flips) copy[Math.min(copy.length - 1, Math.floor(copy.length * at))] = value;
-      return copy;
-    }),
+    fc
+      .tuple(
+        image,
+        fc.array(fc.tuple(fc.double({ min: 0.02, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+      )
+      .map(([bytes, flips]) => {
+        const copy = Buffer.from(bytes);
+        for (const [at, value] of flips) copy[Math.min(copy.length - 1, Math.floor(copy.length * at))] = value;
+        return copy;
+      }),
     // One format's magic number in front of another's bytes.
     fc.tuple(image, image).map(([a, b]) => Buffer.concat([a.subarray(0, 16), b.subarray(16)])),
   );
@@ -67,7 +80,16 @@ function hostileBody(images: Buffer[]): fc.Arbitrary<Uint8Array> {
 
 const contentType = fc.oneof(
   fc.constantFrom('image/png', 'image/jpeg', 'application/octet-stream', 'image/svg+xml', 'image/x-whatever', 'IMAGE/PNG; charset=utf-8'),
-  fc.constantFrom('text/plain', 'application/json', '', 'multipart/form-data', 'multipart/form-data; boundary=', 'multipart/mixed; boundary=x', '*/*', 'image'),
+  fc.constantFrom(
+    'text/plain',
+    'application/json',
+    '',
+    'multipart/form-data',
+    'multipart/form-data; boundary=',
+    'multipart/mixed; boundary=x',
+    '*/*',
+    'image',
+  ),
   fc.string({ unit: fc.constantFrom(...'abcimage/-+;= "\t,*0189'), maxLength: 60 }),
 );
 
@@ -122,14 +144,30 @@ describe('POST /v1/images with hostile raw bodies', () => {
 
   it('refuses a declared Content-Length over the limit before reading, and a body that ends short of its Content-Length', async () => {
     const before = await snapshot(origin);
-    const huge = await rawExchange(origin.url, [requestHead('POST', '/v1/images', { 'content-type': 'image/png', 'content-length': String(MAX_UPLOAD_BYTES + 1) }), randomBytes(100)], { then: 'wait' });
+    const huge = await rawExchange(
+      origin.url,
+      [
+        requestHead('POST', '/v1/images', { 'content-type': 'image/png', 'content-length': String(MAX_UPLOAD_BYTES + 1) }),
+        randomBytes(100),
+      ],
+      { then: 'wait' },
+    );
     expect(huge.status).toBe(413);
     expect(huge.text).toContain('"code":"payload_too_large"');
-    const over = await send(origin.url, { method: 'POST', path: '/v1/images', headers: { 'content-type': 'image/png' }, body: randomBytes(MAX_UPLOAD_BYTES + 1) });
+    const over = await send(origin.url, {
+      method: 'POST',
+      path: '/v1/images',
+      headers: { 'content-type': 'image/png' },
+      body: randomBytes(MAX_UPLOAD_BYTES + 1),
+    });
     expectWellFormed(over, 'body over the limit');
     expect(over.status).toBe(413);
     // The client promises 200000 bytes, sends 1000 and closes its side.
-    const short = await rawExchange(origin.url, [requestHead('POST', '/v1/images', { 'content-type': 'image/png', 'content-length': '200000' }), images[2] ?? Buffer.alloc(0)], { then: 'half-close' });
+    const short = await rawExchange(
+      origin.url,
+      [requestHead('POST', '/v1/images', { 'content-type': 'image/png', 'content-length': '200000' }), images[2] ?? Buffer.alloc(0)],
+      { then: 'half-close' },
+    );
     if (short.status !== null) expect(short.status).toBe(400);
     await expectNoTempFilesSoon(origin);
     expect(await snapshot(origin)).toEqual(before);
@@ -146,7 +184,11 @@ function multipart(boundary: string, parts: readonly Part[], close = true): Buff
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : `; filename="${part.filename}"`}`;
-    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: ${disposition}\r\ncontent-type: application/octet-stream\r\n\r\n`), Buffer.from(part.body), Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\ncontent-disposition: ${disposition}\r\ncontent-type: application/octet-stream\r\n\r\n`),
+      Buffer.from(part.body),
+      Buffer.from('\r\n'),
+    );
   }
   if (close) chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return Buffer.concat(chunks);
@@ -172,7 +214,12 @@ describe('POST /v1/images with hostile multipart forms', () => {
     expectWellFormed(response, what);
     const created: string[] = [];
     if (response.status === 200) {
-      const items = json(response)['items'] as { ok: boolean; deduplicated?: boolean; image?: { id: string }; error?: { code: string; status: number } }[];
+      const items = json(response)['items'] as {
+        ok: boolean;
+        deduplicated?: boolean;
+        image?: { id: string };
+        error?: { code: string; status: number };
+      }[];
       for (const item of items) {
         if (item.ok && !item.deduplicated && item.image) created.push(item.image.id);
         // An item's refusal is the client's (4xx), never an unexpected 503 `unavailable`.
@@ -192,14 +239,20 @@ describe('POST /v1/images with hostile multipart forms', () => {
     });
     const shape = fc.constantFrom('ok', 'unterminated', 'cut', 'other-boundary', 'no-boundary', 'no-leading-boundary');
     await fc.assert(
-      fc.asyncProperty(token, fc.array(part, { maxLength: 4 }), shape, fc.double({ min: 0, max: 1, noNaN: true }), async (boundary, parts, form, cut) => {
-        let body = multipart(boundary, parts, form !== 'unterminated');
-        if (form === 'cut') body = body.subarray(0, Math.floor(body.length * cut));
-        if (form === 'no-leading-boundary') body = body.subarray(boundary.length + 2);
-        const declared = form === 'other-boundary' ? `${boundary}x` : boundary;
-        const type = form === 'no-boundary' ? 'multipart/form-data' : `multipart/form-data; boundary="${declared}"`;
-        await sendForm(type, body, `${form} form of ${parts.length} parts (${parts.map((p) => `${p.name}:${p.body.length}`).join(' ')})`);
-      }),
+      fc.asyncProperty(
+        token,
+        fc.array(part, { maxLength: 4 }),
+        shape,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (boundary, parts, form, cut) => {
+          let body = multipart(boundary, parts, form !== 'unterminated');
+          if (form === 'cut') body = body.subarray(0, Math.floor(body.length * cut));
+          if (form === 'no-leading-boundary') body = body.subarray(boundary.length + 2);
+          const declared = form === 'other-boundary' ? `${boundary}x` : boundary;
+          const type = form === 'no-boundary' ? 'multipart/form-data' : `multipart/form-data; boundary="${declared}"`;
+          await sendForm(type, body, `${form} form of ${parts.length} parts (${parts.map((p) => `${p.name}:${p.body.length}`).join(' ')})`);
+        },
+      ),
       { numRuns: runs(100) },
     );
   });
@@ -233,11 +286,25 @@ describe('POST /v1/images with hostile multipart forms', () => {
   });
 
   it('answers a form with only text fields, and fields past the limits', async () => {
-    const fieldsOnly = await sendForm('multipart/form-data; boundary=zz', multipart('zz', [{ name: 'eager', body: Buffer.from('') }, { name: 'x', body: Buffer.from('y') }]), 'fields only');
+    const fieldsOnly = await sendForm(
+      'multipart/form-data; boundary=zz',
+      multipart('zz', [
+        { name: 'eager', body: Buffer.from('') },
+        { name: 'x', body: Buffer.from('y') },
+      ]),
+      'fields only',
+    );
     expect(fieldsOnly.status).toBeLessThan(500);
     const manyFields = Array.from({ length: 300 }, (_, i) => ({ name: `f${i}`, body: Buffer.from('v') }));
     await sendForm('multipart/form-data; boundary=zz', multipart('zz', manyFields), '300 fields');
-    const bigField = await sendForm('multipart/form-data; boundary=zz', multipart('zz', [{ name: 'eager', body: Buffer.alloc(200_000, 0x61) }, { name: 'file', filename: 'a.png', body: images[2] ?? Buffer.alloc(0) }]), '200 kB field');
+    const bigField = await sendForm(
+      'multipart/form-data; boundary=zz',
+      multipart('zz', [
+        { name: 'eager', body: Buffer.alloc(200_000, 0x61) },
+        { name: 'file', filename: 'a.png', body: images[2] ?? Buffer.alloc(0) },
+      ]),
+      '200 kB field',
+    );
     expect(bigField.status).toBeLessThan(500);
   });
 });

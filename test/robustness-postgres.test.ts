@@ -59,7 +59,9 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
       DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs),
       DATABASE_CONNECT_TIMEOUT_MS: String(connectTimeoutMs),
     });
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
     const uploaded = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
     expect(uploaded.status).toBe(201);
     imageId = ((await uploaded.json()) as { id: string }).id;
@@ -74,7 +76,11 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
 
   it('stays up through cuts and a silent database, answers 503 meanwhile and recovers within seconds', { timeout: 60_000 }, async () => {
     const paths = [`/v1/images/${imageId}`, '/v1/images?limit=5', '/v1/stats', `/img/${imageId}`, '/readyz'];
-    const load = startLoad(origin.url, paths.map((path) => ({ path })), { clients: 8, giveUpMs: 15_000 });
+    const load = startLoad(
+      origin.url,
+      paths.map((path) => ({ path })),
+      { clients: 8, giveUpMs: 15_000 },
+    );
     const ok = (sample: Sample) => sample.status === 200;
     const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
     const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
@@ -87,13 +93,19 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
     expect(origin.child.exitCode, origin.output()).toBeNull();
     expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
     // /readyz answers its own JSON (`status: unavailable`), every other path a problem.
-    const wrong = load.samples.filter((sample) => sample.status !== 200 && !(sample.status === 503 && (sample.code === 'unavailable' || sample.path === '/readyz')));
+    const wrong = load.samples.filter(
+      (sample) => sample.status !== 200 && !(sample.status === 503 && (sample.code === 'unavailable' || sample.path === '/readyz')),
+    );
     expect(wrong.slice(0, 5), report).toEqual([]);
     const slow = load.samples.filter((sample) => sample.ms > answerWithinMs);
     expect(slow.slice(0, 5), report).toEqual([]);
     for (const phase of phases) expect(phase.recovered, report).toBeLessThan(recoverWithinMs);
     // Every path answered 200 at the end, /v1/stats included.
     const last = load.samples.filter((sample) => sample.start > load.now() - 800);
-    for (const path of paths) expect(last.some((sample) => sample.path === path && sample.status === 200), path).toBe(true);
+    for (const path of paths)
+      expect(
+        last.some((sample) => sample.path === path && sample.status === 200),
+        path,
+      ).toBe(true);
   });
 });

@@ -41,7 +41,9 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
       REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs),
     });
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a37' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a37' } })
+      .png()
+      .toBuffer();
     const uploaded = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
     expect(uploaded.status).toBe(201);
     imageId = ((await uploaded.json()) as { id: string }).id;
@@ -54,30 +56,41 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
     if (available) await dropQueuePrefix(prefix);
   });
 
-  it('stays up through cuts and a silent Redis, answers 503 / degraded meanwhile and recovers within seconds', { timeout: 60_000 }, async () => {
-    const batch = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transforms: ['w_10'], images: [imageId] }) });
-    const requests = [{ path: '/v1/batches', init: batch }, { path: '/readyz' }, { path: `/v1/images/${imageId}` }];
-    const load = startLoad(origin.url, requests, { clients: 6, giveUpMs: 15_000 });
-    const ok = (sample: Sample) => (sample.path === '/v1/batches' ? sample.status === 202 : sample.status === 200 && (sample.path !== '/readyz' || sample.state === 'ok'));
-    const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
-    const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
-    await sleep(500);
-    const phases = await runFaults(load, [cut('cut 1'), cut('cut 2'), blackhole], ok, recoverWithinMs + answerWithinMs);
-    await load.stop();
-    const report = describePhases(phases);
-    console.log(`Redis faults (command timeout ${commandTimeoutMs} ms):\n${report}`);
+  it(
+    'stays up through cuts and a silent Redis, answers 503 / degraded meanwhile and recovers within seconds',
+    { timeout: 60_000 },
+    async () => {
+      const batch = () => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ transforms: ['w_10'], images: [imageId] }),
+      });
+      const requests = [{ path: '/v1/batches', init: batch }, { path: '/readyz' }, { path: `/v1/images/${imageId}` }];
+      const load = startLoad(origin.url, requests, { clients: 6, giveUpMs: 15_000 });
+      const ok = (sample: Sample) =>
+        sample.path === '/v1/batches'
+          ? sample.status === 202
+          : sample.status === 200 && (sample.path !== '/readyz' || sample.state === 'ok');
+      const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
+      const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
+      await sleep(500);
+      const phases = await runFaults(load, [cut('cut 1'), cut('cut 2'), blackhole], ok, recoverWithinMs + answerWithinMs);
+      await load.stop();
+      const report = describePhases(phases);
+      console.log(`Redis faults (command timeout ${commandTimeoutMs} ms):\n${report}`);
 
-    expect(origin.child.exitCode, origin.output()).toBeNull();
-    expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
-    // Without Redis a batch is 503 and readiness is degraded; images and the rate limit go on.
-    const expected = (sample: Sample) =>
-      ok(sample) ||
-      (sample.path === '/v1/batches' && sample.status === 503 && sample.code === 'unavailable') ||
-      (sample.path === '/readyz' && sample.status === 200 && sample.state === 'degraded');
-    const wrong = load.samples.filter((sample) => !expected(sample));
-    expect(wrong.slice(0, 5), report).toEqual([]);
-    const slow = load.samples.filter((sample) => sample.ms > answerWithinMs);
-    expect(slow.slice(0, 5), report).toEqual([]);
-    for (const phase of phases) expect(phase.recovered, report).toBeLessThan(recoverWithinMs);
-  });
+      expect(origin.child.exitCode, origin.output()).toBeNull();
+      expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
+      // Without Redis a batch is 503 and readiness is degraded; images and the rate limit go on.
+      const expected = (sample: Sample) =>
+        ok(sample) ||
+        (sample.path === '/v1/batches' && sample.status === 503 && sample.code === 'unavailable') ||
+        (sample.path === '/readyz' && sample.status === 200 && sample.state === 'degraded');
+      const wrong = load.samples.filter((sample) => !expected(sample));
+      expect(wrong.slice(0, 5), report).toEqual([]);
+      const slow = load.samples.filter((sample) => sample.ms > answerWithinMs);
+      expect(slow.slice(0, 5), report).toEqual([]);
+      for (const phase of phases) expect(phase.recovered, report).toBeLessThan(recoverWithinMs);
+    },
+  );
 });

@@ -32,11 +32,71 @@ function pathSafe(text: string): string {
 
 const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f'];
 const meaningful = [
-  'fit', 'fill', 'pad', 'scale', 'crop', 'center', 'north_east', 'auto', 'entropy', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif', 'tiff',
-  'blur:5', 'blur:0.3', 'blur:100', 'blur:1e2', 'sharpen', 'sharpen:10', 'grayscale', 'logo', 'logo:north:50:20', 'logo:south_east:1:100', 'nope:center',
-  '16:9', '0:0', '0.01:10000', '1e3:1', '-1:1', '0.5:0.5', '1:1', '1.00001:0', 'ff0000', 'ff000080', 'FFFFFFFF', 'fff', 'thumb', 'avatar',
-  '-0', '+5', '1e3', '1E3', '0x10', '5.0', '5.', '.5', 'NaN', 'Infinity', '-Infinity', '1e999', '00000001', '90', '180', '270', '360',
-  '9'.repeat(400), '4294967297', '9007199254740993', '8192', '8193', '16383', '0',
+  'fit',
+  'fill',
+  'pad',
+  'scale',
+  'crop',
+  'center',
+  'north_east',
+  'auto',
+  'entropy',
+  'jpeg',
+  'jpg',
+  'png',
+  'webp',
+  'avif',
+  'gif',
+  'tiff',
+  'blur:5',
+  'blur:0.3',
+  'blur:100',
+  'blur:1e2',
+  'sharpen',
+  'sharpen:10',
+  'grayscale',
+  'logo',
+  'logo:north:50:20',
+  'logo:south_east:1:100',
+  'nope:center',
+  '16:9',
+  '0:0',
+  '0.01:10000',
+  '1e3:1',
+  '-1:1',
+  '0.5:0.5',
+  '1:1',
+  '1.00001:0',
+  'ff0000',
+  'ff000080',
+  'FFFFFFFF',
+  'fff',
+  'thumb',
+  'avatar',
+  '-0',
+  '+5',
+  '1e3',
+  '1E3',
+  '0x10',
+  '5.0',
+  '5.',
+  '.5',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  '00000001',
+  '90',
+  '180',
+  '270',
+  '360',
+  '9'.repeat(400),
+  '4294967297',
+  '9007199254740993',
+  '8192',
+  '8193',
+  '16383',
+  '0',
 ];
 
 const opValue = fc.oneof(
@@ -66,7 +126,9 @@ const plausibleValue: Record<string, fc.Arbitrary<string>> = {
   a: fc.constantFrom('90', '180', '270'),
   e: fc.constantFrom('grayscale', 'sharpen', 'sharpen:10', 'blur:0.3', 'blur:100', 'blur:2.5'),
   b: fc.constantFrom('ff0000', '00000000', '12345678', 'ffffffff'),
-  wm: fc.tuple(fc.constantFrom(...GRAVITY), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })).map(([g, o, sc]) => `logo:${g}:${o}:${sc}`),
+  wm: fc
+    .tuple(fc.constantFrom(...GRAVITY), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }))
+    .map(([g, o, sc]) => `logo:${g}:${o}:${sc}`),
   q: fc.oneof(fc.constant('auto'), fc.integer({ min: 1, max: 100 }).map(String)),
   f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'),
 };
@@ -80,8 +142,27 @@ const hostileOps = fc.oneof(
   structuredOps,
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
-  fc.constantFrom('..', '.', '%00', 'w_10%00', '%2e%2e', '%2F', 'w_10%2Fh_10', '%', '%zz', '%C0%AF', '%FF%FE', '%E2%80%AE', ',,,', ','.repeat(5000), 'w_1'.repeat(3000), 'e_blur:5,'.repeat(200)),
-  fc.array(fc.constantFrom('%00', '%25', '%2C', '%5F', '..', ',', '_', 'w', '%u0041', '%%'), { minLength: 1, maxLength: 30 }).map((parts) => parts.join('')),
+  fc.constantFrom(
+    '..',
+    '.',
+    '%00',
+    'w_10%00',
+    '%2e%2e',
+    '%2F',
+    'w_10%2Fh_10',
+    '%',
+    '%zz',
+    '%C0%AF',
+    '%FF%FE',
+    '%E2%80%AE',
+    ',,,',
+    ','.repeat(5000),
+    'w_1'.repeat(3000),
+    'e_blur:5,'.repeat(200),
+  ),
+  fc
+    .array(fc.constantFrom('%00', '%25', '%2C', '%5F', '..', ',', '_', 'w', '%u0041', '%%'), { minLength: 1, maxLength: 30 })
+    .map((parts) => parts.join('')),
 );
 
 describe('GET /img with hostile ids, ops and names', () => {
@@ -90,14 +171,22 @@ describe('GET /img with hostile ids, ops and names', () => {
   let animatedId = '';
   beforeAll(async () => {
     origin = await startWatchedOrigin();
-    const png = await sharp({ create: { width: 60, height: 40, channels: 4, background: '#3366cc80' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 60, height: 40, channels: 4, background: '#3366cc80' } })
+      .png()
+      .toBuffer();
     const upload = await send(origin.url, { method: 'POST', path: '/v1/images', headers: { 'content-type': 'image/png' }, body: png });
     id = (JSON.parse(upload.body.toString('utf8')) as { id: string }).id;
-    const gif = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#00ff00' } }).gif().toBuffer();
-    const frames = await sharp([gif, await sharp(gif).negate().gif().toBuffer()], { join: { animated: true } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#00ff00' } })
+      .gif()
+      .toBuffer();
+    const frames = await sharp([gif, await sharp(gif).negate().gif().toBuffer()], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const animated = await send(origin.url, { method: 'POST', path: '/v1/images', headers: { 'content-type': 'image/gif' }, body: frames });
     animatedId = (JSON.parse(animated.body.toString('utf8')) as { id: string }).id;
-    const logo = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#ffffff99' } }).png().toBuffer();
+    const logo = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#ffffff99' } })
+      .png()
+      .toBuffer();
     await send(origin.url, { method: 'PUT', path: '/v1/watermarks/logo', headers: { 'content-type': 'image/png' }, body: logo });
   });
   afterAll(() => origin.destroy());
@@ -124,10 +213,16 @@ describe('GET /img with hostile ids, ops and names', () => {
   });
 
   it('answers random ids, extra segments and query strings with a 4xx problem', async () => {
-    const segment = fc.oneof(fc.string({ maxLength: 70 }), fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), fc.constantFrom('..', '.', '', '%00', '%2F', 'a'.repeat(5000)));
+    const segment = fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
+      fc.constantFrom('..', '.', '', '%00', '%2F', 'a'.repeat(5000)),
+    );
     const query = fc.oneof(
       fc.constant(''),
-      fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 20 })).map(([sig, exp]) => `?sig=${pathSafe(sig)}&exp=${pathSafe(exp)}`),
+      fc
+        .tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 20 }))
+        .map(([sig, exp]) => `?sig=${pathSafe(sig)}&exp=${pathSafe(exp)}`),
       fc.string({ maxLength: 40 }).map((text) => `?${pathSafe(text)}`),
     );
     await fc.assert(
@@ -142,16 +237,43 @@ describe('GET /img with hostile ids, ops and names', () => {
 
   it('answers garbage If-None-Match, Accept and Range headers', async () => {
     const headerValue = fc.oneof(
-      fc.string({ unit: fc.constantFrom(...'\t !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u00e9\u00ff'), maxLength: 200 }),
-      fc.constantFrom('*', 'W/"x"', '""', '"', 'W/', 'bytes=0-', 'bytes=-1', 'bytes=99999999999999999999-', 'bytes=5-1', 'bytes=0-0,1-1,2-2', 'image/*;q=NaN', 'image/avif;q=2', '*/*;q=-1', ',,,,', 'x'.repeat(8000)),
+      fc.string({
+        unit: fc.constantFrom(
+          ...'\t !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u00e9\u00ff',
+        ),
+        maxLength: 200,
+      }),
+      fc.constantFrom(
+        '*',
+        'W/"x"',
+        '""',
+        '"',
+        'W/',
+        'bytes=0-',
+        'bytes=-1',
+        'bytes=99999999999999999999-',
+        'bytes=5-1',
+        'bytes=0-0,1-1,2-2',
+        'image/*;q=NaN',
+        'image/avif;q=2',
+        '*/*;q=-1',
+        ',,,,',
+        'x'.repeat(8000),
+      ),
     );
     await fc.assert(
-      fc.asyncProperty(headerValue, headerValue, headerValue, fc.constantFrom('', '/w_20', '/w_20,f_auto', '/t_thumb'), async (inm, accept, range, ops) => {
-        const path = `/img/${id}${ops}`;
-        const response = await send(origin.url, { path, headers: { 'if-none-match': inm, accept, range } });
-        expectWellFormed(response, `${path} if-none-match=${inm} accept=${accept} range=${range}`);
-        expect([200, 304]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        headerValue,
+        headerValue,
+        headerValue,
+        fc.constantFrom('', '/w_20', '/w_20,f_auto', '/t_thumb'),
+        async (inm, accept, range, ops) => {
+          const path = `/img/${id}${ops}`;
+          const response = await send(origin.url, { path, headers: { 'if-none-match': inm, accept, range } });
+          expectWellFormed(response, `${path} if-none-match=${inm} accept=${accept} range=${range}`);
+          expect([200, 304]).toContain(response.status);
+        },
+      ),
       { numRuns: runs(120) },
     );
   });
@@ -159,10 +281,26 @@ describe('GET /img with hostile ids, ops and names', () => {
 
 /** Paths of every route, with ids that do not exist (a random DELETE must not remove real data). */
 const ROUTES = [
-  '/healthz', '/readyz', '/metrics', '/img/AAAAAAAAAAAA', '/img/AAAAAAAAAAAA/w_10', '/img/AAAAAAAAAAAA/w_10/a.jpg',
-  '/v1/images', '/v1/images/AAAAAAAAAAAA', '/v1/watermarks/nosuch', '/v1/presets', '/v1/batches', '/v1/batches/AAAAAAAAAAAA',
-  '/v1/batches/AAAAAAAAAAAA/archive', '/v1/uploads', '/v1/uploads/AAAAAAAAAAAA', '/v1/uploads/AAAAAAAAAAAA/parts/1',
-  '/v1/uploads/AAAAAAAAAAAA/complete', '/', '/v1', '/v2/images',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/img/AAAAAAAAAAAA',
+  '/img/AAAAAAAAAAAA/w_10',
+  '/img/AAAAAAAAAAAA/w_10/a.jpg',
+  '/v1/images',
+  '/v1/images/AAAAAAAAAAAA',
+  '/v1/watermarks/nosuch',
+  '/v1/presets',
+  '/v1/batches',
+  '/v1/batches/AAAAAAAAAAAA',
+  '/v1/batches/AAAAAAAAAAAA/archive',
+  '/v1/uploads',
+  '/v1/uploads/AAAAAAAAAAAA',
+  '/v1/uploads/AAAAAAAAAAAA/parts/1',
+  '/v1/uploads/AAAAAAAAAAAA/complete',
+  '/',
+  '/v1',
+  '/v2/images',
 ];
 // CONNECT is not a request to a route: Node hands the socket to a 'connect' listener (none here).
 const HTTP_METHODS = METHODS.filter((method) => method !== 'CONNECT');
@@ -181,10 +319,16 @@ describe('every method on every route, with and without API keys', () => {
 
   it('answers any method with 2xx/3xx or a 4xx problem (404/405, never 500)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...HTTP_METHODS), fc.constantFrom(...ROUTES), fc.boolean(), fc.option(fc.uint8Array({ maxLength: 64 })), async (method, path, authorised, body) => {
-        const response = await send(origin.url, { method, path, headers: authorised ? key : {}, ...(body === null ? {} : { body }) });
-        expectWellFormed(response, `${method} ${path}`, method);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...HTTP_METHODS),
+        fc.constantFrom(...ROUTES),
+        fc.boolean(),
+        fc.option(fc.uint8Array({ maxLength: 64 })),
+        async (method, path, authorised, body) => {
+          const response = await send(origin.url, { method, path, headers: authorised ? key : {}, ...(body === null ? {} : { body }) });
+          expectWellFormed(response, `${method} ${path}`, method);
+        },
+      ),
       { numRuns: runs(200) },
     );
   });
@@ -214,14 +358,25 @@ describe('every method on every route, with and without API keys', () => {
     const garbage = fc.oneof(
       fc.string({ unit: fc.constantFrom(...'\t abcXYZ019:+/=_-.~Bearer'), maxLength: 120 }),
       fc.string({ maxLength: 100 }).map((text) => `Bearer ${text.replace(/[^\x20-\x7e]/g, '')}`),
-      fc.constantFrom('Bearer', 'Bearer ', 'bearer robust-secret-keyX', 'Basic cm9idXN0OnNlY3JldA==', 'Bearer robust-secret-key robust-secret-key', `Bearer ${'k'.repeat(10_000)}`),
+      fc.constantFrom(
+        'Bearer',
+        'Bearer ',
+        'bearer robust-secret-keyX',
+        'Basic cm9idXN0OnNlY3JldA==',
+        'Bearer robust-secret-key robust-secret-key',
+        `Bearer ${'k'.repeat(10_000)}`,
+      ),
     );
     await fc.assert(
-      fc.asyncProperty(garbage, fc.constantFrom('/v1/images', '/v1/presets', '/v1/batches', '/v1/uploads', '/v1/images/AAAAAAAAAAAA'), async (authorization, path) => {
-        const response = await send(origin.url, { path, headers: { authorization } });
-        expectWellFormed(response, `${path} authorization=${authorization.slice(0, 60)}`);
-        expect(response.status).toBe(401);
-      }),
+      fc.asyncProperty(
+        garbage,
+        fc.constantFrom('/v1/images', '/v1/presets', '/v1/batches', '/v1/uploads', '/v1/images/AAAAAAAAAAAA'),
+        async (authorization, path) => {
+          const response = await send(origin.url, { path, headers: { authorization } });
+          expectWellFormed(response, `${path} authorization=${authorization.slice(0, 60)}`);
+          expect(response.status).toBe(401);
+        },
+      ),
       { numRuns: runs(120) },
     );
   });

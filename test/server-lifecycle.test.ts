@@ -48,7 +48,9 @@ describe('origin process', () => {
 
   it('finishes an in-flight upload on SIGTERM, then exits 0', async () => {
     const origin = await spawnOrigin({ DATA_DIR: join(dir, 'data') });
-    const image = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).png().toBuffer();
+    const image = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     // A slow client: the body trickles in over ~1 s while the server is told to stop.
     let sentChunks = 0;
     const body = new ReadableStream<Uint8Array>({

@@ -10,7 +10,11 @@ const other = { authorization: 'Bearer key-other-0001' };
 const apiKeys = 'acme:key-acme-0001,other:key-other-0001';
 
 async function upload(url: string, body: Buffer, headers: Record<string, string>) {
-  const response = await fetch(`${url}/v1/images`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body });
+  const response = await fetch(`${url}/v1/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+    body,
+  });
   const image = (await response.json()) as { id: string; bytes: number };
   expect(response.status, JSON.stringify(image)).toBe(201);
   return image;
@@ -44,23 +48,48 @@ function describeStats(name: string, env: () => Record<string, string>, options:
     });
 
     it("counts the tenant's uploads, renders and deliveries (bytes sent) by day and format", async () => {
-      const png = await upload(origin.url, await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3366cc' } }).png().toBuffer(), acme);
-      const jpeg = await upload(origin.url, await sharp({ create: { width: 90, height: 60, channels: 3, background: '#cc6633' } }).jpeg().toBuffer(), acme);
-      await upload(origin.url, await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } }).png().toBuffer(), other);
+      const png = await upload(
+        origin.url,
+        await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3366cc' } })
+          .png()
+          .toBuffer(),
+        acme,
+      );
+      const jpeg = await upload(
+        origin.url,
+        await sharp({ create: { width: 90, height: 60, channels: 3, background: '#cc6633' } })
+          .jpeg()
+          .toBuffer(),
+        acme,
+      );
+      await upload(
+        origin.url,
+        await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } })
+          .png()
+          .toBuffer(),
+        other,
+      );
 
       const original = await get(`${origin.url}/img/${png.id}`);
       const first = await get(`${origin.url}/img/${png.id}/w_60,f_webp`);
       const again = await get(`${origin.url}/img/${png.id}/f_webp,w_60/name.webp`);
       const concurrent = await Promise.all([1, 2, 3].map(() => get(`${origin.url}/img/${jpeg.id}/w_30`)));
       const notModified = await get(`${origin.url}/img/${png.id}`, { 'if-none-match': original.headers.get('etag') ?? '' });
-      expect([original.status, first.status, again.status, ...concurrent.map((r) => r.status), notModified.status]).toEqual([200, 200, 200, 200, 200, 200, 304]);
+      expect([original.status, first.status, again.status, ...concurrent.map((r) => r.status), notModified.status]).toEqual([
+        200, 200, 200, 200, 200, 200, 304,
+      ]);
       expect(first.headers.get('x-variant-source')).toBe('render');
       expect(again.headers.get('x-variant-source')).toBe('memory');
       expect(await get(`${origin.url}/img/${png.id}/w_0`)).toMatchObject({ status: 400 });
       // HEAD answers with a GET's headers and no body: not a delivery (the counts below leave them out).
-      const heads = await Promise.all([`${origin.url}/img/${png.id}`, `${origin.url}/img/${png.id}/w_60,f_webp`].map((url) => fetch(url, { method: 'HEAD' })));
+      const heads = await Promise.all(
+        [`${origin.url}/img/${png.id}`, `${origin.url}/img/${png.id}/w_60,f_webp`].map((url) => fetch(url, { method: 'HEAD' })),
+      );
       expect(heads.map((response) => response.status)).toEqual([200, 200]);
-      expect(heads.map((response) => response.headers.get('content-length'))).toEqual([String(original.body.length), String(first.body.length)]);
+      expect(heads.map((response) => response.headers.get('content-length'))).toEqual([
+        String(original.body.length),
+        String(first.body.length),
+      ]);
 
       const report = await stats(origin.url, acme);
       const today = new Date().toISOString().slice(0, 10);
@@ -82,7 +111,11 @@ function describeStats(name: string, env: () => Record<string, string>, options:
       });
       // Three concurrent requests for one variant share one render (single flight) but are three deliveries.
       const jpegBytes = concurrent.reduce((sum, response) => sum + response.body.length, 0);
-      expect(row(report, 'jpeg')).toMatchObject({ uploads: { count: 1, bytes: jpeg.bytes }, renders: { count: 1 }, deliveries: { count: 3, bytes: jpegBytes } });
+      expect(row(report, 'jpeg')).toMatchObject({
+        uploads: { count: 1, bytes: jpeg.bytes },
+        renders: { count: 1 },
+        deliveries: { count: 3, bytes: jpegBytes },
+      });
       expect(report.totals).toEqual({
         uploads: { count: 2, bytes: png.bytes + jpeg.bytes },
         renders: { count: 2, bytes: first.body.length + (row(report, 'jpeg')?.renders.bytes ?? NaN) },
@@ -90,7 +123,9 @@ function describeStats(name: string, env: () => Record<string, string>, options:
       });
 
       const theirs = await stats(origin.url, other);
-      expect(theirs.days).toEqual([expect.objectContaining({ format: 'png', uploads: expect.objectContaining({ count: 1 }), deliveries: { count: 0, bytes: 0 } })]);
+      expect(theirs.days).toEqual([
+        expect.objectContaining({ format: 'png', uploads: expect.objectContaining({ count: 1 }), deliveries: { count: 0, bytes: 0 } }),
+      ]);
       // A range before today holds nothing.
       expect((await stats(origin.url, acme, '?from=2020-01-01&to=2020-01-31')).days).toEqual([]);
     });
@@ -112,7 +147,13 @@ describeStats('SQLite', () => ({}));
 describe('usage counts across a restart (SQLite)', () => {
   it('writes pending counts at shutdown', async () => {
     const first = await startTestOrigin({ STATS_FLUSH_MS: '600000' });
-    const png = await upload(first.url, await sharp({ create: { width: 20, height: 20, channels: 3, background: '#fff' } }).png().toBuffer(), {});
+    const png = await upload(
+      first.url,
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer(),
+      {},
+    );
     expect((await get(`${first.url}/img/${png.id}/w_10`)).status).toBe(200);
     await first.close(); // keeps the data dir
     const second = await startTestOrigin({ DATA_DIR: first.dataDir });

@@ -20,7 +20,9 @@ type Json = Record<string, unknown>;
 async function bigPng(seed: number): Promise<Buffer> {
   const pixels = randomBytes(2048 * 2048 * 3);
   pixels[0] = seed; // every call a different image, so dedupe does not interfere
-  return sharp(pixels, { raw: { width: 2048, height: 2048, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(pixels, { raw: { width: 2048, height: 2048, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 function describeUploads(name: string, storageEnv: () => Promise<Record<string, string>>): void {
@@ -58,13 +60,22 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       origin.services.afterUpload = async (image: ImageRecord, eager: string | undefined) => {
         eagerSeen.push({ id: image.id, eager });
       };
-      const created = await call('POST', '/uploads', { filename: 'dir/big.png', contentType: 'image/png', size: source.length, eager: 'thumb' });
+      const created = await call('POST', '/uploads', {
+        filename: 'dir/big.png',
+        contentType: 'image/png',
+        size: source.length,
+        eager: 'thumb',
+      });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       expect(created.body).toMatchObject({ partSize: 16 * MiB, maxParts: 10000 });
       expect(Date.parse(String(created.body['expiresAt']))).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
       const id = String(created.body['uploadId']);
 
-      expect((await call('PUT', `/uploads/${id}/parts/3`, slices[2])).body).toEqual({ partNumber: 3, etag: md5(slices[2] as Buffer), size: (slices[2] as Buffer).length });
+      expect((await call('PUT', `/uploads/${id}/parts/3`, slices[2])).body).toEqual({
+        partNumber: 3,
+        etag: md5(slices[2] as Buffer),
+        size: (slices[2] as Buffer).length,
+      });
       expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB))).status).toBe(200);
       expect((await call('PUT', `/uploads/${id}/parts/2`, slices[1])).status).toBe(200);
       const resent = await call('PUT', `/uploads/${id}/parts/1`, slices[0]);
@@ -76,7 +87,15 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
 
       const completed = await call('POST', `/uploads/${id}/complete`);
       expect(completed.status, JSON.stringify(completed.body)).toBe(201);
-      expect(completed.body).toMatchObject({ format: 'png', width: 2048, height: 2048, bytes: source.length, sha256: sha256(source), filename: 'big.png', deduplicated: false });
+      expect(completed.body).toMatchObject({
+        format: 'png',
+        width: 2048,
+        height: 2048,
+        bytes: source.length,
+        sha256: sha256(source),
+        filename: 'big.png',
+        deduplicated: false,
+      });
       const imageId = String(completed.body['id']);
       const original = Buffer.from(await (await fetch(`${origin.url}/img/${imageId}`)).arrayBuffer());
       expect(original.length).toBe(source.length);
@@ -94,7 +113,9 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
     });
 
     it('takes a part sent without Content-Length (chunked) and completes with an explicit, quoted part list', async () => {
-      const source = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+      const source = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } })
+        .jpeg()
+        .toBuffer();
       const id = await start({ filename: 'small.jpg' });
       const chunked = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -139,7 +160,12 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect(gap.status).toBe(400);
       expect(gap.body['code']).toBe('invalid_request');
       expect(gap.body['detail']).toMatch(/missing: 2\b/);
-      const listed = await call('POST', `/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: md5(first) }, { partNumber: 4, etag: md5(first) }] });
+      const listed = await call('POST', `/uploads/${id}/complete`, {
+        parts: [
+          { partNumber: 1, etag: md5(first) },
+          { partNumber: 4, etag: md5(first) },
+        ],
+      });
       expect(listed.status).toBe(400);
       expect(listed.body['detail']).toMatch(/not received: 4\b/);
       const mismatch = await call('POST', `/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: md5(Buffer.from('x')) }] });
@@ -177,7 +203,8 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('PUT', `/uploads/${id}/parts/10001`, Buffer.from('x'))).status).toBe(400);
       // Bodies refused before they are read go through node:http, which takes a response that
       // arrives while it is still sending (fetch may report the closing socket instead).
-      const refuse = (method: string, path: string, body: Uint8Array | string) => send(origin.url, { method, path: `/v1${path}`, headers: { authorization: `Bearer ${keyA}` }, body });
+      const refuse = (method: string, path: string, body: Uint8Array | string) =>
+        send(origin.url, { method, path: `/v1${path}`, headers: { authorization: `Bearer ${keyA}` }, body });
       expect((await refuse('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB + 1))).status).toBe(413);
       const unknownPreset = await call('POST', '/uploads', { eager: 'no-such-preset' });
       expect(unknownPreset.status).toBe(400);
@@ -195,7 +222,13 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       await call('PUT', `/uploads/${id}/parts/1`, randomBytes(2000));
       const later = Date.now() + 25 * 3600 * 1000;
       // Both are past expiry a day later; the fresh one is completed first and is left alone.
-      await call('PUT', `/uploads/${fresh}/parts/1`, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer());
+      await call(
+        'PUT',
+        `/uploads/${fresh}/parts/1`,
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+          .png()
+          .toBuffer(),
+      );
       expect((await call('POST', `/uploads/${fresh}/complete`)).status).toBe(201);
       expect(await sweepExpiredUploads(origin.services, { now: () => later })).toBeGreaterThanOrEqual(1);
       expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'aborted', parts: [] });
@@ -212,7 +245,8 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       const failing = new Proxy(storage, {
         get(target, property) {
           if (property === 'deletePrefix') {
-            return (prefix: string) => (prefix === `uploads/${stuck}/` ? Promise.reject(new Error('storage down')) : target.deletePrefix(prefix));
+            return (prefix: string) =>
+              prefix === `uploads/${stuck}/` ? Promise.reject(new Error('storage down')) : target.deletePrefix(prefix);
           }
           const value: unknown = Reflect.get(target, property);
           return typeof value === 'function' ? (value.bind(target) as unknown) : value;

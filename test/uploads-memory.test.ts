@@ -32,13 +32,18 @@ describe('memory stays flat while a 1 GiB multipart upload passes through', () =
   });
 
   it('sends 64 parts of 16 MiB (4 at a time) and completes, the server private RSS growing by less than 64 MiB', async () => {
-    const created = (await (await fetch(`${origin.url}/v1/uploads`, { method: 'POST', body: JSON.stringify({ size: parts * partSize }) })).json()) as { uploadId: string; partSize: number };
+    const created = (await (
+      await fetch(`${origin.url}/v1/uploads`, { method: 'POST', body: JSON.stringify({ size: parts * partSize }) })
+    ).json()) as { uploadId: string; partSize: number };
     expect(created.partSize).toBe(partSize);
 
     const baseline = await origin.memory();
     let peak = baseline.anon;
     const sampler = setInterval(() => {
-      origin.memory().then((now) => (peak = Math.max(peak, now.anon)), () => undefined);
+      origin.memory().then(
+        (now) => (peak = Math.max(peak, now.anon)),
+        () => undefined,
+      );
     }, 20);
     let status: number;
     let code: unknown;

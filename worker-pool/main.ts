@@ -6,9 +6,12 @@ runProcess(
   'worker',
   async (config, logger) => {
     const worker = await startWorker(config, logger);
-    logger.info(`pixelfront worker consuming "${config.queuePrefix}" with concurrency ${config.workerConcurrency}; metrics on ${worker.metricsUrl}`, {
-      metrics: worker.metricsUrl,
-    });
+    logger.info(
+      `pixelfront worker consuming "${config.queuePrefix}" with concurrency ${config.workerConcurrency}; metrics on ${worker.metricsUrl}`,
+      {
+        metrics: worker.metricsUrl,
+      },
+    );
     return worker;
   },
   'finishing running jobs',

@@ -22,7 +22,12 @@ export function createWorkerMetrics(queueDepth: () => Promise<number>): WorkerMe
       if (depth !== undefined) this.set(depth);
     },
   });
-  const jobs = new Counter({ name: 'pixelfront_worker_jobs_total', help: 'Variant jobs finished by this worker, by outcome (done, failed, retry)', labelNames: ['outcome'], registers: [registry] });
+  const jobs = new Counter({
+    name: 'pixelfront_worker_jobs_total',
+    help: 'Variant jobs finished by this worker, by outcome (done, failed, retry)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const seconds = new Histogram({
     name: 'pixelfront_worker_job_seconds',
     help: 'Time to make one variant, including the storage check and write',

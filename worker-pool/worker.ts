@@ -21,11 +21,18 @@ export interface RunningWorker {
  */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const { redisUrl } = config;
-  if (redisUrl === undefined) throw new Error('REDIS_URL is required: the worker pool consumes the BullMQ queue (without it the origin runs jobs in-process)');
+  if (redisUrl === undefined)
+    throw new Error('REDIS_URL is required: the worker pool consumes the BullMQ queue (without it the origin runs jobs in-process)');
   const services = await createServices(config, logger);
   const metrics = createWorkerMetrics(() => services.queue.depth());
   const consumer = startBullmqConsumer(
-    { redisUrl, prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockMs: config.workerLockMs, onOutcome: metrics.observe },
+    {
+      redisUrl,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      lockMs: config.workerLockMs,
+      onOutcome: metrics.observe,
+    },
     variantJobHandler(services, services.batches),
     logger,
   );

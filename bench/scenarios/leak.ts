@@ -24,7 +24,13 @@ export function mixedRequest(index: number, ids: readonly string[]): { path: str
 }
 
 /** RSS once idle after the first `first` mixed requests and again after all `total`. */
-export async function measureLeak(origin: string, pid: number, ids: readonly string[], first: number, total: number): Promise<NonNullable<Scenarios['leak']>> {
+export async function measureLeak(
+  origin: string,
+  pid: number,
+  ids: readonly string[],
+  first: number,
+  total: number,
+): Promise<NonNullable<Scenarios['leak']>> {
   const settle = async () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const memory = await readMemory(pid);
@@ -46,5 +52,13 @@ export async function measureLeak(origin: string, pid: number, ids: readonly str
   const afterAll = await settle();
   const errors = [...head.samples, ...tail.samples].filter((sample) => !sample.ok).length;
   const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
-  return { first, total, errors, rssFirstMiB: mib(afterFirst.rss), rssAllMiB: mib(afterAll.rss), anonFirstMiB: mib(afterFirst.anon), anonAllMiB: mib(afterAll.anon) };
+  return {
+    first,
+    total,
+    errors,
+    rssFirstMiB: mib(afterFirst.rss),
+    rssAllMiB: mib(afterAll.rss),
+    anonFirstMiB: mib(afterFirst.anon),
+    anonAllMiB: mib(afterAll.anon),
+  };
 }

@@ -13,7 +13,12 @@ export async function make24mp(jpeg12mp: Buffer): Promise<Buffer> {
  * 8 concurrent renders of a 24 MP source at sizes where JPEG shrink-on-load cannot help
  * (4000 px wide, half JPEG, half WebP): the worst case for decoded pixels in memory.
  */
-export async function measureRss24mp(origin: string, pid: number, imageId: string, salt: number): Promise<NonNullable<Scenarios['rss24mp']>> {
+export async function measureRss24mp(
+  origin: string,
+  pid: number,
+  imageId: string,
+  salt: number,
+): Promise<NonNullable<Scenarios['rss24mp']>> {
   const memory = sampleMemory(pid, 10);
   const result = await runLoad({
     origin,

@@ -8,7 +8,13 @@ import { round } from '../stats.ts';
  * Upload throughput: `files` distinct copies of one JPEG (each with its own COM segment, so
  * none deduplicates), sent `concurrency` at a time; MB/s is body bytes over wall time.
  */
-export async function measureSingleUploads(origin: string, pid: number, jpeg: Buffer, files: number, concurrency: number): Promise<UploadFigures> {
+export async function measureSingleUploads(
+  origin: string,
+  pid: number,
+  jpeg: Buffer,
+  files: number,
+  concurrency: number,
+): Promise<UploadFigures> {
   const bodies = Array.from({ length: files }, (_, index) => withJpegComment(jpeg, `pixelfront bench single ${Date.now()} ${index}`));
   return timed('single', pid, bodies, concurrency, async (body) => {
     const response = await request(`${origin}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body });
@@ -23,45 +29,92 @@ interface UploadSession {
 }
 
 /** S3-style multipart (POST /v1/uploads, PUT parts, complete), when the origin has it. */
-export async function measureMultipartUploads(origin: string, pid: number, jpeg: Buffer, files: number, concurrency: number): Promise<UploadFigures> {
-  const probe = await request(`${origin}/v1/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'probe.jpg', contentType: 'image/jpeg', size: jpeg.length }) });
+export async function measureMultipartUploads(
+  origin: string,
+  pid: number,
+  jpeg: Buffer,
+  files: number,
+  concurrency: number,
+): Promise<UploadFigures> {
+  const probe = await request(`${origin}/v1/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filename: 'probe.jpg', contentType: 'image/jpeg', size: jpeg.length }),
+  });
   const probeText = await probe.body.text();
   if (probe.statusCode !== 201) {
-    return { kind: 'multipart', files: 0, bytes: 0, concurrency, mbPerSecond: undefined, peakRssMiB: undefined, errors: 0, note: `skipped: POST /v1/uploads answered ${probe.statusCode} (not available in this build)` };
+    return {
+      kind: 'multipart',
+      files: 0,
+      bytes: 0,
+      concurrency,
+      mbPerSecond: undefined,
+      peakRssMiB: undefined,
+      errors: 0,
+      note: `skipped: POST /v1/uploads answered ${probe.statusCode} (not available in this build)`,
+    };
   }
   const abandoned = JSON.parse(probeText) as UploadSession;
   await (await request(`${origin}/v1/uploads/${abandoned.uploadId}`, { method: 'DELETE' })).body.text();
   const bodies = Array.from({ length: files }, (_, index) => withJpegComment(jpeg, `pixelfront bench multipart ${Date.now()} ${index}`));
   return timed('multipart', pid, bodies, concurrency, async (body) => {
-    const start = await request(`${origin}/v1/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'bench.jpg', contentType: 'image/jpeg', size: body.length }) });
+    const start = await request(`${origin}/v1/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'bench.jpg', contentType: 'image/jpeg', size: body.length }),
+    });
     const session = JSON.parse(await start.body.text()) as UploadSession;
     if (start.statusCode !== 201) return false;
     // Parts smaller than the server's size would be refused by S3-style backends: use its partSize, at most 4 parts.
     const partSize = Math.max(session.partSize, Math.ceil(body.length / 4));
     for (let offset = 0, part = 1; offset < body.length; offset += partSize, part++) {
-      const put = await request(`${origin}/v1/uploads/${session.uploadId}/parts/${part}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: body.subarray(offset, offset + partSize) });
+      const put = await request(`${origin}/v1/uploads/${session.uploadId}/parts/${part}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: body.subarray(offset, offset + partSize),
+      });
       await put.body.text();
       if (put.statusCode !== 200) return false;
     }
-    const done = await request(`${origin}/v1/uploads/${session.uploadId}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const done = await request(`${origin}/v1/uploads/${session.uploadId}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     await done.body.text();
     return done.statusCode === 201;
   });
 }
 
-async function timed(kind: UploadFigures['kind'], pid: number, bodies: Buffer[], concurrency: number, send: (body: Buffer) => Promise<boolean>): Promise<UploadFigures> {
+async function timed(
+  kind: UploadFigures['kind'],
+  pid: number,
+  bodies: Buffer[],
+  concurrency: number,
+  send: (body: Buffer) => Promise<boolean>,
+): Promise<UploadFigures> {
   const memory = sampleMemory(pid);
   let next = 0;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
-      if (body && !(await send(body).catch(() => false))) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        if (body && !(await send(body).catch(() => false))) errors++;
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const peaks = await memory.stop();
   const bytes = bodies.reduce((sum, body) => sum + body.length, 0);
-  return { kind, files: bodies.length, bytes, concurrency, mbPerSecond: round(bytes / 1e6 / seconds, 2), peakRssMiB: round(peaks.peakRss / 2 ** 20, 1), errors };
+  return {
+    kind,
+    files: bodies.length,
+    bytes,
+    concurrency,
+    mbPerSecond: round(bytes / 1e6 / seconds, 2),
+    peakRssMiB: round(peaks.peakRss / 2 ** 20, 1),
+    errors,
+  };
 }

@@ -21,7 +21,10 @@ const validOps = fc
     h: fc.integer({ min: 1, max: 500 }),
     sides: fc.constantFrom('w', 'h', 'wh', 'w-ar', 'h-ar', 'ar', 'none'),
     ar: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
-    dpr: fc.option(fc.integer({ min: 10, max: 40 }).map((tenths) => tenths / 10), { nil: undefined }),
+    dpr: fc.option(
+      fc.integer({ min: 10, max: 40 }).map((tenths) => tenths / 10),
+      { nil: undefined },
+    ),
     gravity: fc.option(fc.constantFrom('center', 'north', 'south_west', 'auto', 'entropy'), { nil: undefined }),
     fp: fc.option(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })), { nil: undefined }),
     xy: fc.tuple(fc.nat({ max: 5000 }), fc.nat({ max: 5000 })),
@@ -29,7 +32,10 @@ const validOps = fc
     effects: fc.subarray(['blur', 'sharpen', 'grayscale'] as const),
     sigma: fc.integer({ min: 5, max: 100 }).map((tenths) => tenths / 10),
     b: fc.option(hex, { nil: undefined }),
-    wm: fc.option(fc.tuple(fc.constantFrom('logo', 'my_mark'), compass, fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })), { nil: undefined }),
+    wm: fc.option(
+      fc.tuple(fc.constantFrom('logo', 'my_mark'), compass, fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })),
+      { nil: undefined },
+    ),
     q: fc.option(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant('auto')), { nil: undefined }),
     f: fc.option(fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'), { nil: undefined }),
   })
@@ -70,9 +76,12 @@ describe('canonical form properties', () => {
 
   it('does not depend on the order of the items', () => {
     fc.assert(
-      fc.property(validOps.chain((items) => fc.tuple(fc.constant(items), fc.shuffledSubarray(items, { minLength: items.length }))), ([items, shuffled]) => {
-        expect(canonicalOf(shuffled.join(','))).toBe(canonicalOf(items.join(',')));
-      }),
+      fc.property(
+        validOps.chain((items) => fc.tuple(fc.constant(items), fc.shuffledSubarray(items, { minLength: items.length }))),
+        ([items, shuffled]) => {
+          expect(canonicalOf(shuffled.join(','))).toBe(canonicalOf(items.join(',')));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -87,7 +96,9 @@ describe('canonical form properties', () => {
         fc.nat({ max: 3 }),
         (width, quality, colour, [format, other], zeros) => {
           const plain = canonicalOf(`w_${width},q_${quality},b_${colour},f_${format}`);
-          const spelled = canonicalOf(`f_${other},b_${colour.toUpperCase()},q_${'0'.repeat(zeros)}${quality},w_${'0'.repeat(zeros)}${width}`);
+          const spelled = canonicalOf(
+            `f_${other},b_${colour.toUpperCase()},q_${'0'.repeat(zeros)}${quality},w_${'0'.repeat(zeros)}${width}`,
+          );
           expect(spelled).toBe(plain);
           expect(canonicalOf(`c_fill,w_10,fp_0.5${'0'.repeat(zeros)}:1.${'0'.repeat(zeros + 1)}`)).toBe('c_fill,w_10,fp_0.5:1');
         },
@@ -97,12 +108,17 @@ describe('canonical form properties', () => {
 
   it('folds dpr into w and h like the multiplied values', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 10, max: 40 }), (w, h, tenths) => {
-        const dpr = tenths / 10;
-        const multiplied = `c_fill,w_${Math.round((w * tenths) / 10)},h_${Math.round((h * tenths) / 10)}`;
-        expect(canonicalOf(`c_fill,w_${w},h_${h},dpr_${dpr}`)).toBe(canonicalOf(multiplied));
-        expect(canonicalOf(`h_${h},dpr_${dpr.toFixed(1)}0,c_fill,w_${w}`)).toBe(canonicalOf(multiplied));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 10, max: 40 }),
+        (w, h, tenths) => {
+          const dpr = tenths / 10;
+          const multiplied = `c_fill,w_${Math.round((w * tenths) / 10)},h_${Math.round((h * tenths) / 10)}`;
+          expect(canonicalOf(`c_fill,w_${w},h_${h},dpr_${dpr}`)).toBe(canonicalOf(multiplied));
+          expect(canonicalOf(`h_${h},dpr_${dpr.toFixed(1)}0,c_fill,w_${w}`)).toBe(canonicalOf(multiplied));
+        },
+      ),
     );
   });
 
@@ -116,11 +132,32 @@ describe('canonical form properties', () => {
 
   it('throws nothing but invalid_transform for random strings', () => {
     const token = fc.oneof(
-      fc.constantFrom(...OP_KEYS, '_', ',', ':', '.', '0', '1', '9', '-', 'ff', 'auto', 'fill', 'crop', 'blur', 'thumb', 'north_east', '__proto__'),
+      fc.constantFrom(
+        ...OP_KEYS,
+        '_',
+        ',',
+        ':',
+        '.',
+        '0',
+        '1',
+        '9',
+        '-',
+        'ff',
+        'auto',
+        'fill',
+        'crop',
+        'blur',
+        'thumb',
+        'north_east',
+        '__proto__',
+      ),
       fc.string({ maxLength: 4 }),
       fc.integer({ min: -5, max: 100_000 }).map(String),
     );
-    const noise = fc.oneof(fc.string({ maxLength: 60 }), fc.array(token, { maxLength: 20 }).map((parts) => parts.join('')));
+    const noise = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.array(token, { maxLength: 20 }).map((parts) => parts.join('')),
+    );
     fc.assert(
       fc.property(noise, (ops) => {
         try {

@@ -6,7 +6,15 @@ import type { Effect, Gravity, WatermarkSpec } from '../transform-spec.ts';
 import { bad, decimal, enumOf, intRange, name, ok, type ValueParser } from './validators.ts';
 
 const COMPASS = [
-  'center', 'north', 'south', 'east', 'west', 'north_east', 'north_west', 'south_east', 'south_west',
+  'center',
+  'north',
+  'south',
+  'east',
+  'west',
+  'north_east',
+  'north_west',
+  'south_east',
+  'south_west',
 ] as const satisfies readonly Gravity[];
 
 export const GRAVITIES = [...COMPASS, 'auto', 'entropy'] as const satisfies readonly Gravity[];
@@ -17,8 +25,7 @@ const sharpenSigma = decimal(0.5, 10, 2);
 /** `blur:S`, `sharpen[:S]` or `grayscale` (`greyscale` is accepted as an alias). */
 export function effect(): ValueParser<Effect> {
   const limits = { maxOutputDimension: 0 };
-  const expected = () =>
-    `blur:S (S ${blurSigma.expected(limits)}), sharpen[:S] (S ${sharpenSigma.expected(limits)}) or grayscale`;
+  const expected = () => `blur:S (S ${blurSigma.expected(limits)}), sharpen[:S] (S ${sharpenSigma.expected(limits)}) or grayscale`;
   return {
     expected,
     parse(raw, context) {

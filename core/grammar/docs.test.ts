@@ -34,7 +34,9 @@ describe('README grammar section', () => {
 
   it('has a canonical-form example and a signing example that are true', async () => {
     const section = await grammarSection();
-    expect(canonicalize('f_jpg,dpr_2,t_thumb,e_sharpen,e_blur:1.50', context).canonical).toBe('c_fill,w_400,h_400,e_blur:1.5,e_sharpen,f_jpeg');
+    expect(canonicalize('f_jpg,dpr_2,t_thumb,e_sharpen,e_blur:1.50', context).canonical).toBe(
+      'c_fill,w_400,h_400,e_blur:1.5,e_sharpen,f_jpeg',
+    );
     expect(section).toContain('`f_jpg,dpr_2,t_thumb,e_sharpen,e_blur:1.50`\nis `c_fill,w_400,h_400,e_blur:1.5,e_sharpen,f_jpeg`');
     const path = canonicalImagePath('Xb3kP9qLmN2vR7tY', canonicalize('w_400,h_300,c_fill,g_center', context).canonical);
     expect(section).toContain(`P                 ${path}\n`);

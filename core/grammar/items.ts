@@ -64,7 +64,14 @@ function parseItem<K extends OpKey>(key: K, text: string, raw: string, limits: L
   return from === undefined ? { key, text, value: result.value } : { key, text, value: result.value, from };
 }
 
-function addSingle<K extends SingleKey>(ops: SingleItems, key: K, text: string, raw: string, limits: Limits, from: string | undefined): void {
+function addSingle<K extends SingleKey>(
+  ops: SingleItems,
+  key: K,
+  text: string,
+  raw: string,
+  limits: Limits,
+  from: string | undefined,
+): void {
   const existing = ops[key];
   if (existing !== undefined) invalid(`${itemLabel({ text, from })}: ${key} given twice (also ${existing.text})`);
   // Viewing the record through K lets TypeScript check that the item matches its key.

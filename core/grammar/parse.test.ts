@@ -54,7 +54,10 @@ describe('parseOps: valid inputs and their canonical form', () => {
     ['q_080,f_webp', 'q_80,f_webp'],
     ['f_jpg', 'f_jpeg'],
     ['f_auto,w_300', 'w_300,f_auto'],
-    ['f_avif,q_50,wm_x,b_000000,e_blur:1,a_270,c_fill,fp_0:1,h_20,w_10', 'c_fill,w_10,h_20,fp_0:1,a_270,e_blur:1,b_000000,wm_x,q_50,f_avif'],
+    [
+      'f_avif,q_50,wm_x,b_000000,e_blur:1,a_270,c_fill,fp_0:1,h_20,w_10',
+      'c_fill,w_10,h_20,fp_0:1,a_270,e_blur:1,b_000000,wm_x,q_50,f_avif',
+    ],
     ['t_thumb', 'c_fill,w_200,h_200'],
     ['t_thumb,dpr_2', 'c_fill,w_400,h_400'],
     ['t_thumb,w_300', 'c_fill,w_300,h_200'],
@@ -181,7 +184,13 @@ describe('parseOps: invalid inputs are invalid_transform naming the item', () =>
   });
 
   it('reports an invalid preset in a hand-built map as invalid_transform', () => {
-    const broken: GrammarContext = { presets: new Map([['a', 't_b'], ['bad', 'w_abc']]), maxOutputDimension: 8192 };
+    const broken: GrammarContext = {
+      presets: new Map([
+        ['a', 't_b'],
+        ['bad', 'w_abc'],
+      ]),
+      maxOutputDimension: 8192,
+    };
     expect(() => parseOps('t_a', broken)).toThrow('t_a: preset a refers to another preset (t_b)');
     expect(() => parseOps('t_bad', broken)).toThrow('w_abc (from t_bad): width must be an integer 1…8192');
   });

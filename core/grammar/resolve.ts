@@ -19,7 +19,9 @@ function checkModeRules(set: ItemSet, mode: CropMode): void {
   if (fp !== undefined && mode !== 'fill') invalid(`${itemLabel(fp)}: fp applies only to c_fill`);
   const gravity = effective(g);
   if (gravity !== undefined && mode !== 'fill' && mode !== 'pad') {
-    invalid(`${itemLabel(gravity)}: g applies only to c_fill and c_pad${mode === 'crop' ? ' (c_crop places the region with x and y)' : ''}`);
+    invalid(
+      `${itemLabel(gravity)}: g applies only to c_fill and c_pad${mode === 'crop' ? ' (c_crop places the region with x and y)' : ''}`,
+    );
   }
   for (const offset of [x, y]) {
     if (offset !== undefined && mode !== 'crop') invalid(`${itemLabel(offset)}: ${offset.key} applies only to c_crop`);

@@ -223,8 +223,11 @@ describe('GET /img through the edge cache', () => {
 });
 
 function problemFromOrigin(status: number, code: string): Response {
-  return new Response(JSON.stringify({ type: `https://pixelfront.dev/errors/${code}`, title: code, status, detail: `origin says ${code}`, code }), {
-    status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-  });
+  return new Response(
+    JSON.stringify({ type: `https://pixelfront.dev/errors/${code}`, title: code, status, detail: `origin says ${code}`, code }),
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    },
+  );
 }

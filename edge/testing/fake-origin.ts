@@ -28,7 +28,9 @@ export class FakeOrigin {
   constructor(readonly origins: readonly string[]) {}
 
   install(): void {
-    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => this.handle(new Request(input, init), init?.signal ?? undefined));
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) =>
+      this.handle(new Request(input, init), init?.signal ?? undefined),
+    );
   }
 
   /** Answer requests whose path starts with `prefix` with `respond` (checked before the image route). */
@@ -44,7 +46,14 @@ export class FakeOrigin {
     const url = new URL(request.url);
     if (!this.origins.includes(url.origin)) throw new TypeError(`test: unexpected fetch to ${url.origin}`);
     const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
-    const call: OriginCall = { origin: url.origin, method: request.method, path: url.pathname, search: url.search, headers: request.headers, body };
+    const call: OriginCall = {
+      origin: url.origin,
+      method: request.method,
+      path: url.pathname,
+      search: url.search,
+      headers: request.headers,
+      body,
+    };
     this.calls.push(call);
     const mode = this.modes.get(url.origin) ?? 'up';
     if (mode === 'down') throw new TypeError('Network connection lost.');

@@ -73,7 +73,12 @@ async function variantBody(services: Services, item: BatchItem): Promise<Readabl
   const image = await services.catalog.getImageById(item.imageId);
   if (image === null) return null;
   const transform = canonicalTransform(services, item.canonical);
-  const request = { image, spec: { ...transform.spec, f: item.format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format: item.format };
+  const request = {
+    image,
+    spec: { ...transform.spec, f: item.format },
+    canonicalWithoutFormat: transform.canonicalWithoutFormat,
+    format: item.format,
+  };
   await services.variants.ensure(request);
   return (await services.storage.get(item.variantKey))?.body ?? null;
 }

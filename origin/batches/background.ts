@@ -29,7 +29,8 @@ export function createBatchWork(config: Config, logger: Logger, db: Kysely<Datab
     async start(services) {
       queue.start(variantJobHandler(services, batches));
       if (queue.kind === 'in-process') await resumeBatches(services, batches);
-      if (config.storageUrl.startsWith('file://')) sweeper = startVariantSweeper(services.storage, { ttlDays: config.variantTtlDays, logger });
+      if (config.storageUrl.startsWith('file://'))
+        sweeper = startVariantSweeper(services.storage, { ttlDays: config.variantTtlDays, logger });
     },
     async close() {
       sweeper?.stop();

@@ -33,7 +33,13 @@ function schemaUrl(): string {
   return url.toString();
 }
 
-const item = (n: number): BatchItem => ({ imageId: `image000${n}`, canonical: 'w_100', format: 'webp', variantKey: `variants/image000${n}/h.webp`, name: `image000${n}/w_100.webp` });
+const item = (n: number): BatchItem => ({
+  imageId: `image000${n}`,
+  canonical: 'w_100',
+  format: 'webp',
+  variantKey: `variants/image000${n}/h.webp`,
+  name: `image000${n}/w_100.webp`,
+});
 
 const backends = [
   { name: 'sqlite', url: () => 'sqlite://:memory:', skip: false },
@@ -67,7 +73,12 @@ describe.each(backends)('batch store on $name', ({ url, skip }) => {
       expect((await store.pendingItems()).map((pending) => pending.imageId)).toEqual(['image0003']);
       await store.finish(ref(3), { ok: true });
       const finished = await store.get('t', 'b1');
-      expect(finished).toMatchObject({ state: 'completed', done: 2, failed: 1, errors: [{ image: 'image0002', name: 'image0002/w_100.webp', code: 'corrupt_image', detail: 'bad bytes' }] });
+      expect(finished).toMatchObject({
+        state: 'completed',
+        done: 2,
+        failed: 1,
+        errors: [{ image: 'image0002', name: 'image0002/w_100.webp', code: 'corrupt_image', detail: 'bad bytes' }],
+      });
       const done = [];
       for await (const entry of store.doneItems('b1')) done.push(entry.name);
       expect(done).toEqual(['image0001/w_100.webp', 'image0003/w_100.webp']);

@@ -65,7 +65,13 @@ export class BatchStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('batches')
-        .values({ id: batch.id, tenant: batch.tenant, total: batch.items.length, created_at: (batch.createdAt ?? new Date()).getTime(), started_at: null })
+        .values({
+          id: batch.id,
+          tenant: batch.tenant,
+          total: batch.items.length,
+          created_at: (batch.createdAt ?? new Date()).getTime(),
+          started_at: null,
+        })
         .execute();
       for (let start = 0; start < batch.items.length; start += insertChunk) {
         const rows = batch.items.slice(start, start + insertChunk).map((item, index) => ({
@@ -122,7 +128,12 @@ export class BatchStore {
       total,
       done,
       failed,
-      errors: errors.map((row) => ({ image: row.image_id, name: row.name, code: row.error_code ?? 'unavailable', detail: row.error_detail ?? '' })),
+      errors: errors.map((row) => ({
+        image: row.image_id,
+        name: row.name,
+        code: row.error_code ?? 'unavailable',
+        detail: row.error_detail ?? '',
+      })),
       createdAt: new Date(Number(batch.created_at)).toISOString(),
     };
   }
@@ -166,7 +177,13 @@ export class BatchStore {
 
   /** Every unfinished item of every batch (queued again when the in-process queue starts). */
   async pendingItems(): Promise<PendingItem[]> {
-    const rows = await this.db.selectFrom('batch_items').selectAll().where('state', '=', 'pending').orderBy('batch_id').orderBy('seq').execute();
+    const rows = await this.db
+      .selectFrom('batch_items')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .orderBy('batch_id')
+      .orderBy('seq')
+      .execute();
     return rows.map((row) => ({ batchId: row.batch_id, ...toItem(row) }));
   }
 }

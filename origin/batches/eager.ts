@@ -9,7 +9,10 @@ import { queuedJob } from './variant-job.ts';
  * for an unknown preset, so routes can refuse the upload before storing anything.
  */
 export function parseEager(services: Services, raw: string | undefined): PlannedTransform[] {
-  const presets = (raw ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const presets = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return planTransforms(services, { presets: [...new Set(presets)], transforms: [] });
 }
 
@@ -22,10 +25,17 @@ export async function queueEager(services: Services, image: ImageRecord, raw: st
   if (raw === undefined || raw.trim() === '') return;
   try {
     const items = planItems([image], parseEager(services, raw));
-    await services.queue.enqueue(items.map((item) => queuedJob(services, { imageId: item.imageId, canonical: item.canonical, format: item.format })));
+    await services.queue.enqueue(
+      items.map((item) => queuedJob(services, { imageId: item.imageId, canonical: item.canonical, format: item.format })),
+    );
   } catch (error) {
     // The image is stored either way: a client must not be told otherwise because of the queue.
     const code = isPixelfrontError(error) ? error.code : 'internal';
-    services.logger.warn('eager presets not queued', { imageId: image.id, eager: raw.slice(0, 200), code, detail: error instanceof Error ? error.message : String(error) });
+    services.logger.warn('eager presets not queued', {
+      imageId: image.id,
+      eager: raw.slice(0, 200),
+      code,
+      detail: error instanceof Error ? error.message : String(error),
+    });
   }
 }

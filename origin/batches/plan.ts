@@ -20,10 +20,14 @@ const negotiableTokens: readonly FormatToken[] = ['avif', 'webp', 'default'];
  * Parses every preset name and raw transform up front, so a batch is refused whole (400
  * `invalid_transform` naming the item) before anything is queued.
  */
-export function planTransforms(services: Services, request: { presets: readonly string[]; transforms: readonly string[] }): PlannedTransform[] {
+export function planTransforms(
+  services: Services,
+  request: { presets: readonly string[]; transforms: readonly string[] },
+): PlannedTransform[] {
   const planned: PlannedTransform[] = [];
   for (const name of request.presets) {
-    if (!PRESET_NAME.test(name)) throw fail('invalid_transform', `preset ${JSON.stringify(name.slice(0, 80))}: names are 1…64 characters A-Z a-z 0-9 _ -`);
+    if (!PRESET_NAME.test(name))
+      throw fail('invalid_transform', `preset ${JSON.stringify(name.slice(0, 80))}: names are 1…64 characters A-Z a-z 0-9 _ -`);
     if (!services.presets.has(name)) throw fail('invalid_transform', `preset "${name}" is not defined`);
     planned.push({ label: name, ...canonicalTransform(services, `t_${name}`) });
   }

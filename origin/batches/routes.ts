@@ -32,7 +32,11 @@ export function batchRoutes(services: Services) {
   const app = new Hono<Env>();
 
   app.post('/', async (c) => {
-    const body = parseJsonBody(bodySchema, await readJsonBody(c, MAX_JSON_BYTES), '{ presets?: [names], transforms?: [ops], images?: [ids] }');
+    const body = parseJsonBody(
+      bodySchema,
+      await readJsonBody(c, MAX_JSON_BYTES),
+      '{ presets?: [names], transforms?: [ops], images?: [ids] }',
+    );
     const { presets = [], transforms = [], images: ids } = body;
     if (presets.length + transforms.length === 0) throw fail('invalid_request', 'a batch needs at least one preset or transform');
     const planned = planTransforms(services, { presets, transforms });
@@ -41,12 +45,15 @@ export function batchRoutes(services: Services) {
     const tenant = c.get('tenant');
     const images = ids === undefined ? await allImages(services, tenant) : await namedImages(services, tenant, ids);
     const items = planItems(images, planned);
-    if (items.length > MAX_BATCH_ITEMS) throw fail('invalid_request', `the batch has ${items.length} variants; at most ${MAX_BATCH_ITEMS} per batch`);
+    if (items.length > MAX_BATCH_ITEMS)
+      throw fail('invalid_request', `the batch has ${items.length} variants; at most ${MAX_BATCH_ITEMS} per batch`);
 
     const id = newBatchId();
     await services.batches.create({ id, tenant, items });
     try {
-      await services.queue.enqueue(items.map((item) => queuedJob(services, { batchId: id, imageId: item.imageId, canonical: item.canonical, format: item.format })));
+      await services.queue.enqueue(
+        items.map((item) => queuedJob(services, { batchId: id, imageId: item.imageId, canonical: item.canonical, format: item.format })),
+      );
     } catch (error) {
       await services.batches.delete(id);
       throw error;
@@ -65,7 +72,10 @@ export function batchRoutes(services: Services) {
     const progress = await services.batches.get(c.get('tenant'), id);
     if (progress === null) throw fail('not_found', `batch ${id} not found`);
     if (progress.state === 'queued' || progress.state === 'running') {
-      throw fail('conflict', `batch ${id} is still ${progress.state} (${progress.done + progress.failed} of ${progress.total} finished); the archive is ready when it completes`);
+      throw fail(
+        'conflict',
+        `batch ${id} is still ${progress.state} (${progress.done + progress.failed} of ${progress.total} finished); the archive is ready when it completes`,
+      );
     }
     const stream = Readable.toWeb(batchArchive(services, id)) as ReadableStream<Uint8Array>;
     return new Response(stream, {

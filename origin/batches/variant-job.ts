@@ -25,14 +25,26 @@ export function variantJobHandler(services: Services, batches: BatchStore): JobH
         if (image === null) return await record(job, { ok: false, code: 'not_found', detail: `image ${job.imageId} was deleted` });
         const transform = canonicalTransform(services, job.canonical);
         const { format } = job;
-        await services.variants.ensure({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
+        await services.variants.ensure({
+          image,
+          spec: { ...transform.spec, f: format },
+          canonicalWithoutFormat: transform.canonicalWithoutFormat,
+          format,
+        });
         return await record(job, { ok: true });
       } catch (error) {
         const permanent = isPixelfrontError(error) && error.status < 500;
         if (!permanent && !attempt.final) throw error;
         const code = isPixelfrontError(error) ? error.code : 'unavailable';
         const detail = error instanceof Error ? error.message : String(error);
-        services.logger.warn('variant job failed', { imageId: job.imageId, canonical: job.canonical, format: job.format, code, detail, attempt: attempt.number });
+        services.logger.warn('variant job failed', {
+          imageId: job.imageId,
+          canonical: job.canonical,
+          format: job.format,
+          code,
+          detail,
+          attempt: attempt.number,
+        });
         return await record(job, { ok: false, code, detail });
       }
     },

@@ -93,7 +93,9 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       const tenant = newTenant();
       const base = Date.UTC(2026, 0, 1);
       // Several images share a timestamp so the id tie-break is exercised across page borders.
-      const images = Array.from({ length: 25 }, (_, index) => newImage(tenant, { createdAt: new Date(base + Math.floor(index / 3) * 1000) }));
+      const images = Array.from({ length: 25 }, (_, index) =>
+        newImage(tenant, { createdAt: new Date(base + Math.floor(index / 3) * 1000) }),
+      );
       for (const image of shuffle(images)) await catalog.insertImage(image);
       const expected = [...images].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
 
@@ -119,7 +121,8 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
     it('ends without an empty page when the count is a multiple of the limit', async () => {
       const catalog = await open();
       const tenant = newTenant();
-      for (let index = 0; index < 4; index += 1) await catalog.insertImage(newImage(tenant, { createdAt: new Date(1_700_000_000_000 + index) }));
+      for (let index = 0; index < 4; index += 1)
+        await catalog.insertImage(newImage(tenant, { createdAt: new Date(1_700_000_000_000 + index) }));
 
       const first = await catalog.listImages(tenant, { limit: 2 });
       expect(first.items).toHaveLength(2);
@@ -135,12 +138,28 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       const tenant = newTenant();
       await catalog.insertImage(newImage(tenant));
       const b64 = (text: string) => Buffer.from(text).toString('base64url');
-      const cursors = ['', 'not a cursor', '%%%', 'abc=', b64('garbage'), b64('12:'), b64(':abcdefgh'), b64('-1:abcdefgh'), b64('1:abc/def'), b64('99999999999999999:abcdefgh'), 'x'.repeat(5000)];
+      const cursors = [
+        '',
+        'not a cursor',
+        '%%%',
+        'abc=',
+        b64('garbage'),
+        b64('12:'),
+        b64(':abcdefgh'),
+        b64('-1:abcdefgh'),
+        b64('1:abc/def'),
+        b64('99999999999999999:abcdefgh'),
+        'x'.repeat(5000),
+      ];
       for (const cursor of cursors) {
-        await expect(catalog.listImages(tenant, { limit: 10, cursor }), cursor).rejects.toSatisfy((error) => isPixelfrontError(error) && error.code === 'invalid_request');
+        await expect(catalog.listImages(tenant, { limit: 10, cursor }), cursor).rejects.toSatisfy(
+          (error) => isPixelfrontError(error) && error.code === 'invalid_request',
+        );
       }
       for (const limit of [0, -1, 1001, 2.5, Number.NaN]) {
-        await expect(catalog.listImages(tenant, { limit }), String(limit)).rejects.toSatisfy((error) => isPixelfrontError(error) && error.code === 'invalid_request');
+        await expect(catalog.listImages(tenant, { limit }), String(limit)).rejects.toSatisfy(
+          (error) => isPixelfrontError(error) && error.code === 'invalid_request',
+        );
       }
     });
 
@@ -171,7 +190,9 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       await catalog.countUpload(tenant, 'jpeg', 7, new Date('2026-03-01T12:00:00+02:00'));
       await catalog.countUpload(tenant, 'png', 1, new Date('2026-03-02T00:00:00.000Z'));
       await catalog.countUpload(other, 'png', 999, new Date('2026-03-01T10:00:00.000Z'));
-      await Promise.all(Array.from({ length: 20 }, () => catalog.countUpload(tenant, 'webp', 3_000_000_000, new Date('2026-03-02T05:00:00Z'))));
+      await Promise.all(
+        Array.from({ length: 20 }, () => catalog.countUpload(tenant, 'webp', 3_000_000_000, new Date('2026-03-02T05:00:00Z'))),
+      );
       await catalog.countUpload(tenant, 'gif', 5);
 
       const today = new Date().toISOString().slice(0, 10);
@@ -184,7 +205,10 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       ]);
       expect(await catalog.uploadCounts(other)).toEqual([{ day: '2026-03-01', tenant: other, format: 'png', count: 1, bytes: 999 }]);
       expect(await catalog.uploadCounts(newTenant())).toEqual([]);
-      expect((await catalog.uploadCounts(tenant, { from: '2026-03-02', to: '2026-03-02' })).map((row) => row.format)).toEqual(['png', 'webp']);
+      expect((await catalog.uploadCounts(tenant, { from: '2026-03-02', to: '2026-03-02' })).map((row) => row.format)).toEqual([
+        'png',
+        'webp',
+      ]);
     });
 
     it('opens an already migrated database again and sees its data', async () => {
@@ -208,7 +232,14 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
 
       const retitled = await catalog.updateImage(tenant, image.id, { title: 'Harbour', tags: ['fog'], filename: 'harbour.jpg' });
       expect(retitled).toEqual({ ...image, title: 'Harbour', tags: ['fog'], filename: 'harbour.jpg' });
-      expect(await catalog.updateImage(tenant, image.id, { alt: null, meta: null, tags: [] })).toEqual({ ...image, title: 'Harbour', filename: 'harbour.jpg', alt: null, meta: null, tags: [] });
+      expect(await catalog.updateImage(tenant, image.id, { alt: null, meta: null, tags: [] })).toEqual({
+        ...image,
+        title: 'Harbour',
+        filename: 'harbour.jpg',
+        alt: null,
+        meta: null,
+        tags: [],
+      });
       expect(await catalog.updateImage(tenant, image.id, {})).toMatchObject({ id: image.id, title: 'Harbour' });
       expect((await catalog.listImages(tenant, { limit: 10 })).items[0]).toMatchObject({ title: 'Harbour', tags: [] });
 
@@ -236,11 +267,16 @@ export function describeCatalogUpgrade(name: string, openEmpty: () => Promise<Ky
     it('keeps the images of a catalog migrated to 0004 when migrating to the latest schema', async () => {
       const db = await openEmpty();
       try {
-        await migrateToLatest(db, migrations.filter((migration) => migration.name <= '0004'));
+        await migrateToLatest(
+          db,
+          migrations.filter((migration) => migration.name <= '0004'),
+        );
         const tenant = newTenant();
         const image = newImage(tenant);
         await sql`insert into images (id, tenant, filename, format, width, height, bytes, sha256, frames, has_alpha, orientation, blurhash, dominant_color, created_at)
-          values (${image.id}, ${tenant}, ${image.filename}, ${image.format}, ${image.width}, ${image.height}, ${image.bytes}, ${image.sha256}, ${image.frames}, 0, ${image.orientation}, ${image.blurhash}, ${image.dominantColor}, ${image.createdAt.getTime()})`.execute(db);
+          values (${image.id}, ${tenant}, ${image.filename}, ${image.format}, ${image.width}, ${image.height}, ${image.bytes}, ${image.sha256}, ${image.frames}, 0, ${image.orientation}, ${image.blurhash}, ${image.dominantColor}, ${image.createdAt.getTime()})`.execute(
+          db,
+        );
 
         const applied = await migrateToLatest(db);
         expect(applied).toEqual(migrations.map((migration) => migration.name).filter((migration) => migration > '0004'));

@@ -54,12 +54,7 @@ export class KyselyCatalog implements Catalog {
   }
 
   async findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null> {
-    const row = await this.db
-      .selectFrom('images')
-      .selectAll()
-      .where('tenant', '=', tenant)
-      .where('sha256', '=', sha256)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('images').selectAll().where('tenant', '=', tenant).where('sha256', '=', sha256).executeTakeFirst();
     return row === undefined ? null : toRecord(row);
   }
 
@@ -72,14 +67,15 @@ export class KyselyCatalog implements Catalog {
     let query = this.db.selectFrom('images').selectAll().where('tenant', '=', tenant);
     if (after !== undefined) {
       query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
       );
     }
     // One row more than asked tells whether another page exists without a count.
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const next = rows.length > limit && last !== undefined ? encodeCursor({ createdAt: Number(last.created_at), id: last.id }) : null;
@@ -136,11 +132,14 @@ export class KyselyCatalog implements Catalog {
   async uploadCounts(tenant: string, days?: { from: string; to: string }): Promise<UploadCount[]> {
     let query = this.db.selectFrom('upload_counts').selectAll().where('tenant', '=', tenant);
     if (days) query = query.where('day', '>=', days.from).where('day', '<=', days.to);
-    const rows = await query
-      .orderBy('day', 'asc')
-      .orderBy('format', 'asc')
-      .execute();
-    return rows.map((row) => ({ day: row.day, tenant: row.tenant, format: row.format, count: Number(row.count), bytes: Number(row.bytes) }));
+    const rows = await query.orderBy('day', 'asc').orderBy('format', 'asc').execute();
+    return rows.map((row) => ({
+      day: row.day,
+      tenant: row.tenant,
+      format: row.format,
+      count: Number(row.count),
+      bytes: Number(row.bytes),
+    }));
   }
 
   async ping(): Promise<void> {
@@ -158,7 +157,11 @@ export class KyselyCatalog implements Catalog {
 /** The image's rows in image_tags become exactly `tags`. */
 async function writeTags(db: Kysely<Database>, tenant: string, imageId: string, tags: readonly string[]): Promise<void> {
   await db.deleteFrom('image_tags').where('image_id', '=', imageId).execute();
-  if (tags.length > 0) await db.insertInto('image_tags').values(tags.map((tag) => ({ image_id: imageId, tenant, tag }))).execute();
+  if (tags.length > 0)
+    await db
+      .insertInto('image_tags')
+      .values(tags.map((tag) => ({ image_id: imageId, tenant, tag })))
+      .execute();
 }
 
 function tagsText(tags: readonly string[]): string | null {

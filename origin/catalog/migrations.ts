@@ -41,13 +41,7 @@ const createImagesAndCounters: NamedMigration = {
       .addColumn('created_at', 'bigint', (column) => column.notNull())
       .execute();
     // The target of insertImage's ON CONFLICT: one image per tenant and content.
-    await db.schema
-      .createIndex('images_tenant_sha256_key')
-      .ifNotExists()
-      .unique()
-      .on('images')
-      .columns(['tenant', 'sha256'])
-      .execute();
+    await db.schema.createIndex('images_tenant_sha256_key').ifNotExists().unique().on('images').columns(['tenant', 'sha256']).execute();
     // Serves listImages' newest-first keyset pagination without a sort.
     await db.schema
       .createIndex('images_tenant_created_idx')
@@ -66,12 +60,7 @@ const createImagesAndCounters: NamedMigration = {
       .addColumn('bytes', 'bigint', (column) => column.notNull())
       .addPrimaryKeyConstraint('upload_counts_pkey', ['day', 'tenant', 'format'])
       .execute();
-    await db.schema
-      .createIndex('upload_counts_tenant_day_idx')
-      .ifNotExists()
-      .on('upload_counts')
-      .columns(['tenant', 'day'])
-      .execute();
+    await db.schema.createIndex('upload_counts_tenant_day_idx').ifNotExists().on('upload_counts').columns(['tenant', 'day']).execute();
   },
   async down(db: AnyDatabase) {
     await db.schema.dropTable('upload_counts').ifExists().execute();
@@ -132,7 +121,14 @@ const createBatches: NamedMigration = {
 };
 
 /** Every migration, oldest first. Append new ones at the end. */
-export const migrations: readonly NamedMigration[] = [createImagesAndCounters, createBatches, createUploads, createUsageCounts, addUserMetadata, createSessions];
+export const migrations: readonly NamedMigration[] = [
+  createImagesAndCounters,
+  createBatches,
+  createUploads,
+  createUsageCounts,
+  addUserMetadata,
+  createSessions,
+];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */
 export class StaticMigrationProvider implements MigrationProvider {

@@ -63,7 +63,8 @@ describeCatalogUpgrade(
   },
   { skip: !available },
 );
-if (available) afterAll(() => withAdmin((client) => client.query(upgradeSchemas.map((name) => `drop schema if exists ${name} cascade;`).join(''))));
+if (available)
+  afterAll(() => withAdmin((client) => client.query(upgradeSchemas.map((name) => `drop schema if exists ${name} cascade;`).join(''))));
 
 describe.skipIf(!available)('postgres catalog database', () => {
   it("keeps its tables in the URL's schema and migrates concurrent starts once", async () => {
@@ -108,6 +109,8 @@ describe.skipIf(!available)('postgres catalog database', () => {
 
 describe('postgres catalog start-up', () => {
   it('fails clearly when the server cannot be reached', async () => {
-    await expect(createCatalog(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }))).rejects.toThrow(/catalog migrations failed: .*ECONNREFUSED/);
+    await expect(createCatalog(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }))).rejects.toThrow(
+      /catalog migrations failed: .*ECONNREFUSED/,
+    );
   });
 });

@@ -26,7 +26,10 @@ const unavailableStates = /^(08|53|57)/;
  * whose answer never came is destroyed instead of returned to the pool busy, so the pool replaces
  * it; and a failure of the database reaches the caller as 503 `unavailable`.
  */
-export function openPostgresPool(url: string, options: { timeouts?: PostgresTimeouts; onError?: (error: Error) => void } = {}): PostgresPool {
+export function openPostgresPool(
+  url: string,
+  options: { timeouts?: PostgresTimeouts; onError?: (error: Error) => void } = {},
+): PostgresPool {
   const { timeouts } = options;
   const pool = new pg.Pool({
     connectionString: url,
@@ -39,7 +42,9 @@ export function openPostgresPool(url: string, options: { timeouts?: PostgresTime
     // not via pg.types, so other pg users in the process keep their own parsing.
     types: {
       getTypeParser: (oid, format) =>
-        oid === pg.types.builtins.INT8 && format !== 'binary' ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown),
+        oid === pg.types.builtins.INT8 && format !== 'binary'
+          ? (value: string) => Number(value)
+          : (pg.types.getTypeParser(oid, format) as unknown),
     },
   });
   const report = (error: Error) => options.onError?.(error);
@@ -54,7 +59,7 @@ export function openPostgresPool(url: string, options: { timeouts?: PostgresTime
         throw unavailable(error);
       });
       let dead = false;
-      const query = async <R,>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> => {
+      const query = async <R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> => {
         try {
           return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
         } catch (error) {

@@ -23,7 +23,12 @@ export const addUserMetadata: NamedMigration = {
     // What POST /v1/uploads was given, JSON, applied to the image at completion.
     await db.schema.alterTable('uploads').addColumn('metadata', 'text').execute();
     // A tag query walks one tenant's tag; the image id last lets it answer membership alone.
-    await db.schema.createIndex('image_tags_tenant_tag_idx').ifNotExists().on('image_tags').columns(['tenant', 'tag', 'image_id']).execute();
+    await db.schema
+      .createIndex('image_tags_tenant_tag_idx')
+      .ifNotExists()
+      .on('image_tags')
+      .columns(['tenant', 'tag', 'image_id'])
+      .execute();
   },
   async down(db: Kysely<unknown>) {
     await db.schema.alterTable('uploads').dropColumn('metadata').execute();

@@ -28,7 +28,12 @@ export function imgRoutes(services: Services) {
     if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
     const transform = rawOps === '' ? undefined : transformOf(rawOps);
     const canonical = transform?.canonical ?? '';
-    await checkSignedAccess(services.config, { rawOps, canonicalPath: canonicalImagePath(id, canonical), sig: c.req.query('sig'), exp: c.req.query('exp') });
+    await checkSignedAccess(services.config, {
+      rawOps,
+      canonicalPath: canonicalImagePath(id, canonical),
+      sig: c.req.query('sig'),
+      exp: c.req.query('exp'),
+    });
     const ifNoneMatch = c.req.header('if-none-match');
     // Hono answers HEAD with a GET's headers and no body: nothing is delivered, so nothing is counted.
     const counted = c.req.method !== 'HEAD';

@@ -46,5 +46,7 @@ export async function deliverOriginal(
   const stored = await services.storage.get(originalKey(image.id));
   if (!stored) throw fail('not_found', `image ${id} not found`);
   if (counted) services.usage.countDelivery(image.tenant, image.format, stored.size);
-  return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, { headers: deliveryHeaders({ ...info, bytes: stored.size }) });
+  return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, {
+    headers: deliveryHeaders({ ...info, bytes: stored.size }),
+  });
 }

@@ -49,10 +49,21 @@ export async function deliverVariant(
   };
   if (etagMatches(input.ifNoneMatch, info.etag)) return notModified(info);
 
-  const lookup = await services.variants.get({ image, spec: { ...transform.spec, f: format }, canonicalWithoutFormat: transform.canonicalWithoutFormat, format });
+  const lookup = await services.variants.get({
+    image,
+    spec: { ...transform.spec, f: format },
+    canonicalWithoutFormat: transform.canonicalWithoutFormat,
+    format,
+  });
   const { variant } = lookup;
   if (input.counted) services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
   return new Response(variant.data, {
-    headers: deliveryHeaders({ ...info, contentType: variant.contentType, source: lookup.source, timings: lookup.timings, bytes: variant.data.length }),
+    headers: deliveryHeaders({
+      ...info,
+      contentType: variant.contentType,
+      source: lookup.source,
+      timings: lookup.timings,
+      bytes: variant.data.length,
+    }),
   });
 }

@@ -15,7 +15,16 @@ async function setup(answer: (call: number) => FakeAnswer, options: { timeoutMs?
   const fake = await startFakeCloudflare(answer);
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-  const purger = new CloudflarePurger({ apiUrl: fake.url, zoneId: 'zone123', apiToken: 'secret-token', timeoutMs: options.timeoutMs ?? 1_000, retryDelaysMs: options.retryDelaysMs ?? [20, 40] }, logger);
+  const purger = new CloudflarePurger(
+    {
+      apiUrl: fake.url,
+      zoneId: 'zone123',
+      apiToken: 'secret-token',
+      timeoutMs: options.timeoutMs ?? 1_000,
+      retryDelaysMs: options.retryDelaysMs ?? [20, 40],
+    },
+    logger,
+  );
   closers.push(fake.close, () => purger.close());
   return { fake, purger, lines };
 }
@@ -25,20 +34,35 @@ describe('CloudflarePurger', () => {
     const { fake, purger, lines } = await setup(() => ({ status: 200 }));
     await purger.purgeImage('abcdEFGH1234');
     expect(fake.calls).toEqual([
-      { method: 'POST', path: '/client/v4/zones/zone123/purge_cache', authorization: 'Bearer secret-token', contentType: 'application/json', body: { tags: ['img-abcdEFGH1234'] } },
+      {
+        method: 'POST',
+        path: '/client/v4/zones/zone123/purge_cache',
+        authorization: 'Bearer secret-token',
+        contentType: 'application/json',
+        body: { tags: ['img-abcdEFGH1234'] },
+      },
     ]);
     expect(lines.filter((line) => line['level'] !== 'debug')).toEqual([]);
   });
 
   it('retries 5xx, 429 and success:false in the background until it succeeds', async () => {
-    const answers: FakeAnswer[] = [{ status: 503 }, { status: 429 }, { status: 200, body: { success: false, errors: [{ code: 1 }] } }, { status: 200 }];
+    const answers: FakeAnswer[] = [
+      { status: 503 },
+      { status: 429 },
+      { status: 200, body: { success: false, errors: [{ code: 1 }] } },
+      { status: 200 },
+    ];
     const { fake, purger, lines } = await setup((call) => answers[call - 1] ?? { status: 200 }, { retryDelaysMs: [10, 10, 10] });
     const started = performance.now();
     await purger.purgeImage('id-retries');
     expect(fake.calls).toHaveLength(1); // only the first attempt was awaited
     expect(performance.now() - started).toBeLessThan(1_000);
     await waitFor(() => (fake.calls.length === 4 ? true : undefined), 5_000, 'four attempts');
-    await waitFor(() => (lines.some((line) => line['msg'] === 'edge purge succeeded after retrying') ? true : undefined), 5_000, 'the success log');
+    await waitFor(
+      () => (lines.some((line) => line['msg'] === 'edge purge succeeded after retrying') ? true : undefined),
+      5_000,
+      'the success log',
+    );
     expect(fake.calls.every((call) => JSON.stringify(call.body) === '{"tags":["img-id-retries"]}')).toBe(true);
     expect(lines.filter((line) => line['level'] === 'warn')).toHaveLength(3);
     expect(JSON.stringify(lines)).not.toContain('secret-token');
@@ -66,7 +90,10 @@ describe('CloudflarePurger', () => {
     const fake = await startFakeCloudflare();
     await fake.close(); // nothing listens there any more
     const lines: string[] = [];
-    const purger = new CloudflarePurger({ apiUrl: fake.url, zoneId: 'z1', apiToken: 't', retryDelaysMs: [60_000] }, createLogger('warn', (line) => lines.push(line)));
+    const purger = new CloudflarePurger(
+      { apiUrl: fake.url, zoneId: 'z1', apiToken: 't', retryDelaysMs: [60_000] },
+      createLogger('warn', (line) => lines.push(line)),
+    );
     await expect(purger.purgeImage('id-offline')).resolves.toBeUndefined();
     await purger.close();
     expect(lines.join('\n')).toMatch(/retries abandoned at shutdown/);

@@ -17,7 +17,6 @@ type Attempt = { ok: true } | { ok: false; retry: boolean; reason: string };
 const defaultTimeoutMs = 3_000;
 const defaultRetryDelaysMs = [1_000, 5_000, 25_000];
 
-
 /**
  * Purges a deleted image from Cloudflare's cache by its Cache-Tag, through the zone's purge_cache
  * API. The first call is awaited (bounded by `timeoutMs`) so that a 204 usually means the edge no
@@ -78,7 +77,10 @@ export class CloudflarePurger {
   private async attempt(tag: string): Promise<Attempt> {
     const controller = new AbortController();
     this.inFlight.add(controller);
-    const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this.options.timeoutMs ?? defaultTimeoutMs} ms`)), this.options.timeoutMs ?? defaultTimeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`timed out after ${this.options.timeoutMs ?? defaultTimeoutMs} ms`)),
+      this.options.timeoutMs ?? defaultTimeoutMs,
+    );
     try {
       const response = await fetch(this.endpoint, {
         method: 'POST',

@@ -15,7 +15,9 @@ import type { Logger } from '../logger.ts';
 export function adapterErrorHandler(logger: Logger) {
   return function answerAdapterError(error: unknown): Response {
     if (error instanceof RequestError) return problemResponse(fail('invalid_request', `malformed request: ${error.message}`));
-    logger.error('unexpected error in the HTTP adapter', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    logger.error('unexpected error in the HTTP adapter', {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
     return problemResponse(fail('unavailable', 'the service could not complete the request; try again later', { retryAfter: 1 }));
   };
 }
@@ -29,7 +31,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     socket.destroy();
     return;
   }
-  const detail = error.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : `malformed HTTP request (${error.code ?? 'parse error'})`;
+  const detail =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : `malformed HTTP request (${error.code ?? 'parse error'})`;
   const body = JSON.stringify(fail('invalid_request', detail).toProblem());
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

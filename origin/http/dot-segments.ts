@@ -14,7 +14,12 @@ export function refuseDotSegments(next: RequestListener): RequestListener {
     }
     const body = JSON.stringify(fail('invalid_request', dotSegmentDetail).toProblem());
     // The body is not read: close the connection rather than leave its bytes to the next request.
-    res.writeHead(400, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.writeHead(400, {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   };
 }

@@ -12,7 +12,8 @@ export function metricsAccess(token: string | undefined) {
     if (expected === undefined) return next();
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     // Digests have one length, so the comparison is constant-time whatever was sent.
-    if (!match || !timingSafeEqual(digest(match[1] ?? ''), expected)) throw fail('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    if (!match || !timingSafeEqual(digest(match[1] ?? ''), expected))
+      throw fail('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     return next();
   });
 }

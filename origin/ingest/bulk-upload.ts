@@ -22,13 +22,23 @@ const MAX_FORM_FIELDS = 100;
  * the per-file byte limit (busboy truncates at the limit, which makes that item a 413 while
  * the rest of the form goes on). Text fields are kept (small) for options such as `eager`.
  */
-export function receiveForm(body: Readable, headers: IncomingHttpHeaders, options: { tempDir: string; maxBytes: number }): Promise<ReceivedForm> {
+export function receiveForm(
+  body: Readable,
+  headers: IncomingHttpHeaders,
+  options: { tempDir: string; maxBytes: number },
+): Promise<ReceivedForm> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers,
-        limits: { fileSize: options.maxBytes, files: MAX_FORM_FILES, fields: MAX_FORM_FIELDS, fieldSize: 64 * 1024, parts: MAX_FORM_FILES + MAX_FORM_FIELDS },
+        limits: {
+          fileSize: options.maxBytes,
+          files: MAX_FORM_FILES,
+          fields: MAX_FORM_FIELDS,
+          fieldSize: 64 * 1024,
+          parts: MAX_FORM_FILES + MAX_FORM_FIELDS,
+        },
       });
     } catch (error) {
       reject(fail('invalid_request', `malformed multipart request: ${(error as Error).message}`));
@@ -47,7 +57,9 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
       parser.destroy();
       // The temp files are gone before the answer goes out, not some time after.
       void Promise.allSettled(files)
-        .then((settled) => Promise.allSettled(settled.map(async (item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))))
+        .then((settled) =>
+          Promise.allSettled(settled.map(async (item) => (item.status === 'fulfilled' ? item.value.received?.discard() : undefined))),
+        )
         .then(() => reject(error));
     };
 
@@ -78,7 +90,11 @@ export function receiveForm(body: Readable, headers: IncomingHttpHeaders, option
   });
 }
 
-async function receivePart(stream: Readable & { truncated?: boolean }, filename: string | null, options: { tempDir: string; maxBytes: number }): Promise<FormFile> {
+async function receivePart(
+  stream: Readable & { truncated?: boolean },
+  filename: string | null,
+  options: { tempDir: string; maxBytes: number },
+): Promise<FormFile> {
   try {
     // busboy enforces the limit (it truncates); the meter only needs to never trip first.
     const received = await receiveToTempFile(stream, { tempDir: options.tempDir, maxBytes: Number.MAX_SAFE_INTEGER });

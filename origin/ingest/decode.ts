@@ -125,6 +125,13 @@ export function decodeError(error: unknown, path: string | undefined): Pixelfron
 export function publicDetail(message: string, path: string | undefined): string {
   const text = path === undefined ? message : message.split(path).join('');
   // libvips repeats lines and puts the generic one first; keep each distinct line once.
-  const lines = [...new Set(text.split('\n').map((line) => line.replace(/^[:\s]+|[:\s]+$/g, '')).filter((line) => line !== ''))];
+  const lines = [
+    ...new Set(
+      text
+        .split('\n')
+        .map((line) => line.replace(/^[:\s]+|[:\s]+$/g, ''))
+        .filter((line) => line !== ''),
+    ),
+  ];
   return (lines.length === 0 ? 'unreadable data' : lines.join('; ')).slice(0, 200);
 }

@@ -10,7 +10,11 @@ export async function deleteImage(services: Services, tenant: string, id: string
   const { catalog, storage, logger } = services;
   if (!(await catalog.deleteImage(tenant, id))) throw fail('not_found', `image ${id} not found`);
   services.forgetImage(id);
-  const results = await Promise.allSettled([storage.delete(originalKey(id)), storage.deletePrefix(variantPrefix(id)), storage.deletePrefix(ladderPrefix(id))]);
+  const results = await Promise.allSettled([
+    storage.delete(originalKey(id)),
+    storage.deletePrefix(variantPrefix(id)),
+    storage.deletePrefix(ladderPrefix(id)),
+  ]);
   for (const result of results) {
     if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
   }

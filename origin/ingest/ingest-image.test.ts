@@ -17,7 +17,9 @@ describe('ingestReceivedFile', () => {
   afterAll(() => origin.destroy());
 
   it('answers with the registered image even when its usage count cannot be written', async () => {
-    const png = await sharp({ create: { width: 23, height: 17, channels: 3, background: '#abcdef' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 23, height: 17, channels: 3, background: '#abcdef' } })
+      .png()
+      .toBuffer();
     const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
     const catalog = origin.services.catalog;
     const failingCount: Catalog = new Proxy(catalog, {
@@ -27,7 +29,10 @@ describe('ingestReceivedFile', () => {
         return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       },
     });
-    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, { filename: 'a.png', ...emptyUserMetadata });
+    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, {
+      filename: 'a.png',
+      ...emptyUserMetadata,
+    });
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();
@@ -35,7 +40,9 @@ describe('ingestReceivedFile', () => {
   });
 
   it('deletes every object an image owns: the original, its variants and its ladder', async () => {
-    const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
     const { image } = await ingestReceivedFile(origin.services, 'default', received, { filename: null, ...emptyUserMetadata });
     const { storage } = origin.services;

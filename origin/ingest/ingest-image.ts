@@ -93,6 +93,9 @@ async function storeLadder(services: Services, image: ImageRecord, decoded: Deco
 export function cleanFilename(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const base = raw.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return clean || null;
 }

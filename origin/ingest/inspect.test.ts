@@ -66,16 +66,28 @@ describe('inspectImage: generated fixtures', () => {
   });
 
   it('reads a PNG named .jpg as PNG, with size, alpha, placeholder and dominant colour', async () => {
-    const png = await sharp({ create: { width: 64, height: 48, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } })
+      .png()
+      .toBuffer();
     const facts = await inspectImage(fixture(png, 'photo.jpg'), limits);
-    expect(facts).toMatchObject({ format: 'png', width: 64, height: 48, orientation: null, frames: 1, hasAlpha: true, dominantColor: '#ff0000' });
+    expect(facts).toMatchObject({
+      format: 'png',
+      width: 64,
+      height: 48,
+      orientation: null,
+      frames: 1,
+      hasAlpha: true,
+      dominantColor: '#ff0000',
+    });
     expectPlaceholder(facts);
     const [red, green, blue] = decode(facts.blurhash, 4, 4);
     expect([red, green, blue]).toEqual([255, 0, 0]);
   });
 
   it('takes the dominant colour from the opaque pixels of a mostly transparent image', async () => {
-    const dot = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#1020f0' } }).png().toBuffer();
+    const dot = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#1020f0' } })
+      .png()
+      .toBuffer();
     const png = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
       .composite([{ input: dot, left: 45, top: 45 }])
       .png()
@@ -84,16 +96,19 @@ describe('inspectImage: generated fixtures', () => {
   });
 
   it('reports size after EXIF orientation, and the tag as stored', async () => {
-    const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#336699' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#336699' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const facts = await inspectImage(fixture(jpeg, 'rotated.jpg'), limits);
     expect(facts).toMatchObject({ format: 'jpeg', width: 100, height: 200, orientation: 6, frames: 1, hasAlpha: false });
   });
 
   it('validates every frame: an animated WebP whose last frame is broken is 422', async () => {
-    const frames = await Promise.all(
-      [0, 1, 2].map(() => noise(64, 64).png().toBuffer()),
-    );
-    const webp = await sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toBuffer();
+    const frames = await Promise.all([0, 1, 2].map(() => noise(64, 64).png().toBuffer()));
+    const webp = await sharp(frames, { join: { animated: true } })
+      .webp({ lossless: true })
+      .toBuffer();
     const good = await inspectImage(fixture(webp, 'anim.webp'), limits);
     expect(good).toMatchObject({ format: 'webp', width: 64, height: 64, frames: 3 });
     const chunks = [...webp.toString('latin1').matchAll(/ANMF/g)].map((match) => match.index);
@@ -108,10 +123,10 @@ describe('inspectImage: generated fixtures', () => {
   });
 
   it('validates every TIFF page: a broken last page is 422', async () => {
-    const pages = await Promise.all(
-      [0, 1, 2].map(() => noise(64, 64).png().toBuffer()),
-    );
-    const tiff = await sharp(pages, { join: { animated: true } }).tiff({ compression: 'deflate' }).toBuffer();
+    const pages = await Promise.all([0, 1, 2].map(() => noise(64, 64).png().toBuffer()));
+    const tiff = await sharp(pages, { join: { animated: true } })
+      .tiff({ compression: 'deflate' })
+      .toBuffer();
     expect(await inspectImage(fixture(tiff, 'pages.tiff'), limits)).toMatchObject({ format: 'tiff', frames: 3, width: 64, height: 64 });
     const broken = Buffer.from(tiff);
     const from = Math.floor(broken.length * 0.7);
@@ -124,8 +139,19 @@ describe('inspectImage: generated fixtures', () => {
   });
 
   it('counts every frame against the pixel limit, from the header', async () => {
-    const frames = await Promise.all([0, 1, 2, 3].map((index) => sharp({ create: { width: 50, height: 50, channels: 3, background: { r: index * 60, g: 0, b: 0 } } }).png().toBuffer()));
-    const path = fixture(await sharp(frames, { join: { animated: true } }).gif().toBuffer(), 'anim.gif');
+    const frames = await Promise.all(
+      [0, 1, 2, 3].map((index) =>
+        sharp({ create: { width: 50, height: 50, channels: 3, background: { r: index * 60, g: 0, b: 0 } } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const path = fixture(
+      await sharp(frames, { join: { animated: true } })
+        .gif()
+        .toBuffer(),
+      'anim.gif',
+    );
     expect((await inspectImage(path, { ...limits, maxInputPixels: 4 * 2500 })).frames).toBe(4);
     const error = await rejection(inspectImage(path, { ...limits, maxInputPixels: 4 * 2500 - 1 }));
     expect([error.status, error.code]).toEqual([422, 'image_too_large']);
@@ -133,7 +159,9 @@ describe('inspectImage: generated fixtures', () => {
 
   it('maps sharp’s own pixel-limit error to image_too_large', () => {
     expect(decodeError(new Error('Input image exceeds pixel limit'), undefined).code).toBe('image_too_large');
-    expect(decodeError(new Error('/tmp/x.jpg: bad seek to 12\n/tmp/x.jpg: bad seek to 12'), '/tmp/x.jpg').message).toBe('the image data does not decode: bad seek to 12');
+    expect(decodeError(new Error('/tmp/x.jpg: bad seek to 12\n/tmp/x.jpg: bad seek to 12'), '/tmp/x.jpg').message).toBe(
+      'the image data does not decode: bad seek to 12',
+    );
   });
 
   it('turns the overall deadline into a 422 instead of waiting', async () => {
@@ -146,15 +174,33 @@ describe('inspectImage: generated fixtures', () => {
   });
 
   it('inspects the sanitised SVG: alpha, no orientation, and a size limit', async () => {
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" onload="alert(1)"><script>alert(2)</script><rect width="120" height="60" fill="#00ff00"/></svg>';
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" onload="alert(1)"><script>alert(2)</script><rect width="120" height="60" fill="#00ff00"/></svg>';
     const facts = await inspectImage(fixture(new TextEncoder().encode(svg), 'drawing.png'), limits);
-    expect(facts).toMatchObject({ format: 'svg', width: 120, height: 60, orientation: null, frames: 1, hasAlpha: true, dominantColor: '#00ff00' });
+    expect(facts).toMatchObject({
+      format: 'svg',
+      width: 120,
+      height: 60,
+      orientation: null,
+      frames: 1,
+      hasAlpha: true,
+      dominantColor: '#00ff00',
+    });
     // librsvg decodes inline images at full size: a 100×100 SVG holding a 12000×10000 PNG is over the limit.
-    const inner = await sharp({ create: { width: 12_000, height: 10_000, channels: 3, background: '#000000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const inner = await sharp({ create: { width: 12_000, height: 10_000, channels: 3, background: '#000000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     const embedding = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><image href="data:image/png;base64,${inner.toString('base64')}" width="100" height="100"/></svg>`;
     const embedded = await rejection(inspectImage(fixture(new TextEncoder().encode(embedding), 'embedding.svg'), limits));
     expect([embedded.status, embedded.code]).toEqual([422, 'image_too_large']);
-    const small = embedding.replace(inner.toString('base64'), (await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } }).png().toBuffer()).toString('base64'));
+    const small = embedding.replace(
+      inner.toString('base64'),
+      (
+        await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } })
+          .png()
+          .toBuffer()
+      ).toString('base64'),
+    );
     expect((await inspectImage(fixture(new TextEncoder().encode(small), 'small-embedding.svg'), limits)).dominantColor).toBe('#0000ff');
     const huge = '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="10" height="10"/></svg>';
     const error = await rejection(inspectImage(fixture(new TextEncoder().encode(huge), 'huge.svg'), limits));
@@ -168,10 +214,13 @@ const rejectEntries = manifest.filter((entry) => entry.expect === 'reject');
 
 /** Whether this build decodes the file at all: the oracle for `requires` entries. */
 async function buildDecodes(entry: CorpusEntry): Promise<boolean> {
-  return sharp(corpusPath(entry)).raw().toBuffer().then(
-    () => true,
-    () => false,
-  );
+  return sharp(corpusPath(entry))
+    .raw()
+    .toBuffer()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 /** Frames as ImageFacts counts them: GIF/WebP frames and TIFF pages; HEIF files give their primary image. */

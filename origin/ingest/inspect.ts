@@ -65,7 +65,10 @@ export async function inspectAndDecode(path: string, limits: InspectLimits): Pro
   const work = inspect(path, limits, deadline);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(fail('corrupt_image', `the image could not be inspected within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    timer = setTimeout(
+      () => reject(fail('corrupt_image', `the image could not be inspected within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
   });
   // libvips cannot be interrupted from here: if the deadline wins, the work is abandoned and its outcome ignored.
   work.catch(() => undefined);
@@ -135,7 +138,10 @@ async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixel
     }
     total += metadata.width * metadata.height * Math.max(1, metadata.pages ?? 1);
     if (total > maxInputPixels) {
-      throw fail('image_too_large', `the SVG and its embedded images hold more than ${maxInputPixels} pixels (an embedded image is ${metadata.width}×${metadata.height})`);
+      throw fail(
+        'image_too_large',
+        `the SVG and its embedded images hold more than ${maxInputPixels} pixels (an embedded image is ${metadata.width}×${metadata.height})`,
+      );
     }
   }
 }
@@ -155,17 +161,32 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   // libheif has already applied irot/imir; EXIF orientation must not be applied on top.
   const width = heif ? metadata.width : (metadata.autoOrient?.width ?? metadata.width);
   const height = heif ? metadata.height : (metadata.autoOrient?.height ?? metadata.height);
-  const layout: DecodeLayout = frames === 1 ? { kind: 'single', orient: !heif } : format === 'tiff' ? { kind: 'pages', pages: frames } : { kind: 'animated' };
+  const layout: DecodeLayout =
+    frames === 1 ? { kind: 'single', orient: !heif } : format === 'tiff' ? { kind: 'pages', pages: frames } : { kind: 'animated' };
   const rungs = rungsFor({ format, width, height, frames, hasAlpha: metadata.hasAlpha }, limits.ladderSizes ?? []);
   const side = rungs.at(-1)?.size ?? PREVIEW_SIDE;
   checkDeadline(deadline);
-  const decoded = await decodeStrict({ input: path, layout, width, height, side, fullResolution: true, maxInputPixels: limits.maxInputPixels, deadline }).catch(
-    (error: unknown) => {
-      const mapped = decodeError(error, path);
-      throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
-    },
-  );
-  const facts = { format, width, height, orientation: heif ? null : validOrientation(metadata.orientation), frames, hasAlpha: metadata.hasAlpha };
+  const decoded = await decodeStrict({
+    input: path,
+    layout,
+    width,
+    height,
+    side,
+    fullResolution: true,
+    maxInputPixels: limits.maxInputPixels,
+    deadline,
+  }).catch((error: unknown) => {
+    const mapped = decodeError(error, path);
+    throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
+  });
+  const facts = {
+    format,
+    width,
+    height,
+    orientation: heif ? null : validOrientation(metadata.orientation),
+    frames,
+    hasAlpha: metadata.hasAlpha,
+  };
   return { facts: { ...facts, ...(await placeholderOf(decoded)) }, decoded };
 }
 
@@ -175,7 +196,11 @@ async function readHeader(input: string | Buffer, path: string | undefined): Pro
   try {
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw fail('corrupt_image', `the image header cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`, { cause: error });
+    throw fail(
+      'corrupt_image',
+      `the image header cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`,
+      { cause: error },
+    );
   }
   if (!(metadata.width > 0 && metadata.height > 0)) throw fail('corrupt_image', 'the image header declares no size');
   return metadata;
@@ -199,7 +224,10 @@ function checkPixels(width: number, height: number, frames: number, maxInputPixe
 
 function checkTotalPixels(pixels: number, metadata: Metadata, frames: number, maxInputPixels: number): void {
   if (pixels > maxInputPixels) {
-    throw fail('image_too_large', `the ${frames} pages of this ${metadata.width}×${metadata.height} TIFF hold ${pixels} pixels, over the limit of ${maxInputPixels}`);
+    throw fail(
+      'image_too_large',
+      `the ${frames} pages of this ${metadata.width}×${metadata.height} TIFF hold ${pixels} pixels, over the limit of ${maxInputPixels}`,
+    );
   }
 }
 
@@ -212,7 +240,11 @@ async function tiffPagePixels(path: string, pages: number, deadline: number): Pr
     try {
       metadata = await sharp(path, { page, limitInputPixels: false }).metadata();
     } catch (error) {
-      throw fail('corrupt_image', `TIFF page ${page + 1} cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`, { cause: error });
+      throw fail(
+        'corrupt_image',
+        `TIFF page ${page + 1} cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`,
+        { cause: error },
+      );
     }
     total += metadata.width * metadata.height;
   }

@@ -74,7 +74,13 @@ function dominantColor(thumbnail: RgbaThumbnail, flat: Uint8ClampedArray): strin
   for (const bin of bins.values()) if (best === undefined || bin.count > best.count) best = bin;
   if (best === undefined) return '#ffffff';
   const count = best.count;
-  return `#${best.sum.map((sum) => Math.round(sum / count).toString(16).padStart(2, '0')).join('')}`;
+  return `#${best.sum
+    .map((sum) =>
+      Math.round(sum / count)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 interface Bin {

@@ -24,7 +24,9 @@ describe('receiveToTempFile', () => {
 
   it('stops at the limit and leaves no temp file', async () => {
     const tempDir = join(dir, 'tmp');
-    await expect(receiveToTempFile(Readable.from([Buffer.alloc(60), Buffer.alloc(60)]), { tempDir, maxBytes: 100 })).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(receiveToTempFile(Readable.from([Buffer.alloc(60), Buffer.alloc(60)]), { tempDir, maxBytes: 100 })).rejects.toMatchObject({
+      code: 'payload_too_large',
+    });
     expect(await readdir(tempDir)).toEqual([]);
   });
 

@@ -26,13 +26,19 @@ export function imageRoutes(services: Services) {
     const contentType = (c.req.header('content-type') ?? 'application/octet-stream').toLowerCase();
     if (contentType.startsWith('multipart/form-data')) return bulkUpload(c, services);
     if (!contentType.startsWith('image/') && !contentType.startsWith('application/octet-stream')) {
-      throw fail('unsupported_media_type', `send the image as the raw body (image/* or application/octet-stream) or as multipart/form-data, not ${contentType.split(';')[0]}`);
+      throw fail(
+        'unsupported_media_type',
+        `send the image as the raw body (image/* or application/octet-stream) or as multipart/form-data, not ${contentType.split(';')[0]}`,
+      );
     }
     pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
     parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
     const metadata = userMetadataFromText((name) => c.req.query(name)); // so is a bad title, tag or meta
     const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes }).catch(
-      (error: unknown) => pointLargeFilesToMultipart(() => { throw error; }),
+      (error: unknown) =>
+        pointLargeFilesToMultipart(() => {
+          throw error;
+        }),
     );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, { filename, ...metadata });
@@ -94,7 +100,10 @@ async function bulkUpload(c: Context<Env>, services: Services) {
       continue;
     }
     try {
-      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, { filename: cleanFilename(file.filename), ...metadata });
+      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, {
+        filename: cleanFilename(file.filename),
+        ...metadata,
+      });
       await services.afterUpload(image, eager);
       items.push({ ok: true, deduplicated, image: toImageObject(image) });
     } catch (error) {
@@ -120,7 +129,8 @@ function pointLargeFilesToMultipart<T>(step: () => T): T {
 
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return 100;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) throw fail('invalid_request', `limit must be an integer 1…1000, got "${raw}"`);
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000)
+    throw fail('invalid_request', `limit must be an integer 1…1000, got "${raw}"`);
   return Number(raw);
 }
 

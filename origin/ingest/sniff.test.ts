@@ -43,7 +43,8 @@ describe('sniffFormat: generated fixtures', () => {
   });
 
   it('finds SVG after a BOM, XML declaration, comments and a DOCTYPE with an internal subset', () => {
-    const prolog = '\uFEFF<?xml version="1.0"?>\n<!-- a > b -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd" [ <!ENTITY e "]>"> <!-- ]> --> ]>\n';
+    const prolog =
+      '\uFEFF<?xml version="1.0"?>\n<!-- a > b -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd" [ <!ENTITY e "]>"> <!-- ]> --> ]>\n';
     expect(sniffFormat(text(`${prolog}<svg xmlns="http://www.w3.org/2000/svg"/>`))).toEqual({ format: 'svg', readable: true });
     expect(sniffFormat(text('<svg>'))?.format).toBe('svg');
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>', 'utf16le')]);
@@ -60,7 +61,10 @@ describe('sniffFormat: generated fixtures', () => {
   });
 
   it('exposes svgz, and refuses gzip that is not SVG and BMP', () => {
-    expect(sniffFormat(gzipSync(text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>')))).toEqual({ format: 'svgz', readable: true });
+    expect(sniffFormat(gzipSync(text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>')))).toEqual({
+      format: 'svgz',
+      readable: true,
+    });
     expect(sniffFormat(gzipSync(text('{"not":"svg"}')))).toEqual({ format: 'gzip', readable: false });
     const bmp = Buffer.alloc(64);
     bmp.write('BM', 0, 'latin1');
@@ -69,7 +73,10 @@ describe('sniffFormat: generated fixtures', () => {
   });
 
   it('only needs the head: a truncated gzip head of a large svgz still sniffs', () => {
-    const rects = Array.from({ length: 20_000 }, (_, index) => `<rect x="${(index * 7919) % 1000}" y="${(index * 104729) % 997}" width="3" height="3"/>`);
+    const rects = Array.from(
+      { length: 20_000 },
+      (_, index) => `<rect x="${(index * 7919) % 1000}" y="${(index * 104729) % 997}" width="3" height="3"/>`,
+    );
     const big = `<svg xmlns="http://www.w3.org/2000/svg">${rects.join('')}</svg>`;
     const compressed = gzipSync(text(big));
     expect(compressed.length).toBeGreaterThan(SNIFF_BYTES);
@@ -84,11 +91,13 @@ describe('sniffFormat: generated fixtures', () => {
       }),
       { numRuns: 2000 },
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), (tail) => {
-      sniffFormat(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), tail]));
-      sniffFormat(Buffer.concat([ftyp('mif1', []), tail]));
-      return true;
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (tail) => {
+        sniffFormat(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), tail]));
+        sniffFormat(Buffer.concat([ftyp('mif1', []), tail]));
+        return true;
+      }),
+    );
   });
 });
 

@@ -51,7 +51,8 @@ export function sniffFormat(head: Uint8Array): SniffResult {
   if (startsWith(head, [0x49, 0x49, 0x2b, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2b])) return { format: 'tiff', readable: true };
   const heif = sniffIsoBmff(head);
   if (heif !== null) return { format: heif, readable: true };
-  if (ascii(head, 0, 2) === 'BM' && head.length >= 18 && bmpHeaderSizes.has(readUint32LE(head, 14))) return { format: 'bmp', readable: false };
+  if (ascii(head, 0, 2) === 'BM' && head.length >= 18 && bmpHeaderSizes.has(readUint32LE(head, 14)))
+    return { format: 'bmp', readable: false };
   if (isGzip(head)) {
     return looksLikeSvg(gunzipHead(head, GZIP_HEAD_OUTPUT)) ? { format: 'svgz', readable: true } : { format: 'gzip', readable: false };
   }

@@ -44,10 +44,13 @@ async function expectAllRefused(mutants: Buffer[], name: string): Promise<void> 
 }
 
 const decodes = (input: Buffer, width?: number) =>
-  (width === undefined ? sharp(input, { failOn: 'warning' }) : sharp(input, { failOn: 'warning' }).resize({ width })).raw().toBuffer().then(
-    () => true,
-    () => false,
-  );
+  (width === undefined ? sharp(input, { failOn: 'warning' }) : sharp(input, { failOn: 'warning' }).resize({ width }))
+    .raw()
+    .toBuffer()
+    .then(
+      () => true,
+      () => false,
+    );
 
 describe.skipIf(!hasCorpus)('strict validation of truncated JPEG scans (issue 14 item 11)', () => {
   const flower = hasCorpus ? readFileSync(join(corpusDir, 'valid/jpeg_icc_exif_flower.jpg')) : Buffer.alloc(0);
@@ -77,7 +80,9 @@ describe.skipIf(!hasCorpus)('strict validation of truncated JPEG scans (issue 14
 
 describe('the ingest decode', () => {
   it('comes back at the largest ladder rung the image gets, alpha kept', async () => {
-    const png = await sharp({ create: { width: 1600, height: 900, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 1600, height: 900, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const path = join(workDir, 'alpha.png');
     writeFileSync(path, png);
     const { decoded } = await inspectAndDecode(path, { ...limits, ladderSizes: [256, 512, 2048] });

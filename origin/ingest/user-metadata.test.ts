@@ -12,7 +12,11 @@ describe('mergePatch (RFC 7396)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -37,7 +41,12 @@ describe('user metadata', () => {
 
   it('patches field by field and refuses what may not change', () => {
     expect(applyMetadataPatch(current, { alt: 'new', meta: { k: null, j: 2 } })).toEqual({ ...current, alt: 'new', meta: { j: 2 } });
-    expect(applyMetadataPatch(current, { title: null, tags: null, filename: null })).toEqual({ ...current, title: null, tags: [], filename: null });
+    expect(applyMetadataPatch(current, { title: null, tags: null, filename: null })).toEqual({
+      ...current,
+      title: null,
+      tags: [],
+      filename: null,
+    });
     expect(() => applyMetadataPatch(current, { format: 'png' })).toThrow(/^format: cannot be changed/);
     expect(() => applyMetadataPatch(current, { meta: { big: 'x'.repeat(4096) } })).toThrow(/^meta: must be at most 4096 bytes/);
   });

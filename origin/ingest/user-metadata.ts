@@ -19,7 +19,11 @@ export const MAX_ALT_CHARS = 1024;
 
 const noControls = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 const text = (max: number) =>
-  z.string().min(1, 'must not be empty (send null to remove it)').max(max, `must be at most ${max} characters`).refine(noControls, 'must not contain control characters');
+  z
+    .string()
+    .min(1, 'must not be empty (send null to remove it)')
+    .max(max, `must be at most ${max} characters`)
+    .refine(noControls, 'must not contain control characters');
 
 export const titleSchema = text(MAX_TITLE_CHARS);
 export const altSchema = text(MAX_ALT_CHARS);
@@ -30,7 +34,11 @@ export const tagsSchema = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((tag) => tag.trim()).filter((tag) => tag !== ''))
   .pipe(
     z
-      .array(z.string().regex(TAG_PATTERN, { error: (issue) => `"${String(issue.input).slice(0, 80)}" must be 1–64 letters, digits, -, _ or :` }))
+      .array(
+        z
+          .string()
+          .regex(TAG_PATTERN, { error: (issue) => `"${String(issue.input).slice(0, 80)}" must be 1–64 letters, digits, -, _ or :` }),
+      )
       .max(MAX_TAGS, `at most ${MAX_TAGS} tags`),
   )
   .transform((tags) => [...new Set(tags.map((tag) => tag.toLowerCase()))]);
@@ -94,7 +102,13 @@ function parseJsonText(value: string): unknown {
 
 const editableSchema = z
   .object({
-    filename: z.string().min(1).max(255).refine(noControls, 'must not contain control characters').refine((name) => !/[\\/]/.test(name), 'must be a base name without / or \\').nullable(),
+    filename: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine(noControls, 'must not contain control characters')
+      .refine((name) => !/[\\/]/.test(name), 'must be a base name without / or \\')
+      .nullable(),
     title: titleSchema.nullable(),
     alt: altSchema.nullable(),
     tags: tagsSchema,
@@ -108,7 +122,8 @@ const editableSchema = z
  * removes a field (tags become []), and `meta` merges member by member, recursively.
  */
 export function applyMetadataPatch(current: EditableImageFields, patch: unknown): EditableImageFields {
-  if (!isObject(patch)) throw fail('invalid_request', 'the body must be a JSON merge patch object, e.g. {"title":"Harbour at dawn","tags":["sea"]}');
+  if (!isObject(patch))
+    throw fail('invalid_request', 'the body must be a JSON merge patch object, e.g. {"title":"Harbour at dawn","tags":["sea"]}');
   const unknown = Object.keys(patch).filter((key) => !(key in editableSchema.shape));
   if (unknown.length > 0) {
     throw fail('invalid_request', `${unknown[0] ?? ''}: cannot be changed; a patch may set filename, title, alt, tags and meta`);

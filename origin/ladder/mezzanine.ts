@@ -13,14 +13,20 @@ const contentTypes = { jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
 export async function encodeMezzanine(decoded: DecodedImage, rung: Rung): Promise<Buffer> {
   let image = sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: decoded.channels } });
-  if (decoded.width !== rung.width || decoded.height !== rung.height) image = image.resize({ width: rung.width, height: rung.height, fit: 'fill' });
+  if (decoded.width !== rung.width || decoded.height !== rung.height)
+    image = image.resize({ width: rung.width, height: rung.height, fit: 'fill' });
   return rung.format === 'jpeg'
     ? image.removeAlpha().jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer()
     : image.webp({ quality: 90, alphaQuality: 100, effort: 2 }).toBuffer();
 }
 
 /** Encodes and stores every rung from one decoded image, largest first; returns the keys written. */
-export async function writeMezzanines(storage: ObjectStorage, imageId: string, decoded: DecodedImage, rungs: readonly Rung[]): Promise<string[]> {
+export async function writeMezzanines(
+  storage: ObjectStorage,
+  imageId: string,
+  decoded: DecodedImage,
+  rungs: readonly Rung[],
+): Promise<string[]> {
   const written: string[] = [];
   for (const rung of [...rungs].reverse()) {
     const key = ladderKey(imageId, rung.size, rung.format);

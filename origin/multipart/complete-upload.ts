@@ -30,7 +30,12 @@ const contentErrors: ReadonlySet<ErrorCode> = new Set(['unsupported_media_type',
  * aborted with the reason. A completion holds a lease on the upload, so two replicas never
  * complete one upload at once, and a crashed one is taken over once its lease runs out.
  */
-export async function completeUpload(service: UploadService, tenant: string, id: string, requested: RequestedPart[] | undefined): Promise<CompletedUpload> {
+export async function completeUpload(
+  service: UploadService,
+  tenant: string,
+  id: string,
+  requested: RequestedPart[] | undefined,
+): Promise<CompletedUpload> {
   const { services, store } = service;
   const upload = await service.find(tenant, id);
   const repeated = await previousOutcome(service, upload);
@@ -47,7 +52,11 @@ export async function completeUpload(service: UploadService, tenant: string, id:
   try {
     if (leased.assembled === 0) {
       const parts = selectParts(leased, await store.parts(id), requested, service.maxBytes);
-      await service.multipart.complete(upload.storage_key, upload.backend_upload_id, parts.map((part) => ({ partNumber: part.part_number, etag: part.backend_etag })));
+      await service.multipart.complete(
+        upload.storage_key,
+        upload.backend_upload_id,
+        parts.map((part) => ({ partNumber: part.part_number, etag: part.backend_etag })),
+      );
       await store.markAssembled(id, service.now());
     }
   } catch (error) {
@@ -85,7 +94,8 @@ async function previousOutcome(service: UploadService, upload: UploadRow): Promi
     return { image, deduplicated: upload.deduplicated === 1 };
   }
   if (upload.state === 'aborted') {
-    if (upload.error_code !== null && isErrorCode(upload.error_code)) throw fail(upload.error_code, upload.error_detail ?? 'the upload was rejected');
+    if (upload.error_code !== null && isErrorCode(upload.error_code))
+      throw fail(upload.error_code, upload.error_detail ?? 'the upload was rejected');
     throw fail('conflict', `upload ${upload.id} was aborted`);
   }
   return undefined;
@@ -107,12 +117,17 @@ export function selectParts(upload: UploadRow, received: PartRow[], requested: R
     if (received.length === 0) throw fail('invalid_request', `upload ${upload.id} has no parts to complete`);
     const last = received[received.length - 1]?.part_number ?? 0;
     const missing = range(1, last).filter((n) => !byNumber.has(n));
-    if (missing.length > 0) throw fail('invalid_request', `parts missing: ${missing.join(', ')} (received ${received.map((part) => part.part_number).join(', ')})`);
+    if (missing.length > 0)
+      throw fail(
+        'invalid_request',
+        `parts missing: ${missing.join(', ')} (received ${received.map((part) => part.part_number).join(', ')})`,
+      );
     selected = received;
   } else {
     if (requested.length === 0) throw fail('invalid_request', 'parts must list at least one part');
     const unordered = requested.filter((part, index) => index > 0 && part.partNumber <= (requested[index - 1]?.partNumber ?? 0));
-    if (unordered.length > 0) throw fail('invalid_request', `parts must be in ascending order without repeats (part ${unordered[0]?.partNumber ?? '?'})`);
+    if (unordered.length > 0)
+      throw fail('invalid_request', `parts must be in ascending order without repeats (part ${unordered[0]?.partNumber ?? '?'})`);
     const missing = requested.filter((part) => !byNumber.has(part.partNumber)).map((part) => part.partNumber);
     const mismatched = requested
       .filter((part) => byNumber.has(part.partNumber) && byNumber.get(part.partNumber)?.etag !== normalizeEtag(part.etag))
@@ -124,8 +139,12 @@ export function selectParts(upload: UploadRow, received: PartRow[], requested: R
     if (problems.length > 0) throw fail('invalid_request', problems.join('; '));
     selected = requested.map((part) => byNumber.get(part.partNumber)).filter((part): part is PartRow => part !== undefined);
   }
-  const small = selected.slice(0, -1).filter((part) => part.size < MIN_PART_BYTES).map((part) => part.part_number);
-  if (small.length > 0) throw fail('invalid_request', `parts smaller than ${MIN_PART_BYTES} bytes that are not the last: ${small.join(', ')}`);
+  const small = selected
+    .slice(0, -1)
+    .filter((part) => part.size < MIN_PART_BYTES)
+    .map((part) => part.part_number);
+  if (small.length > 0)
+    throw fail('invalid_request', `parts smaller than ${MIN_PART_BYTES} bytes that are not the last: ${small.join(', ')}`);
   const total = selected.reduce((sum, part) => sum + part.size, 0);
   if (total > maxBytes) throw fail('payload_too_large', `the parts hold ${total} bytes, over the multipart limit of ${maxBytes}`);
   if (upload.declared_size !== null && total !== upload.declared_size) {

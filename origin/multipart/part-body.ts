@@ -22,7 +22,8 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
-      if (bytes > options.maxBytes) return callback(fail('payload_too_large', `a part may be at most ${options.maxBytes} bytes (the upload's partSize)`));
+      if (bytes > options.maxBytes)
+        return callback(fail('payload_too_large', `a part may be at most ${options.maxBytes} bytes (the upload's partSize)`));
       if (options.expectedBytes !== undefined && bytes > options.expectedBytes) {
         return callback(fail('invalid_request', `the part body is longer than its Content-Length of ${options.expectedBytes}`));
       }
@@ -40,7 +41,12 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
   // finished() also reports a source that failed before we got here (a client gone while the
   // upload row was read), which a late 'error' listener would miss and leave the meter waiting.
   finished(source, { writable: false }, (error) => {
-    if (error) stream.destroy(isPixelfrontError(error) ? error : fail('invalid_request', 'the part body was interrupted before it was complete', { cause: error }));
+    if (error)
+      stream.destroy(
+        isPixelfrontError(error)
+          ? error
+          : fail('invalid_request', 'the part body was interrupted before it was complete', { cause: error }),
+      );
   });
   // Storage starts reading only after its own awaits (mkdir, open); until then a failure must not
   // be an unhandled 'error' event. The stream stays errored, so the reader still gets it.

@@ -19,7 +19,11 @@ type Env = { Variables: OriginVariables };
 const createSchema = z
   .object({
     filename: z.string().max(1024).optional(),
-    contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as image/jpeg').optional(),
+    contentType: z
+      .string()
+      .max(255)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as image/jpeg')
+      .optional(),
     size: z.number().int().positive().optional(),
     partSize: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional(),
     eager: z.union([z.string().max(1024), z.array(z.string().max(64)).max(100)]).optional(),
@@ -42,7 +46,11 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   const uploads = new UploadService(services, options);
 
   app.post('/', async (c) => {
-    const body = parseJsonBody(createSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ filename?, contentType?, size?, partSize?, eager?, title?, alt?, tags?, meta? }');
+    const body = parseJsonBody(
+      createSchema,
+      await readJsonBody(c, MAX_JSON_BYTES),
+      '{ filename?, contentType?, size?, partSize?, eager?, title?, alt?, tags?, meta? }',
+    );
     const eager = eagerPresets(services, body.eager);
     const upload = await uploads.create(c.get('tenant'), {
       filename: cleanFilename(body.filename),
@@ -52,12 +60,22 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       eager,
       metadata: userMetadataText(userMetadataFrom(body)),
     });
-    return c.json({ uploadId: upload.id, partSize: upload.part_size, maxParts: MAX_PARTS, minPartSize: MIN_PART_BYTES, expiresAt: new Date(upload.expires_at).toISOString() }, 201);
+    return c.json(
+      {
+        uploadId: upload.id,
+        partSize: upload.part_size,
+        maxParts: MAX_PARTS,
+        minPartSize: MIN_PART_BYTES,
+        expiresAt: new Date(upload.expires_at).toISOString(),
+      },
+      201,
+    );
   });
 
   app.get('/:id', async (c) => {
     const upload = await uploads.find(c.get('tenant'), uploadIdParam(c.req.param('id')));
-    const image = upload.state === 'completed' && upload.image_id !== null ? await services.catalog.getImage(upload.tenant, upload.image_id) : null;
+    const image =
+      upload.state === 'completed' && upload.image_id !== null ? await services.catalog.getImage(upload.tenant, upload.image_id) : null;
     return c.json(describeUpload(upload, await uploads.parts(upload.id), image ? toImageObject(image) : null));
   });
 
@@ -125,7 +143,8 @@ function uploadIdParam(raw: string): string {
 
 function partNumberParam(raw: string): number {
   const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= MAX_PARTS)) throw fail('invalid_request', `part number must be an integer 1…${MAX_PARTS}, got "${raw.slice(0, 20)}"`);
+  if (!(n >= 1 && n <= MAX_PARTS))
+    throw fail('invalid_request', `part number must be an integer 1…${MAX_PARTS}, got "${raw.slice(0, 20)}"`);
   return n;
 }
 

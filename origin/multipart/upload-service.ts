@@ -144,7 +144,14 @@ export class UploadService {
       await this.freeStorage(upload, false);
       throw fail('conflict', `upload ${id} was ${now?.state ?? 'removed'} while part ${partNumber} was being received`);
     }
-    await this.store.savePart({ upload_id: id, part_number: partNumber, etag: info.etag, backend_etag: backendEtag, size: info.size, uploaded_at: this.now() });
+    await this.store.savePart({
+      upload_id: id,
+      part_number: partNumber,
+      etag: info.etag,
+      backend_etag: backendEtag,
+      size: info.size,
+      uploaded_at: this.now(),
+    });
     return info;
   }
 
@@ -173,7 +180,10 @@ export class UploadService {
         aborted += 1;
         // One upload whose storage fails must not keep the rest of the sweep from running.
         await this.freeStorage(upload, upload.assembled === 0).catch((error: unknown) => {
-          this.services.logger.warn('expired upload aborted, but its parts could not be freed', { uploadId: upload.id, error: String(error) });
+          this.services.logger.warn('expired upload aborted, but its parts could not be freed', {
+            uploadId: upload.id,
+            error: String(error),
+          });
         });
       }
       if (expired.length < batch) break;
@@ -190,7 +200,8 @@ export class UploadService {
 
   private assertAcceptsParts(upload: UploadRow): void {
     if (upload.state !== 'open') throw fail('conflict', `upload ${upload.id} is ${upload.state}; it takes no more parts`);
-    if (upload.expires_at <= this.now()) throw fail('conflict', `upload ${upload.id} expired at ${new Date(upload.expires_at).toISOString()}`);
+    if (upload.expires_at <= this.now())
+      throw fail('conflict', `upload ${upload.id} expired at ${new Date(upload.expires_at).toISOString()}`);
     if (upload.assembled === 1 || (upload.lease_until !== null && upload.lease_until > this.now())) {
       throw fail('conflict', `upload ${upload.id} is being completed; it takes no more parts`);
     }

@@ -37,7 +37,9 @@ export class UploadStore {
       .insertInto('upload_parts')
       .values(part)
       .onConflict((conflict) =>
-        conflict.columns(['upload_id', 'part_number']).doUpdateSet({ etag: part.etag, backend_etag: part.backend_etag, size: part.size, uploaded_at: part.uploaded_at }),
+        conflict
+          .columns(['upload_id', 'part_number'])
+          .doUpdateSet({ etag: part.etag, backend_etag: part.backend_etag, size: part.size, uploaded_at: part.uploaded_at }),
       )
       .execute();
   }
@@ -58,7 +60,12 @@ export class UploadStore {
   }
 
   async release(id: string, now: number): Promise<void> {
-    await this.db.updateTable('uploads').set({ lease_until: null, updated_at: now }).where('id', '=', id).where('state', '=', 'open').execute();
+    await this.db
+      .updateTable('uploads')
+      .set({ lease_until: null, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .execute();
   }
 
   async markAssembled(id: string, now: number): Promise<void> {
@@ -79,10 +86,20 @@ export class UploadStore {
    * forgets its parts. `force` also takes one whose completion lease is still running (that
    * completion itself). false: it was not open.
    */
-  async markAborted(id: string, now: number, options: { error?: { code: string; detail: string }; force?: boolean } = {}): Promise<boolean> {
+  async markAborted(
+    id: string,
+    now: number,
+    options: { error?: { code: string; detail: string }; force?: boolean } = {},
+  ): Promise<boolean> {
     let query = this.db
       .updateTable('uploads')
-      .set({ state: 'aborted', lease_until: null, error_code: options.error?.code ?? null, error_detail: options.error?.detail ?? null, updated_at: now })
+      .set({
+        state: 'aborted',
+        lease_until: null,
+        error_code: options.error?.code ?? null,
+        error_detail: options.error?.detail ?? null,
+        updated_at: now,
+      })
       .where('id', '=', id)
       .where('state', '=', 'open');
     if (!options.force) query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));

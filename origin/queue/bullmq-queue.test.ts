@@ -14,7 +14,15 @@ describeQueueContract(
     const options = { redisUrl: testRedisUrl, prefix, retry: contractRetry };
     const queue = new BullmqQueue({ ...options, timeoutMs: 5_000 }, logger);
     // The producer connects in the background; tests start once it is ready.
-    await waitFor(() => queue.ping().then(() => true, () => undefined), 10_000, 'Redis connection');
+    await waitFor(
+      () =>
+        queue.ping().then(
+          () => true,
+          () => undefined,
+        ),
+      10_000,
+      'Redis connection',
+    );
     const consumers: Array<{ close(): Promise<void> }> = [];
     return {
       queue,

@@ -3,7 +3,15 @@ import { Redis } from 'ioredis';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import { failFastRedisOptions } from './redis-connection.ts';
-import { defaultRetryPolicy, type JobHandler, type JobOutcome, type JobQueue, type QueuedJob, type RetryPolicy, type VariantJob } from './types.ts';
+import {
+  defaultRetryPolicy,
+  type JobHandler,
+  type JobOutcome,
+  type JobQueue,
+  type QueuedJob,
+  type RetryPolicy,
+  type VariantJob,
+} from './types.ts';
 
 /** The BullMQ queue name; QUEUE_PREFIX separates deployments sharing one Redis. */
 export const VARIANT_QUEUE = 'variants';
@@ -32,7 +40,10 @@ export class BullmqQueue implements JobQueue {
 
   private readonly timeoutMs: number;
 
-  constructor(options: ProducerOptions, private readonly logger: Logger) {
+  constructor(
+    options: ProducerOptions,
+    private readonly logger: Logger,
+  ) {
     const retry = options.retry ?? defaultRetryPolicy;
     this.timeoutMs = options.timeoutMs;
     this.redis = new Redis(options.redisUrl, { ...failFastRedisOptions(options.timeoutMs), maxRetriesPerRequest: 1 });
@@ -70,7 +81,8 @@ export class BullmqQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {
-    if (this.redis.status !== 'ready') throw fail('unavailable', `the job queue (Redis) is unavailable: ${this.redis.status}`, { retryAfter: 5 });
+    if (this.redis.status !== 'ready')
+      throw fail('unavailable', `the job queue (Redis) is unavailable: ${this.redis.status}`, { retryAfter: 5 });
     await withTimeout(this.redis.ping(), 'ping', this.timeoutMs);
   }
 
@@ -97,7 +109,10 @@ async function withTimeout<T>(work: Promise<T>, what: string, ms: number): Promi
     return await Promise.race([work, timeout]);
   } catch (error) {
     if (isPixelfrontError(error)) throw error;
-    throw fail('unavailable', `the job queue (Redis) failed ${what}: ${error instanceof Error ? error.message : String(error)}`, { retryAfter: 5, cause: error });
+    throw fail('unavailable', `the job queue (Redis) failed ${what}: ${error instanceof Error ? error.message : String(error)}`, {
+      retryAfter: 5,
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }

@@ -12,6 +12,7 @@ const inProcessConcurrency = 1;
 
 /** BullMQ on Redis when REDIS_URL is set, else the in-process queue. */
 export function createJobQueue(config: Config, logger: Logger): JobQueue {
-  if (config.redisUrl !== undefined) return new BullmqQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, timeoutMs: config.redisCommandTimeoutMs }, logger);
+  if (config.redisUrl !== undefined)
+    return new BullmqQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, timeoutMs: config.redisCommandTimeoutMs }, logger);
   return new InProcessQueue(logger, { concurrency: inProcessConcurrency });
 }

@@ -12,5 +12,8 @@ export function createRateLimiter(config: Config, logger: Logger): RateLimiter |
   const perMinute = config.rateLimitPerMinute;
   if (perMinute === undefined) return undefined;
   if (config.redisUrl === undefined) return new TokenBucketLimiter(perMinute);
-  return new RedisWindowLimiter({ redisUrl: config.redisUrl, prefix: config.queuePrefix, perMinute, connectionTimeoutMs: config.redisCommandTimeoutMs }, logger);
+  return new RedisWindowLimiter(
+    { redisUrl: config.redisUrl, prefix: config.queuePrefix, perMinute, connectionTimeoutMs: config.redisCommandTimeoutMs },
+    logger,
+  );
 }

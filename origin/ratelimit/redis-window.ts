@@ -74,7 +74,13 @@ export class RedisWindowLimiter implements RateLimiter {
     const { perMinute } = this.options;
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
     const allowed = count <= perMinute;
-    return { allowed, limit: perMinute, remaining: Math.max(0, perMinute - count), resetSeconds, retryAfterSeconds: allowed ? 0 : resetSeconds };
+    return {
+      allowed,
+      limit: perMinute,
+      remaining: Math.max(0, perMinute - count),
+      resetSeconds,
+      retryAfterSeconds: allowed ? 0 : resetSeconds,
+    };
   }
 
   async close(): Promise<void> {
@@ -86,7 +92,9 @@ export class RedisWindowLimiter implements RateLimiter {
     const now = Date.now();
     if (now - this.lastErrorLog < errorLogIntervalMs) return;
     this.lastErrorLog = now;
-    this.logger.warn('rate limiter: Redis unavailable, limiting per process meanwhile', { error: error instanceof Error ? error.message : String(error) });
+    this.logger.warn('rate limiter: Redis unavailable, limiting per process meanwhile', {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 

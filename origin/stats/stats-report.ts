@@ -33,7 +33,10 @@ const dayMs = 86_400_000;
  * The inclusive UTC day range of `?from=&to=`: by default the last 30 days up to today; with only
  * one end, 30 days from or up to it. Malformed, reversed or longer than 366 days → 400.
  */
-export function statsRange(query: { from?: string | undefined; to?: string | undefined }, now: Date = new Date()): { from: string; to: string } {
+export function statsRange(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: Date = new Date(),
+): { from: string; to: string } {
   const from = query.from === undefined ? undefined : parseDay('from', query.from);
   const to = query.to === undefined ? undefined : parseDay('to', query.to);
   const end = to ?? (from === undefined ? Date.parse(now.toISOString().slice(0, 10)) : from + (DEFAULT_STATS_DAYS - 1) * dayMs);
@@ -44,11 +47,22 @@ export function statsRange(query: { from?: string | undefined; to?: string | und
 }
 
 /** Uploads (from `upload_counts`) beside renders and deliveries (from `usage_counts`) for one tenant. */
-export async function statsReport(catalog: Catalog, database: Kysely<Database>, tenant: string, range: { from: string; to: string }): Promise<StatsReport> {
+export async function statsReport(
+  catalog: Catalog,
+  database: Kysely<Database>,
+  tenant: string,
+  range: { from: string; to: string },
+): Promise<StatsReport> {
   const db = database.withTables<UsageTables>();
   const [uploads, usage] = await Promise.all([
     catalog.uploadCounts(tenant, range),
-    db.selectFrom('usage_counts').select(['day', 'kind', 'format', 'count', 'bytes']).where('tenant', '=', tenant).where('day', '>=', range.from).where('day', '<=', range.to).execute(),
+    db
+      .selectFrom('usage_counts')
+      .select(['day', 'kind', 'format', 'count', 'bytes'])
+      .where('tenant', '=', tenant)
+      .where('day', '>=', range.from)
+      .where('day', '<=', range.to)
+      .execute(),
   ]);
   const rows = new Map<string, StatsRow>();
   const rowFor = (day: string, format: string): StatsRow => {
@@ -78,7 +92,8 @@ export async function statsReport(catalog: Catalog, database: Kysely<Database>, 
 function parseDay(name: string, value: string): number {
   const time = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(value) : Number.NaN;
   // Date.parse accepts 2026-02-30 as March 2nd; a real day formats back to itself.
-  if (Number.isNaN(time) || formatDay(time) !== value) throw fail('invalid_request', `${name} must be a day as YYYY-MM-DD, got "${value.slice(0, 40)}"`);
+  if (Number.isNaN(time) || formatDay(time) !== value)
+    throw fail('invalid_request', `${name} must be a day as YYYY-MM-DD, got "${value.slice(0, 40)}"`);
   return time;
 }
 

@@ -20,7 +20,15 @@ async function database(migrate = true): Promise<Kysely<Database>> {
 }
 
 async function stored(db: Kysely<Database>) {
-  const rows = await db.withTables<UsageTables>().selectFrom('usage_counts').selectAll().orderBy('day').orderBy('tenant').orderBy('kind').orderBy('format').execute();
+  const rows = await db
+    .withTables<UsageTables>()
+    .selectFrom('usage_counts')
+    .selectAll()
+    .orderBy('day')
+    .orderBy('tenant')
+    .orderBy('kind')
+    .orderBy('format')
+    .execute();
   return rows.map((row) => ({ ...row, count: Number(row.count), bytes: Number(row.bytes) }));
 }
 
@@ -57,7 +65,9 @@ describe('UsageCounter', () => {
       for (let n = 0; n <= index; n += 1) counter.countDelivery('acme', 'avif', 3_000_000_000, at);
     });
     await Promise.all(replicas.map((counter) => counter.flush()));
-    expect(await stored(db)).toEqual([{ day: '2026-04-01', tenant: 'acme', kind: 'delivery', format: 'avif', count: 6, bytes: 18_000_000_000 }]);
+    expect(await stored(db)).toEqual([
+      { day: '2026-04-01', tenant: 'acme', kind: 'delivery', format: 'avif', count: 6, bytes: 18_000_000_000 },
+    ]);
   });
 
   it('keeps the counts of a failed flush and writes them with the next one', async () => {
@@ -90,11 +100,14 @@ describe('stats report', () => {
   it('merges uploads with renders and deliveries per day and format, within the range, for one tenant', async () => {
     const db = await database();
     const counter = new UsageCounter(db, { logger: silent, flushMs: 60_000 });
-    await db.insertInto('upload_counts').values([
-      { day: '2026-03-01', tenant: 'acme', format: 'jpeg', count: 2, bytes: 2000 },
-      { day: '2026-02-28', tenant: 'acme', format: 'jpeg', count: 1, bytes: 1 },
-      { day: '2026-03-01', tenant: 'other', format: 'jpeg', count: 9, bytes: 9 },
-    ]).execute();
+    await db
+      .insertInto('upload_counts')
+      .values([
+        { day: '2026-03-01', tenant: 'acme', format: 'jpeg', count: 2, bytes: 2000 },
+        { day: '2026-02-28', tenant: 'acme', format: 'jpeg', count: 1, bytes: 1 },
+        { day: '2026-03-01', tenant: 'other', format: 'jpeg', count: 9, bytes: 9 },
+      ])
+      .execute();
     counter.countRender('acme', 'jpeg', 300, new Date('2026-03-01T01:00:00Z'));
     counter.countDelivery('acme', 'webp', 40, new Date('2026-03-02T01:00:00Z'));
     counter.countDelivery('acme', 'webp', 40, new Date('2026-03-04T01:00:00Z'));
@@ -104,8 +117,20 @@ describe('stats report', () => {
       from: '2026-03-01',
       to: '2026-03-03',
       days: [
-        { day: '2026-03-01', format: 'jpeg', uploads: { count: 2, bytes: 2000 }, renders: { count: 1, bytes: 300 }, deliveries: { count: 0, bytes: 0 } },
-        { day: '2026-03-02', format: 'webp', uploads: { count: 0, bytes: 0 }, renders: { count: 0, bytes: 0 }, deliveries: { count: 1, bytes: 40 } },
+        {
+          day: '2026-03-01',
+          format: 'jpeg',
+          uploads: { count: 2, bytes: 2000 },
+          renders: { count: 1, bytes: 300 },
+          deliveries: { count: 0, bytes: 0 },
+        },
+        {
+          day: '2026-03-02',
+          format: 'webp',
+          uploads: { count: 0, bytes: 0 },
+          renders: { count: 0, bytes: 0 },
+          deliveries: { count: 1, bytes: 40 },
+        },
       ],
       totals: { uploads: { count: 2, bytes: 2000 }, renders: { count: 1, bytes: 300 }, deliveries: { count: 1, bytes: 40 } },
     });
@@ -117,7 +142,13 @@ describe('stats report', () => {
     expect(statsRange({ from: '2026-01-01' }, now)).toEqual({ from: '2026-01-01', to: '2026-01-30' });
     expect(statsRange({ to: '2026-01-30' }, now)).toEqual({ from: '2026-01-01', to: '2026-01-30' });
     expect(statsRange({ from: '2025-03-10', to: '2026-03-10' }, now)).toEqual({ from: '2025-03-10', to: '2026-03-10' });
-    for (const bad of [{ from: '2026-02-30' }, { from: '2026-3-1' }, { to: 'yesterday' }, { from: '2026-03-02', to: '2026-03-01' }, { from: '2024-01-01', to: '2026-01-01' }]) {
+    for (const bad of [
+      { from: '2026-02-30' },
+      { from: '2026-3-1' },
+      { to: 'yesterday' },
+      { from: '2026-03-02', to: '2026-03-01' },
+      { from: '2024-01-01', to: '2026-01-01' },
+    ]) {
       expect(() => statsRange(bad, now), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
     }
   });

@@ -85,7 +85,10 @@ export class UsageCounter {
     } catch (error) {
       // Chunks before `written` are stored; the rest go back to be added to the next flush.
       for (const row of rows.slice(written)) this.merge(row);
-      this.options.logger.warn('usage counts not flushed; retrying with the next flush', { rows: rows.length - written, error: String(error) });
+      this.options.logger.warn('usage counts not flushed; retrying with the next flush', {
+        rows: rows.length - written,
+        error: String(error),
+      });
     }
   }
 

@@ -160,7 +160,10 @@ export class FileStorage implements ObjectStorage {
       const path = join(this.tempDir, entry.name);
       const stats = await lstat(path).catch(() => undefined);
       if (stats && Date.now() - stats.mtimeMs > maxAgeMs) {
-        await unlink(path).then(() => (removed += 1), () => undefined);
+        await unlink(path).then(
+          () => (removed += 1),
+          () => undefined,
+        );
       }
     }
     return removed;
@@ -282,7 +285,7 @@ async function writeBody(key: string, file: FileHandle, body: Readable | Uint8Ar
 }
 
 async function writeAll(key: string, file: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) {
+  for (let offset = 0; offset < bytes.byteLength;) {
     const { bytesWritten } = await io(key, file.write(bytes, offset));
     offset += bytesWritten;
   }

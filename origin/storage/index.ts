@@ -22,7 +22,9 @@ export async function createStorage(config: Config, s3: Partial<S3StorageOptions
     try {
       root = fileURLToPath(url);
     } catch (error) {
-      throw new ConfigError([`STORAGE_URL: ${JSON.stringify(url)} must be file:///absolute/path (${error instanceof Error ? error.message : String(error)})`]);
+      throw new ConfigError([
+        `STORAGE_URL: ${JSON.stringify(url)} must be file:///absolute/path (${error instanceof Error ? error.message : String(error)})`,
+      ]);
     }
     const storage = new FileStorage(root);
     await storage.open();

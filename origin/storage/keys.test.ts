@@ -8,13 +8,37 @@ const root = resolve('/srv/objects');
 
 describe('validateKey', () => {
   it('accepts the SPEC layout', () => {
-    for (const key of ['originals/01J0ABC', 'variants/01J0ABC/5f2c.webp', 'watermarks/t-1/logo_2.png', 'uploads/u/00001', 'a', '.hidden/x', 'a..b']) {
+    for (const key of [
+      'originals/01J0ABC',
+      'variants/01J0ABC/5f2c.webp',
+      'watermarks/t-1/logo_2.png',
+      'uploads/u/00001',
+      'a',
+      '.hidden/x',
+      'a..b',
+    ]) {
       expect(validateKey(key)).toBe(key);
     }
   });
 
   it('rejects with invalid_request', () => {
-    for (const key of ['', '/a', 'a/', 'a//b', '.', '..', 'a/./b', 'a/../b', '../a', 'a\\b', 'a b', 'a\0b', 'a/%2e%2e', 'x'.repeat(256), `${'a/'.repeat(512)}a`]) {
+    for (const key of [
+      '',
+      '/a',
+      'a/',
+      'a//b',
+      '.',
+      '..',
+      'a/./b',
+      'a/../b',
+      '../a',
+      'a\\b',
+      'a b',
+      'a\0b',
+      'a/%2e%2e',
+      'x'.repeat(256),
+      `${'a/'.repeat(512)}a`,
+    ]) {
       let caught: unknown;
       try {
         validateKey(key);

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { validateKey, validatePrefix } from './keys.ts';
-import { ladderKey, ladderPrefix, originalKey, uploadObjectKey, uploadPrefix, variantKey, variantPrefix, VARIANTS_PREFIX, watermarkKey } from './layout.ts';
+import {
+  ladderKey,
+  ladderPrefix,
+  originalKey,
+  uploadObjectKey,
+  uploadPrefix,
+  variantKey,
+  variantPrefix,
+  VARIANTS_PREFIX,
+  watermarkKey,
+} from './layout.ts';
 
 describe('storage layout (SPEC section 7)', () => {
   it('spells every key as the SPEC does, and every key is valid on every backend', () => {
@@ -19,6 +29,7 @@ describe('storage layout (SPEC section 7)', () => {
     expect(variantPrefix('img').startsWith(VARIANTS_PREFIX)).toBe(true);
     expect(ladderKey('img', 512, 'avif').startsWith(ladderPrefix('img'))).toBe(true);
     expect(uploadObjectKey('u').startsWith(uploadPrefix('u'))).toBe(true);
-    for (const prefix of [VARIANTS_PREFIX, variantPrefix('img'), ladderPrefix('img'), uploadPrefix('u')]) expect(validatePrefix(prefix)).toBe(prefix);
+    for (const prefix of [VARIANTS_PREFIX, variantPrefix('img'), ladderPrefix('img'), uploadPrefix('u')])
+      expect(validatePrefix(prefix)).toBe(prefix);
   });
 });

@@ -100,6 +100,10 @@ describeMultipart('s3 backend (s3rver, native multipart)', async () => {
   s3 = await startS3rver();
   const bucket = 'pixelfront-multipart';
   await s3.createBucket(bucket);
-  const storage = S3Storage.fromUrl(`s3://${bucket}/some/prefix`, { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true }, { credentials: s3.credentials });
+  const storage = S3Storage.fromUrl(
+    `s3://${bucket}/some/prefix`,
+    { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true },
+    { credentials: s3.credentials },
+  );
   return { storage, checksEtags: false, cleanup: () => storage.close() };
 });

@@ -26,13 +26,25 @@ export class S3Multipart implements MultipartStorage {
   ) {}
 
   async create(key: string, options: PutOptions = {}): Promise<string> {
-    const response = await this.call(key, this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.objectKey(key), ContentType: options.contentType })));
+    const response = await this.call(
+      key,
+      this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.objectKey(key), ContentType: options.contentType }),
+      ),
+    );
     if (response.UploadId === undefined) throw fail('bad_gateway', `object storage returned no upload id for ${key}`);
     return response.UploadId;
   }
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<PartReceipt> {
-    const command = new UploadPartCommand({ Bucket: this.bucket, Key: this.objectKey(key), UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: size });
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      UploadId: uploadId,
+      PartNumber: partNumber,
+      Body: body,
+      ContentLength: size,
+    });
     let sourceError: Error | undefined;
     body.once('error', (error) => (sourceError = error));
     let etag: string | undefined;
@@ -52,10 +64,19 @@ export class S3Multipart implements MultipartStorage {
   async complete(key: string, uploadId: string, parts: readonly PartRef[]): Promise<ObjectInfo> {
     const Parts = parts.map((part) => ({ PartNumber: part.partNumber, ETag: `"${normalizeEtag(part.etag)}"` }));
     try {
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.objectKey(key), UploadId: uploadId, MultipartUpload: { Parts } }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          UploadId: uploadId,
+          MultipartUpload: { Parts },
+        }),
+      );
     } catch (error) {
       if (isS3Error(error, 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall')) {
-        throw fail('invalid_request', `object storage refused the parts (${(error as Error).name}: ${(error as Error).message})`, { cause: error });
+        throw fail('invalid_request', `object storage refused the parts (${(error as Error).name}: ${(error as Error).message})`, {
+          cause: error,
+        });
       }
       if (isS3Error(error, 'NoSuchUpload')) throw fail('conflict', `the multipart upload of ${key} no longer exists`, { cause: error });
       throw storageFailure(key, error);

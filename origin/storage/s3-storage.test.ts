@@ -23,7 +23,11 @@ afterAll(async () => {
 
 /** A storage under its own prefix, so each test starts empty on the shared server. */
 function storageAt(url: string, extra: { listPageSize?: number } = {}): S3Storage {
-  return S3Storage.fromUrl(url, { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true }, { credentials: s3.credentials, ...extra });
+  return S3Storage.fromUrl(
+    url,
+    { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true },
+    { credentials: s3.credentials, ...extra },
+  );
 }
 
 async function rawKeys(prefix: string): Promise<string[]> {
@@ -159,9 +163,13 @@ describe('S3Storage.putIfAbsent against a server that honours If-None-Match', ()
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const storage = S3Storage.fromUrl(`s3://${bucket}`, { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true }, {
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const storage = S3Storage.fromUrl(
+      `s3://${bucket}`,
+      { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true },
+      {
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      },
+    );
     return { storage, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
   }
 
@@ -179,7 +187,10 @@ describe('S3Storage.putIfAbsent against a server that honours If-None-Match', ()
   it('turns 409 (another conditional write is committing) into a retryable 503', async () => {
     const server = await conditionalServer(409, 'ConditionalRequestConflict');
     try {
-      await expect(server.storage.putIfAbsent('watermarks/t/logo', Buffer.from('x'))).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+      await expect(server.storage.putIfAbsent('watermarks/t/logo', Buffer.from('x'))).rejects.toMatchObject({
+        code: 'unavailable',
+        status: 503,
+      });
     } finally {
       await server.storage.close();
       await server.close();

@@ -90,7 +90,12 @@ export class S3Storage implements ObjectStorage {
       return { key, size: body.byteLength, lastModified: new Date(), contentType: options.contentType };
     }
     const counter = countBytes(body);
-    const upload = new Upload({ client: this.client, params: { ...params, Body: counter.stream }, partSize: this.partSize, queueSize: this.queueSize });
+    const upload = new Upload({
+      client: this.client,
+      params: { ...params, Body: counter.stream },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+    });
     try {
       await upload.done();
     } catch (error) {
@@ -164,7 +169,12 @@ export class S3Storage implements ObjectStorage {
     const Key = this.objectKey(key);
     try {
       const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
-      return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0), contentType: response.ContentType };
+      return {
+        key,
+        size: response.ContentLength ?? 0,
+        lastModified: response.LastModified ?? new Date(0),
+        contentType: response.ContentType,
+      };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw storageFailure(key, error);
@@ -188,7 +198,12 @@ export class S3Storage implements ObjectStorage {
       const page = await this.call(
         prefix,
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix || undefined, ContinuationToken: continuationToken, MaxKeys: this.listPageSize }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix || undefined,
+            ContinuationToken: continuationToken,
+            MaxKeys: this.listPageSize,
+          }),
         ),
       );
       for (const object of page.Contents ?? []) {
@@ -237,12 +252,19 @@ export class S3Storage implements ObjectStorage {
     const response = await this.call(
       keys[0] ?? '',
       this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.map((key) => ({ Key: this.objectKey(key) })), Quiet: true },
+        }),
       ),
     );
     const errors = response.Errors ?? [];
     const first = errors[0];
-    if (first) throw fail('unavailable', `object storage could not delete ${errors.length} objects (${first.Code ?? 'error'} on ${first.Key ?? '?'})`);
+    if (first)
+      throw fail(
+        'unavailable',
+        `object storage could not delete ${errors.length} objects (${first.Code ?? 'error'} on ${first.Key ?? '?'})`,
+      );
     return keys.length;
   }
 

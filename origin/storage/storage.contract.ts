@@ -33,11 +33,7 @@ export interface StorageContractOptions {
 
 const MiB = 1024 * 1024;
 
-export function describeStorageContract(
-  name: string,
-  makeStorage: () => Promise<StorageUnderTest>,
-  options: StorageContractOptions,
-): void {
+export function describeStorageContract(name: string, makeStorage: () => Promise<StorageUnderTest>, options: StorageContractOptions): void {
   const quirks = options.serverQuirks ?? {};
   for (const quirk of Object.keys(quirks)) console.warn(`storage contract ${name}: narrowed for the test server's ${quirk} quirk`);
   describe(`storage contract: ${name}`, () => {
@@ -205,7 +201,11 @@ export function describeStorageContract(
       });
 
       it('lists by folder prefix, nested, in key order', async () => {
-        expect(await keys(storage, 'variants/img1/')).toEqual(['variants/img1/a.avif', 'variants/img1/b.webp', 'variants/img1/sub/deeper/c.jpg']);
+        expect(await keys(storage, 'variants/img1/')).toEqual([
+          'variants/img1/a.avif',
+          'variants/img1/b.webp',
+          'variants/img1/sub/deeper/c.jpg',
+        ]);
         expect(await keys(storage, 'originals/')).toEqual(['originals/img1', 'originals/img2']);
       });
 
@@ -262,7 +262,12 @@ export function describeStorageContract(
       });
 
       it('accepts the layout of SPEC section 7', async () => {
-        for (const key of ['originals/01HZX3J5K6', 'variants/01HZX3J5K6/9f86d081884c7d65.webp', 'watermarks/tenant_a/logo-2.png', 'uploads/u1/00001']) {
+        for (const key of [
+          'originals/01HZX3J5K6',
+          'variants/01HZX3J5K6/9f86d081884c7d65.webp',
+          'watermarks/tenant_a/logo-2.png',
+          'uploads/u1/00001',
+        ]) {
           await storage.put(key, Buffer.from(key));
           expect((await getBytes(storage, key))?.toString()).toBe(key);
         }
@@ -378,7 +383,7 @@ function sha256(bytes: Uint8Array): string {
 function randomStream(size: number): { stream: Readable; digest: () => string; size: number } {
   const hash = createHash('sha256');
   async function* chunks(): AsyncGenerator<Buffer> {
-    for (let sent = 0; sent < size; ) {
+    for (let sent = 0; sent < size;) {
       const chunk = randomBytes(Math.min(64 * 1024, size - sent));
       hash.update(chunk);
       sent += chunk.length;

@@ -38,7 +38,13 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
     case 'jpeg':
       // mozjpeg trellis quantisation costs ~3x the encode time for ~20% fewer bytes: off. Baseline,
       // because progressive scans cost ~10% more time and decode memory for ~2% fewer bytes.
-      return image.jpeg({ quality: lossyQuality('jpeg', q, options.pixels), mozjpeg: false, progressive: false, optimiseCoding: true, chromaSubsampling: '4:2:0' });
+      return image.jpeg({
+        quality: lossyQuality('jpeg', q, options.pixels),
+        mozjpeg: false,
+        progressive: false,
+        optimiseCoding: true,
+        chromaSubsampling: '4:2:0',
+      });
     case 'webp':
       return image.webp({ quality: lossyQuality('webp', q, options.pixels), effort: encoderEffort.webp, ...animation });
     case 'avif':
@@ -50,7 +56,11 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
         : image.png({ compressionLevel: encoderEffort.pngCompression, adaptiveFiltering: false });
     case 'gif':
       // q scales the palette size: q_100 keeps 256 colours, q_50 128.
-      return image.gif({ effort: encoderEffort.gif, colours: typeof q === 'number' ? Math.max(2, Math.round((256 * q) / 100)) : 256, ...animation });
+      return image.gif({
+        effort: encoderEffort.gif,
+        colours: typeof q === 'number' ? Math.max(2, Math.round((256 * q) / 100)) : 256,
+        ...animation,
+      });
   }
 }
 

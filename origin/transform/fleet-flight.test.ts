@@ -12,8 +12,14 @@ function fleet(size: number, options: { leaseMs?: number; waitMs?: number } = {}
   const prefix = randomQueuePrefix();
   const storage = new Map<string, string>();
   const outcomes: FleetOutcome[] = [];
-  const replicas = Array.from({ length: size }, () =>
-    new FleetFlight({ redisUrl: testRedisUrl, prefix, leaseMs: options.leaseMs ?? 2_000, pollMs: 20, waitMs: options.waitMs ?? 10_000 }, silent, (outcome) => outcomes.push(outcome)),
+  const replicas = Array.from(
+    { length: size },
+    () =>
+      new FleetFlight(
+        { redisUrl: testRedisUrl, prefix, leaseMs: options.leaseMs ?? 2_000, pollMs: 20, waitMs: options.waitMs ?? 10_000 },
+        silent,
+        (outcome) => outcomes.push(outcome),
+      ),
   );
   let renders = 0;
   const work = (key: string, renderMs: number, hang?: Promise<never>): FleetWork<string> => ({

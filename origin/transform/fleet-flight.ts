@@ -121,9 +121,12 @@ export class FleetFlight {
    * is released only once the write-back settles, so a waiter that finds it gone finds the variant.
    */
   private async holding<T>(claimKey: string, token: string, work: FleetWork<T>): Promise<{ result: T; stored: Promise<boolean> }> {
-    const renew = setInterval(() => {
-      this.redis.eval(renewScript, 1, claimKey, token, String(this.leaseMs)).catch(() => undefined);
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis.eval(renewScript, 1, claimKey, token, String(this.leaseMs)).catch(() => undefined);
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     const done = () => {
       clearInterval(renew);
       void this.release(claimKey, token);

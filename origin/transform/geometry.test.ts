@@ -23,11 +23,18 @@ describe('geometry', () => {
 
   it('smart gravity falls back to the centre for animations', () => {
     expect(planGeometry(landscape, { c: 'fill', w: 100, h: 100, g: 'auto' }, still).ops[0]).toMatchObject({ position: 'attention' });
-    expect(planGeometry(landscape, { c: 'fill', w: 100, h: 100, g: 'auto' }, { animated: true }).ops[0]).toMatchObject({ position: 'centre' });
+    expect(planGeometry(landscape, { c: 'fill', w: 100, h: 100, g: 'auto' }, { animated: true }).ops[0]).toMatchObject({
+      position: 'centre',
+    });
   });
 
   it('pad with ar only adds the smallest canvas of that aspect', () => {
-    expect(planGeometry(landscape, { c: 'pad', ar: [1, 1] }, still)).toMatchObject({ ops: [], width: 1000, height: 500, pad: { width: 1000, height: 1000, left: 0, top: 250 } });
+    expect(planGeometry(landscape, { c: 'pad', ar: [1, 1] }, still)).toMatchObject({
+      ops: [],
+      width: 1000,
+      height: 500,
+      pad: { width: 1000, height: 1000, left: 0, top: 250 },
+    });
   });
 
   it('a region outside the source is invalid_transform', () => {

@@ -160,9 +160,10 @@ function planPad(source: Size, box: Box, spec: TransformSpec, maxSide: number): 
     canvas = { width: box.width, height: box.height };
   } else if (box.width === undefined && box.height === undefined && box.aspect !== undefined) {
     // The smallest canvas of that aspect around the unscaled source.
-    canvas = source.width / source.height > box.aspect
-      ? { width: source.width, height: atLeastOne(source.width / box.aspect) }
-      : { width: atLeastOne(source.height * box.aspect), height: source.height };
+    canvas =
+      source.width / source.height > box.aspect
+        ? { width: source.width, height: atLeastOne(source.width / box.aspect) }
+        : { width: atLeastOne(source.height * box.aspect), height: source.height };
   } else {
     return resizeTo(source, fitInside(source, box.width, box.height, maxSide));
   }

@@ -7,7 +7,11 @@ import type { RenderLimits } from './render-types.ts';
  * the box), crop and pad — must keep both sides within MAX_OUTPUT_DIMENSION and, all frames
  * counted, its pixels within MAX_OUTPUT_PIXELS. Checked from the plan, before any pixel is decoded.
  */
-export function checkOutputSize(plan: GeometryPlan, frames: number, limits: Pick<RenderLimits, 'maxOutputDimension' | 'maxOutputPixels'>): void {
+export function checkOutputSize(
+  plan: GeometryPlan,
+  frames: number,
+  limits: Pick<RenderLimits, 'maxOutputDimension' | 'maxOutputPixels'>,
+): void {
   const { width, height } = plan.pad ?? plan;
   const size = `${width}x${height}${frames > 1 ? ` × ${frames} frames` : ''}`;
   if (Math.max(width, height) > limits.maxOutputDimension) {

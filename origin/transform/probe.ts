@@ -13,7 +13,19 @@ const maxSvgDensity = 100_000;
 /** The header fields a render decides from: small, so callers may keep it per image. */
 export type SourceHeader = Pick<
   Metadata,
-  'format' | 'width' | 'height' | 'autoOrient' | 'pages' | 'hasAlpha' | 'hasProfile' | 'orientation' | 'channels' | 'compression' | 'density' | 'loop' | 'delay'
+  | 'format'
+  | 'width'
+  | 'height'
+  | 'autoOrient'
+  | 'pages'
+  | 'hasAlpha'
+  | 'hasProfile'
+  | 'orientation'
+  | 'channels'
+  | 'compression'
+  | 'density'
+  | 'loop'
+  | 'delay'
 >;
 
 /** Reads the source's header only (no pixels). */

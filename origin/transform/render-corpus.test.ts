@@ -64,38 +64,44 @@ const sharpFormat: Record<OutputFormat, string> = { jpeg: 'jpeg', webp: 'webp', 
 describe.skipIf(!present)('render: corpus ok files to w_200', () => {
   describe.each(['jpeg', 'webp', 'avif'] as const)('%s', (format) => {
     it(`every decodable ok file renders with the display aspect (${decodable.length} files)`, async () => {
-      const outcomes = await limited(decodable.map((entry) => async () => {
-        try {
-          const result = await renderFile(entry, format);
-          const meta = await sharp(result.data).metadata();
-          const [width, height] = expectedSize(entry);
-          const problems: string[] = [];
-          if (meta.format !== sharpFormat[format]) problems.push(`format ${meta.format}`);
-          if (result.contentType !== `image/${format}`) problems.push(`content type ${result.contentType}`);
-          if (result.width !== width || meta.width !== width) problems.push(`width ${result.width}/${meta.width}, expected ${width}`);
-          if (Math.abs(result.height - height) > 1) problems.push(`height ${result.height}, expected ${height}±1`);
-          return problems.length ? `${entry.file}: ${problems.join('; ')}` : undefined;
-        } catch (error) {
-          return `${entry.file}: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }), format === 'avif' ? 2 : 4);
+      const outcomes = await limited(
+        decodable.map((entry) => async () => {
+          try {
+            const result = await renderFile(entry, format);
+            const meta = await sharp(result.data).metadata();
+            const [width, height] = expectedSize(entry);
+            const problems: string[] = [];
+            if (meta.format !== sharpFormat[format]) problems.push(`format ${meta.format}`);
+            if (result.contentType !== `image/${format}`) problems.push(`content type ${result.contentType}`);
+            if (result.width !== width || meta.width !== width) problems.push(`width ${result.width}/${meta.width}, expected ${width}`);
+            if (Math.abs(result.height - height) > 1) problems.push(`height ${result.height}, expected ${height}±1`);
+            return problems.length ? `${entry.file}: ${problems.join('; ')}` : undefined;
+          } catch (error) {
+            return `${entry.file}: ${error instanceof Error ? error.message : String(error)}`;
+          }
+        }),
+        format === 'avif' ? 2 : 4,
+      );
       expect(outcomes.filter(Boolean)).toEqual([]);
     });
   });
 
-  it.each(needsFeature.map((entry) => [entry.file, entry] as const))('%s renders, or is a clean 4xx when the build lacks the codec', async (_, entry) => {
-    const outcome = await renderFile(entry, 'jpeg').then(
-      (result) => ({ ok: true as const, result }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    if (outcome.ok) {
-      expect(outcome.result.width).toBe(expectedSize(entry)[0]);
-    } else {
-      expect(isPixelfrontError(outcome.error)).toBe(true);
-      if (isPixelfrontError(outcome.error)) expect(outcome.error.status).toBeGreaterThanOrEqual(400);
-      if (isPixelfrontError(outcome.error)) expect(outcome.error.status).toBeLessThan(500);
-    }
-  });
+  it.each(needsFeature.map((entry) => [entry.file, entry] as const))(
+    '%s renders, or is a clean 4xx when the build lacks the codec',
+    async (_, entry) => {
+      const outcome = await renderFile(entry, 'jpeg').then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      if (outcome.ok) {
+        expect(outcome.result.width).toBe(expectedSize(entry)[0]);
+      } else {
+        expect(isPixelfrontError(outcome.error)).toBe(true);
+        if (isPixelfrontError(outcome.error)) expect(outcome.error.status).toBeGreaterThanOrEqual(400);
+        if (isPixelfrontError(outcome.error)) expect(outcome.error.status).toBeLessThan(500);
+      }
+    },
+  );
 
   it('the nine EXIF orientations come out landscape and alike', async () => {
     const files = [
@@ -127,8 +133,15 @@ describe.skipIf(!present)('render: corpus ok files to w_200', () => {
   it(`every reject file (${rejects.length}) is a 4xx PixelfrontError, quickly`, async () => {
     const failures: string[] = [];
     for (const entry of rejects) {
-      const outcome: unknown = await render({ source: `${corpus}${entry.file}`, spec: { w: 200 }, format: 'webp', limits: { ...limits, timeoutMs: 5_000 } })
-        .then(() => 'rendered', (error: unknown) => error);
+      const outcome: unknown = await render({
+        source: `${corpus}${entry.file}`,
+        spec: { w: 200 },
+        format: 'webp',
+        limits: { ...limits, timeoutMs: 5_000 },
+      }).then(
+        () => 'rendered',
+        (error: unknown) => error,
+      );
       if (!isPixelfrontError(outcome) || outcome.status < 400 || outcome.status >= 500) failures.push(`${entry.file}: ${String(outcome)}`);
     }
     expect(failures).toEqual([]);

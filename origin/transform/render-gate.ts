@@ -9,7 +9,10 @@ export class RenderGate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly concurrency: number, private readonly queueLimit: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly queueLimit: number,
+  ) {}
 
   get inFlight(): number {
     return this.running;
@@ -22,7 +25,9 @@ export class RenderGate {
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queueLimit) {
-        throw fail('overloaded', `render capacity exhausted (${this.concurrency} running, ${this.waiting.length} waiting)`, { retryAfter: 1 });
+        throw fail('overloaded', `render capacity exhausted (${this.concurrency} running, ${this.waiting.length} waiting)`, {
+          retryAfter: 1,
+        });
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

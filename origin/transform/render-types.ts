@@ -74,8 +74,7 @@ export interface Rect {
 
 /** Where sharp executes each operation inside one pipeline (pipeline.cc order). */
 export type Slot =
-  | 'preExtract' | 'resize' | 'rotate' | 'cropEmbed' | 'postExtract'
-  | 'extend' | 'blur' | 'recomb' | 'sharpen' | 'composite';
+  'preExtract' | 'resize' | 'rotate' | 'cropEmbed' | 'postExtract' | 'extend' | 'blur' | 'recomb' | 'sharpen' | 'composite';
 
 /** Mutable state the steps read and update; `image` is always the pipeline to append to. */
 export interface RenderState {

@@ -58,12 +58,35 @@ describe('VariantService', () => {
     rowDeleted = false;
     // The catalog as another process's delete leaves it: the row goes first, before any variant sweep.
     const catalog = { getImageById: async (id: string) => (id === image.id && !rowDeleted ? image : null) };
-    service = new VariantService({ config: testConfig({ DATA_DIR: dir }), storage, catalog, logger: createLogger('silent'), metrics: undefined });
-    const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    service = new VariantService({
+      config: testConfig({ DATA_DIR: dir }),
+      storage,
+      catalog,
+      logger: createLogger('silent'),
+      metrics: undefined,
+    });
+    const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     image = {
-      id: 'variantTest01', tenant: 'default', filename: null, format: 'png', width: 64, height: 48, bytes: bytes.length, sha256: 'ab'.repeat(32),
-      frames: 1, hasAlpha: false, orientation: null, blurhash: null, dominantColor: null, createdAt: new Date(),
-      title: null, alt: null, tags: [], meta: null,
+      id: 'variantTest01',
+      tenant: 'default',
+      filename: null,
+      format: 'png',
+      width: 64,
+      height: 48,
+      bytes: bytes.length,
+      sha256: 'ab'.repeat(32),
+      frames: 1,
+      hasAlpha: false,
+      orientation: null,
+      blurhash: null,
+      dominantColor: null,
+      createdAt: new Date(),
+      title: null,
+      alt: null,
+      tags: [],
+      meta: null,
     };
     await storage.put(originalKey(image.id), bytes);
   });
@@ -76,7 +99,10 @@ describe('VariantService', () => {
 
   it('ensure() fails as unavailable when the variant could not be written, so a batch job retries it', async () => {
     storage.failVariantPuts = true;
-    const failure: unknown = await service.ensure(request()).then(() => undefined, (error: unknown) => error);
+    const failure: unknown = await service.ensure(request()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isPixelfrontError(failure) && failure.code).toBe('unavailable');
     expect(await storage.head(key())).toBeNull();
 
@@ -92,7 +118,10 @@ describe('VariantService', () => {
     storage.failVariantPuts = true;
     const delivered = await service.get(request());
     expect(delivered.source).toBe('render');
-    const ensured = service.ensure(request()).then(() => 'stored', () => 'failed');
+    const ensured = service.ensure(request()).then(
+      () => 'stored',
+      () => 'failed',
+    );
     put.resolve();
     expect(await ensured).toBe('failed');
   });
@@ -122,7 +151,12 @@ describe('VariantService', () => {
     await service.settled();
     expect(await storage.head(key())).toBeNull();
     // A batch job's ensure() learns the variant is not stored, so its retry finds the image gone.
-    expect(await service.ensure(request()).then(() => 'stored', (error: unknown) => (isPixelfrontError(error) ? error.code : 'other'))).toBe('unavailable');
+    expect(
+      await service.ensure(request()).then(
+        () => 'stored',
+        (error: unknown) => (isPixelfrontError(error) ? error.code : 'other'),
+      ),
+    ).toBe('unavailable');
   });
 
   it('a write-back still running when its image is deleted is removed once it lands', async () => {

@@ -85,7 +85,10 @@ export class VariantService {
     const cacheBytes = Math.max(1, config.memoryCacheBytes);
     this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });
     // Originals are re-read for every new variant of an image; keep the recent ones close.
-    this.sources = new LRUCache<string, Buffer>({ maxSize: Math.max(1, Math.floor(cacheBytes / 4)), sizeCalculation: (data) => Math.max(1, data.length) });
+    this.sources = new LRUCache<string, Buffer>({
+      maxSize: Math.max(1, Math.floor(cacheBytes / 4)),
+      sizeCalculation: (data) => Math.max(1, data.length),
+    });
   }
 
   async get(request: VariantRequest): Promise<VariantLookup> {

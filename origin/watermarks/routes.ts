@@ -28,7 +28,10 @@ export function watermarkRoutes(services: Services) {
     rejectDeclaredOversize(c, maxBytes);
     const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes });
     try {
-      const facts = await inspectImage(received.path, { maxInputPixels: services.config.maxInputPixels, timeoutMs: services.config.renderTimeoutMs });
+      const facts = await inspectImage(received.path, {
+        maxInputPixels: services.config.maxInputPixels,
+        timeoutMs: services.config.renderTimeoutMs,
+      });
       const key = watermarkKey(c.get('tenant'), name);
       const result = { name, format: facts.format, width: facts.width, height: facts.height, bytes: received.bytes };
       // Create-if-absent, so of two uploads racing for a new name exactly one defines it.
@@ -37,7 +40,10 @@ export function watermarkRoutes(services: Services) {
       const existing = await services.storage.get(key);
       if (!existing) throw fail('unavailable', `watermark ${name} changed while it was written; retry`, { retryAfter: 1 });
       // Variants are cached for a year, so a name must keep meaning the same overlay.
-      const same = createHash('sha256').update(await buffer(existing.body)).digest('hex') === received.sha256;
+      const same =
+        createHash('sha256')
+          .update(await buffer(existing.body))
+          .digest('hex') === received.sha256;
       if (!same) throw fail('conflict', `watermark ${name} exists with other content; watermarks are immutable, upload under a new name`);
       return c.json(result, 200);
     } finally {

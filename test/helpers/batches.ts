@@ -9,16 +9,32 @@ export const json = { 'content-type': 'application/json' };
 
 /** A distinct photo-like PNG per index (noise, so renders take real work and never dedupe). */
 export async function fixture(index: number, width = 640, height = 480): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: (index * 37) % 256, g: 90, b: 160 }, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  return sharp({
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: { r: (index * 37) % 256, g: 90, b: 160 },
+      noise: { type: 'gaussian', mean: 128, sigma: 30 },
+    },
+  })
     .png()
     .toBuffer();
 }
 
-export async function upload(url: string, body: Buffer, options: { filename?: string; eager?: string; headers?: Record<string, string> } = {}) {
+export async function upload(
+  url: string,
+  body: Buffer,
+  options: { filename?: string; eager?: string; headers?: Record<string, string> } = {},
+) {
   const query = new URLSearchParams();
   if (options.filename !== undefined) query.set('filename', options.filename);
   if (options.eager !== undefined) query.set('eager', options.eager);
-  const response = await fetch(`${url}/v1/images?${query.toString()}`, { method: 'POST', headers: { 'content-type': 'image/png', ...options.headers }, body });
+  const response = await fetch(`${url}/v1/images?${query.toString()}`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png', ...options.headers },
+    body,
+  });
   const image = (await response.json()) as { id: string; filename: string | null };
   expect(response.status, JSON.stringify(image)).toBeLessThan(300);
   return image;
@@ -46,7 +62,11 @@ export async function progress(url: string, id: string, headers: Record<string, 
 }
 
 /** Polls until the batch finished, checking on the way that progress never goes back. */
-export async function waitForBatch(url: () => string, id: string, options: { headers?: Record<string, string>; timeoutMs?: number; history?: BatchProgress[] } = {}) {
+export async function waitForBatch(
+  url: () => string,
+  id: string,
+  options: { headers?: Record<string, string>; timeoutMs?: number; history?: BatchProgress[] } = {},
+) {
   const history = options.history ?? [];
   return waitFor(
     async () => {

@@ -14,7 +14,11 @@ export interface Instruction {
 /** Instructions per build stage (split at FROM), continuation lines joined, comments dropped. */
 export function parseDockerfile(text: string): Instruction[][] {
   const stages: Instruction[][] = [];
-  const logical = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const logical = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   for (const line of logical) {
     const [keyword = '', ...rest] = line.split(/\s+/);
     const instruction = { keyword: keyword.toUpperCase(), args: rest.join(' ') };
@@ -60,7 +64,17 @@ export function inImage(file: string, copied: readonly string[], ignored: readon
  * and the packages it imports, as esbuild's bundler resolves them.
  */
 export async function importClosure(entry: string, root: string): Promise<{ files: string[]; packages: string[] }> {
-  const result = await build({ entryPoints: [entry], absWorkingDir: root, bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  });
   const inputs = Object.entries(result.metafile.inputs);
   const packages = new Set<string>();
   for (const [, input] of inputs) {

@@ -30,14 +30,25 @@ export async function startFakeCloudflare(answer: (call: number) => FakeAnswer =
       } catch {
         // Recorded as text.
       }
-      calls.push({ method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, contentType: request.headers['content-type'], body });
+      calls.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        authorization: request.headers.authorization,
+        contentType: request.headers['content-type'],
+        body,
+      });
       const reply = answer(calls.length);
       if (reply === 'hang') {
         hanging.add(response);
         return;
       }
       const ok = reply.status < 300;
-      const payload = reply.body ?? { success: ok, errors: ok ? [] : [{ code: 1000, message: 'fake failure' }], messages: [], result: ok ? { id: 'fake' } : null };
+      const payload = reply.body ?? {
+        success: ok,
+        errors: ok ? [] : [{ code: 1000, message: 'fake failure' }],
+        messages: [],
+        result: ok ? { id: 'fake' } : null,
+      };
       response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     });
   });

@@ -95,9 +95,7 @@ export function summarise(samples: readonly Sample[], from: number, to: number):
     const key = `${sample.path.replace(/\/[A-Za-z0-9_-]{22}\b/g, '/:id')} ${sample.status}${label ? ` ${label}` : ''}`;
     byStatus.set(key, [...(byStatus.get(key) ?? []), sample.ms]);
   }
-  return [...byStatus]
-    .map(([key, times]) => `${key} ×${times.length} (max ${Math.round(Math.max(...times))} ms)`)
-    .join(', ');
+  return [...byStatus].map(([key, times]) => `${key} ×${times.length} (max ${Math.round(Math.max(...times))} ms)`).join(', ');
 }
 
 export interface Fault {
@@ -143,12 +141,20 @@ export async function runFaults(load: Load, faults: readonly Fault[], ok: (sampl
   await sleep(1_000);
   return marks.map((mark, index) => {
     const until = marks[index + 1]?.from ?? load.now();
-    return { ...mark, until, recovered: recoveredAfter(load.samples, mark.restored, until, ok), during: summarise(load.samples, mark.from, mark.restored) };
+    return {
+      ...mark,
+      until,
+      recovered: recoveredAfter(load.samples, mark.restored, until, ok),
+      during: summarise(load.samples, mark.from, mark.restored),
+    };
   });
 }
 
 export function describePhases(phases: readonly Phase[]): string {
   return phases
-    .map((phase) => `${phase.name}: during ${phase.during}; all answers ok again ${phase.recovered === undefined ? 'never' : `${Math.round(phase.recovered)} ms`} after restore`)
+    .map(
+      (phase) =>
+        `${phase.name}: during ${phase.during}; all answers ok again ${phase.recovered === undefined ? 'never' : `${Math.round(phase.recovered)} ms`} after restore`,
+    )
     .join('\n');
 }

@@ -44,7 +44,11 @@ export interface SpawnedProcess {
  * A pixelfront process as its npm script runs it (`node --import tsx <entry>`), resolved with
  * the first match of `ready` in its output, or rejected if it exits or stays silent for 30 s.
  */
-export async function spawnPixelfront(entry: string, env: Record<string, string>, ready: RegExp): Promise<SpawnedProcess & { ready: RegExpExecArray }> {
+export async function spawnPixelfront(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<SpawnedProcess & { ready: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },

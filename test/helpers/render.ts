@@ -16,7 +16,9 @@ export async function quadrants(width = 400, height = 200): Promise<Buffer> {
   const w = width / 2;
   const h = height / 2;
   const tile = (colour: Rgb): Promise<Buffer> =>
-    sharp({ create: { width: w, height: h, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } } }).png().toBuffer();
+    sharp({ create: { width: w, height: h, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } } })
+      .png()
+      .toBuffer();
   return sharp({ create: { width, height, channels: 3, background: '#000000' } })
     .composite([
       { input: await tile(red), left: 0, top: 0 },
@@ -29,7 +31,9 @@ export async function quadrants(width = 400, height = 200): Promise<Buffer> {
 }
 
 export async function solid(width: number, height: number, colour: string, channels: 3 | 4 = 3): Promise<Buffer> {
-  return sharp({ create: { width, height, channels, background: colour } }).png().toBuffer();
+  return sharp({ create: { width, height, channels, background: colour } })
+    .png()
+    .toBuffer();
 }
 
 /** An animated WebP of `frames` solid frames in changing colours. */
@@ -37,7 +41,9 @@ export async function animatedWebp(frames: number, width = 60, height = 40): Pro
   const images = await Promise.all(
     Array.from({ length: frames }, (_, index) => solid(width, height, `hsl(${(index * 360) / frames}, 100%, 50%)`)),
   );
-  return sharp(images, { join: { animated: true } }).webp({ loop: 0, delay: Array.from({ length: frames }, () => 100) }).toBuffer();
+  return sharp(images, { join: { animated: true } })
+    .webp({ loop: 0, delay: Array.from({ length: frames }, () => 100) })
+    .toBuffer();
 }
 
 export interface Pixels {

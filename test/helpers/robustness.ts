@@ -26,7 +26,10 @@ export interface WatchedOrigin extends TestOrigin {
 
 export async function startWatchedOrigin(env: Record<string, string> = {}): Promise<WatchedOrigin> {
   const errors: string[] = [];
-  const origin = await startTestOrigin({ DATA_DIR: await mkdtemp(join(tmpdir(), 'pixelfront-robust-')), ...env }, createLogger('error', (line) => errors.push(line)));
+  const origin = await startTestOrigin(
+    { DATA_DIR: await mkdtemp(join(tmpdir(), 'pixelfront-robust-')), ...env },
+    createLogger('error', (line) => errors.push(line)),
+  );
   return Object.assign(origin, { errors });
 }
 
@@ -49,7 +52,14 @@ export function send(
   const length = init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method: init.method ?? 'GET', path: init.path, headers: { connection: 'close', ...length, ...init.headers }, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: init.method ?? 'GET',
+        path: init.path,
+        headers: { connection: 'close', ...length, ...init.headers },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,7 +74,8 @@ export function send(
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   return flat;
 }
 
@@ -111,7 +122,12 @@ export function rawExchange(
 
 /** The head of a raw HTTP/1.1 request (Connection: close), ready to be followed by a body. */
 export function requestHead(method: string, path: string, headers: Record<string, string>): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, 'host: localhost', 'connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'host: localhost',
+    'connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
@@ -206,7 +222,12 @@ export async function freshPng(width = 24, height = 16): Promise<Buffer> {
 export async function expectHealthy(origin: WatchedOrigin, headers: Record<string, string> = {}): Promise<void> {
   const live = await send(origin.url, { path: '/healthz' });
   expect(live.status).toBe(200);
-  const upload = await send(origin.url, { method: 'POST', path: '/v1/images', headers: { 'content-type': 'image/png', ...headers }, body: await freshPng() });
+  const upload = await send(origin.url, {
+    method: 'POST',
+    path: '/v1/images',
+    headers: { 'content-type': 'image/png', ...headers },
+    body: await freshPng(),
+  });
   expect(upload.status, upload.body.toString('utf8')).toBe(201);
   const { id } = JSON.parse(upload.body.toString('utf8')) as { id: string };
   const render = await send(origin.url, { path: `/img/${id}/w_10,f_webp` });

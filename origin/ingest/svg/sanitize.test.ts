@@ -59,7 +59,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => listener.close(() => resolve()));
 });
 
-const redPng = sharp({ create: { width: 2, height: 2, channels: 3, background: '#ff0000' } }).png().toBuffer();
+const redPng = sharp({ create: { width: 2, height: 2, channels: 3, background: '#ff0000' } })
+  .png()
+  .toBuffer();
 
 describe('sanitizeSvg: hostile input', () => {
   it('neutralises scripts, handlers, javascript: links, external references and CSS imports', async () => {
@@ -164,7 +166,9 @@ describe('sanitizeSvg: hostile input', () => {
   it('sanitises CSS escapes, comments and string URLs', () => {
     expect(sanitizeCss('a{fill:u\\72 l(http://x/)}')).not.toContain('http');
     expect(sanitizeCss('a{fill:ur/**/l(http://x/)}')).not.toMatch(/url\(http/);
-    expect(sanitizeCss('a{fill:url(#ok)} b{fill:url("data:image/webp;base64,AAAA")}')).toBe('a{fill:url(#ok)} b{fill:url("data:image/webp;base64,AAAA")}');
+    expect(sanitizeCss('a{fill:url(#ok)} b{fill:url("data:image/webp;base64,AAAA")}')).toBe(
+      'a{fill:url(#ok)} b{fill:url("data:image/webp;base64,AAAA")}',
+    );
     expect(sanitizeCss('@import url(http://x);a{}')).toBe('a{}');
   });
 });

@@ -51,7 +51,8 @@ export function sanitizeSvg(input: Buffer | string): string {
   const text = typeof input === 'string' ? input : decodeXmlText(isGzip(input) ? gunzipCapped(input, MAX_SVG_BYTES) : input);
   if (text.length > MAX_SVG_BYTES) throw fail('payload_too_large', `the SVG is larger than ${MAX_SVG_BYTES} bytes`);
   const prolog = scanProlog(text);
-  if (prolog === null || !isSvgRoot(prolog)) throw fail('unsupported_media_type', 'the document is not an SVG image (its root element is not <svg>)');
+  if (prolog === null || !isSvgRoot(prolog))
+    throw fail('unsupported_media_type', 'the document is not an SVG image (its root element is not <svg>)');
   // Everything before the root goes: XML declaration, processing instructions, DOCTYPE and entities.
   const body = text.slice(prolog.rootStart);
   const validation = XMLValidator.validate(body);
@@ -120,7 +121,8 @@ function serializeElement(node: XmlNode, isRoot: boolean): string {
     attrs.set('xmlns', SVG_NS);
     attrs.set('xmlns:xlink', XLINK_NS);
   }
-  const content = name === 'style' ? escapeText(sanitizeCss(textContent(children(node, original)))) : serializeChildren(children(node, original));
+  const content =
+    name === 'style' ? escapeText(sanitizeCss(textContent(children(node, original)))) : serializeChildren(children(node, original));
   const attributeText = [...attrs].map(([attrName, value]) => ` ${attrName}="${escapeAttribute(value)}"`).join('');
   return content === '' ? `<${name}${attributeText}/>` : `<${name}${attributeText}>${content}</${name}>`;
 }
@@ -144,5 +146,7 @@ function escapeText(text: string): string {
 
 function escapeAttribute(text: string): string {
   // A literal tab or newline in an attribute means a space in XML (attribute normalisation).
-  return escapeText(text).replace(/"/g, '&quot;').replace(/[\t\n\r]/g, ' ');
+  return escapeText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/[\t\n\r]/g, ' ');
 }

@@ -17,12 +17,17 @@ export async function rotate(state: RenderState): Promise<void> {
 async function rotateFrames(state: RenderState, angle: number): Promise<void> {
   const raw = await state.materialise();
   const frameBytes = raw.width * raw.height * raw.channels;
-  const turned = await state.run(Promise.all(
-    Array.from({ length: raw.frames }, (_, frame) =>
-      sharp(raw.data.subarray(frame * frameBytes, (frame + 1) * frameBytes), {
-        raw: { width: raw.width, height: raw.height, channels: raw.channels },
-      }).rotate(angle).raw().toBuffer(),
+  const turned = await state.run(
+    Promise.all(
+      Array.from({ length: raw.frames }, (_, frame) =>
+        sharp(raw.data.subarray(frame * frameBytes, (frame + 1) * frameBytes), {
+          raw: { width: raw.width, height: raw.height, channels: raw.channels },
+        })
+          .rotate(angle)
+          .raw()
+          .toBuffer(),
+      ),
     ),
-  ));
+  );
   state.continueFrom({ ...raw, data: Buffer.concat(turned), width: raw.height, height: raw.width });
 }

@@ -61,7 +61,10 @@ describe('memory stays flat while large bodies stream through', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB", async () => {
+  // 96 MiB, not 64: since the render ladder, ingest decodes the whole 33 MP image strictly (every
+  // scan, no shrink-on-load) and encodes a 2048 px mezzanine from it; libvips still streams the
+  // decode, so growth stays below the body size (measured 77.5 MiB on 2026-12-03, was < 64 before).
+  it("accepts a 90 MiB image with the server's private RSS growing by less than 96 MiB", async () => {
     const path = join(dir, 'big.jpg');
     await sharp({
       create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } },
@@ -83,7 +86,7 @@ describe('memory stays flat while large bodies stream through', () => {
     const body = (await response.json()) as { width: number; bytes: number };
     expect(response.status, JSON.stringify(body)).toBe(201);
     expect(body).toMatchObject({ width: 5750, bytes: size });
-    expect(growth).toBeLessThan(64 * MiB);
+    expect(growth).toBeLessThan(96 * MiB);
   });
 
   it("refuses a 1 GiB body against the 100 MiB limit with 413, the server's private RSS growing by less than 64 MiB", async () => {

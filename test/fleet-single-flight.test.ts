@@ -5,33 +5,17 @@
  * origin takes the claim over once its lease lapses and all of its requests still get 200.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { testSchema } from './helpers/postgres.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
 
-const pgBase = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `pf_fleet_${randomBytes(6).toString('hex')}`;
+const schema = testSchema('pf_fleet', 'fleet single flight');
 
-async function pgAdmin(query: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: pgBase, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(query);
-    return true;
-  } catch (error) {
-    if (process.env['CI']) throw error;
-    console.warn(`[skip] fleet single flight: PostgreSQL unavailable (${String(error)})`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const ready = (await redisReachable('fleet single flight')) && (await pgAdmin(`create schema ${schema}`));
+const ready = (await redisReachable('fleet single flight')) && (await schema.create());
 
 describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
   const prefix = randomQueuePrefix();
@@ -44,10 +28,8 @@ describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
   beforeAll(async () => {
     s3 = await startS3rver();
     await s3.createBucket('fleet');
-    const database = new URL(pgBase);
-    database.searchParams.set('options', `-c search_path=${schema}`);
     env = {
-      DATABASE_URL: database.toString(),
+      DATABASE_URL: schema.url(),
       REDIS_URL: testRedisUrl,
       QUEUE_PREFIX: prefix,
       STORAGE_URL: 's3://fleet/images',
@@ -61,8 +43,9 @@ describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
     a = await spawnOrigin(env);
     b = await spawnOrigin(env);
     // Noise, so that an AVIF encode takes a good part of a second.
-    const { data, info } = { data: randomBytes(1600 * 1200 * 3), info: { width: 1600, height: 1200, channels: 3 as const } };
-    const jpeg = await sharp(data, { raw: info }).jpeg({ quality: 90 }).toBuffer();
+    const jpeg = await sharp(randomBytes(1600 * 1200 * 3), { raw: { width: 1600, height: 1200, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const upload = await fetch(`${a.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
     expect(upload.status).toBe(201);
     ({ id } = (await upload.json()) as { id: string });
@@ -72,7 +55,7 @@ describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
     await Promise.allSettled([a?.stop('SIGTERM'), b?.stop('SIGTERM')]);
     await s3?.stop();
     await dropQueuePrefix(prefix);
-    await pgAdmin(`drop schema if exists ${schema} cascade`);
+    await schema.drop();
   });
 
   it('renders 100 identical cold requests once in the fleet, all 200 and byte-identical', async () => {

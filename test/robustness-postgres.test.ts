@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePhases, runFaults, sleep, startLoad, type Fault, type Sample } from './helpers/fault-load.ts';
 import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { testPostgresUrl, testSchema } from './helpers/postgres.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
 /**
@@ -16,30 +15,15 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
  * is gone, and answer 200 again within seconds of its return.
  */
 
-const baseUrl = new URL(process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test');
-const schema = `pf_test_${randomBytes(6).toString('hex')}`;
+const baseUrl = new URL(testPostgresUrl);
+const schema = testSchema('pf_test', 'PostgreSQL fault tests');
 const queryTimeoutMs = 1_000;
 const connectTimeoutMs = 1_000;
 /** A request may wait for a pool slot, a connection and a query, each bounded. */
 const answerWithinMs = connectTimeoutMs + queryTimeoutMs + 1_000 + 1_500;
 const recoverWithinMs = 5_000;
 
-async function admin(sql: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: baseUrl.toString(), connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    return true;
-  } catch (error) {
-    if (process.env['CI']) throw error;
-    console.warn(`[skip] PostgreSQL fault tests: ${error instanceof Error ? error.message : String(error)}`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const available = await admin(`create schema ${schema}`);
+const available = await schema.create();
 
 describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
   let proxy: TcpProxy;
@@ -49,13 +33,12 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy({ host: baseUrl.hostname, port: Number(baseUrl.port || 5432) });
-    const url = new URL(baseUrl);
-    url.port = String(proxy.port);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    const throughProxy = new URL(baseUrl);
+    throughProxy.port = String(proxy.port);
     dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-pgfault-'));
     origin = await spawnOrigin({
       DATA_DIR: dataDir,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: schema.url(throughProxy.toString()),
       DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs),
       DATABASE_CONNECT_TIMEOUT_MS: String(connectTimeoutMs),
     });
@@ -71,7 +54,7 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
     await origin?.stop();
     await proxy?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    await admin(`drop schema if exists ${schema} cascade`);
+    await schema.drop();
   });
 
   it('stays up through cuts and a silent database, answers 503 meanwhile and recovers within seconds', { timeout: 60_000 }, async () => {

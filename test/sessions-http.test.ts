@@ -1,36 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { pgAdmin, testSchema } from './helpers/postgres.ts';
 
 /** Console sessions (issue 17): cookie sign-in, CSRF on changes, bearer keys unchanged; on both catalog engines. */
 
 const KEYS = 'acme:acme-secret-key,beta:beta-secret-key';
-const pgBase = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `pf_sessions_${randomBytes(6).toString('hex')}`;
-
-async function admin(query: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: pgBase, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(query);
-    return true;
-  } catch (error) {
-    if (process.env.CI) throw error;
-    console.warn(`[skip] sessions on PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const pgAvailable = await admin('select 1');
-const pgUrl = () => {
-  const url = new URL(pgBase);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-};
+const schema = testSchema('pf_sessions', 'sessions on PostgreSQL');
+const pgAvailable = await pgAdmin('select 1', 'sessions on PostgreSQL');
 
 async function png(seed: number): Promise<Buffer> {
   return sharp({ create: { width: 32, height: 24, channels: 3, background: { r: seed % 256, g: 90, b: 200 } } })
@@ -43,7 +20,7 @@ const cookiePair = (response: Response) => (response.headers.get('set-cookie') ?
 
 const engines = [
   { name: 'SQLite', env: () => ({}) as Record<string, string>, skip: false },
-  { name: 'PostgreSQL', env: () => ({ DATABASE_URL: pgUrl() }), skip: !pgAvailable },
+  { name: 'PostgreSQL', env: () => ({ DATABASE_URL: schema.url() }), skip: !pgAvailable },
 ];
 
 for (const engine of engines) {
@@ -53,12 +30,12 @@ for (const engine of engines) {
     let csrf: string;
 
     beforeAll(async () => {
-      if (engine.name === 'PostgreSQL') await admin(`create schema ${schema}`);
+      if (engine.name === 'PostgreSQL') await schema.create();
       origin = await startTestOrigin({ API_KEYS: KEYS, ...engine.env() });
     });
     afterAll(async () => {
       await origin.destroy();
-      if (engine.name === 'PostgreSQL') await admin(`drop schema if exists ${schema} cascade`);
+      if (engine.name === 'PostgreSQL') await schema.drop();
     });
 
     const signIn = (key: string, headers: Record<string, string> = {}) =>

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { testSchema } from './helpers/postgres.ts';
 import type { StatsReport, StatsRow } from '../origin/stats/stats-report.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
@@ -166,40 +165,8 @@ describe('usage counts across a restart (SQLite)', () => {
   });
 });
 
-const pgBase = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `pf_stats_${randomBytes(6).toString('hex')}`;
+const schema = testSchema('pf_stats', 'stats on PostgreSQL');
+const pgAvailable = await schema.create();
+if (pgAvailable) afterAll(() => schema.drop());
 
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: pgBase, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
-
-const pgAvailable = await admin('select 1').then(
-  () => true,
-  (error: unknown) => {
-    const message = `PostgreSQL at ${pgBase} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env['CI']) throw new Error(`${message} (CI requires it)`);
-    console.warn(`[skip] stats on PostgreSQL: ${message}`);
-    return false;
-  },
-);
-
-if (pgAvailable) {
-  beforeAll(() => admin(`create schema ${schema}`));
-  afterAll(() => admin(`drop schema if exists ${schema} cascade`));
-}
-
-describeStats(
-  'PostgreSQL',
-  () => {
-    const url = new URL(pgBase);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return { DATABASE_URL: url.toString() };
-  },
-  { skip: !pgAvailable },
-);
+describeStats('PostgreSQL', () => ({ DATABASE_URL: schema.url() }), { skip: !pgAvailable });

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import { testSchema } from './helpers/postgres.ts';
 import type { ImageRecord } from '../origin/catalog/types.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
 import { sweepExpiredUploads } from '../origin/multipart/sweeper.ts';
@@ -281,29 +281,11 @@ describeUploads('S3 backend (s3rver)', async () => {
 });
 
 // Upload state on PostgreSQL (the scale-out catalog), in a schema of its own that is dropped after.
-const pgBase = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgSchema = `pf_uploads_${randomBytes(6).toString('hex')}`;
-async function pgAdmin(query: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: pgBase, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(query);
-    return true;
-  } catch (error) {
-    console.warn(`NOTICE: PostgreSQL at 127.0.0.1:5432 unavailable, the PostgreSQL upload tests are skipped (${String(error)})`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-const hasPostgres = await pgAdmin(`create schema ${pgSchema}`);
+const pgSchema = testSchema('pf_uploads', 'the PostgreSQL upload tests');
+const hasPostgres = await pgSchema.create();
 if (hasPostgres) {
   afterAll(async () => {
-    await pgAdmin(`drop schema if exists ${pgSchema} cascade`);
+    await pgSchema.drop();
   });
-  describeUploads('file backend, PostgreSQL catalog', async () => {
-    const url = new URL(pgBase);
-    url.searchParams.set('options', `-c search_path=${pgSchema}`);
-    return { DATABASE_URL: url.toString() };
-  });
+  describeUploads('file backend, PostgreSQL catalog', async () => ({ DATABASE_URL: pgSchema.url() }));
 }

@@ -1,37 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, migrateToLatest } from '../catalog/index.ts';
 import { BatchStore, stateOf, type BatchItem } from './batch-store.ts';
+import { testSchema } from '../../test/helpers/postgres.ts';
 
-const postgresUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `pf_batches_${randomBytes(6).toString('hex')}`;
-
-async function admin(query: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(query);
-    return true;
-  } catch (error) {
-    if (process.env['CI']) throw error;
-    console.warn(`[skip] batch store on PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const hasPostgres = await admin(`create schema ${schema}`);
+const schema = testSchema('pf_batches', 'batch store on PostgreSQL');
+const hasPostgres = await schema.create();
 afterAll(async () => {
-  if (hasPostgres) await admin(`drop schema if exists ${schema} cascade`);
+  if (hasPostgres) await schema.drop();
 });
-
-function schemaUrl(): string {
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-}
 
 const item = (n: number): BatchItem => ({
   imageId: `image000${n}`,
@@ -43,7 +19,7 @@ const item = (n: number): BatchItem => ({
 
 const backends = [
   { name: 'sqlite', url: () => 'sqlite://:memory:', skip: false },
-  { name: 'postgres', url: schemaUrl, skip: !hasPostgres },
+  { name: 'postgres', url: () => schema.url(), skip: !hasPostgres },
 ];
 
 async function withStore(url: string, work: (store: BatchStore) => Promise<void>) {

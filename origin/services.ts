@@ -69,8 +69,15 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const fleet =
     config.redisUrl === undefined
       ? undefined
-      : new FleetFlight({ redisUrl: config.redisUrl, prefix: config.queuePrefix, waitMs: config.renderTimeoutMs }, logger, (outcome) =>
-          metrics.singleFlight.inc({ outcome }),
+      : new FleetFlight(
+          {
+            redisUrl: config.redisUrl,
+            prefix: config.queuePrefix,
+            waitMs: config.renderTimeoutMs,
+            connectionTimeoutMs: config.redisCommandTimeoutMs,
+          },
+          logger,
+          (outcome) => metrics.singleFlight.inc({ outcome }),
         );
   const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, fleet });
   const work = createBatchWork(config, logger, catalog.db);

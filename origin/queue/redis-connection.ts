@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 /**
  * ioredis options for the service's own connections (the queue producer, the rate limiter), which
@@ -17,4 +17,21 @@ export function failFastRedisOptions(timeoutMs: number): RedisOptions {
     // Keep reconnecting in the background; the origin works without Redis meanwhile.
     retryStrategy: (times) => Math.min(times * 250, 2_000),
   };
+}
+
+/**
+ * Settles once a fail-fast connection's first attempt has (ready) or has not (error, end) connected,
+ * whichever comes first, and at once afterwards. Without an offline queue a command sent before
+ * that is refused, so the first requests after start-up wait for it instead of giving up on Redis.
+ */
+export function firstConnection(redis: Redis): () => Promise<void> {
+  let settled = false;
+  const attempt = new Promise<void>((resolve) => {
+    const settle = () => {
+      settled = true;
+      resolve();
+    };
+    for (const event of ['ready', 'error', 'end']) redis.once(event, settle);
+  });
+  return () => (settled ? Promise.resolve() : attempt);
 }

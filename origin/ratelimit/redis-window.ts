@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { failFastRedisOptions } from '../queue/redis-connection.ts';
+import { failFastRedisOptions, firstConnection } from '../queue/redis-connection.ts';
 import { TokenBucketLimiter } from './token-bucket.ts';
 import type { RateDecision, RateLimiter } from './types.ts';
 
@@ -27,7 +27,7 @@ export class RedisWindowLimiter implements RateLimiter {
   private readonly fallback: TokenBucketLimiter;
   private lastErrorLog = 0;
   /** Until the first connection settles, requests wait for it (briefly) rather than fall back. */
-  private connecting: Promise<void> | undefined;
+  private readonly connected: () => Promise<void>;
 
   constructor(
     private readonly options: {
@@ -48,15 +48,7 @@ export class RedisWindowLimiter implements RateLimiter {
       commandTimeout: commandTimeoutMs,
     });
     this.redis.on('error', (error: Error) => this.logError(error));
-    this.connecting = new Promise<void>((resolve) => {
-      const settle = () => {
-        this.connecting = undefined;
-        resolve();
-      };
-      this.redis.once('ready', settle);
-      this.redis.once('error', settle);
-      this.redis.once('end', settle);
-    });
+    this.connected = firstConnection(this.redis);
   }
 
   async take(principal: string): Promise<RateDecision> {
@@ -65,7 +57,7 @@ export class RedisWindowLimiter implements RateLimiter {
     const key = `${this.options.prefix}:ratelimit:${principal}:${window}`;
     let count: number;
     try {
-      if (this.connecting !== undefined) await waitAtMost(this.connecting, commandTimeoutMs);
+      await waitAtMost(this.connected(), commandTimeoutMs);
       count = Number(await this.redis.eval(incrementScript, 1, key, String(windowMs + 5_000)));
     } catch (error) {
       this.logError(error);

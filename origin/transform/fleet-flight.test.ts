@@ -16,7 +16,14 @@ function fleet(size: number, options: { leaseMs?: number; waitMs?: number } = {}
     { length: size },
     () =>
       new FleetFlight(
-        { redisUrl: testRedisUrl, prefix, leaseMs: options.leaseMs ?? 2_000, pollMs: 20, waitMs: options.waitMs ?? 10_000 },
+        {
+          redisUrl: testRedisUrl,
+          prefix,
+          leaseMs: options.leaseMs ?? 2_000,
+          pollMs: 20,
+          waitMs: options.waitMs ?? 10_000,
+          connectionTimeoutMs: 5_000,
+        },
         silent,
         (outcome) => outcomes.push(outcome),
       ),
@@ -100,7 +107,7 @@ describe.skipIf(!hasRedis)('FleetFlight', () => {
     await sleep(50);
     expect((await b!.run('stuck', current.work('stuck', 10))).outcome).toBe('timeout');
 
-    const offline = new FleetFlight({ redisUrl: 'redis://127.0.0.1:1', prefix: 'x', waitMs: 1_000 }, silent);
+    const offline = new FleetFlight({ redisUrl: 'redis://127.0.0.1:1', prefix: 'x', waitMs: 1_000, connectionTimeoutMs: 1_000 }, silent);
     try {
       expect((await offline.run('k', current.work('k', 10))).outcome).toBe('local');
     } finally {

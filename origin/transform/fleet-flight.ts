@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { failFastRedisOptions, firstConnection } from '../queue/redis-connection.ts';
 
 /**
  * Fleet-wide single flight for cold variants (issue 18): with REDIS_URL, the first replica to miss
@@ -29,6 +30,8 @@ export interface FleetFlightOptions {
   pollMs?: number;
   /** How long a waiter waits before rendering itself. */
   waitMs: number;
+  /** REDIS_COMMAND_TIMEOUT_MS: a connection silent this long is replaced (claims wait far less). */
+  connectionTimeoutMs: number;
 }
 
 const commandTimeoutMs = 1_000;
@@ -41,8 +44,7 @@ export class FleetFlight {
   private readonly redis: Redis;
   private readonly leaseMs: number;
   private readonly pollMs: number;
-  /** Until the first connection settles, claims wait for it (briefly) instead of failing at once. */
-  private connecting: Promise<void> | undefined;
+  private readonly connected: () => Promise<void>;
 
   constructor(
     private readonly options: FleetFlightOptions,
@@ -51,21 +53,14 @@ export class FleetFlight {
   ) {
     this.leaseMs = options.leaseMs ?? 5_000;
     this.pollMs = options.pollMs ?? 50;
+    // Fail at once while disconnected: the replica then renders on its own (outcome `local`).
     this.redis = new Redis(options.redisUrl, {
-      // Fail at once while disconnected: the replica then renders on its own (outcome `local`).
-      enableOfflineQueue: false,
+      ...failFastRedisOptions(options.connectionTimeoutMs),
       maxRetriesPerRequest: 0,
       commandTimeout: commandTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 250, 5_000),
     });
     this.redis.on('error', (error: Error) => this.logger.debug('fleet single flight: redis error', { error: error.message }));
-    this.connecting = new Promise<void>((resolve) => {
-      const settle = () => {
-        this.connecting = undefined;
-        resolve();
-      };
-      for (const event of ['ready', 'error', 'end']) this.redis.once(event, settle);
-    });
+    this.connected = firstConnection(this.redis);
   }
 
   /** One variant, rendered once in the fleet; falls back to rendering here when Redis cannot say. */
@@ -110,7 +105,7 @@ export class FleetFlight {
 
   /** A fencing token (a fleet-wide counter) held in the claim while it lasts; undefined: taken. */
   private async claim(claimKey: string): Promise<string | undefined> {
-    await this.connecting;
+    await this.connected();
     const token = String(await this.redis.incr(`${this.options.prefix}:flight-token`));
     const set = await this.redis.set(claimKey, token, 'PX', this.leaseMs, 'NX');
     return set === 'OK' ? token : undefined;

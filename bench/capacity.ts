@@ -102,10 +102,10 @@ export interface Capacity {
   };
 }
 
-/** Replicas for a role: enough cores, at least two per zone's worth of failure (one zone down leaves N−1 zones). */
+/** Replicas for a role: enough cores with one zone lost, and at least one replica per zone. */
 function replicasFor(cores: number, a: Assumptions): number {
   const needed = Math.ceil(cores / a.coresPerReplica);
-  // With one zone lost the rest must still carry the peak: scale by zones/(zones−1), and keep at least one per zone.
+  // The zones left after one fails must still carry the peak: scale by zones / (zones − 1).
   return Math.max(a.zones, Math.ceil((needed * a.zones) / (a.zones - 1)));
 }
 
@@ -117,8 +117,10 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
   const deliveryMs = a.originMix.cold * coldMs + a.originMix.stored * storedMs + a.originMix.memory * memoryMs;
   const coresAt = (perSecond: number, ms: number) => (perSecond * ms) / 1000 / a.targetUtilisation;
 
-  const deliveryPeak = originPerSecond(a.edgeHitRatio);
-  const deliveryCores = coresAt(deliveryPeak, deliveryMs);
+  const sized = (role: string, peakPerSecond: number, cpuMsPerRequest: number): Role => {
+    const cores = coresAt(peakPerSecond, cpuMsPerRequest);
+    return { role, peakPerSecond, cpuMsPerRequest, cores, replicas: replicasFor(cores, a) };
+  };
 
   const single = results.uploads.find((upload) => upload.kind === 'single')?.mbPerSecond;
   const multipart = results.uploads.find((upload) => upload.kind === 'multipart')?.mbPerSecond;
@@ -126,34 +128,16 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
   const uploadPeak = (a.uploadsPerDay / secondsPerDay) * a.peakToAverage;
   // MB/s per core: the benchmark's rate over the machine's cores (a floor: the upload may not fill both).
   const uploadMs = (mbPerSecond: number) => (a.averageUploadMB / (mbPerSecond / results.machine.nproc)) * 1000;
-  const roles: Role[] = [
-    {
-      role: 'delivery',
-      peakPerSecond: deliveryPeak,
-      cpuMsPerRequest: deliveryMs,
-      cores: deliveryCores,
-      replicas: replicasFor(deliveryCores, a),
-    },
-    {
-      role: 'upload',
-      peakPerSecond: uploadPeak,
-      cpuMsPerRequest: uploadMs(single),
-      cores: coresAt(uploadPeak, uploadMs(single)),
-      replicas: 0,
-    },
+  const roles = [
+    sized('delivery', originPerSecond(a.edgeHitRatio), deliveryMs),
+    sized('upload', uploadPeak, uploadMs(single)),
     // Multipart is taken as a tenth of the uploads (the large files), at the multipart rate.
-    {
-      role: 'multipart',
-      peakPerSecond: uploadPeak / 10,
-      cpuMsPerRequest: uploadMs(multipart),
-      cores: coresAt(uploadPeak / 10, uploadMs(multipart)),
-      replicas: 0,
-    },
-  ].map((role) => ({ ...role, replicas: replicasFor(role.cores, a) }));
+    sized('multipart', uploadPeak / 10, uploadMs(multipart)),
+  ];
 
   const hitRatios = [0.8, 0.9, 0.95, 0.98, 0.99].map((hitRatio) => {
-    const cores = coresAt(originPerSecond(hitRatio), deliveryMs);
-    return { hitRatio, deliveryCores: cores, deliveryReplicas: replicasFor(cores, a) };
+    const { cores, replicas } = sized('delivery', originPerSecond(hitRatio), deliveryMs);
+    return { hitRatio, deliveryCores: cores, deliveryReplicas: replicas };
   });
   const fleets = [3, 6, 12, 24].map((replicas) => {
     // Cores that carry the peak with one zone down, at the target utilisation.

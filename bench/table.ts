@@ -27,19 +27,8 @@ const columns = [
   '÷ipx',
   'err',
 ] as const;
-const numeric = new Set<string>([
-  'c',
-  'req/s',
-  'p50 ms',
-  'p95 ms',
-  'p99 ms',
-  'out bytes',
-  'peak RSS MiB',
-  'CPU ms/req',
-  '÷limit',
-  '÷ipx',
-  'err',
-]);
+/** Every column but the names is a number, right-aligned. */
+const numeric = new Set<string>(columns.filter((column) => column !== 'workload' && column !== 'mode'));
 
 export function tableCells(rows: readonly Row[]): string[][] {
   return rows.map((row) => {

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePhases, runFaults, sleep, startLoad, type Fault, type Sample } from './helpers/fault-load.ts';
-import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { describePhases, proxyFaults, runFaults, sleep, startLoad, type Sample } from './helpers/fault-load.ts';
+import { spawnOrigin, uploadPng, type SpawnedOrigin } from './helpers/origin.ts';
 import { testPostgresUrl, testSchema } from './helpers/postgres.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -42,12 +41,7 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
       DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs),
       DATABASE_CONNECT_TIMEOUT_MS: String(connectTimeoutMs),
     });
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a7' } })
-      .png()
-      .toBuffer();
-    const uploaded = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
-    expect(uploaded.status).toBe(201);
-    imageId = ((await uploaded.json()) as { id: string }).id;
+    imageId = await uploadPng(origin.url, '#3a7');
   });
 
   afterAll(async () => {
@@ -65,10 +59,8 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
       { clients: 8, giveUpMs: 15_000 },
     );
     const ok = (sample: Sample) => sample.status === 200;
-    const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
-    const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
     await sleep(500);
-    const phases = await runFaults(load, [cut('cut 1'), cut('cut 2'), blackhole], ok, recoverWithinMs + answerWithinMs);
+    const phases = await runFaults(load, proxyFaults(proxy), ok, recoverWithinMs + answerWithinMs);
     await load.stop();
     const report = describePhases(phases);
     console.log(`PostgreSQL faults (query timeout ${queryTimeoutMs} ms, connect timeout ${connectTimeoutMs} ms):\n${report}`);

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePhases, runFaults, sleep, startLoad, type Fault, type Sample } from './helpers/fault-load.ts';
-import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { describePhases, proxyFaults, runFaults, sleep, startLoad, type Sample } from './helpers/fault-load.ts';
+import { spawnOrigin, uploadPng, type SpawnedOrigin } from './helpers/origin.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -41,12 +40,7 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
       REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs),
     });
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a37' } })
-      .png()
-      .toBuffer();
-    const uploaded = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
-    expect(uploaded.status).toBe(201);
-    imageId = ((await uploaded.json()) as { id: string }).id;
+    imageId = await uploadPng(origin.url, '#a37');
   });
 
   afterAll(async () => {
@@ -71,10 +65,8 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
         sample.path === '/v1/batches'
           ? sample.status === 202
           : sample.status === 200 && (sample.path !== '/readyz' || sample.state === 'ok');
-      const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore: () => proxy.restore(), ms: 1_000 });
-      const blackhole: Fault = { name: 'blackhole', apply: () => proxy.blackhole(), restore: () => proxy.restore(), ms: 3_000 };
       await sleep(500);
-      const phases = await runFaults(load, [cut('cut 1'), cut('cut 2'), blackhole], ok, recoverWithinMs + answerWithinMs);
+      const phases = await runFaults(load, proxyFaults(proxy), ok, recoverWithinMs + answerWithinMs);
       await load.stop();
       const report = describePhases(phases);
       console.log(`Redis faults (command timeout ${commandTimeoutMs} ms):\n${report}`);

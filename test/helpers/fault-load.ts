@@ -4,6 +4,8 @@
  * service answered while a backend was cut or silent and how soon it recovered.
  */
 
+import type { TcpProxy } from './tcp-proxy.ts';
+
 export interface Sample {
   path: string;
   /** ms since the load started. */
@@ -104,6 +106,13 @@ export interface Fault {
   restore(): void;
   /** How long the fault lasts. */
   ms: number;
+}
+
+/** The matrix the backend tests run through a proxy: two 1 s cuts, then 3 s of silence. */
+export function proxyFaults(proxy: Pick<TcpProxy, 'cut' | 'blackhole' | 'restore'>): Fault[] {
+  const restore = () => proxy.restore();
+  const cut = (name: string): Fault => ({ name, apply: () => proxy.cut(), restore, ms: 1_000 });
+  return [cut('cut 1'), cut('cut 2'), { name: 'blackhole', apply: () => proxy.blackhole(), restore, ms: 3_000 }];
 }
 
 export interface Phase {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { testConfig } from './config.ts';
 import type { Logger } from '../../origin/logger.ts';
 import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
@@ -116,4 +117,14 @@ export async function spawnOrigin(env: Record<string, string>): Promise<SpawnedO
       return { anon: field('RssAnon') + field('RssShmem'), total: field('VmRSS') };
     },
   };
+}
+
+/** Uploads a small generated PNG (`POST /v1/images`, open mode) and returns its id. */
+export async function uploadPng(baseUrl: string, background = '#3a7'): Promise<string> {
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background } })
+    .png()
+    .toBuffer();
+  const response = await fetch(`${baseUrl}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  if (response.status !== 201) throw new Error(`upload answered ${String(response.status)}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
 }

@@ -7,26 +7,8 @@ export interface Problem {
   code: string;
 }
 
-export interface ImageObject {
-  id: string;
-  filename: string | null;
-  format: string;
-  width: number;
-  height: number;
-  bytes: number;
-  sha256: string;
-  frames: number;
-  hasAlpha: boolean;
-  orientation: number | null;
-  createdAt: string;
-  placeholder: { blurhash: string | null; dominantColor: string | null };
-  url: string;
-  /** From the catalog's metadata (PATCH /v1/images/:id) where the service has it. */
-  title?: string | null;
-  alt?: string | null;
-  tags?: string[];
-  exif?: Record<string, unknown> | null;
-}
+/** The image object exactly as the origin builds it (a type-only import: nothing of the origin is bundled). */
+export type { ImageObject } from '../../origin/ingest/image-object.ts';
 
 export interface Page<T> {
   items: T[];

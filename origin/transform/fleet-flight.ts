@@ -38,6 +38,9 @@ const commandTimeoutMs = 1_000;
 
 // Renew / release only while the lease still carries our token: after a takeover it is someone else's.
 const renewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+// One round trip, and a token is drawn only by the waiter that gets the claim (waiters retry every poll).
+const claimScript =
+  "if redis.call('exists', KEYS[1]) == 1 then return false end local token = redis.call('incr', KEYS[2]) redis.call('set', KEYS[1], token, 'PX', ARGV[1]) return token";
 const releaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export class FleetFlight {
@@ -106,9 +109,9 @@ export class FleetFlight {
   /** A fencing token (a fleet-wide counter) held in the claim while it lasts; undefined: taken. */
   private async claim(claimKey: string): Promise<string | undefined> {
     await this.connected();
-    const token = String(await this.redis.incr(`${this.options.prefix}:flight-token`));
-    const set = await this.redis.set(claimKey, token, 'PX', this.leaseMs, 'NX');
-    return set === 'OK' ? token : undefined;
+    const token = (await this.redis.eval(claimScript, 2, claimKey, `${this.options.prefix}:flight-token`, String(this.leaseMs))) as
+      number | null;
+    return token === null ? undefined : String(token);
   }
 
   /**

@@ -5,7 +5,7 @@ import { failFastRedisOptions, firstConnection } from '../queue/redis-connection
 
 /**
  * Fleet-wide single flight for cold variants (issue 18): with REDIS_URL, the first replica to miss
- * a variant claims it in Redis (SET NX with a short lease and a fencing token); the others wait for
+ * a variant claims it in Redis (set-if-absent, a short lease and a fencing token); the others wait for
  * the variant to appear in storage instead of rendering it again. The holder renews the lease while
  * it works, so a holder that dies (SIGKILL, a lost node) releases the claim within one lease and
  * the next waiter takes it over. Variants are deterministic, so a late write by a holder that lost

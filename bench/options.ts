@@ -1,6 +1,6 @@
 import { loadConfig } from '../origin/config.ts';
 
-/** Run sizes: the full run (4-8 min on 2 cores, see the README's bench section) and `--quick` (< 2 min), both bounded. */
+/** Run sizes: the full run (4-8 min on 2 cores, see bench/README.md) and `--quick` (< 2 min), both bounded. */
 export interface BenchOptions {
   quick: boolean;
   edge: boolean;

@@ -28,6 +28,11 @@ async function redisOrigin(dataDir: string, prefix: string): Promise<TestOrigin>
   return origin;
 }
 
+// The waits inside the tests, and test timeouts above their sums, so a wait that runs out fails
+// with its own message instead of vitest's bare timeout.
+const firstVariantsMs = 60_000;
+const batchMs = 120_000;
+
 describe.skipIf(!available)('batches on BullMQ workers', () => {
   let dataDir: string;
   let prefix: string;
@@ -44,85 +49,94 @@ describe.skipIf(!available)('batches on BullMQ workers', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('makes 10 images × 3 presets on a worker, with rising progress, 30 archive entries and metrics', async () => {
-    let worker: RunningWorker | undefined;
-    try {
-      const images = await uploadMany(origin.url, 10);
-      const created = await createBatch(origin.url, { presets: ['thumb', 'card', 'og'], images: images.map((image) => image.id) });
-      expect(created.status, JSON.stringify(created.body)).toBe(202);
-      expect(created.body).toMatchObject({ state: 'queued', total: 30 });
-      const id = String(created.body['id']);
-      const queued = await progress(origin.url, id);
-      expect(queued).toMatchObject({ state: 'queued', done: 0 });
+  it(
+    'makes 10 images × 3 presets on a worker, with rising progress, 30 archive entries and metrics',
+    { timeout: batchMs + 60_000 },
+    async () => {
+      let worker: RunningWorker | undefined;
+      try {
+        const images = await uploadMany(origin.url, 10);
+        const created = await createBatch(origin.url, { presets: ['thumb', 'card', 'og'], images: images.map((image) => image.id) });
+        expect(created.status, JSON.stringify(created.body)).toBe(202);
+        expect(created.body).toMatchObject({ state: 'queued', total: 30 });
+        const id = String(created.body['id']);
+        const queued = await progress(origin.url, id);
+        expect(queued).toMatchObject({ state: 'queued', done: 0 });
 
-      worker = await startWorker(
-        testConfig({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: '0' }),
-        createLogger('silent'),
+        worker = await startWorker(
+          testConfig({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: '0' }),
+          createLogger('silent'),
+        );
+        const history: Awaited<ReturnType<typeof progress>>[] = [];
+        const finished = await waitForBatch(() => origin.url, id, { history, timeoutMs: batchMs });
+        expect(finished).toMatchObject({ state: 'completed', total: 30, done: 30, failed: 0 });
+        expect(history.length).toBeGreaterThan(1);
+
+        const entries = await archive(origin.url, id);
+        expect(entries.size).toBe(30);
+        for (const [name, data] of entries) {
+          const meta = await sharp(data).metadata();
+          expect(name.endsWith(`.${meta.format === 'jpeg' ? 'jpg' : meta.format}`), name).toBe(true);
+        }
+        // The worker rendered; the origin finds the variant in storage.
+        const served = await fetch(`${origin.url}/img/${images[3]?.id}/t_og`);
+        expect(served.status).toBe(200);
+        expect(served.headers.get('x-variant-source')).toBe('storage');
+
+        const metrics = await (await fetch(worker.metricsUrl)).text();
+        expect(metrics).toMatch(/pixelfront_worker_jobs_total\{outcome="done"\} 30\b/);
+        expect(metrics).toMatch(/pixelfront_queue_depth 0\b/);
+        expect(metrics).toMatch(/pixelfront_worker_job_seconds_count\{outcome="done"\} 30\b/);
+      } finally {
+        await worker?.close();
+      }
+    },
+  );
+
+  it(
+    'finishes a batch after a worker is killed with SIGKILL mid-batch, with every variant whole',
+    { timeout: firstVariantsMs + batchMs + 90_000 },
+    async () => {
+      // Small renders: the test is about the kill, not about render speed on a shared host.
+      const images = await uploadMany(origin.url, 10, { size: [800, 600] });
+      const transforms = ['w_600,f_avif', 'w_450,f_webp', 'c_fill,w_250,h_250,f_avif'];
+      const created = await createBatch(origin.url, { transforms, images: images.map((image) => image.id) });
+      expect(created.body).toMatchObject({ total: 30 });
+      const id = String(created.body['id']);
+      const env = { DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: '2000', WORKER_CONCURRENCY: '2' };
+
+      const first = await spawnWorker(env);
+      const partial = await waitFor(
+        async () => {
+          const current = await progress(origin.url, id);
+          return current.done >= 3 ? current : undefined;
+        },
+        firstVariantsMs,
+        'the first variants',
       );
-      const history: Awaited<ReturnType<typeof progress>>[] = [];
-      const finished = await waitForBatch(() => origin.url, id, { history });
-      expect(finished).toMatchObject({ state: 'completed', total: 30, done: 30, failed: 0 });
-      expect(history.length).toBeGreaterThan(1);
+      await first.stop('SIGKILL');
+      const afterKill = await progress(origin.url, id);
+      expect(afterKill.done, 'killed mid-batch').toBeLessThan(30);
+      expect(afterKill.done).toBeGreaterThanOrEqual(partial.done);
+
+      const second = await spawnWorker(env);
+      try {
+        const finished = await waitForBatch(() => origin.url, id, { timeoutMs: batchMs });
+        expect(finished, second.output()).toMatchObject({ state: 'completed', done: 30, failed: 0 });
+      } finally {
+        // SIGTERM lets running jobs finish and exits cleanly.
+        expect(await second.stop('SIGTERM')).toBe(0);
+      }
 
       const entries = await archive(origin.url, id);
       expect(entries.size).toBe(30);
       for (const [name, data] of entries) {
-        const meta = await sharp(data).metadata();
-        expect(name.endsWith(`.${meta.format === 'jpeg' ? 'jpg' : meta.format}`), name).toBe(true);
+        // A whole object decodes to its last pixel; a torn write would not.
+        const { info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
+        expect(info.width, name).toBeGreaterThan(0);
       }
-      // The worker rendered; the origin finds the variant in storage.
-      const served = await fetch(`${origin.url}/img/${images[3]?.id}/t_og`);
-      expect(served.status).toBe(200);
-      expect(served.headers.get('x-variant-source')).toBe('storage');
-
-      const metrics = await (await fetch(worker.metricsUrl)).text();
-      expect(metrics).toMatch(/pixelfront_worker_jobs_total\{outcome="done"\} 30\b/);
-      expect(metrics).toMatch(/pixelfront_queue_depth 0\b/);
-      expect(metrics).toMatch(/pixelfront_worker_job_seconds_count\{outcome="done"\} 30\b/);
-    } finally {
-      await worker?.close();
-    }
-  });
-
-  it('finishes a batch after a worker is killed with SIGKILL mid-batch, with every variant whole', async () => {
-    const images = await uploadMany(origin.url, 10, { size: [1600, 1200] });
-    const transforms = ['w_1200,f_avif', 'w_900,f_webp', 'c_fill,w_500,h_500,f_avif'];
-    const created = await createBatch(origin.url, { transforms, images: images.map((image) => image.id) });
-    expect(created.body).toMatchObject({ total: 30 });
-    const id = String(created.body['id']);
-    const env = { DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: '2000', WORKER_CONCURRENCY: '2' };
-
-    const first = await spawnWorker(env);
-    const partial = await waitFor(
-      async () => {
-        const current = await progress(origin.url, id);
-        return current.done >= 3 ? current : undefined;
-      },
-      90_000,
-      'the first variants',
-    );
-    await first.stop('SIGKILL');
-    const afterKill = await progress(origin.url, id);
-    expect(afterKill.done, 'killed mid-batch').toBeLessThan(30);
-    expect(afterKill.done).toBeGreaterThanOrEqual(partial.done);
-
-    const second = await spawnWorker(env);
-    try {
-      const finished = await waitForBatch(() => origin.url, id, { timeoutMs: 180_000 });
-      expect(finished, second.output()).toMatchObject({ state: 'completed', done: 30, failed: 0 });
-    } finally {
-      // SIGTERM lets running jobs finish and exits cleanly.
-      expect(await second.stop('SIGTERM')).toBe(0);
-    }
-
-    const entries = await archive(origin.url, id);
-    expect(entries.size).toBe(30);
-    for (const [name, data] of entries) {
-      // A whole object decodes to its last pixel; a torn write would not.
-      const { info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
-      expect(info.width, name).toBeGreaterThan(0);
-    }
-  });
+    },
+  );
 });
 
 describe('with REDIS_URL set but Redis down', () => {

@@ -51,7 +51,7 @@ export function createApp(services: Services): Hono {
   api.route('/sessions', sessionRoutes(services));
   api.get('/presets', (c) =>
     c.json({
-      items: describePresets(services.presets, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension }),
+      items: describePresets(services.grammar.presets, services.grammar),
     }),
   );
   app.route('/v1', api);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { PresetMap } from '../core/grammar/context.ts';
+import type { GrammarContext } from '../core/grammar/context.ts';
 import type { Catalog, ImageRecord } from './catalog/types.ts';
 import { createCatalog } from './catalog/index.ts';
 import type { Database } from './catalog/schema.ts';
@@ -11,6 +11,7 @@ import { loadPresets } from './presets-file.ts';
 import type { ObjectStorage } from './storage/types.ts';
 import { createStorage } from './storage/index.ts';
 import { FleetFlight } from './transform/fleet-flight.ts';
+import type { PlannedTransform } from './transform/plan.ts';
 import { VariantService } from './transform/variants.ts';
 import type { BatchStore } from './batches/batch-store.ts';
 import { createBatchWork } from './batches/background.ts';
@@ -32,7 +33,8 @@ export interface Services {
   catalog: Catalog;
   /** The catalog's SQL database, for the tables of uploads and batches beside the images. */
   db: Kysely<Database>;
-  presets: PresetMap;
+  /** The presets and MAX_OUTPUT_DIMENSION every transform is parsed against (transform/plan.ts). */
+  grammar: GrammarContext;
   metrics: OriginMetrics;
   /** Memory cache, stored variants and bounded, single-flight renders. */
   variants: VariantService;
@@ -50,8 +52,8 @@ export interface Services {
   rateLimiter: RateLimiter | undefined;
   /** Purges a deleted image's Cache-Tag at Cloudflare (CLOUDFLARE_ZONE_ID + CLOUDFLARE_API_TOKEN); undefined when unset. */
   edgePurge: CloudflarePurger | undefined;
-  /** Runs after an image was registered: queues the `eager` presets (batch jobs). */
-  afterUpload(image: ImageRecord, eager: string | undefined): Promise<void>;
+  /** Runs after an image was registered: queues its `eager` presets, planned by the upload (planEager), as variant jobs. */
+  afterUpload(image: ImageRecord, eager: readonly PlannedTransform[]): Promise<void>;
   /** Drops whatever is cached in memory for a deleted image. */
   forgetImage(id: string): void;
   close(): Promise<void>;
@@ -87,7 +89,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     storage,
     catalog,
     db: catalog.db,
-    presets,
+    grammar: { presets, maxOutputDimension: config.maxOutputDimension },
     metrics,
     variants,
     tempDir: join(config.dataDir, 'tmp'),

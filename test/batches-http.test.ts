@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import { send } from './helpers/robustness.ts';
 import { waitFor } from './helpers/wait-for.ts';
-import { canonicalTransform } from '../origin/delivery/variant.ts';
+import { canonicalTransform } from '../origin/transform/plan.ts';
 import { originalKey } from '../origin/storage/layout.ts';
 import { variantIdentity } from '../origin/transform/variant-identity.ts';
 import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
@@ -112,7 +112,7 @@ describe('batches on the in-process queue', () => {
   it('queues eager presets after an upload', async () => {
     const image = await upload(origin.url, await fixture(50, 400, 300), { eager: 'thumb,auto', headers: acme });
     const keys = ['c_fill,w_200,h_200', 'w_80,f_auto'].flatMap((ops) => {
-      const { canonicalWithoutFormat, spec } = canonicalTransform(origin.services, ops);
+      const { canonicalWithoutFormat, spec } = canonicalTransform(origin.services.grammar, ops);
       const formats = spec.f === 'auto' ? (['avif', 'webp', 'png'] as const) : (['png'] as const);
       return formats.map((format) => variantIdentity(image.id, canonicalWithoutFormat, format).key);
     });
@@ -131,7 +131,7 @@ describe('batches on the in-process queue', () => {
     const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: acme, body: form });
     const body = (await response.json()) as { items: Array<{ ok: boolean; image: { id: string } }> };
     expect(response.status, JSON.stringify(body)).toBe(200);
-    const { canonicalWithoutFormat } = canonicalTransform(origin.services, 't_og');
+    const { canonicalWithoutFormat } = canonicalTransform(origin.services.grammar, 't_og');
     const keys = body.items.map((item) => variantIdentity(item.image.id, canonicalWithoutFormat, 'jpeg').key);
     expect(keys).toHaveLength(2);
     await waitFor(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import { testSchema } from './helpers/postgres.ts';
 import type { ImageRecord } from '../origin/catalog/types.ts';
+import type { PlannedTransform } from '../origin/transform/plan.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
 import { sweepExpiredUploads } from '../origin/multipart/sweeper.ts';
 import { send } from './helpers/robustness.ts';
@@ -56,9 +57,9 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
     it('assembles parts sent out of order, one re-sent, into the same bytes; completing again returns the same image', async () => {
       const source = await bigPng(1);
       const slices = [source.subarray(0, 5 * MiB), source.subarray(5 * MiB, 10 * MiB), source.subarray(10 * MiB)];
-      const eagerSeen: Array<{ id: string; eager: string | undefined }> = [];
-      origin.services.afterUpload = async (image: ImageRecord, eager: string | undefined) => {
-        eagerSeen.push({ id: image.id, eager });
+      const eagerSeen: Array<{ id: string; eager: string }> = [];
+      origin.services.afterUpload = async (image: ImageRecord, eager: readonly PlannedTransform[]) => {
+        eagerSeen.push({ id: image.id, eager: eager.map((transform) => transform.label).join(',') });
       };
       const created = await call('POST', '/uploads', {
         filename: 'dir/big.png',

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
-import { canonicalTransform } from '../delivery/variant.ts';
 import type { Services } from '../services.ts';
+import { canonicalTransform } from '../transform/plan.ts';
+import { variantRequest } from '../transform/variant-identity.ts';
 import type { BatchItem } from './batch-store.ts';
 
 /**
@@ -72,13 +73,6 @@ async function variantBody(services: Services, item: BatchItem): Promise<Readabl
   if (stored !== null) return stored.body;
   const image = await services.catalog.getImageById(item.imageId);
   if (image === null) return null;
-  const transform = canonicalTransform(services, item.canonical);
-  const request = {
-    image,
-    spec: { ...transform.spec, f: item.format },
-    canonicalWithoutFormat: transform.canonicalWithoutFormat,
-    format: item.format,
-  };
-  await services.variants.ensure(request);
+  await services.variants.ensure(variantRequest(image, canonicalTransform(services.grammar, item.canonical), item.format));
   return (await services.storage.get(item.variantKey))?.body ?? null;
 }

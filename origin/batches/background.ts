@@ -48,7 +48,7 @@ export async function resumeBatches(services: Services, batches: BatchStore): Pr
   for (const item of await batches.pendingItems()) {
     const job = { batchId: item.batchId, imageId: item.imageId, canonical: item.canonical, format: item.format };
     try {
-      jobs.push(queuedJob(services, job));
+      jobs.push(queuedJob(services.grammar, job));
     } catch (error) {
       // The ops no longer parse (e.g. MAX_OUTPUT_DIMENSION was lowered): final for this item.
       if (!isPixelfrontError(error)) throw error;

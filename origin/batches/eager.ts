@@ -1,40 +1,31 @@
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
-import type { Services } from '../services.ts';
-import { planItems, planTransforms, type PlannedTransform } from './plan.ts';
-import { queuedJob } from './variant-job.ts';
+import type { Logger } from '../logger.ts';
+import type { JobQueue } from '../queue/index.ts';
+import type { PlannedTransform } from '../transform/plan.ts';
+import { planItems } from './plan.ts';
+import { plannedJobs } from './variant-job.ts';
 
 /**
- * Parses an upload's `eager` value (`thumb,card`: preset names). Throws 400 `invalid_transform`
- * for an unknown preset, so routes can refuse the upload before storing anything.
+ * `afterUpload`: queues the eager presets of a registered image, as the upload planned them
+ * (planEager; for `f_auto` presets one variant per negotiable format). The upload has already
+ * succeeded, so nothing here fails it: an unreachable queue is logged, and the variants are
+ * simply rendered on first request.
  */
-export function parseEager(services: Services, raw: string | undefined): PlannedTransform[] {
-  const presets = (raw ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  return planTransforms(services, { presets: [...new Set(presets)], transforms: [] });
-}
-
-/**
- * `afterUpload`: queues the eager presets of a registered image (for `f_auto` presets one variant
- * per negotiable format). The upload has already succeeded, so nothing here fails it: a bad
- * value or an unreachable queue is logged, and the variants are simply rendered on first request.
- */
-export async function queueEager(services: Services, image: ImageRecord, raw: string | undefined): Promise<void> {
-  if (raw === undefined || raw.trim() === '') return;
+export async function queueEager(
+  deps: { queue: JobQueue; logger: Logger },
+  image: ImageRecord,
+  eager: readonly PlannedTransform[],
+): Promise<void> {
+  if (eager.length === 0) return;
   try {
-    const items = planItems([image], parseEager(services, raw));
-    await services.queue.enqueue(
-      items.map((item) => queuedJob(services, { imageId: item.imageId, canonical: item.canonical, format: item.format })),
-    );
+    await deps.queue.enqueue(plannedJobs(planItems([image], eager)));
   } catch (error) {
     // The image is stored either way: a client must not be told otherwise because of the queue.
-    const code = isPixelfrontError(error) ? error.code : 'internal';
-    services.logger.warn('eager presets not queued', {
+    deps.logger.warn('eager presets not queued', {
       imageId: image.id,
-      eager: raw.slice(0, 200),
-      code,
+      eager: eager.map((transform) => transform.label).join(','),
+      code: isPixelfrontError(error) ? error.code : 'internal',
       detail: error instanceof Error ? error.message : String(error),
     });
   }

@@ -8,8 +8,9 @@ import type { OriginVariables } from '../http/auth.ts';
 import { parseJsonBody, readJsonBody } from '../http/request-body.ts';
 import type { Services } from '../services.ts';
 import { batchArchive } from './archive.ts';
-import { planItems, planTransforms } from './plan.ts';
-import { queuedJob } from './variant-job.ts';
+import { planTransforms } from '../transform/plan.ts';
+import { planItems } from './plan.ts';
+import { plannedJobs } from './variant-job.ts';
 import { newBatchId, isValidBatchId } from './batch-id.ts';
 
 type Env = { Variables: OriginVariables };
@@ -39,7 +40,7 @@ export function batchRoutes(services: Services) {
     );
     const { presets = [], transforms = [], images: ids } = body;
     if (presets.length + transforms.length === 0) throw fail('invalid_request', 'a batch needs at least one preset or transform');
-    const planned = planTransforms(services, { presets, transforms });
+    const planned = planTransforms(services.grammar, { presets, transforms });
     // Fail fast, before anything is written, when jobs cannot be queued.
     await services.queue.ping();
     const tenant = c.get('tenant');
@@ -51,9 +52,7 @@ export function batchRoutes(services: Services) {
     const id = newBatchId();
     await services.batches.create({ id, tenant, items });
     try {
-      await services.queue.enqueue(
-        items.map((item) => queuedJob(services, { batchId: id, imageId: item.imageId, canonical: item.canonical, format: item.format })),
-      );
+      await services.queue.enqueue(plannedJobs(items, id));
     } catch (error) {
       await services.batches.delete(id);
       throw error;

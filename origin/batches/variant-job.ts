@@ -1,10 +1,12 @@
 import { isPixelfrontError } from '../../core/errors.ts';
-import { canonicalTransform } from '../delivery/variant.ts';
+import type { GrammarContext } from '../../core/grammar/context.ts';
 import type { JobHandler, JobOutcome, QueuedJob, VariantJob } from '../queue/index.ts';
 import { variantJobId } from '../queue/job-id.ts';
 import type { Services } from '../services.ts';
-import { variantIdentity } from '../transform/variant-identity.ts';
+import { canonicalTransform } from '../transform/plan.ts';
+import { variantIdentity, variantRequest } from '../transform/variant-identity.ts';
 import type { BatchStore, ItemResult } from './batch-store.ts';
+import type { PlannedItem } from './plan.ts';
 
 /**
  * Makes one variant with the same VariantService as deliveries (skipped when it is already in
@@ -23,14 +25,7 @@ export function variantJobHandler(services: Services, batches: BatchStore): JobH
       try {
         const image = await services.catalog.getImageById(job.imageId);
         if (image === null) return await record(job, { ok: false, code: 'not_found', detail: `image ${job.imageId} was deleted` });
-        const transform = canonicalTransform(services, job.canonical);
-        const { format } = job;
-        await services.variants.ensure({
-          image,
-          spec: { ...transform.spec, f: format },
-          canonicalWithoutFormat: transform.canonicalWithoutFormat,
-          format,
-        });
+        await services.variants.ensure(variantRequest(image, canonicalTransform(services.grammar, job.canonical), job.format));
         return await record(job, { ok: true });
       } catch (error) {
         const permanent = isPixelfrontError(error) && error.status < 500;
@@ -51,8 +46,20 @@ export function variantJobHandler(services: Services, batches: BatchStore): JobH
   };
 }
 
-/** A queue entry for a variant; its id collapses repeats of the same variant within a batch. Throws `invalid_transform` for ops that no longer parse. */
-export function queuedJob(services: Services, job: VariantJob): QueuedJob {
-  const { canonicalWithoutFormat } = canonicalTransform(services, job.canonical);
+/** The queue entries of planned items (a batch's, or an upload's eager presets without a batch), from the hashes planned with them. */
+export function plannedJobs(items: readonly PlannedItem[], batchId?: string): QueuedJob[] {
+  return items.map((item) => {
+    const job: VariantJob = { imageId: item.imageId, canonical: item.canonical, format: item.format };
+    if (batchId !== undefined) job.batchId = batchId;
+    return { id: variantJobId(batchId, { imageId: item.imageId, hash: item.hash, format: item.format }), job };
+  });
+}
+
+/**
+ * A queue entry for a stored job (a batch resumed after a restart); its id collapses repeats of
+ * the same variant within a batch. Throws `invalid_transform` for ops that no longer parse.
+ */
+export function queuedJob(grammar: GrammarContext, job: VariantJob): QueuedJob {
+  const { canonicalWithoutFormat } = canonicalTransform(grammar, job.canonical);
   return { id: variantJobId(job.batchId, variantIdentity(job.imageId, canonicalWithoutFormat, job.format)), job };
 }

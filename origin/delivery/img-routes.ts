@@ -6,7 +6,8 @@ import { checkSignedAccess } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { Services } from '../services.ts';
 import { deliverOriginal } from './original.ts';
-import { canonicalTransform, deliverVariant, type CanonicalTransform } from './variant.ts';
+import { canonicalTransform, type CanonicalTransform } from '../transform/plan.ts';
+import { deliverVariant } from './variant.ts';
 
 /**
  * `/img/<id>[/<ops>[/<name.ext>]]` (SPEC section 3). The last segment is a free SEO name and
@@ -20,7 +21,7 @@ export function imgRoutes(services: Services) {
   const parsed = new LRUCache<string, CanonicalTransform>({ max: 2000 });
   const transformOf = (rawOps: string): CanonicalTransform => {
     let transform = parsed.get(rawOps);
-    if (!transform) parsed.set(rawOps, (transform = canonicalTransform(services, rawOps)));
+    if (!transform) parsed.set(rawOps, (transform = canonicalTransform(services.grammar, rawOps)));
     return transform;
   };
   const deliver = async (c: Context, rawOps: string) => {

@@ -1,27 +1,13 @@
-import { canonicalize, canonicalOps } from '../../core/grammar/canonical.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { acceptToken, outputFormat } from '../../core/negotiate.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
-import { variantHash } from '../transform/variant-identity.ts';
+import type { CanonicalTransform } from '../transform/plan.ts';
+import { variantRequest } from '../transform/variant-identity.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
 import { findPublicImage } from './original.ts';
-
-/** The parsed, canonical form of a transform, as the origin and the worker pool key it. */
-export interface CanonicalTransform {
-  spec: TransformSpec;
-  canonical: string;
-  /** The canonical ops without `f`: with the concrete format, the identity of the variant. */
-  canonicalWithoutFormat: string;
-}
-
-export function canonicalTransform(services: Services, ops: string): CanonicalTransform {
-  const { spec, canonical } = canonicalize(ops, { presets: services.presets, maxOutputDimension: services.config.maxOutputDimension });
-  const { f: _format, ...rest } = spec;
-  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest) };
-}
 
 /** The concrete output format for a spec and source; `f_auto` resolves against Accept. */
 export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: string | undefined): OutputFormat {
@@ -38,23 +24,19 @@ export async function deliverVariant(
 ): Promise<Response> {
   const { transform } = input;
   const image = await findPublicImage(services, input.id);
-  const format = variantFormat(transform.spec, image, input.accept);
+  // The variant's identity, hashed once: its hash is the ETag's and its key the VariantService's.
+  const request = variantRequest(image, transform, variantFormat(transform.spec, image, input.accept));
   const info: DeliveryInfo = {
     contentType: '',
     // Unique per image content and variant; strong, since the bytes never change.
-    etag: `"${image.sha256.slice(0, 12)}-${variantHash(transform.canonicalWithoutFormat, format)}"`,
+    etag: `"${image.sha256.slice(0, 12)}-${request.identity.hash}"`,
     canonicalPath: canonicalImagePath(image.id, transform.canonical),
     source: 'memory',
     varyAccept: transform.spec.f === 'auto',
   };
   if (etagMatches(input.ifNoneMatch, info.etag)) return notModified(info);
 
-  const lookup = await services.variants.get({
-    image,
-    spec: { ...transform.spec, f: format },
-    canonicalWithoutFormat: transform.canonicalWithoutFormat,
-    format,
-  });
+  const lookup = await services.variants.get(request);
   const { variant } = lookup;
   if (input.counted) services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
   return new Response(variant.data, {

@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
-import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
 import { readJsonBody, rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
 import type { UserMetadata } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
+import { planEager, type PlannedTransform } from '../transform/plan.ts';
 import { receiveForm } from './bulk-upload.ts';
 import { toImageObject } from './image-object.ts';
 import { deleteImage } from './delete-image.ts';
@@ -32,7 +32,7 @@ export function imageRoutes(services: Services) {
       );
     }
     pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
-    parseEager(services, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
+    const eager = planEager(services.grammar, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
     const metadata = userMetadataFromText((name) => c.req.query(name)); // so is a bad title, tag or meta
     const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes }).catch(
       (error: unknown) =>
@@ -42,7 +42,7 @@ export function imageRoutes(services: Services) {
     );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, { filename, ...metadata });
-    await services.afterUpload(image, c.req.query('eager'));
+    await services.afterUpload(image, eager);
     return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
   });
 
@@ -82,10 +82,10 @@ async function bulkUpload(c: Context<Env>, services: Services) {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   const form = await receiveForm(requestStream(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
   if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
-  const eager = c.req.query('eager') ?? form.fields['eager'];
+  let eager: PlannedTransform[];
   let metadata: UserMetadata;
   try {
-    parseEager(services, eager);
+    eager = planEager(services.grammar, c.req.query('eager') ?? form.fields['eager']);
     // The form's title, alt, tags and meta apply to every file of it.
     metadata = userMetadataFromText((name) => c.req.query(name) ?? form.fields[name]);
   } catch (error) {

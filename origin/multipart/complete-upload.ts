@@ -4,6 +4,7 @@ import { ingestReceivedFile } from '../ingest/ingest-image.ts';
 import { storedUserMetadata } from '../ingest/user-metadata.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
 import { normalizeEtag } from '../storage/etags.ts';
+import { planEager, type PlannedTransform } from '../transform/plan.ts';
 import { COMPLETION_LEASE_MS, MIN_PART_BYTES } from './limits.ts';
 import type { UploadService } from './upload-service.ts';
 import type { PartRow, UploadRow } from './upload-store.ts';
@@ -82,8 +83,26 @@ export async function completeUpload(
   }
   await store.markCompleted(id, result.image.id, result.deduplicated, service.now());
   await service.freeStorage(upload, false);
-  await services.afterUpload(result.image, upload.eager ?? undefined);
+  await services.afterUpload(result.image, storedEager(service, upload));
   return result;
+}
+
+/**
+ * The eager presets stored at creation (checked then), planned again now: the upload may have
+ * taken a day. One since removed only skips the eager renders; the upload itself has succeeded.
+ */
+function storedEager(service: UploadService, upload: UploadRow): PlannedTransform[] {
+  try {
+    return planEager(service.services.grammar, upload.eager ?? undefined);
+  } catch (error) {
+    service.services.logger.warn('eager presets not queued', {
+      uploadId: upload.id,
+      eager: (upload.eager ?? '').slice(0, 200),
+      code: isPixelfrontError(error) ? error.code : 'internal',
+      detail: error instanceof Error ? error.message : String(error),
+    });
+    return [];
+  }
 }
 
 /** The outcome of an earlier completion, replayed; undefined while the upload is still open. */

@@ -2,13 +2,13 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
-import { parseEager } from '../batches/eager.ts';
 import type { OriginVariables } from '../http/auth.ts';
 import { parseJsonBody, readJsonBody, requestStream } from '../http/request-body.ts';
 import { cleanFilename } from '../ingest/ingest-image.ts';
 import { toImageObject } from '../ingest/image-object.ts';
 import { userMetadataFrom, userMetadataJsonShape, userMetadataText } from '../ingest/user-metadata.ts';
 import type { Services } from '../services.ts';
+import { eagerNames, planEager } from '../transform/plan.ts';
 import { completeUpload } from './complete-upload.ts';
 import { MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './limits.ts';
 import { UploadService, type UploadServiceOptions } from './upload-service.ts';
@@ -126,10 +126,9 @@ function describeUpload(upload: UploadRow, parts: PartRow[], image: ReturnType<t
  * `invalid_transform` for an unknown preset): finding that out after a 1 GiB upload would be cruel.
  */
 function eagerPresets(services: Services, eager: string | string[] | undefined): string | null {
-  if (eager === undefined) return null;
-  const names = (Array.isArray(eager) ? eager : eager.split(',')).map((name) => name.trim()).filter(Boolean);
+  const names = eagerNames(eager);
   if (names.length === 0) return null;
-  parseEager(services, names.join(','));
+  planEager(services.grammar, names);
   return names.join(',');
 }
 

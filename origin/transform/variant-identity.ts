@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import type { OutputFormat } from '../../core/transform-spec.ts';
+import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
+import type { ImageRecord } from '../catalog/types.ts';
 import { variantKey } from '../storage/layout.ts';
+import type { CanonicalTransform } from './plan.ts';
 
 /**
  * What makes a variant one object: its image, the canonical ops without `f`, and the concrete
@@ -18,16 +19,22 @@ export interface VariantIdentity {
 }
 
 export function variantIdentity(imageId: string, canonicalWithoutFormat: string, format: OutputFormat): VariantIdentity {
-  const hash = variantHash(canonicalWithoutFormat, format);
+  const hash = createHash('sha256').update(`${canonicalWithoutFormat}|${format}`).digest('hex').slice(0, 32);
   return { imageId, canonicalWithoutFormat, format, hash, key: variantKey(imageId, hash, format) };
 }
 
-export function variantHash(canonicalWithoutFormat: string, format: OutputFormat): string {
-  const input = `${canonicalWithoutFormat}|${format}`;
-  let hash = recentHashes.get(input);
-  if (hash === undefined) recentHashes.set(input, (hash = createHash('sha256').update(input).digest('hex').slice(0, 32)));
-  return hash;
+/** What the VariantService makes: an image, the spec to render (its `f` concrete) and the variant's identity. */
+export interface VariantRequest {
+  image: ImageRecord;
+  spec: TransformSpec;
+  identity: VariantIdentity;
 }
 
-/** Pages repeat the same few transforms; a memory hit hashes its transform twice (ETag and key). */
-const recentHashes = new LRUCache<string, string>({ max: 5000 });
+/** The request for one concrete format of a planned transform; its identity is computed here, once. */
+export function variantRequest(image: ImageRecord, transform: CanonicalTransform, format: OutputFormat): VariantRequest {
+  return {
+    image,
+    spec: { ...transform.spec, f: format },
+    identity: variantIdentity(image.id, transform.canonicalWithoutFormat, format),
+  };
+}

@@ -49,7 +49,7 @@ describe('VariantService', () => {
   let service: VariantService;
   let image: ImageRecord;
   let rowDeleted: boolean;
-  const request = () => ({ image, spec: { w: 20, f: 'png' as const }, canonicalWithoutFormat: 'w_20', format: 'png' as const });
+  const request = () => ({ image, spec: { w: 20, f: 'png' as const }, identity: variantIdentity(image.id, 'w_20', 'png') });
   const key = () => variantIdentity(image.id, 'w_20', 'png').key;
 
   beforeEach(async () => {

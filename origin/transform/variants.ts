@@ -17,7 +17,7 @@ import { render } from './render.ts';
 import { RenderGate } from './render-gate.ts';
 import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
-import { variantIdentity } from './variant-identity.ts';
+import type { VariantRequest } from './variant-identity.ts';
 
 /** A rendered variant as it is served and cached. */
 export interface Variant {
@@ -38,14 +38,6 @@ export interface VariantLookup {
 interface Flight {
   lookup: VariantLookup;
   stored: Promise<boolean>;
-}
-
-interface VariantRequest {
-  image: ImageRecord;
-  spec: TransformSpec;
-  /** Canonical ops with `f` removed: what the variant key is made of. */
-  canonicalWithoutFormat: string;
-  format: OutputFormat;
 }
 
 /**
@@ -91,8 +83,9 @@ export class VariantService {
     });
   }
 
+  /** `request.identity` was computed once by the caller (its hash is also the delivery's ETag). */
   async get(request: VariantRequest): Promise<VariantLookup> {
-    const { key } = variantIdentity(request.image.id, request.canonicalWithoutFormat, request.format);
+    const { key } = request.identity;
     const cached = this.memory.get(key);
     if (cached) return this.count({ variant: cached, source: 'memory', timings: {} });
     const { lookup } = await this.flights.run(key, () => this.loadOrRender(key, request));
@@ -101,7 +94,7 @@ export class VariantService {
 
   /** Makes sure the variant is in storage; renders it only when it is not. */
   async ensure(request: VariantRequest): Promise<{ key: string; bytes: number; rendered: boolean }> {
-    const { key } = variantIdentity(request.image.id, request.canonicalWithoutFormat, request.format);
+    const { key } = request.identity;
     const head = await this.deps.storage.head(key);
     if (head) return { key, bytes: head.size, rendered: false };
     const { lookup, stored } = await this.flights.run(key, () => this.loadOrRender(key, request));
@@ -125,12 +118,12 @@ export class VariantService {
 
   private async loadOrRender(key: string, request: VariantRequest): Promise<Flight> {
     const started = performance.now();
-    const stored = await this.fromStorage(key, request.format, started);
+    const stored = await this.fromStorage(key, request.identity.format, started);
     if (stored) return { lookup: stored, stored: Promise.resolve(true) };
     const { fleet } = this.deps;
     if (fleet === undefined) return this.renderHere(key, request, started);
     const shared = await fleet.run(key, {
-      lookup: () => this.fromStorage(key, request.format, started),
+      lookup: () => this.fromStorage(key, request.identity.format, started),
       render: async () => {
         const flight = await this.renderHere(key, request, started);
         return { result: flight.lookup, stored: flight.stored };
@@ -215,7 +208,7 @@ export class VariantService {
         source,
         header: await this.header(request.image.id, source),
         spec: boxed(request.spec, request.image, config.maxOutputDimension),
-        format: request.format,
+        format: request.identity.format,
         loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
         limits: {
           maxInputPixels: config.maxInputPixels,
@@ -226,8 +219,8 @@ export class VariantService {
         },
       });
       const seconds = (performance.now() - started) / 1000;
-      metrics?.rendersTotal.inc({ format: request.format });
-      metrics?.renderSeconds.observe({ format: request.format }, seconds);
+      metrics?.rendersTotal.inc({ format: request.identity.format });
+      metrics?.renderSeconds.observe({ format: request.identity.format }, seconds);
       // Here, not at the callers: requests sharing a single flight share this one render.
       this.deps.usage?.countRender(request.image.tenant, result.format, result.data.length);
       return {

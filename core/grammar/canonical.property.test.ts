@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../errors.ts';
 import { builtInPresets } from '../presets.ts';
-import { canonicalize } from './canonical.ts';
+import { canonicalize, parseOps } from './canonical.ts';
 import type { GrammarContext } from './context.ts';
 import { OP_KEYS } from './ops.ts';
+import { extremeRatioOps, opsArbitrary } from './testing/ops-arbitrary.ts';
 
 const context: GrammarContext = { presets: builtInPresets, maxOutputDimension: 8192 };
 const canonicalOf = (ops: string) => canonicalize(ops, context).canonical;
@@ -64,6 +65,37 @@ const validOps = fc
   });
 
 describe('canonical form properties', () => {
+  it('over the whole grammar: every accepted input has a canonical form that parses, to the same spec, and is its own canonical form', () => {
+    let accepted = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(opsArbitrary(context), (ops) => {
+        runs += 1;
+        let parsed: ReturnType<typeof canonicalize>;
+        try {
+          parsed = canonicalize(ops, context);
+        } catch (error) {
+          if (!isPixelfrontError(error) || error.code !== 'invalid_transform') throw error;
+          return;
+        }
+        accepted += 1;
+        expect(parseOps(parsed.canonical, context)).toEqual(parsed.spec);
+        expect(canonicalOf(parsed.canonical)).toBe(parsed.canonical);
+      }),
+      { numRuns: 3000, examples: extremeRatioOps.map((ops) => [ops]) },
+    );
+    // The generator is biased towards valid specs: a property over refusals only would prove nothing.
+    expect(accepted / runs).toBeGreaterThan(0.3);
+  });
+
+  it('spells ratios beyond 10000 in lowest terms as hundredths (c_fill,ar_0.01:10000 is not ar_1:1000000)', () => {
+    expect(canonicalOf('c_fill,ar_0.01:10000')).toBe('c_fill,ar_0.01:10000');
+    expect(canonicalOf('c_pad,ar_0.02:10000')).toBe('c_pad,ar_0.01:5000');
+    expect(canonicalOf('c_pad,ar_9999.99:1')).toBe('c_pad,ar_9999.99:1');
+    expect(canonicalOf('c_fill,ar_10000:0.03')).toBe('c_fill,ar_10000:0.03');
+    expect(canonicalOf('c_fill,ar_1.5:1')).toBe('c_fill,ar_3:2');
+  });
+
   it('is idempotent for generated valid specs', () => {
     fc.assert(
       fc.property(validOps, (items) => {

@@ -5,7 +5,19 @@
  */
 import type { CropMode, Effect, OutputFormat, TransformSpec } from '../transform-spec.ts';
 import { GRAVITIES, effect, formatEffect, formatWatermark, quality, watermark } from './compound-values.ts';
-import { colour, decimal, enumOf, intChoice, intRange, name, point, ratio, type Limits, type ValueParser } from './validators.ts';
+import {
+  colour,
+  decimal,
+  enumOf,
+  formatRatio,
+  intChoice,
+  intRange,
+  name,
+  point,
+  ratio,
+  type Limits,
+  type ValueParser,
+} from './validators.ts';
 
 /** Keys in the SPEC table's order, which is also the canonical order. */
 export const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f'] as const;
@@ -69,7 +81,7 @@ const registry = {
   ar: {
     label: 'aspect ratio',
     value: ratio(),
-    format: pair,
+    format: formatRatio,
     docs: 'aspect ratio; with exactly one of `w`/`h` it derives the other; alone only with `c_fill` (largest crop of that ratio) or `c_pad` (smallest padded canvas)',
   },
   dpr: {

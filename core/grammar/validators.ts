@@ -98,24 +98,38 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** The largest term of an `ar` value as written. */
+const MAX_RATIO_TERM = 10000;
+
 /**
  * An aspect ratio `W:H` of positive numbers with at most 2 decimals (`16:9`, `1.91:1`), reduced
  * to lowest integer terms so every spelling of one ratio is one value (`1.91:1` → [191, 100]).
  */
 export function ratio(): ValueParser<[number, number]> {
-  const expected = () => 'W:H with W and H numbers 0.01…10000 (2 decimals at most), e.g. 16:9 or 1.91:1';
+  const expected = () => `W:H with W and H numbers 0.01…${MAX_RATIO_TERM} (2 decimals at most), e.g. 16:9 or 1.91:1`;
   return {
     expected,
     parse(raw) {
       const parts = raw.split(':');
       if (parts.length !== 2) return bad(expected());
       const [w, h] = parts.map((part) => readDecimal(part, 2));
-      if (w === undefined || h === undefined || w <= 0 || h <= 0 || w > 10000 || h > 10000) return bad(expected());
+      if (w === undefined || h === undefined || w <= 0 || h <= 0 || w > MAX_RATIO_TERM || h > MAX_RATIO_TERM) return bad(expected());
       const [p, q] = [Math.round(w * 100), Math.round(h * 100)];
       const divisor = gcd(p, q);
       return ok([p / divisor, q / divisor]);
     },
   };
+}
+
+/**
+ * The spelling of a ratio that `ratio()` reads back to the same value. Lowest integer terms when
+ * both fit the grammar's bound; otherwise, hundredths: a ratio reduced from `0.01:10000` is
+ * [1, 1000000], which as `1:1000000` would be refused, but as `0.01:10000` parses to itself.
+ * Every reduced value has terms ≤ 1000000 (hundredths of ≤ 10000), so hundredths always fit.
+ */
+export function formatRatio([w, h]: [number, number]): string {
+  if (w <= MAX_RATIO_TERM && h <= MAX_RATIO_TERM) return `${w}:${h}`;
+  return `${w / 100}:${h / 100}`;
 }
 
 /** A point `X:Y` with fractions 0…1 (4 decimals at most). */

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   invalid_signature: { status: 403, title: 'Invalid signature' },
   csrf_required: { status: 403, title: 'CSRF token required' },
   not_found: { status: 404, title: 'Not found' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },
   misdirected: { status: 421, title: 'Misdirected request' },
   payload_too_large: { status: 413, title: 'Payload too large' },

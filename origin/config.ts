@@ -83,6 +83,8 @@ const envSchema = z.object({
   SIGNED_URLS: z.enum(['off', 'required']).default('off'),
   PUBLIC_PRESETS: list.default([]),
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
+  BODY_IDLE_TIMEOUT_MS: positiveInt(30_000),
+  UPLOAD_TIMEOUT_MS: positiveInt(15 * 60 * 1000),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
   MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
@@ -147,6 +149,11 @@ export interface Config {
   signedUrls: 'off' | 'required';
   publicPresets: string[];
   maxUploadBytes: number;
+  /**
+   * Request bodies: 408 `request_timeout` once a body the server is reading sends nothing for
+   * `idleMs`, or a single upload (`POST /v1/images`) has not arrived whole within `uploadMs`.
+   */
+  bodyTimeouts: { idleMs: number; uploadMs: number };
   maxInputPixels: number;
   maxOutputDimension: number;
   /** Output canvas after dpr, pad and crop, width × height × frames. */
@@ -219,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signedUrls: e.SIGNED_URLS,
     publicPresets: e.PUBLIC_PRESETS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, uploadMs: e.UPLOAD_TIMEOUT_MS },
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
     maxOutputPixels: e.MAX_OUTPUT_PIXELS,

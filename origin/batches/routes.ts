@@ -35,7 +35,7 @@ export function batchRoutes(services: Services) {
   app.post('/', async (c) => {
     const body = parseJsonBody(
       bodySchema,
-      await readJsonBody(c, MAX_JSON_BYTES),
+      await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
       '{ presets?: [names], transforms?: [ops], images?: [ids] }',
     );
     const { presets = [], transforms = [], images: ids } = body;

@@ -85,7 +85,10 @@ export function receiveForm(
       if (failed) return;
       void Promise.all(files).then((received) => resolve({ files: received, fields }), reject);
     });
-    body.on('error', () => abort(fail('invalid_request', 'the upload body was interrupted before it was complete')));
+    // A body timeout (408) keeps its code; any other body failure is a client gone mid-form.
+    body.on('error', (error: unknown) =>
+      abort(isPixelfrontError(error) ? error : fail('invalid_request', 'the upload body was interrupted before it was complete')),
+    );
     body.pipe(parser);
   });
 }

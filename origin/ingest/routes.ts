@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { OriginVariables } from '../http/auth.ts';
-import { readJsonBody, rejectDeclaredOversize, requestStream } from '../http/request-body.ts';
+import { readJsonBody, rejectDeclaredOversize, requestStream, type BodyTimeouts } from '../http/request-body.ts';
+import type { Config } from '../config.ts';
 import type { UserMetadata } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import { planEager, type PlannedTransform } from '../transform/plan.ts';
@@ -34,11 +35,13 @@ export function imageRoutes(services: Services) {
     pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
     const eager = planEager(services.grammar, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
     const metadata = userMetadataFromText((name) => c.req.query(name)); // so is a bad title, tag or meta
-    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes: config.maxUploadBytes }).catch(
-      (error: unknown) =>
-        pointLargeFilesToMultipart(() => {
-          throw error;
-        }),
+    const received = await receiveToTempFile(requestStream(c, singleUpload(config)), {
+      tempDir: services.tempDir,
+      maxBytes: config.maxUploadBytes,
+    }).catch((error: unknown) =>
+      pointLargeFilesToMultipart(() => {
+        throw error;
+      }),
     );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
     const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, { filename, ...metadata });
@@ -60,7 +63,7 @@ export function imageRoutes(services: Services) {
 
   app.patch('/:id', async (c) => {
     const tenant = c.get('tenant');
-    const patch = await readJsonBody(c, MAX_PATCH_BYTES);
+    const patch = await readJsonBody(c, MAX_PATCH_BYTES, config.bodyTimeouts);
     const image = await catalog.getImage(tenant, c.req.param('id'));
     if (!image) throw fail('not_found', `image ${c.req.param('id')} not found`);
     const { filename, title, alt, tags, meta } = image;
@@ -80,7 +83,10 @@ export function imageRoutes(services: Services) {
 
 async function bulkUpload(c: Context<Env>, services: Services) {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
-  const form = await receiveForm(requestStream(c), headers, { tempDir: services.tempDir, maxBytes: services.config.maxUploadBytes });
+  const form = await receiveForm(requestStream(c, singleUpload(services.config)), headers, {
+    tempDir: services.tempDir,
+    maxBytes: services.config.maxUploadBytes,
+  });
   if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
   let eager: PlannedTransform[];
   let metadata: UserMetadata;
@@ -147,4 +153,9 @@ export function filenameFromDisposition(header: string | undefined): string | un
   }
   const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
   return plain ? (plain[1] ?? plain[2])?.replace(/\\(.)/g, '$1') : undefined;
+}
+
+/** A single upload (raw body or form) must arrive whole within UPLOAD_TIMEOUT_MS. */
+function singleUpload(config: Config): BodyTimeouts {
+  return { idleMs: config.bodyTimeouts.idleMs, deadlineMs: config.bodyTimeouts.uploadMs };
 }

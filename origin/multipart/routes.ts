@@ -48,7 +48,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   app.post('/', async (c) => {
     const body = parseJsonBody(
       createSchema,
-      await readJsonBody(c, MAX_JSON_BYTES),
+      await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
       '{ filename?, contentType?, size?, partSize?, eager?, title?, alt?, tags?, meta? }',
     );
     const eager = eagerPresets(services, body.eager);
@@ -82,14 +82,18 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
   app.put('/:id/parts/:n', async (c) => {
     const id = uploadIdParam(c.req.param('id'));
     const partNumber = partNumberParam(c.req.param('n'));
-    const part = await uploads.putPart(c.get('tenant'), id, partNumber, requestStream(c), contentLength(c));
+    const part = await uploads.putPart(c.get('tenant'), id, partNumber, requestStream(c, services.config.bodyTimeouts), contentLength(c));
     c.header('etag', `"${part.etag}"`);
     return c.json(part, 200);
   });
 
   app.post('/:id/complete', async (c) => {
     const id = uploadIdParam(c.req.param('id'));
-    const body = parseJsonBody(completeSchema, await readJsonBody(c, MAX_JSON_BYTES), '{ parts?: [{ partNumber, etag }] }');
+    const body = parseJsonBody(
+      completeSchema,
+      await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
+      '{ parts?: [{ partNumber, etag }] }',
+    );
     const { image, deduplicated } = await completeUpload(uploads, c.get('tenant'), id, body.parts);
     return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
   });

@@ -24,7 +24,7 @@ export function signIn(services: Services) {
     if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
       throw fail('unsupported_media_type', 'send {"key": "<API key>"} as application/json');
     }
-    const { key } = parseJsonBody(signInSchema, await readJsonBody(c, 4096), '{ "key": "<API key>" }');
+    const { key } = parseJsonBody(signInSchema, await readJsonBody(c, 4096, services.config.bodyTimeouts), '{ "key": "<API key>" }');
     const tenant = apiKeys.get(key);
     if (tenant === undefined) throw fail('unauthorized', 'unknown API key');
     const ttlMs = sessionTtlHours * 3_600_000;

@@ -26,7 +26,7 @@ export function watermarkRoutes(services: Services) {
     if (!WATERMARK_NAME.test(name)) throw fail('invalid_request', `watermark name must match ${WATERMARK_NAME.source}`);
     const maxBytes = Math.min(MAX_WATERMARK_BYTES, services.config.maxUploadBytes);
     rejectDeclaredOversize(c, maxBytes);
-    const received = await receiveToTempFile(requestStream(c), { tempDir: services.tempDir, maxBytes });
+    const received = await receiveToTempFile(requestStream(c, services.config.bodyTimeouts), { tempDir: services.tempDir, maxBytes });
     try {
       const facts = await inspectImage(received.path, {
         maxInputPixels: services.config.maxInputPixels,

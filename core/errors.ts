@@ -1,3 +1,5 @@
+import { REQUEST_ID_HEADER, requestInstance } from './request-id.ts';
+
 /**
  * The error catalogue (SPEC section 5): every error a client can see, with its HTTP status and
  * a public title. Shared by the edge and the origin; each runtime turns a PixelfrontError into
@@ -32,6 +34,8 @@ export interface Problem {
   status: number;
   detail: string;
   code: ErrorCode;
+  /** `urn:request:<id>`: the request this problem answered, to find it in the logs. */
+  instance?: string;
 }
 
 /** An error caused by the request or a backend, with its public code; never a 500. */
@@ -49,14 +53,16 @@ export class PixelfrontError extends Error {
     this.retryAfter = options.retryAfter;
   }
 
-  toProblem(): Problem {
-    return {
+  toProblem(requestId?: string): Problem {
+    const problem: Problem = {
       type: problemType(this.code),
       title: errorCatalogue[this.code].title,
       status: this.status,
       detail: this.message,
       code: this.code,
     };
+    if (requestId !== undefined) problem.instance = requestInstance(requestId);
+    return problem;
   }
 }
 
@@ -73,9 +79,14 @@ export function problemType(code: ErrorCode): string {
   return `https://pixelfront.dev/errors/${code}`;
 }
 
-/** The JSON body and headers of a problem response; the one place both runtimes build it from. */
-export function problemResponse(error: PixelfrontError): Response {
+/**
+ * The JSON body and headers of a problem response; the one place both runtimes build it from.
+ * A 401 names the scheme it wants (RFC 9110 section 15.5.2): keys are bearer tokens.
+ */
+export function problemResponse(error: PixelfrontError, requestId?: string): Response {
   const headers = new Headers({ 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
   if (error.retryAfter !== undefined) headers.set('retry-after', String(error.retryAfter));
-  return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers });
+  if (error.status === 401) headers.set('www-authenticate', 'Bearer');
+  if (requestId !== undefined) headers.set(REQUEST_ID_HEADER, requestId);
+  return new Response(JSON.stringify(error.toProblem(requestId)), { status: error.status, headers });
 }

@@ -1,11 +1,13 @@
 import { etagMatches } from '../core/conditional.ts';
 import { imageCacheTag } from '../core/cache-tag.ts';
+import { requestInstance } from '../core/request-id.ts';
 
 export interface DeliveryContext {
   id: string;
   /** f_auto: the answer depends on Accept. */
   varyAccept: boolean;
   ifNoneMatch: string | undefined;
+  requestId: string;
 }
 
 /** Headers a 304 repeats from the 200 it stands for (RFC 9110 section 15.4.5). */
@@ -26,5 +28,16 @@ export async function deliver(response: Response, state: 'hit' | 'miss', context
     }
     return new Response(null, { status: 304, headers: kept });
   }
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const init = { status: response.status, statusText: response.statusText, headers };
+  if (state === 'hit' && headers.get('content-type') === 'application/problem+json') {
+    headers.delete('content-length');
+    return new Response(await restamped(response, context.requestId), init);
+  }
+  return new Response(response.body, init);
+}
+
+/** A cached 404 problem was written for the request that filled the cache: its instance must name this one. */
+async function restamped(response: Response, requestId: string): Promise<string> {
+  const problem = await response.json<Record<string, unknown>>();
+  return JSON.stringify({ ...problem, instance: requestInstance(requestId) });
 }

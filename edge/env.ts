@@ -32,4 +32,8 @@ export interface Env {
 /** Hono's environment type for the edge app. */
 export interface EdgeBindings {
   Bindings: Env;
+  Variables: {
+    /** X-Request-Id of this request: the client's, or one the edge made (core/request-id.ts). */
+    requestId: string;
+  };
 }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { REQUEST_ID_HEADER } from '../core/request-id.ts';
 import { roleOf } from '../core/roles.ts';
 import { edgeConfig } from './config.ts';
 import type { EdgeBindings } from './env.ts';
@@ -23,7 +24,7 @@ export async function passThrough(c: Context<EdgeBindings>): Promise<Response> {
     (base) =>
       new Request(`${base}${url.pathname}${url.search}`, {
         method: incoming.method,
-        headers: forwardedHeaders(incoming.headers, url),
+        headers: forwardedHeaders(incoming.headers, url, c.get('requestId')),
         body: bodyless ? null : incoming.body,
         redirect: 'manual',
       }),
@@ -36,10 +37,14 @@ export async function passThrough(c: Context<EdgeBindings>): Promise<Response> {
   );
 }
 
-/** The client's headers, minus Host (the origin's own comes from its URL), plus where the request came in. */
-function forwardedHeaders(incoming: Headers, url: URL): Headers {
+/**
+ * The client's headers, minus Host (the origin's own comes from its URL), plus where the request
+ * came in and the request id the edge settled on (the client's may have been replaced).
+ */
+function forwardedHeaders(incoming: Headers, url: URL, requestId: string): Headers {
   const headers = new Headers(incoming);
   headers.delete('host');
+  headers.set(REQUEST_ID_HEADER, requestId);
   headers.set('x-forwarded-host', url.host);
   headers.set('x-forwarded-proto', url.protocol.replace(/:$/, ''));
   return headers;

@@ -1,9 +1,12 @@
 import { imageCacheTag } from '../core/cache-tag.ts';
+import { REQUEST_ID_HEADER } from '../core/request-id.ts';
+
 /**
  * What the edge keeps in the Cache API: 200s for as long as the origin says (a year, immutable),
  * 404s briefly, nothing else. Stored copies carry no Vary header: the key already holds the
  * negotiated format, and Vary: Accept is added back when the copy is served. Nor Server-Timing:
- * the render it describes happened once, not on every hit.
+ * the render it describes happened once, not on every hit; nor X-Request-Id, which names the
+ * request that filled the cache, not the ones it serves.
  */
 const notFoundTtlSeconds = 60;
 
@@ -22,6 +25,7 @@ function copyWith(response: Response, id: string, cacheControl: string | undefin
   headers.delete('vary');
   headers.delete('set-cookie');
   headers.delete('server-timing');
+  headers.delete(REQUEST_ID_HEADER);
   headers.set('cache-tag', imageCacheTag(id));
   if (cacheControl !== undefined) headers.set('cache-control', cacheControl);
   return new Response(copy.body, { status: copy.status, statusText: copy.statusText, headers });

@@ -1,3 +1,5 @@
+import { currentLogScope } from './log-scope.ts';
+
 /** One JSON line per event on stdout; enough for containers and log shippers, no dependency. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -15,7 +17,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     (at: Exclude<LogLevel, 'silent'>) =>
     (message: string, fields: Record<string, unknown> = {}) => {
       if (rank[at] < rank[level]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...fields }));
+      write(JSON.stringify({ time: new Date().toISOString(), level: at, ...currentLogScope(), msg: message, ...fields }));
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

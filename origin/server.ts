@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
 import { refuseDotSegments } from './http/dot-segments.ts';
+import { assignRequestIds } from './http/request-id.ts';
 import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
@@ -29,14 +30,16 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   // The listener answers its own errors; should that fail too, the connection is dropped and
   // logged instead of leaving an unhandled rejection, which would end the process.
   const server = createServer(
-    refuseDotSegments((request, response) => {
-      listener(request, response).catch((error: unknown) => {
-        logger.error('unexpected error in the request listener', {
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    assignRequestIds(
+      refuseDotSegments((request, response) => {
+        listener(request, response).catch((error: unknown) => {
+          logger.error('unexpected error in the request listener', {
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+          response.destroy();
         });
-        response.destroy();
-      });
-    }),
+      }),
+    ),
   );
   server.on('clientError', answerClientError);
   let url: string;

@@ -84,6 +84,24 @@ describe('edge Worker in front of the real origin', () => {
     expect(((await unknown.json()) as { code: string }).code).toBe('not_found');
   });
 
+  it('carries one request id from the client through the edge to the origin and back', async () => {
+    const api = await fetch(`${edge}/v1/images/NoSuchImage123`, { headers: { 'x-request-id': 'e2e-trace-api' } });
+    expect(api.status).toBe(404);
+    expect(api.headers.get('x-request-id')).toBe('e2e-trace-api');
+    // The origin wrote this problem: its instance proves the edge forwarded the id.
+    expect(await api.json()).toMatchObject({ code: 'not_found', instance: 'urn:request:e2e-trace-api' });
+
+    const image = await fetch(`${edge}/img/NoSuchImage456/w_10`, { headers: { 'x-request-id': 'e2e-trace-img' } });
+    expect(image.status).toBe(404);
+    expect(image.headers.get('x-request-id')).toBe('e2e-trace-img');
+    expect(await image.json()).toMatchObject({ code: 'not_found', instance: 'urn:request:e2e-trace-img' });
+
+    const replaced = await fetch(`${edge}/v1/images/NoSuchImage123`, { headers: { 'x-request-id': 'no spaces allowed' } });
+    const id = replaced.headers.get('x-request-id') ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await replaced.json()).toMatchObject({ instance: `urn:request:${id}` });
+  });
+
   it('passes the console through: / redirects, the page keeps its CSP and cache headers', async () => {
     const root = await fetch(`${edge}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { fail } from '../../core/errors.ts';
+import { REQUEST_ID_HEADER } from '../../core/request-id.ts';
 import { canonicalize } from '../../core/grammar/canonical.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import { checkSignedAccess, isPublicPresetOps } from '../../core/signed-access.ts';
@@ -29,7 +30,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
 
   const format = spec.f === 'auto' ? negotiateFormat(c.req.header('accept')) : undefined;
   const key = cacheKey(url.origin, path, format?.token);
-  const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match') };
+  const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match'), requestId: c.get('requestId') };
   const cache = caches.default;
   const cached = await lookup(cache, key);
   if (cached !== undefined) return deliver(cached, 'hit', context);
@@ -38,7 +39,8 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   // rule to the ops it receives, and would refuse their unsigned canonical spelling.
   const publicPreset = config.signedUrls === 'required' && isPublicPresetOps(ops, config.publicPresets);
   const originPath = publicPreset ? `/img/${id}/${ops}` : path;
-  const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, format?.accept ?? '*/*'), {
+  const headers = { accept: format?.accept ?? '*/*', [REQUEST_ID_HEADER]: c.get('requestId') };
+  const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, headers), {
     origins: config.roleOrigins.delivery,
     affinityKey: key.url,
     timeoutMs: config.originTimeoutMs,
@@ -51,14 +53,14 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
 
 /**
  * The origin gets the canonical path (or a public preset's `t_NAME`; never the SEO name or a stray
- * query) and, for f_auto, an Accept header holding only the negotiated token. `sig`/`exp` go along
+ * query) and, for f_auto, an Accept header holding only the negotiated token, plus the request id. `sig`/`exp` go along
  * so an origin that also requires signed URLs accepts the request; they are not part of the cache key.
  */
-function originRequest(base: string, path: string, query: URLSearchParams, accept: string): Request {
+function originRequest(base: string, path: string, query: URLSearchParams, headers: Record<string, string>): Request {
   const url = new URL(`${base}${path}`);
   for (const name of ['sig', 'exp']) {
     const value = query.get(name);
     if (value !== null) url.searchParams.set(name, value);
   }
-  return new Request(url.toString(), { method: 'GET', headers: { accept } });
+  return new Request(url.toString(), { method: 'GET', headers });
 }

@@ -36,7 +36,9 @@ export function deliveryHeaders(info: DeliveryInfo): Record<string, string> {
   if (info.bytes !== undefined) headers['content-length'] = String(info.bytes);
   if (info.varyAccept) headers['vary'] = 'Accept';
   if (info.contentType === 'image/svg+xml') headers['content-security-policy'] = SVG_CSP;
-  if (info.timings) headers['server-timing'] = serverTiming(info.timings);
+  // A memory hit has no stages: an empty Server-Timing would be a header with nothing in it.
+  const timing = info.timings === undefined ? '' : serverTiming(info.timings);
+  if (timing !== '') headers['server-timing'] = timing;
   return headers;
 }
 

@@ -1,6 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { RequestError } from '@hono/node-server';
 import { fail, problemResponse } from '../../core/errors.ts';
+import { newRequestId, REQUEST_ID_HEADER } from '../../core/request-id.ts';
+import { currentRequestId } from '../log-scope.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -14,11 +16,15 @@ import type { Logger } from '../logger.ts';
  */
 export function adapterErrorHandler(logger: Logger) {
   return function answerAdapterError(error: unknown): Response {
-    if (error instanceof RequestError) return problemResponse(fail('invalid_request', `malformed request: ${error.message}`));
+    if (error instanceof RequestError)
+      return problemResponse(fail('invalid_request', `malformed request: ${error.message}`), currentRequestId());
     logger.error('unexpected error in the HTTP adapter', {
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
-    return problemResponse(fail('unavailable', 'the service could not complete the request; try again later', { retryAfter: 1 }));
+    return problemResponse(
+      fail('unavailable', 'the service could not complete the request; try again later', { retryAfter: 1 }),
+      currentRequestId(),
+    );
   };
 }
 
@@ -33,8 +39,10 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   }
   const detail =
     error.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : `malformed HTTP request (${error.code ?? 'parse error'})`;
-  const body = JSON.stringify(fail('invalid_request', detail).toProblem());
+  // No request was parsed, so no client id can be kept: the answer still carries one of its own.
+  const requestId = newRequestId();
+  const body = JSON.stringify(fail('invalid_request', detail).toProblem(requestId));
   socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

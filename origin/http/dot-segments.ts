@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { dotSegmentDetail, hasDotSegment } from '../../core/dot-segments.ts';
 import { fail } from '../../core/errors.ts';
+import { currentRequestId } from '../log-scope.ts';
 
 /**
  * Refuses request targets with dot segments (core/dot-segments.ts) before the adapter turns them
@@ -12,7 +13,7 @@ export function refuseDotSegments(next: RequestListener): RequestListener {
       next(req, res);
       return;
     }
-    const body = JSON.stringify(fail('invalid_request', dotSegmentDetail).toProblem());
+    const body = JSON.stringify(fail('invalid_request', dotSegmentDetail).toProblem(currentRequestId()));
     // The body is not read: close the connection rather than leave its bytes to the next request.
     res.writeHead(400, {
       'content-type': 'application/problem+json',

@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { fail, isPixelfrontError, problemResponse, type PixelfrontError } from '../../core/errors.ts';
+import { currentRequestId } from '../log-scope.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -10,12 +11,12 @@ import type { Logger } from '../logger.ts';
  */
 export function problemHandler(logger: Logger): ErrorHandler {
   return function respondWithProblem(error, c) {
-    return problemResponse(toPixelfrontError(error, logger, `${c.req.method} ${c.req.path}`));
+    return problemResponse(toPixelfrontError(error, logger, `${c.req.method} ${c.req.path}`), currentRequestId());
   };
 }
 
 export const notFoundHandler: NotFoundHandler = function respondNotFound(c) {
-  return problemResponse(fail('not_found', `no route for ${c.req.method} ${c.req.path}`));
+  return problemResponse(fail('not_found', `no route for ${c.req.method} ${c.req.path}`), currentRequestId());
 };
 
 function toPixelfrontError(error: unknown, logger: Logger, where: string): PixelfrontError {

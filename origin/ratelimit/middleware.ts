@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { fail, problemResponse } from '../../core/errors.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { currentRequestId } from '../log-scope.ts';
 import type { RateDecision, RateLimiter } from './types.ts';
 
 /**
@@ -16,6 +17,7 @@ export function rateLimit(limiter: RateLimiter) {
         fail('rate_limited', `more than ${decision.limit} requests a minute for this API key; retry in ${decision.retryAfterSeconds} s`, {
           retryAfter: decision.retryAfterSeconds,
         }),
+        currentRequestId(),
       );
       for (const [name, value] of rateLimitHeaders(decision)) response.headers.set(name, value);
       return response;

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
-import { fail, isPixelfrontError } from '../../core/errors.ts';
-import type { PixelfrontError } from '../../core/errors.ts';
+import { fail } from '../../core/errors.ts';
 import { fitInside } from '../ladder/rungs.ts';
 
 /**
@@ -104,34 +103,4 @@ export async function decodeStrict(request: DecodeRequest): Promise<DecodedImage
     }
   }
   return decoded;
-}
-
-/**
- * A sharp/libvips failure on user input as a PixelfrontError: the pixel limit is 422
- * image_too_large, a timeout or anything else 422 corrupt_image. The file path is never echoed.
- */
-export function decodeError(error: unknown, path: string | undefined): PixelfrontError {
-  if (isPixelfrontError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/exceeds pixel limit/i.test(message)) {
-    return fail('image_too_large', 'the image has more pixels than this server accepts', { cause: error });
-  }
-  if (/timeout/i.test(message)) {
-    return fail('corrupt_image', 'the image could not be decoded within the time limit', { cause: error });
-  }
-  return fail('corrupt_image', `the image data does not decode: ${publicDetail(message, path)}`, { cause: error });
-}
-
-export function publicDetail(message: string, path: string | undefined): string {
-  const text = path === undefined ? message : message.split(path).join('');
-  // libvips repeats lines and puts the generic one first; keep each distinct line once.
-  const lines = [
-    ...new Set(
-      text
-        .split('\n')
-        .map((line) => line.replace(/^[:\s]+|[:\s]+$/g, ''))
-        .filter((line) => line !== ''),
-    ),
-  ];
-  return (lines.length === 0 ? 'unreadable data' : lines.join('; ')).slice(0, 200);
 }

@@ -8,7 +8,7 @@ import { isPixelfrontError } from '../../core/errors.ts';
 import type { PixelfrontError } from '../../core/errors.ts';
 import { corpusManifest, corpusPath, hasCorpus } from '../../test/helpers/corpus.ts';
 import type { CorpusEntry } from '../../test/helpers/corpus.ts';
-import { decodeError } from './decode.ts';
+import { decodeError } from '../sharp/errors.ts';
 import { inspectImage } from './inspect.ts';
 import type { ImageFacts, InspectLimits } from './inspect.ts';
 

@@ -1,10 +1,11 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { ImageFormat } from '../catalog/types.ts';
 import { rungsFor } from '../ladder/rungs.ts';
-import { checkDeadline, decodeError, decodeStrict, publicDetail } from './decode.ts';
+import { decodeError, messageOf, publicDetail } from '../sharp/errors.ts';
+import { readHeader } from '../sharp/header.ts';
+import { checkDeadline, decodeStrict } from './decode.ts';
 import type { DecodedImage, DecodeLayout } from './decode.ts';
 import { placeholderOf } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
@@ -105,7 +106,7 @@ async function inspectSvg(path: string, limits: InspectLimits, deadline: number)
   if ((await stat(path)).size > MAX_SVG_BYTES) throw fail('payload_too_large', `SVG uploads are limited to ${MAX_SVG_BYTES} bytes`);
   // librsvg only ever sees the sanitised document: no scripts, no external references.
   const svg = Buffer.from(sanitizeSvg(await readFile(path)));
-  const metadata = await readHeader(svg, undefined);
+  const metadata = await readUploadHeader(svg, undefined);
   checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
   await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels, deadline);
   const layout: DecodeLayout = { kind: 'single', orient: false };
@@ -130,12 +131,9 @@ async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixel
   let total = ownPixels;
   for (const image of embeddedImages(svg)) {
     checkDeadline(deadline);
-    let metadata: Metadata;
-    try {
-      metadata = await sharp(image, { limitInputPixels: false }).metadata();
-    } catch (error) {
-      throw fail('corrupt_image', 'an image embedded in the SVG (data: URI) cannot be read', { cause: error });
-    }
+    const metadata = await readHeader(image, (error) =>
+      fail('corrupt_image', 'an image embedded in the SVG (data: URI) cannot be read', { cause: error }),
+    );
     total += metadata.width * metadata.height * Math.max(1, metadata.pages ?? 1);
     if (total > maxInputPixels) {
       throw fail(
@@ -149,7 +147,7 @@ async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixel
 type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;
 
 async function inspectRaster(path: string, sniffed: RasterFormat, limits: InspectLimits, deadline: number): Promise<Inspection> {
-  const metadata = await readHeader(path, path);
+  const metadata = await readUploadHeader(path, path);
   const format = resolveFormat(sniffed, metadata);
   const heif = format === 'avif' || format === 'heic';
   const frames = format === 'gif' || format === 'webp' || format === 'tiff' ? Math.max(1, metadata.pages ?? 1) : 1;
@@ -177,7 +175,8 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
     deadline,
   }).catch((error: unknown) => {
     const mapped = decodeError(error, path);
-    throw format === 'heic' && mapped.code === 'corrupt_image' && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
+    const unreadable = mapped.code === 'corrupt_image' || mapped.code === 'unsupported_media_type';
+    throw format === 'heic' && unreadable && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
   });
   const facts = {
     format,
@@ -190,18 +189,11 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   return { facts: { ...facts, ...(await placeholderOf(decoded)) }, decoded };
 }
 
-/** The header only (no pixels); sharp's own pixel limit is off here so the check below can name the size. */
-async function readHeader(input: string | Buffer, path: string | undefined): Promise<Metadata> {
-  let metadata: Metadata;
-  try {
-    metadata = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw fail(
-      'corrupt_image',
-      `the image header cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`,
-      { cause: error },
-    );
-  }
+/** The header of an upload; one that cannot be read, or declares no size, is 422 corrupt_image. */
+async function readUploadHeader(input: string | Buffer, path: string | undefined): Promise<Metadata> {
+  const metadata = await readHeader(input, (error) =>
+    fail('corrupt_image', `the image header cannot be read: ${publicDetail(messageOf(error), path)}`, { cause: error }),
+  );
   if (!(metadata.width > 0 && metadata.height > 0)) throw fail('corrupt_image', 'the image header declares no size');
   return metadata;
 }
@@ -236,16 +228,11 @@ async function tiffPagePixels(path: string, pages: number, deadline: number): Pr
   let total = 0;
   for (let page = 0; page < pages; page += 1) {
     checkDeadline(deadline);
-    let metadata: Metadata;
-    try {
-      metadata = await sharp(path, { page, limitInputPixels: false }).metadata();
-    } catch (error) {
-      throw fail(
-        'corrupt_image',
-        `TIFF page ${page + 1} cannot be read: ${publicDetail(error instanceof Error ? error.message : String(error), path)}`,
-        { cause: error },
-      );
-    }
+    const metadata = await readHeader(
+      path,
+      (error) => fail('corrupt_image', `TIFF page ${page + 1} cannot be read: ${publicDetail(messageOf(error), path)}`, { cause: error }),
+      { page },
+    );
     total += metadata.width * metadata.height;
   }
   return total;

@@ -1,7 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { RawImage, RenderLimits, RenderState, Slot, SourceInfo } from './render-types.ts';
-import { renderTimeout, sourceError } from './sharp-errors.ts';
+import { renderTimeout, sourceError } from '../sharp/errors.ts';
 
 /**
  * The order in which sharp runs operations inside one pipeline (src/pipeline.cc), whatever the

@@ -1,10 +1,11 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import { fail } from '../../core/errors.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { canAnimate } from './encoder-settings.ts';
 import { vectorScale } from './geometry.ts';
 import type { RenderLimits, SourceInfo } from './render-types.ts';
-import { sourceError } from './sharp-errors.ts';
+import { sourceError } from '../sharp/errors.ts';
+import { readHeader } from '../sharp/header.ts';
 
 /** libvips refuses SVG rasters beyond this side. */
 const maxSvgSide = 32767;
@@ -28,15 +29,9 @@ export type SourceHeader = Pick<
   | 'delay'
 >;
 
-/** Reads the source's header only (no pixels). */
-export async function readHeader(source: Buffer | string): Promise<SourceHeader> {
-  let meta: Metadata;
-  try {
-    // The pixel limit is ours to apply (including frames, in probeSource), so sharp's own is lifted here.
-    meta = await sharp(source, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw sourceError(error);
-  }
+/** Reads the source's header only (no pixels); the pixel limit is applied in probeSource, counting frames. */
+export async function readSourceHeader(source: Buffer | string): Promise<SourceHeader> {
+  const meta = await readHeader(source, (error) => sourceError(error));
   const { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay } = meta;
   return { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay };
 }
@@ -53,7 +48,7 @@ export async function probeSource(
   limits: RenderLimits,
   header?: SourceHeader,
 ): Promise<SourceInfo> {
-  const meta = header ?? (await readHeader(source));
+  const meta = header ?? (await readSourceHeader(source));
   const { width, height } = meta.autoOrient ?? { width: meta.width, height: meta.height };
   if (!width || !height) throw fail('corrupt_image', 'the source image has no dimensions');
   const pages = meta.pages ?? 1;

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
-import { readHeader } from './probe.ts';
+import { readSourceHeader } from './probe.ts';
 import { render, type RenderResult } from './render.ts';
 import {
   animatedWebp,
@@ -539,7 +539,7 @@ describe('render: errors from the source are PixelfrontErrors', () => {
   });
 
   it('decides from the header it is given instead of reading one (kept per image by the caller)', async () => {
-    const header = await readHeader(source);
+    const header = await readSourceHeader(source);
     expect(header).toMatchObject({ format: 'png', width: 400, height: 200 });
     expect((await run({ w: 100 }, 'png', source, { header })).width).toBe(100);
     // A header claiming more pixels than the limit refuses the render before any decode.

@@ -1,7 +1,7 @@
 import { PipelineState } from './pipeline-state.ts';
 import { probeSource } from './probe.ts';
 import type { RenderInput, RenderResult, RenderState } from './render-types.ts';
-import { renderTimeout } from './sharp-errors.ts';
+import { renderTimeout } from '../sharp/errors.ts';
 import { cropResize } from './steps/crop-resize.ts';
 import { effects } from './steps/effects.ts';
 import { encode } from './steps/encode.ts';

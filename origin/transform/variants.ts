@@ -12,7 +12,7 @@ import type { UsageCounter } from '../stats/usage-counter.ts';
 import { originalKey, variantPrefix, watermarkKey } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
-import { readHeader, type SourceHeader } from './probe.ts';
+import { readSourceHeader, type SourceHeader } from './probe.ts';
 import { render } from './render.ts';
 import { RenderGate } from './render-gate.ts';
 import type { FleetFlight } from './fleet-flight.ts';
@@ -257,7 +257,7 @@ export class VariantService {
   private async header(imageId: string, source: Buffer): Promise<SourceHeader> {
     const cached = this.headers.get(imageId);
     if (cached) return cached;
-    const header = await readHeader(source);
+    const header = await readSourceHeader(source);
     this.headers.set(imageId, header);
     return header;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -157,6 +158,29 @@ describe('uploads, listing and deletion', () => {
     expect(seen.slice(0, 5)).toEqual([...ids].reverse());
     expect((await fetch(`${origin.url}/v1/images?limit=0`, { headers: as('globex') })).status).toBe(400);
     expect((await fetch(`${origin.url}/v1/images?cursor=%%%`, { headers: as('globex') })).status).toBe(400);
+  });
+
+  it('finds an image by the SHA-256 of its bytes, within the tenant only', async () => {
+    const bytes = await png('#123456', 50, 40);
+    const created = (await (await uploadRaw(origin, bytes, { headers: as('acme') })).json()) as { id: string; sha256: string };
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    expect(created.sha256).toBe(hash);
+    const find = async (sha256: string, tenant: 'acme' | 'globex' = 'acme') => {
+      const response = await fetch(`${origin.url}/v1/images?sha256=${sha256}`, { headers: as(tenant) });
+      return {
+        status: response.status,
+        body: (await response.json()) as { items?: { id: string }[]; next?: unknown; code?: string; detail?: string },
+      };
+    };
+    expect(await find(hash)).toMatchObject({ status: 200, body: { items: [{ id: created.id }], next: null } });
+    expect((await find(hash.toUpperCase())).body.items?.map((item) => item.id)).toEqual([created.id]);
+    expect((await find(hash, 'globex')).body).toEqual({ items: [], next: null });
+    expect((await find('0'.repeat(64))).body).toEqual({ items: [], next: null });
+    for (const bad of ['abc', `${hash}0`, 'g'.repeat(64)]) {
+      const refused = await find(bad);
+      expect([refused.status, refused.body.code], bad).toEqual([400, 'invalid_request']);
+      expect(refused.body.detail).toContain('sha256');
+    }
   });
 
   it('deletes the original and the row; the URL is 404 afterwards', async () => {

@@ -59,6 +59,20 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       expect((await catalog.listImages(owner, { limit: 10 })).items).toEqual([image]);
     });
 
+    it("lists by sha256: the tenant's one image with those bytes, or none", async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const [first, second] = [newImage(tenant), newImage(tenant)];
+      await catalog.insertImage(first);
+      await catalog.insertImage(second);
+      await catalog.insertImage(newImage(newTenant(), { sha256: first.sha256 }));
+
+      expect(await catalog.listImages(tenant, { limit: 10, sha256: first.sha256 })).toEqual({ items: [first], next: null });
+      expect(await catalog.listImages(tenant, { limit: 1, sha256: second.sha256 })).toEqual({ items: [second], next: null });
+      expect(await catalog.listImages(tenant, { limit: 10, sha256: newSha() })).toEqual({ items: [], next: null });
+      expect(await catalog.listImages(newTenant(), { limit: 10, sha256: first.sha256 })).toEqual({ items: [], next: null });
+    });
+
     it('deduplicates by sha256 within a tenant only', async () => {
       const catalog = await open();
       const tenant = newTenant();

@@ -2,7 +2,16 @@ import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Database, ImagesTable } from './schema.ts';
-import type { Catalog, EditableImageFields, ImageFormat, ImagePage, ImageRecord, JsonObject, UploadCount } from './types.ts';
+import type {
+  Catalog,
+  EditableImageFields,
+  ImageFormat,
+  ImagePage,
+  ImageRecord,
+  JsonObject,
+  ListImagesOptions,
+  UploadCount,
+} from './types.ts';
 
 const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
 const maxListLimit = 1000;
@@ -58,13 +67,15 @@ export class KyselyCatalog implements Catalog {
     return row === undefined ? null : toRecord(row);
   }
 
-  async listImages(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage> {
-    const { limit, cursor } = options;
+  async listImages(tenant: string, options: ListImagesOptions): Promise<ImagePage> {
+    const { limit, cursor, sha256 } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxListLimit) {
       throw fail('invalid_request', `limit must be an integer from 1 to ${maxListLimit}`);
     }
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     let query = this.db.selectFrom('images').selectAll().where('tenant', '=', tenant);
+    // The (tenant, sha256) unique index answers this one.
+    if (sha256 !== undefined) query = query.where('sha256', '=', sha256);
     if (after !== undefined) {
       query = query.where((eb) =>
         eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),

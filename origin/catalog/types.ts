@@ -37,6 +37,12 @@ export interface ImageRecord extends UserMetadata {
   createdAt: Date;
 }
 
+export interface ListImagesOptions {
+  limit: number;
+  cursor?: string | undefined;
+  sha256?: string | undefined;
+}
+
 export interface ImagePage {
   items: ImageRecord[];
   /** Opaque cursor for the next page, null on the last one. */
@@ -62,8 +68,11 @@ export interface Catalog {
   /** By id across tenants: public delivery URLs carry no tenant. */
   getImageById(id: string): Promise<ImageRecord | null>;
   findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null>;
-  /** Newest first. limit 1…1000. A malformed cursor throws PixelfrontError invalid_request. */
-  listImages(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage>;
+  /**
+   * Newest first. limit 1…1000. A malformed cursor throws PixelfrontError invalid_request.
+   * `sha256` (lower-case hex) keeps only the image with those bytes: at most one per tenant.
+   */
+  listImages(tenant: string, options: ListImagesOptions): Promise<ImagePage>;
   /** Replaces the given editable fields; null when the tenant has no such image. */
   updateImage(tenant: string, id: string, changes: Partial<EditableImageFields>): Promise<ImageRecord | null>;
   /** true when a row was deleted. */

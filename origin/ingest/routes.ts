@@ -7,6 +7,7 @@ import type { UserMetadata } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import { planEager, type PlannedTransform } from '../transform/plan.ts';
 import { receiveForm } from './bulk-upload.ts';
+import { parseListQuery } from './list-query.ts';
 import { toImageObject } from './image-object.ts';
 import { deleteImage } from './delete-image.ts';
 import { cleanFilename, ingestReceivedFile } from './ingest-image.ts';
@@ -50,8 +51,10 @@ export function imageRoutes(services: Services) {
   });
 
   app.get('/', async (c) => {
-    const limit = parseLimit(c.req.query('limit'));
-    const page = await catalog.listImages(c.get('tenant'), { limit, cursor: c.req.query('cursor') });
+    const page = await catalog.listImages(
+      c.get('tenant'),
+      parseListQuery((name) => c.req.query(name)),
+    );
     return c.json({ items: page.items.map(toImageObject), next: page.next });
   });
 
@@ -131,13 +134,6 @@ function pointLargeFilesToMultipart<T>(step: () => T): T {
     }
     throw error;
   }
-}
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return 100;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000)
-    throw fail('invalid_request', `limit must be an integer 1…1000, got "${raw}"`);
-  return Number(raw);
 }
 
 /** `attachment; filename="a.jpg"` or RFC 5987 `filename*=UTF-8''a%20b.jpg`. */

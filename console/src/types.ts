@@ -35,20 +35,8 @@ export interface Counts {
   bytes: number;
 }
 
-export interface StatsDay {
-  day: string;
-  format: string;
-  uploads: Counts;
-  renders: Counts;
-  deliveries: Counts;
-}
-
-export interface Stats {
-  from: string;
-  to: string;
-  days: StatsDay[];
-  totals: { uploads: Counts; renders: Counts; deliveries: Counts };
-}
+/** GET /v1/stats as the origin's zod schema types it (a type-only import, like ImageObject). */
+export type { StatsReport as Stats, StatsRow } from '../../origin/stats/api-schema.ts';
 
 /** GET /v1/sessions/current: how this page is signed in. */
 export interface SessionInfo {

@@ -40,8 +40,12 @@ export function canonicalOps(spec: TransformSpec): string {
   return items.join(',');
 }
 
-/** parseOps and canonicalOps in one: the spec and its canonical string. */
-export function canonicalize(ops: string, context: GrammarContext): { spec: TransformSpec; canonical: string } {
-  const spec = parseOps(ops, context);
-  return { spec, canonical: canonicalOps(spec) };
+/**
+ * parseOps and canonicalOps in one: the spec, its canonical string, and the `t_NAME` preset the
+ * URL named (expanded away in the spec; kept for usage statistics by preset).
+ */
+export function canonicalize(ops: string, context: GrammarContext): { spec: TransformSpec; canonical: string; preset: string | undefined } {
+  const items = readItems(ops, context);
+  const spec = resolveSpec(expandPreset(items, context), context);
+  return { spec, canonical: canonicalOps(spec), preset: items.ops.t?.value };
 }

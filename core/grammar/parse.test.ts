@@ -183,6 +183,11 @@ describe('parseOps: invalid inputs are invalid_transform naming the item', () =>
     expect(() => parseOps('t_avatar,c_fit', context)).toThrow('g_auto (from t_avatar): g applies only to c_fill and c_pad');
   });
 
+  it('tells which preset a URL named (for statistics by preset), after expanding it', () => {
+    expect(canonicalize('t_thumb,q_80', context)).toMatchObject({ preset: 'thumb', canonical: 'c_fill,w_200,h_200,q_80' });
+    expect(canonicalize('c_fill,w_200,h_200', context).preset).toBeUndefined();
+  });
+
   it('reports an invalid preset in a hand-built map as invalid_transform', () => {
     const broken: GrammarContext = {
       presets: new Map([

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createSessions } from '../sessions/migration.ts';
-import { createUsageCounts } from '../stats/migration.ts';
+import { createStatistics, createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
 import { addUserMetadata } from './user-metadata-migration.ts';
 
@@ -128,6 +128,7 @@ export const migrations: readonly NamedMigration[] = [
   createUsageCounts,
   addUserMetadata,
   createSessions,
+  createStatistics,
 ];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */

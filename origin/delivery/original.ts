@@ -40,13 +40,17 @@ export async function deliverOriginal(
   if (isSvg) {
     // Sanitised once and kept with the render sources, not on every request.
     const clean = await services.variants.source(image);
-    if (counted) services.usage.countDelivery(image.tenant, image.format, clean.length);
+    if (counted) countOriginal(services, image, clean.length);
     return new Response(clean, { headers: deliveryHeaders({ ...info, bytes: clean.length }) });
   }
   const stored = await services.storage.get(originalKey(image.id));
   if (!stored) throw fail('not_found', `image ${id} not found`);
-  if (counted) services.usage.countDelivery(image.tenant, image.format, stored.size);
+  if (counted) countOriginal(services, image, stored.size);
   return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, {
     headers: deliveryHeaders({ ...info, bytes: stored.size }),
   });
+}
+
+function countOriginal(services: Services, image: ImageRecord, bytes: number): void {
+  services.usage.countDelivery({ tenant: image.tenant, imageId: image.id, format: image.format, preset: undefined, bytes });
 }

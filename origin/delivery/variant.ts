@@ -38,7 +38,15 @@ export async function deliverVariant(
 
   const lookup = await services.variants.get(request);
   const { variant } = lookup;
-  if (input.counted) services.usage.countDelivery(image.tenant, variant.format, variant.data.length);
+  if (input.counted) {
+    services.usage.countDelivery({
+      tenant: image.tenant,
+      imageId: image.id,
+      format: variant.format,
+      preset: transform.preset,
+      bytes: variant.data.length,
+    });
+  }
   return new Response(variant.data, {
     headers: deliveryHeaders({
       ...info,

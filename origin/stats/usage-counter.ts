@@ -1,21 +1,57 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../catalog/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { UsageCountsTable, UsageKind, UsageTables } from './schema.ts';
+import { PendingSums } from './pending-sums.ts';
+import type { ImageDeliveryCountsTable, UsageCountsTable, UsageTables } from './schema.ts';
 
-type PendingCount = UsageCountsTable;
-
-// 6 parameters a row: well under SQLite's and PostgreSQL's limits on bound parameters.
+// At most 8 parameters a row: well under SQLite's and PostgreSQL's limits on bound parameters.
 const rowsPerStatement = 500;
 
+/** Which preset a URL named, if any: the `t_NAME` of `/img/<id>/t_NAME,…`. */
+export type PresetName = string | undefined;
+
+export interface RenderUsage {
+  tenant: string;
+  format: string;
+  preset: PresetName;
+  bytes: number;
+  /** Estimated CPU time of the render in microseconds (transform/render-cpu.ts). */
+  cpuUs: number;
+}
+
+export interface DeliveryUsage {
+  tenant: string;
+  imageId: string;
+  format: string;
+  preset: PresetName;
+  bytes: number;
+}
+
+/** One edge counter row (POST /v1/edge-stats), already attributed to the image's owner. */
+export interface EdgeUsage {
+  tenant: string;
+  imageId: string;
+  day: string;
+  format: string;
+  preset: PresetName;
+  hits: number;
+  /** Bytes of the bodies served from the edge cache. */
+  hitBytes: number;
+  misses: number;
+}
+
+const dayOf = (at: Date) => at.toISOString().slice(0, 10); // UTC
+
 /**
- * Counts renders and deliveries without a database write per request: counts add up in memory
- * per UTC day, tenant, kind and format, and a flush every `flushMs` (and at close) adds them to
- * `usage_counts` with one upsert per chunk. The upsert adds to the stored numbers, so several
- * replicas flushing into one database sum up. A failed flush keeps its counts for the next one.
+ * Counts renders, deliveries and edge hits without a database write per request: counts add up
+ * in memory per UTC day, tenant, kind, format and preset (and per image for deliveries), and a
+ * flush every `flushMs` (and at close) adds them to `usage_counts` and `image_delivery_counts`
+ * with one upsert per chunk. The upsert adds to the stored numbers, so several replicas flushing
+ * into one database sum up. A failed flush keeps its counts for the next one.
  */
 export class UsageCounter {
-  private pending = new Map<string, PendingCount>();
+  private readonly usage = new PendingSums<UsageCountsTable>(['day', 'tenant', 'kind', 'format', 'preset'], ['count', 'bytes', 'cpu_us']);
+  private readonly images = new PendingSums<ImageDeliveryCountsTable>(['day', 'tenant', 'image_id'], ['count', 'bytes']);
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly db: Kysely<Database & UsageTables>;
@@ -35,13 +71,28 @@ export class UsageCounter {
   }
 
   /** One variant rendered for an image of `tenant` (the image's owner). */
-  countRender(tenant: string, format: string, bytes: number, at: Date = new Date()): void {
-    this.add('render', tenant, format, bytes, at);
+  countRender(render: RenderUsage, at: Date = new Date()): void {
+    const { tenant, format, preset, bytes, cpuUs } = render;
+    this.usage.add({ day: dayOf(at), tenant, kind: 'render', format, preset: preset ?? '', count: 1, bytes, cpu_us: Math.round(cpuUs) });
   }
 
   /** One `/img` response with a body of `bytes` (originals and variants; 304s are not deliveries). */
-  countDelivery(tenant: string, format: string, bytes: number, at: Date = new Date()): void {
-    this.add('delivery', tenant, format, bytes, at);
+  countDelivery(delivery: DeliveryUsage, at: Date = new Date()): void {
+    const { tenant, imageId, format, preset, bytes } = delivery;
+    const day = dayOf(at);
+    this.usage.add({ day, tenant, kind: 'delivery', format, preset: preset ?? '', count: 1, bytes, cpu_us: 0 });
+    this.images.add({ day, tenant, image_id: imageId, count: 1, bytes });
+  }
+
+  /** Edge hits and misses; hits are deliveries the origin never saw, so they count for `top` too. */
+  countEdge(edge: EdgeUsage): void {
+    const { tenant, imageId, day, format } = edge;
+    const preset = edge.preset ?? '';
+    if (edge.hits > 0) {
+      this.usage.add({ day, tenant, kind: 'edge_hit', format, preset, count: edge.hits, bytes: edge.hitBytes, cpu_us: 0 });
+      this.images.add({ day, tenant, image_id: imageId, count: edge.hits, bytes: edge.hitBytes });
+    }
+    if (edge.misses > 0) this.usage.add({ day, tenant, kind: 'edge_miss', format, preset, count: edge.misses, bytes: 0, cpu_us: 0 });
   }
 
   /** Writes what was counted so far. Flushes run one after another; never rejects. */
@@ -58,49 +109,48 @@ export class UsageCounter {
     await this.flush();
   }
 
-  private add(kind: UsageKind, tenant: string, format: string, bytes: number, at: Date): void {
-    const day = at.toISOString().slice(0, 10); // UTC
-    this.merge({ day, tenant, kind, format, count: 1, bytes });
+  private async write(): Promise<void> {
+    await this.writeChunks(this.usage, 'usage counts', (rows) =>
+      this.db
+        .insertInto('usage_counts')
+        .values(rows)
+        .onConflict((conflict) =>
+          conflict.columns(['tenant', 'day', 'kind', 'format', 'preset']).doUpdateSet((eb) => ({
+            count: eb('usage_counts.count', '+', eb.ref('excluded.count')),
+            bytes: eb('usage_counts.bytes', '+', eb.ref('excluded.bytes')),
+            cpu_us: eb('usage_counts.cpu_us', '+', eb.ref('excluded.cpu_us')),
+          })),
+        )
+        .execute(),
+    );
+    await this.writeChunks(this.images, 'image delivery counts', (rows) =>
+      this.db
+        .insertInto('image_delivery_counts')
+        .values(rows)
+        .onConflict((conflict) =>
+          conflict.columns(['tenant', 'day', 'image_id']).doUpdateSet((eb) => ({
+            count: eb('image_delivery_counts.count', '+', eb.ref('excluded.count')),
+            bytes: eb('image_delivery_counts.bytes', '+', eb.ref('excluded.bytes')),
+          })),
+        )
+        .execute(),
+    );
   }
 
-  private async write(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const rows = [...batch.values()];
+  private async writeChunks<Row extends object>(
+    pending: PendingSums<Row>,
+    what: string,
+    upsert: (rows: Row[]) => Promise<unknown>,
+  ): Promise<void> {
+    if (pending.size === 0) return;
+    const rows = pending.take();
     let written = 0;
     try {
-      for (; written < rows.length; written += rowsPerStatement) {
-        await this.db
-          .insertInto('usage_counts')
-          .values(rows.slice(written, written + rowsPerStatement))
-          .onConflict((conflict) =>
-            conflict.columns(['tenant', 'day', 'kind', 'format']).doUpdateSet((eb) => ({
-              count: eb('usage_counts.count', '+', eb.ref('excluded.count')),
-              bytes: eb('usage_counts.bytes', '+', eb.ref('excluded.bytes')),
-            })),
-          )
-          .execute();
-      }
+      for (; written < rows.length; written += rowsPerStatement) await upsert(rows.slice(written, written + rowsPerStatement));
     } catch (error) {
       // Chunks before `written` are stored; the rest go back to be added to the next flush.
-      for (const row of rows.slice(written)) this.merge(row);
-      this.options.logger.warn('usage counts not flushed; retrying with the next flush', {
-        rows: rows.length - written,
-        error: String(error),
-      });
-    }
-  }
-
-  /** Adds a count to what is pending. */
-  private merge(row: PendingCount): void {
-    const key = [row.day, row.tenant, row.kind, row.format].join('\u0000');
-    const entry = this.pending.get(key);
-    if (entry) {
-      entry.count += row.count;
-      entry.bytes += row.bytes;
-    } else {
-      this.pending.set(key, { ...row });
+      for (const row of rows.slice(written)) pending.add(row);
+      this.options.logger.warn(`${what} not flushed; retrying with the next flush`, { rows: rows.length - written, error: String(error) });
     }
   }
 }

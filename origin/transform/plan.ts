@@ -16,6 +16,8 @@ export interface CanonicalTransform {
   canonical: string;
   /** The canonical ops without `f`: with the concrete format, the identity of the variant. */
   canonicalWithoutFormat: string;
+  /** The `t_NAME` the ops named (counted in usage statistics by preset). */
+  preset: string | undefined;
 }
 
 /** A validated preset or raw transform of a batch or an upload's `eager`, with the label its outputs get. */
@@ -25,9 +27,9 @@ export interface PlannedTransform extends CanonicalTransform {
 
 /** Throws 400 `invalid_transform` naming the offending item. */
 export function canonicalTransform(grammar: GrammarContext, ops: string): CanonicalTransform {
-  const { spec, canonical } = canonicalize(ops, grammar);
+  const { spec, canonical, preset } = canonicalize(ops, grammar);
   const { f: _format, ...rest } = spec;
-  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest) };
+  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest), preset };
 }
 
 const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -28,6 +28,8 @@ export interface VariantRequest {
   image: ImageRecord;
   spec: TransformSpec;
   identity: VariantIdentity;
+  /** The `t_NAME` the URL named, for usage statistics by preset. */
+  preset?: string | undefined;
 }
 
 /** The request for one concrete format of a planned transform; its identity is computed here, once. */
@@ -36,5 +38,6 @@ export function variantRequest(image: ImageRecord, transform: CanonicalTransform
     image,
     spec: { ...transform.spec, f: format },
     identity: variantIdentity(image.id, transform.canonicalWithoutFormat, format),
+    preset: transform.preset,
   };
 }

@@ -14,6 +14,7 @@ import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
 import { readSourceHeader, type SourceHeader } from './probe.ts';
 import { render } from './render.ts';
+import { RenderCpuMeter } from './render-cpu.ts';
 import { RenderGate } from './render-gate.ts';
 import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
@@ -58,6 +59,7 @@ export class VariantService {
   private readonly watermarks = new LRUCache<string, Buffer>({ max: 256 });
   /** Images deleted while a render of theirs may still run; ids are never reused, so remembering recent ones is enough. */
   private readonly deleted = new LRUCache<string, true>({ max: 10_000 });
+  private readonly cpu = new RenderCpuMeter();
 
   constructor(
     private readonly deps: {
@@ -204,25 +206,34 @@ export class VariantService {
     const source = await this.source(request.image);
     const loaded = performance.now() - started;
     try {
-      const result = await render({
-        source,
-        header: await this.header(request.image.id, source),
-        spec: boxed(request.spec, request.image, config.maxOutputDimension),
-        format: request.identity.format,
-        loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
-        limits: {
-          maxInputPixels: config.maxInputPixels,
-          maxFrames: 1000,
-          timeoutMs: config.renderTimeoutMs,
-          maxOutputDimension: config.maxOutputDimension,
-          maxOutputPixels: config.maxOutputPixels,
-        },
-      });
+      const header = await this.header(request.image.id, source);
+      const { result, cpuUs } = await this.cpu.measure(() =>
+        render({
+          source,
+          header,
+          spec: boxed(request.spec, request.image, config.maxOutputDimension),
+          format: request.identity.format,
+          loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
+          limits: {
+            maxInputPixels: config.maxInputPixels,
+            maxFrames: 1000,
+            timeoutMs: config.renderTimeoutMs,
+            maxOutputDimension: config.maxOutputDimension,
+            maxOutputPixels: config.maxOutputPixels,
+          },
+        }),
+      );
       const seconds = (performance.now() - started) / 1000;
       metrics?.rendersTotal.inc({ format: request.identity.format });
       metrics?.renderSeconds.observe({ format: request.identity.format }, seconds);
       // Here, not at the callers: requests sharing a single flight share this one render.
-      this.deps.usage?.countRender(request.image.tenant, result.format, result.data.length);
+      this.deps.usage?.countRender({
+        tenant: request.image.tenant,
+        format: result.format,
+        preset: request.preset,
+        bytes: result.data.length,
+        cpuUs,
+      });
       return {
         variant: { data: result.data, format: result.format, contentType: result.contentType },
         source: 'render',

@@ -85,6 +85,16 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * 1024 * 1024),
   BODY_IDLE_TIMEOUT_MS: positiveInt(30_000),
   UPLOAD_TIMEOUT_MS: positiveInt(15 * 60 * 1000),
+  TEMP_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(60 * 60 * 1000),
+  TEMP_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10 * 60 * 1000),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
   MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
@@ -154,6 +164,8 @@ export interface Config {
    * `idleMs`, or a single upload (`POST /v1/images`) has not arrived whole within `uploadMs`.
    */
   bodyTimeouts: { idleMs: number; uploadMs: number };
+  /** Scratch files (upload temp files, storage writes) untouched for `maxAgeMs` and not in use are removed at start and every `intervalMs`. */
+  tempSweep: { maxAgeMs: number; intervalMs: number };
   maxInputPixels: number;
   maxOutputDimension: number;
   /** Output canvas after dpr, pad and crop, width × height × frames. */
@@ -227,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicPresets: e.PUBLIC_PRESETS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, uploadMs: e.UPLOAD_TIMEOUT_MS },
+    tempSweep: { maxAgeMs: e.TEMP_MAX_AGE_MS, intervalMs: e.TEMP_SWEEP_INTERVAL_MS },
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
     maxOutputPixels: e.MAX_OUTPUT_PIXELS,

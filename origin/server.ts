@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
 import { startUploadSweeper } from './multipart/sweeper.ts';
+import { startScratchSweeper } from './temp/sweeper.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -24,6 +25,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const services = await createServices(config, logger);
   const app = createApp(services);
   const uploadSweeper = startUploadSweeper(services);
+  const scratchSweeper = await startScratchSweeper(services);
   // getRequestListener rather than serve(): only it takes the error handler for requests the
   // adapter refuses, so those answer with a problem like every other error.
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
@@ -46,7 +48,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   try {
     url = await listen(server, config.port, config.host);
   } catch (error) {
-    await uploadSweeper.stop();
+    await Promise.all([uploadSweeper.stop(), scratchSweeper.stop()]);
     await services.close();
     throw error;
   }
@@ -58,7 +60,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
     services,
     close() {
       closing ??= (async () => {
-        await uploadSweeper.stop();
+        await Promise.all([uploadSweeper.stop(), scratchSweeper.stop()]);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

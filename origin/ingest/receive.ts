@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
+import { useTempFile } from '../temp/temp-files.ts';
 
 /**
  * Streams an upload body into a private temp file while hashing it and counting bytes, so no
@@ -32,7 +33,9 @@ export async function receiveToTempFile(body: Readable, options: { tempDir: stri
 
 async function receive(body: Readable, options: { tempDir: string; maxBytes: number }): Promise<ReceivedFile> {
   const path = join(options.tempDir, `upload-${randomUUID()}`);
-  const discard = () => rm(path, { force: true });
+  // In use until discarded: the scratch sweeper never takes it, however long validation runs.
+  const release = useTempFile(path);
+  const discard = () => rm(path, { force: true }).finally(release);
   let file: FileHandle;
   try {
     await mkdir(options.tempDir, { recursive: true });
@@ -40,6 +43,7 @@ async function receive(body: Readable, options: { tempDir: string; maxBytes: num
     // failed pipeline's discard() ran, and leave it behind.
     file = await open(path, 'wx');
   } catch (error) {
+    release();
     // The pipeline never takes the body: release its source (a stored object's file or socket).
     body.destroy();
     throw error;

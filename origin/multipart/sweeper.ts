@@ -1,11 +1,7 @@
+import { startPeriodic, type PeriodicTask } from '../periodic-task.ts';
 import type { Services } from '../services.ts';
 import { FINISHED_RETENTION_MS } from './limits.ts';
 import { UploadService, type UploadServiceOptions } from './upload-service.ts';
-
-export interface UploadSweeper {
-  /** Stops the timer and waits for a sweep in progress, so none runs on closed backends. */
-  stop(): Promise<void>;
-}
 
 /**
  * Aborts uploads not completed by their `expiresAt` and frees their parts (SPEC: default 24 h),
@@ -17,29 +13,10 @@ export async function sweepExpiredUploads(services: Services, options: UploadSer
   return new UploadService(services, options).sweep(FINISHED_RETENTION_MS);
 }
 
-export function startUploadSweeper(services: Services, intervalMs = 10 * 60 * 1000): UploadSweeper {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const sweep = () => {
-    if (running || stopped) return;
-    running = sweepExpiredUploads(services)
-      .then((aborted) => {
-        if (aborted > 0) services.logger.info('aborted expired uploads', { aborted });
-      })
-      .catch((error: unknown) => {
-        services.logger.warn('upload sweep failed; will retry', { error: String(error) });
-      })
-      .finally(() => {
-        running = undefined;
-      });
+export function startUploadSweeper(services: Services, intervalMs = 10 * 60 * 1000): PeriodicTask {
+  const sweep = async () => {
+    const aborted = await sweepExpiredUploads(services);
+    if (aborted > 0) services.logger.info('aborted expired uploads', { aborted });
   };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic('upload sweep', sweep, intervalMs, services.logger);
 }

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
 import { checkRange, clampRange } from './ranges.ts';
+import { removeStaleFiles, useTempFile } from '../temp/temp-files.ts';
 import { toBytes } from './streams.ts';
 import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
 
@@ -39,6 +40,7 @@ export class FileStorage implements ObjectStorage {
 
   async put(key: string, body: Readable | Uint8Array, _options: PutOptions = {}): Promise<ObjectInfo> {
     const tempPath = join(this.tempDir, `${randomUUID()}.part`);
+    const release = useTempFile(tempPath);
     try {
       const path = this.pathOf(key);
       const written = await this.writeTemp(key, tempPath, body);
@@ -52,12 +54,15 @@ export class FileStorage implements ObjectStorage {
       if (!(body instanceof Uint8Array)) body.destroy();
       await unlink(tempPath).catch(() => undefined);
       throw error;
+    } finally {
+      release();
     }
   }
 
   /** link(2) fails with EEXIST when the name is taken, which makes create-if-absent atomic. */
   async putIfAbsent(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<ObjectInfo | null> {
     const tempPath = join(this.tempDir, `${randomUUID()}.part`);
+    const release = useTempFile(tempPath);
     try {
       const path = this.pathOf(key);
       const written = await this.writeTemp(key, tempPath, body);
@@ -71,6 +76,7 @@ export class FileStorage implements ObjectStorage {
       return { key, ...written, contentType: undefined };
     } finally {
       await unlink(tempPath).catch(() => undefined);
+      release();
     }
   }
 
@@ -145,28 +151,11 @@ export class FileStorage implements ObjectStorage {
     // Nothing is held open between calls.
   }
 
-  /** Removes temp files left by a crash; anything not written to for `maxAgeMs` is abandoned. */
+  /** Removes temp files left by a crash: any not in use and not written to for `maxAgeMs`. */
   async removeStaleTempFiles(maxAgeMs = 60 * 60 * 1000): Promise<number> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(this.tempDir, { withFileTypes: true });
-    } catch (error) {
-      if (isMissing(error)) return 0;
+    return removeStaleFiles(this.tempDir, maxAgeMs).catch((error: unknown) => {
       throw storageFailure(TEMP_DIR, error);
-    }
-    let removed = 0;
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const path = join(this.tempDir, entry.name);
-      const stats = await lstat(path).catch(() => undefined);
-      if (stats && Date.now() - stats.mtimeMs > maxAgeMs) {
-        await unlink(path).then(
-          () => (removed += 1),
-          () => undefined,
-        );
-      }
-    }
-    return removed;
+    });
   }
 
   /** The file path of a key; validation guarantees it is inside the root. */

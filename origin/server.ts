@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts';
 import { refuseDotSegments } from './http/dot-segments.ts';
+import { continueWhenBodyIsRead } from './http/expect-continue.ts';
 import { assignRequestIds } from './http/request-id.ts';
 import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -31,18 +32,18 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
   // The listener answers its own errors; should that fail too, the connection is dropped and
   // logged instead of leaving an unhandled rejection, which would end the process.
-  const server = createServer(
-    assignRequestIds(
-      refuseDotSegments((request, response) => {
-        listener(request, response).catch((error: unknown) => {
-          logger.error('unexpected error in the request listener', {
-            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          });
-          response.destroy();
+  const handle = assignRequestIds(
+    refuseDotSegments((request, response) => {
+      listener(request, response).catch((error: unknown) => {
+        logger.error('unexpected error in the request listener', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
-      }),
-    ),
+        response.destroy();
+      });
+    }),
   );
+  const server = createServer(handle);
+  server.on('checkContinue', continueWhenBodyIsRead(handle));
   server.on('clientError', answerClientError);
   let url: string;
   try {

@@ -20,6 +20,16 @@ export interface SignedAccessRequest {
   exp: string | null | undefined;
 }
 
+/**
+ * The single value of a signature query parameter (`sig`, `exp`), or undefined when absent. A
+ * repeated one is 400: which copy counts would otherwise be up to each reader (the first here,
+ * perhaps the last in a proxy or a cache in front), and a URL must mean one thing to all of them.
+ */
+export function singleSignatureParam(name: 'sig' | 'exp', values: readonly string[]): string | undefined {
+  if (values.length > 1) throw fail('invalid_request', `the query parameter ${name} is given ${values.length} times; give it once`);
+  return values[0];
+}
+
 export function isPublicPresetOps(rawOps: string, publicPresets: readonly string[]): boolean {
   const match = /^t_([A-Za-z0-9_-]{1,64})$/.exec(rawOps);
   return match !== null && publicPresets.includes(match[1] as string);

@@ -45,6 +45,21 @@ describe('signed URLs at the edge (SIGNED_URLS=required)', () => {
     expect(origin.calls).toHaveLength(0);
   });
 
+  it('refuses a repeated sig or exp with 400 before the origin, even when every copy is valid (issue 14 item 12)', async () => {
+    const id = freshId();
+    const canonical = `/img/${id}/w_400`;
+    const sig = await signPath(canonical, KEYS[0]);
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const timed = await signPath(canonical, KEYS[0], exp);
+    for (const query of [`sig=${sig}&sig=${sig}`, `sig=forged&sig=${sig}`, `exp=${String(exp)}&exp=${String(exp)}&sig=${timed}`]) {
+      const response = await edgeFetch(env, `${canonical}?${query}`);
+      expect(response.status, query).toBe(400);
+      expect((await problemOf(response)).code, query).toBe('invalid_request');
+    }
+    expect(origin.calls).toHaveLength(0);
+    expect((await edgeFetch(env, `${canonical}?exp=${String(exp)}&sig=${timed}`)).status).toBe(200);
+  });
+
   it('accepts a signature of the canonical path for any spelling, with either key, and keeps sig/exp out of the cache key', async () => {
     const id = freshId();
     const canonical = `/img/${id}/w_800,h_600`;

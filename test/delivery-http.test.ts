@@ -286,4 +286,22 @@ describe('signed URLs', () => {
     expect((await fetch(`${origin.url}/img/${id}/t_thumb`)).status).toBe(200);
     expect((await fetch(`${origin.url}/img/${id}`)).status).toBe(403);
   });
+
+  it('refuses a repeated sig or exp with 400, even when every copy is valid (issue 14 item 12)', async () => {
+    const canonical = `/img/${id}/c_fill,w_200,h_100`;
+    const sig = await signPath(canonical, key);
+    const future = Math.floor(Date.now() / 1000) + 600;
+    const timed = await signPath(canonical, key, future);
+    for (const query of [
+      `sig=${sig}&sig=${sig}`,
+      `sig=${sig}&sig=forged`,
+      `exp=${future}&exp=${future}&sig=${timed}`,
+      `sig=x&exp=1&exp=2`,
+    ]) {
+      const response = await fetch(`${origin.url}${canonical}?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as { code: string; detail: string }).code, query).toBe('invalid_request');
+    }
+    expect((await fetch(`${origin.url}${canonical}?exp=${future}&sig=${timed}`)).status).toBe(200);
+  });
 });

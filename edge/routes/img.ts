@@ -3,7 +3,7 @@ import { fail } from '../../core/errors.ts';
 import { REQUEST_ID_HEADER } from '../../core/request-id.ts';
 import { canonicalize } from '../../core/grammar/canonical.ts';
 import { isValidImageId } from '../../core/ids.ts';
-import { checkSignedAccess, isPublicPresetOps } from '../../core/signed-access.ts';
+import { checkSignedAccess, isPublicPresetOps, singleSignatureParam } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import { cacheKey } from '../cache-key.ts';
 import { edgeConfig } from '../config.ts';
@@ -26,7 +26,12 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const { spec, canonical } = canonicalize(ops, { presets: config.presets, maxOutputDimension: config.maxOutputDimension });
   const path = canonicalImagePath(id, canonical);
   // Before the cache: a bad signature never sees a cached byte, nor the origin.
-  await checkSignedAccess(config, { rawOps: ops, canonicalPath: path, sig: url.searchParams.get('sig'), exp: url.searchParams.get('exp') });
+  await checkSignedAccess(config, {
+    rawOps: ops,
+    canonicalPath: path,
+    sig: singleSignatureParam('sig', url.searchParams.getAll('sig')),
+    exp: singleSignatureParam('exp', url.searchParams.getAll('exp')),
+  });
 
   const format = spec.f === 'auto' ? negotiateFormat(c.req.header('accept')) : undefined;
   const key = cacheKey(url.origin, path, format?.token);

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
-import { checkSignedAccess } from '../../core/signed-access.ts';
+import { checkSignedAccess, singleSignatureParam } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { Services } from '../services.ts';
 import { deliverOriginal } from './original.ts';
@@ -32,8 +32,8 @@ export function imgRoutes(services: Services) {
     await checkSignedAccess(services.config, {
       rawOps,
       canonicalPath: canonicalImagePath(id, canonical),
-      sig: c.req.query('sig'),
-      exp: c.req.query('exp'),
+      sig: singleSignatureParam('sig', c.req.queries('sig') ?? []),
+      exp: singleSignatureParam('exp', c.req.queries('exp') ?? []),
     });
     const ifNoneMatch = c.req.header('if-none-match');
     // Hono answers HEAD with a GET's headers and no body: nothing is delivered, so nothing is counted.

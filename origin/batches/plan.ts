@@ -3,6 +3,7 @@ import type { ImageRecord } from '../catalog/types.ts';
 import { formatsFor, type PlannedTransform } from '../transform/plan.ts';
 import { variantIdentity } from '../transform/variant-identity.ts';
 import type { BatchItem } from './batch-store.ts';
+import { replaceInvisibleCharacters } from '../ingest/invisible-characters.ts';
 
 /** A batch item as planned, with its variant's hash, from which its job id is made (queuedJobs). */
 export interface PlannedItem extends BatchItem {
@@ -40,8 +41,9 @@ export function extension(format: OutputFormat): string {
 
 /** A name safe as one archive path segment: no separators, control characters or leading dots. */
 export function safeName(raw: string): string {
-  return raw
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
+  // Names stored before uploads stripped bidi characters may still hold them.
+  return replaceInvisibleCharacters(raw, '_')
+    .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/^\.+/, '')
     .slice(0, 200);
 }

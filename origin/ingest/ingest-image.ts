@@ -9,6 +9,7 @@ import { originalKey } from '../storage/layout.ts';
 import type { DecodedImage } from './decode.ts';
 import { inspectAndDecode } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
+import { stripInvisibleCharacters } from './invisible-characters.ts';
 
 export interface IngestResult {
   image: ImageRecord;
@@ -89,13 +90,10 @@ async function storeLadder(services: Services, image: ImageRecord, decoded: Deco
   });
 }
 
-/** A file name safe to store and echo: base name only, no control characters, bounded. */
+/** A file name safe to store and echo: base name only, no control or bidi characters, bounded. */
 export function cleanFilename(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const base = raw.split(/[\\/]/).pop() ?? '';
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim()
-    .slice(0, 255);
+  const clean = stripInvisibleCharacters(base).trim().slice(0, 255);
   return clean || null;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import type { EditableImageFields, JsonObject, UserMetadata } from '../catalog/types.ts';
+import { hasInvisibleCharacters } from './invisible-characters.ts';
 
 /**
  * People's own metadata of an image (issue 15): `title`, `alt`, `tags` and `meta`. Given at upload
@@ -106,7 +107,7 @@ const editableSchema = z
       .string()
       .min(1)
       .max(255)
-      .refine(noControls, 'must not contain control characters')
+      .refine((name) => !hasInvisibleCharacters(name), 'must not contain control or bidirectional formatting characters')
       .refine((name) => !/[\\/]/.test(name), 'must be a base name without / or \\')
       .nullable(),
     title: titleSchema.nullable(),

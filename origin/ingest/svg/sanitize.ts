@@ -10,6 +10,7 @@ import {
   sanitizeAttribute,
   sanitizeCss,
 } from './policy.ts';
+import { absoluteUnitsToPx, lengthAttributes } from './units.ts';
 import { decodeXmlText, isSvgRoot, scanProlog } from './xml-text.ts';
 
 /**
@@ -113,7 +114,7 @@ function serializeElement(node: XmlNode, isRoot: boolean): string {
   for (const [attrName, value] of attributes(node)) {
     if (renamedElements.has(original) && (attrName === 'href' || attrName === 'xlink:href')) continue;
     const verdict = sanitizeAttribute(attrName, value);
-    if (verdict.keep) attrs.set(attrName, verdict.value);
+    if (verdict.keep) attrs.set(attrName, lengthAttributes.has(attrName) ? absoluteUnitsToPx(verdict.value) : verdict.value);
   }
   if (elementsNeedingReference.has(name) && !attrs.has('href') && !attrs.has('xlink:href')) return '';
   if (animationElements.has(name) && !isAllowedAnimationTarget(attrs.get('attributeName'))) return '';
@@ -122,7 +123,9 @@ function serializeElement(node: XmlNode, isRoot: boolean): string {
     attrs.set('xmlns:xlink', XLINK_NS);
   }
   const content =
-    name === 'style' ? escapeText(sanitizeCss(textContent(children(node, original)))) : serializeChildren(children(node, original));
+    name === 'style'
+      ? escapeText(absoluteUnitsToPx(sanitizeCss(textContent(children(node, original)))))
+      : serializeChildren(children(node, original));
   const attributeText = [...attrs].map(([attrName, value]) => ` ${attrName}="${escapeAttribute(value)}"`).join('');
   return content === '' ? `<${name}${attributeText}/>` : `<${name}${attributeText}>${content}</${name}>`;
 }

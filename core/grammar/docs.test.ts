@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { isPixelfrontError } from '../errors.ts';
 import { builtInPresets } from '../presets.ts';
 import { canonicalImagePath, signPath } from '../signing.ts';
 import { canonicalize } from './canonical.ts';
@@ -42,5 +43,27 @@ describe('README grammar section', () => {
     expect(section).toContain(`P                 ${path}\n`);
     expect(section).toContain(`sig               ${await signPath(path, 's3cret-key')}\n`);
     expect(section).toContain(`${path}?exp=1893456000&sig=${await signPath(path, 's3cret-key', 1893456000)}`);
+  });
+
+  it('says of each c mode what the grammar does with ar alone and with g (issue 14 item 12)', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const refused = (ops: string) => {
+      try {
+        canonicalize(ops, context);
+        return false;
+      } catch (error) {
+        if (isPixelfrontError(error) && error.code === 'invalid_transform') return true;
+        throw error;
+      }
+    };
+    for (const mode of ['fit', 'fill', 'pad', 'scale', 'crop']) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${mode}\``)) ?? '';
+      expect(row, `the c modes table has a ${mode} row`).not.toBe('');
+      if (row.includes('`ar` alone is 400')) expect(refused(`c_${mode},ar_16:9`), row).toBe(true);
+      if (row.includes('`ar` alone:')) expect(refused(`c_${mode},ar_16:9`), row).toBe(false);
+      if (row.includes('`g` with `c_crop` is 400')) expect(refused('c_crop,w_10,h_10,g_north'), row).toBe(true);
+    }
+    expect(readme).toContain('`c_scale,w_100,ar_2:1` is 100×50');
+    expect(canonicalize('c_scale,w_100,ar_2:1', context).canonical).toBe('c_scale,w_100,h_50');
   });
 });

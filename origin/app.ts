@@ -3,6 +3,7 @@ import { describePresets } from '../core/presets.ts';
 import { batchRoutes } from './batches/routes.ts';
 import { consoleRoutes } from './console/serve-console.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
+import { noteRouteForAccessLog } from './http/access-log.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
 import { metricsAccess } from './http/metrics-access.ts';
@@ -21,6 +22,7 @@ export function createApp(services: Services): Hono {
   const app = new Hono();
   app.onError(problemHandler(services.logger));
   app.notFound(notFoundHandler);
+  app.use('*', noteRouteForAccessLog);
   app.use('*', countRequests(services.metrics));
   app.use('*', requireRole(services.config.roles));
 

@@ -24,6 +24,13 @@ describe('configuration', () => {
     expect(config.renderConcurrency).toBeGreaterThan(0);
   });
 
+  it('logs at info with access lines unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', logAccess: true });
+    expect(loadConfig({ LOG_LEVEL: 'warn', LOG_ACCESS: 'false' })).toMatchObject({ logLevel: 'warn', logAccess: false });
+    expect(problemsOf({ LOG_ACCESS: 'off' })).toHaveLength(1);
+    expect(problemsOf({ LOG_LEVEL: 'verbose' })).toHaveLength(1);
+  });
+
   it('parses keys, lists and backends', () => {
     const config = loadConfig({
       API_KEYS: 'acme:secret-one-1, globex:secret-two-2',

@@ -119,6 +119,7 @@ const envSchema = z.object({
   PRESETS_FILE: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_ACCESS: boolean.default(true),
   LADDER_SIZES: ladderSizes.default([2048]),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
   SESSION_TTL_HOURS: z.coerce
@@ -186,6 +187,8 @@ export interface Config {
   /** Bearer token `GET /metrics` requires; undefined: open. */
   metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** One `request` line per HTTP request and one `job` line per variant job (at info). */
+  logAccess: boolean;
   /** Mezzanine sides of the render ladder, ascending; empty: no ladder (origin/ladder/). */
   ladderSizes: number[];
   /** The routes this process serves (SPEC section 8, Roles); `all` expands to every role. */
@@ -258,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presetsFile: e.PRESETS_FILE,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
+    logAccess: e.LOG_ACCESS,
     ladderSizes: e.LADDER_SIZES,
     roles: new Set(e.ROLES.includes('all') ? roleNames : e.ROLES.filter((role) => role !== 'all')),
     consoleDir: resolve(e.CONSOLE_DIR),

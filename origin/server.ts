@@ -6,6 +6,7 @@ import { adapterErrorHandler, answerClientError } from './http/adapter-errors.ts
 import { refuseDotSegments } from './http/dot-segments.ts';
 import { continueWhenBodyIsRead } from './http/expect-continue.ts';
 import { assignRequestIds } from './http/request-id.ts';
+import { logAccess } from './http/access-log.ts';
 import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
@@ -32,16 +33,15 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
   // The listener answers its own errors; should that fail too, the connection is dropped and
   // logged instead of leaving an unhandled rejection, which would end the process.
-  const handle = assignRequestIds(
-    refuseDotSegments((request, response) => {
-      listener(request, response).catch((error: unknown) => {
-        logger.error('unexpected error in the request listener', {
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
-        response.destroy();
+  const respond = refuseDotSegments((request, response) => {
+    listener(request, response).catch((error: unknown) => {
+      logger.error('unexpected error in the request listener', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
-    }),
-  );
+      response.destroy();
+    });
+  });
+  const handle = assignRequestIds(config.logAccess ? logAccess(logger, respond) : respond);
   const server = createServer(handle);
   server.on('checkContinue', continueWhenBodyIsRead(handle));
   server.on('clientError', answerClientError);

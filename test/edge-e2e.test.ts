@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
 
@@ -100,6 +101,23 @@ describe('edge Worker in front of the real origin', () => {
     const id = replaced.headers.get('x-request-id') ?? '';
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await replaced.json()).toMatchObject({ instance: `urn:request:${id}` });
+
+    // …and the origin's access lines (JSON on its stdout) carry the same ids.
+    const accessLines = () =>
+      (origin?.output() ?? '')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['msg'] === 'request');
+    const logged = await waitFor(() => {
+      const found = accessLines().filter((line) => ['e2e-trace-api', 'e2e-trace-img', id].includes(String(line['requestId'])));
+      return found.length >= 3 ? found : undefined;
+    }, 10_000);
+    expect(logged.map(({ requestId, route, status }) => ({ requestId, route, status }))).toEqual([
+      { requestId: 'e2e-trace-api', route: '/v1/images/:id', status: 404 },
+      { requestId: 'e2e-trace-img', route: '/img/:id/:ops', status: 404 },
+      { requestId: id, route: '/v1/images/:id', status: 404 },
+    ]);
   });
 
   it('passes the console through: / redirects, the page keeps its CSP and cache headers', async () => {

@@ -32,6 +32,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       concurrency: config.workerConcurrency,
       lockMs: config.workerLockMs,
       onOutcome: metrics.observe,
+      jobLines: config.logAccess,
     },
     variantJobHandler(services, services.batches),
     logger,

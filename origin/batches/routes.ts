@@ -57,6 +57,8 @@ export function batchRoutes(services: Services) {
       await services.batches.delete(id);
       throw error;
     }
+    // The line that ties the request's id to the batch's, whose jobs log under batchId.
+    services.logger.info('batch queued', { batchId: id, tenant, items: items.length });
     return c.json({ id, state: items.length === 0 ? 'completed' : 'queued', total: items.length }, 202);
   });
 

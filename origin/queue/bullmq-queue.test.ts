@@ -1,15 +1,13 @@
-import { createLogger } from '../logger.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from '../../test/helpers/redis.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
 import { BullmqQueue, startBullmqConsumer } from './bullmq-queue.ts';
 import { contractRetry, describeQueueContract } from './queue.contract.ts';
 
 const available = await redisReachable('BullMQ queue contract');
-const logger = createLogger('silent');
 
 describeQueueContract(
   'bullmq',
-  async () => {
+  async (logger) => {
     const prefix = randomQueuePrefix();
     const options = { redisUrl: testRedisUrl, prefix, retry: contractRetry };
     const queue = new BullmqQueue({ ...options, timeoutMs: 5_000 }, logger);

@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import type { Logger } from '../logger.ts';
+import { runJobAttempt } from './job-log.ts';
 import { failFastRedisOptions } from './redis-connection.ts';
 import {
   defaultRetryPolicy,
@@ -123,6 +124,8 @@ export interface ConsumerOptions extends RedisQueueOptions {
   /** How long a job stays locked to a worker that stopped renewing it (killed) before another takes it. */
   lockMs: number;
   onOutcome?: (outcome: JobOutcome | 'retry', seconds: number) => void;
+  /** A `job` line per attempt (LOG_ACCESS). */
+  jobLines?: boolean;
 }
 
 /**
@@ -147,7 +150,10 @@ export function startBullmqConsumer(options: ConsumerOptions, handler: JobHandle
       const number = job.attemptsMade + 1;
       let outcome: JobOutcome;
       try {
-        outcome = await handler.run(job.data, { number, final: number >= attempts });
+        const entry = { id: job.id ?? '', job: job.data, attempt: number };
+        outcome = await runJobAttempt({ logger, lines: options.jobLines ?? true }, entry, () =>
+          handler.run(job.data, { number, final: number >= attempts }),
+        );
       } catch (error) {
         options.onOutcome?.('retry', (performance.now() - started) / 1000);
         throw error;

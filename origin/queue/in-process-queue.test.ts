@@ -1,9 +1,8 @@
-import { createLogger } from '../logger.ts';
 import { InProcessQueue } from './in-process-queue.ts';
 import { contractRetry, describeQueueContract } from './queue.contract.ts';
 
-describeQueueContract('in-process', async () => {
-  const queue = new InProcessQueue(createLogger('silent'), { concurrency: 1, retry: contractRetry });
+describeQueueContract('in-process', async (logger) => {
+  const queue = new InProcessQueue(logger, { concurrency: 1, retry: contractRetry });
   return {
     queue,
     async consume(handler) {

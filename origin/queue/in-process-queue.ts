@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import { runJobAttempt } from './job-log.ts';
 import { defaultRetryPolicy, type JobHandler, type JobQueue, type QueuedJob, type RetryPolicy } from './types.ts';
 
 interface Entry extends QueuedJob {
@@ -22,7 +23,7 @@ export class InProcessQueue implements JobQueue {
 
   constructor(
     private readonly logger: Logger,
-    private readonly options: { concurrency: number; retry?: RetryPolicy } = { concurrency: 1 },
+    private readonly options: { concurrency: number; retry?: RetryPolicy; jobLines?: boolean } = { concurrency: 1 },
   ) {}
 
   async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
@@ -70,7 +71,8 @@ export class InProcessQueue implements JobQueue {
     const retry = this.options.retry ?? defaultRetryPolicy;
     const final = entry.attempt >= retry.attempts;
     try {
-      await handler.run(entry.job, { number: entry.attempt, final });
+      const log = { logger: this.logger, lines: this.options.jobLines ?? true };
+      await runJobAttempt(log, entry, () => handler.run(entry.job, { number: entry.attempt, final }));
       this.known.delete(entry.id);
     } catch (error) {
       if (final || this.closed) {

@@ -14,5 +14,5 @@ const inProcessConcurrency = 1;
 export function createJobQueue(config: Config, logger: Logger): JobQueue {
   if (config.redisUrl !== undefined)
     return new BullmqQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, timeoutMs: config.redisCommandTimeoutMs }, logger);
-  return new InProcessQueue(logger, { concurrency: inProcessConcurrency });
+  return new InProcessQueue(logger, { concurrency: inProcessConcurrency, jobLines: config.logAccess });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait-for.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import type { JobHandler, JobOutcome, JobQueue, QueuedJob, RetryPolicy, VariantJob } from './types.ts';
 
 /** A queue and a way to consume it with a handler (in this process, or as a BullMQ worker would). */
@@ -37,10 +38,15 @@ function recorder(decide: (call: Call, calls: Call[]) => JobOutcome | Error) {
 }
 
 /** The behaviour every queue backend must show; each test gets a fresh backend (BullMQ: a fresh prefix). */
-export function describeQueueContract(name: string, makeBackend: () => Promise<QueueBackend>, options: { skip?: boolean } = {}) {
+/** `logger`: what the backend's consumers log through (silent unless a test listens). */
+export function describeQueueContract(
+  name: string,
+  makeBackend: (logger: Logger) => Promise<QueueBackend>,
+  options: { skip?: boolean } = {},
+) {
   describe.skipIf(options.skip === true)(`job queue contract: ${name}`, () => {
-    async function withBackend(work: (backend: QueueBackend) => Promise<void>) {
-      const backend = await makeBackend();
+    async function withBackend(work: (backend: QueueBackend) => Promise<void>, logger: Logger = createLogger('silent')) {
+      const backend = await makeBackend(logger);
       try {
         await work(backend);
       } finally {
@@ -99,6 +105,37 @@ export function describeQueueContract(name: string, makeBackend: () => Promise<Q
         expect(calls.map((call) => call.number)).toEqual([1, 2, 3]);
         expect(calls.map((call) => call.final)).toEqual([false, false, true]);
       });
+    });
+
+    it('logs every attempt under its jobId and batchId, also the lines the handler writes', async () => {
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger('info', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+      await withBackend(async ({ queue, consume }) => {
+        const { calls, handler } = recorder((call) => {
+          logger.info('inside the handler', { imageId: call.job.imageId });
+          return call.number < 2 ? new Error('storage hiccup') : 'done';
+        });
+        const queued = job(7, 'b_logged');
+        await queue.enqueue([queued]);
+        const consumer = await consume(handler);
+        await waitFor(() => (lines.filter((line) => line['outcome'] === 'done').length > 0 ? true : undefined), 20_000, 'a done line');
+        await consumer.close();
+        expect(calls.map((call) => call.number)).toEqual([1, 2]);
+        const ids = { jobId: queued.id, batchId: 'b_logged' };
+        expect(lines.filter((line) => line['msg'] === 'inside the handler')).toEqual([
+          expect.objectContaining({ ...ids, imageId: 'image0007' }),
+          expect.objectContaining({ ...ids, imageId: 'image0007' }),
+        ]);
+        const attempts = lines.filter((line) => line['msg'] === 'job');
+        expect(attempts).toEqual([
+          expect.objectContaining({ ...ids, outcome: 'retry', attempt: 1, error: 'storage hiccup', ops: 'w_107', format: 'webp' }),
+          expect.objectContaining({ ...ids, outcome: 'done', attempt: 2 }),
+        ]);
+        for (const line of attempts) expect(line['durationMs']).toEqual(expect.any(Number));
+      }, logger);
+      // Outside the job, nothing carries its ids.
+      logger.info('after');
+      expect(lines.at(-1)).not.toHaveProperty('jobId');
     });
 
     it('does not retry a job whose handler reports it failed', async () => {

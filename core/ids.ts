@@ -1,7 +1,7 @@
 /** Image ids (SPEC section 3): `[A-Za-z0-9_-]{8,64}`; generated ones carry 128 random bits. */
 import { toBase64Url } from './base64url.ts';
 
-const IMAGE_ID = /^[A-Za-z0-9_-]{8,64}$/;
+export const IMAGE_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export function isValidImageId(id: string): boolean {
   return IMAGE_ID.test(id);

@@ -11,6 +11,7 @@ import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
 import { watermarkRoutes } from './watermarks/routes.ts';
+import { docsRoutes, openApiJson } from './openapi/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import { sessionRoutes, signIn } from './sessions/routes.ts';
 import type { Services } from './services.ts';
@@ -43,6 +44,8 @@ export function createApp(services: Services): Hono {
   const api = new Hono<{ Variables: OriginVariables }>();
   // Signing in is the one /v1 request without credentials: it is how a browser gets them.
   api.post('/sessions', signIn(services));
+  // The API's description is public, like the reference page that reads it.
+  api.get('/openapi.json', openApiJson);
   api.use('*', tenantAuth(services.config.apiKeys, services.sessions));
   if (services.rateLimiter) api.use('*', rateLimit(services.rateLimiter));
   api.route('/images', imageRoutes(services));
@@ -59,6 +62,7 @@ export function createApp(services: Services): Hono {
   app.route('/v1', api);
 
   app.route('/img', imgRoutes(services));
+  app.route('/docs', docsRoutes());
 
   app.get('/', (c) => c.redirect('/console/', 302));
   app.get('/console', (c) => c.redirect('/console/', 301));

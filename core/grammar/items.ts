@@ -27,7 +27,7 @@ export interface ItemSet {
 }
 
 /** Long enough for any sensible URL; bounds the work a hostile one can cause. */
-const MAX_OPS_LENGTH = 1024;
+export const MAX_OPS_LENGTH = 1024;
 
 export function itemLabel(item: { text: string; from?: string }): string {
   return item.from === undefined ? item.text : `${item.text} (from t_${item.from})`;

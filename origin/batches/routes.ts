@@ -20,7 +20,8 @@ export const MAX_BATCH_ITEMS = 100_000;
 /** Room for MAX_BATCH_ITEMS image ids and nothing much more: the body is read whole. */
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
-const bodySchema = z
+/** The body of `POST /v1/batches`. */
+export const bodySchema = z
   .object({
     presets: z.array(z.string().max(64)).max(100).optional(),
     transforms: z.array(z.string().max(1024)).max(100).optional(),

@@ -1,12 +1,10 @@
+import type { z } from 'zod';
 import type { ImageRecord } from '../catalog/types.ts';
 import { stripInvisibleCharacters } from './invisible-characters.ts';
+import type { imageObjectSchema } from './responses.ts';
 
-/** The image object of SPEC section 4, as the API returns it: the record minus internals. */
-export type ImageObject = Omit<ImageRecord, 'tenant' | 'blurhash' | 'dominantColor' | 'createdAt'> & {
-  createdAt: string;
-  placeholder: { blurhash: string | null; dominantColor: string | null };
-  url: string;
-};
+/** The image object of SPEC section 4, as the API returns it: the record minus internals; typed by its documented schema. */
+export type ImageObject = z.output<typeof imageObjectSchema>;
 
 export function toImageObject(image: ImageRecord): ImageObject {
   const { tenant: _tenant, blurhash, dominantColor, createdAt, ...visible } = image;

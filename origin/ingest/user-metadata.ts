@@ -101,7 +101,7 @@ function parseJsonText(value: string): unknown {
   }
 }
 
-const editableSchema = z
+export const editableSchema = z
   .object({
     filename: z
       .string()

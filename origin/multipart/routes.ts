@@ -16,7 +16,7 @@ import type { PartRow, UploadRow } from './upload-store.ts';
 
 type Env = { Variables: OriginVariables };
 
-const createSchema = z
+export const createSchema = z
   .object({
     filename: z.string().max(1024).optional(),
     contentType: z
@@ -31,7 +31,7 @@ const createSchema = z
   })
   .strict();
 
-const completeSchema = z
+export const completeSchema = z
   .object({
     parts: z
       .array(z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), etag: z.string().min(1).max(100) }).strict())

@@ -10,7 +10,7 @@ import { sha256Hex, type Session } from './session-store.ts';
 
 type Env = { Variables: OriginVariables };
 
-const signInSchema = z.object({ key: z.string().min(1).max(512) }).strict();
+export const signInSchema = z.object({ key: z.string().min(1).max(512) }).strict();
 
 /**
  * `POST /v1/sessions`: an API key in, a session cookie out (before authentication: this *is* the

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { bodySchema as createBatchSchema } from '../batches/routes.ts';
+import { batchCreatedSchema, batchProgressSchema } from '../batches/responses.ts';
+import { bulkUploadSchema, imageObjectSchema, imagePageSchema, uploadedImageSchema } from '../ingest/responses.ts';
+import { altSchema, editableSchema, tagsSchema, titleSchema } from '../ingest/user-metadata.ts';
+import { completeSchema as completeUploadSchema, createSchema as createUploadSchema } from '../multipart/routes.ts';
+import { uploadCreatedSchema, uploadPartSchema, uploadStatusSchema } from '../multipart/responses.ts';
+import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
+import { signInSchema } from '../sessions/routes.ts';
+import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
+import { statsReportSchema } from '../stats/responses.ts';
+import { watermarkSchema } from '../watermarks/responses.ts';
+import { imageIdSchema, opsSchema, seoNameSchema, signedUrlQuerySchema } from './img-grammar.ts';
+import { raw, route, type Operation } from './operation.ts';
+
+/**
+ * The route → schema registry: every route the origin mounts, one entry each (the OpenAPI test
+ * fails for a mounted route missing here, and for an entry nothing mounts). Request schemas are
+ * the ones the routes validate with; response schemas live beside each area's routes
+ * (`responses.ts`). Errors listed are those beyond the defaults of document.ts.
+ */
+
+const image = raw(['image/*'], 'the image bytes, sent as they are');
+const uploadErrors = ['payload_too_large', 'unsupported_media_type', 'image_too_large', 'corrupt_image'] as const;
+const imageId = z.object({ id: imageIdSchema });
+
+/** Query parameters of a raw `POST /v1/images` (README, People's own metadata). */
+const rawUploadQuery = z.object({
+  filename: z.string().max(1024).optional().describe('else from `Content-Disposition`'),
+  eager: z.string().optional().describe('comma-separated preset names to render at once'),
+  title: titleSchema.optional(),
+  alt: altSchema.optional(),
+  tags: z.string().optional().describe('comma-separated tags'),
+  meta: z.string().optional().describe('a JSON object, as URL-encoded text'),
+});
+
+/** A bulk upload form: every file part is an image; the text fields apply to every file. */
+const bulkUploadForm = z.object({
+  files: z.array(z.string().meta({ contentMediaType: 'application/octet-stream' })).describe('any field name: every file part is an image'),
+  eager: z.string().optional(),
+  title: z.string().optional(),
+  alt: z.string().optional(),
+  tags: z.string().optional(),
+  meta: z.string().optional().describe('a JSON object as text'),
+});
+
+/** A JSON merge patch (RFC 7396) of the editable fields; `null` removes one. */
+const imagePatch = editableSchema.partial().extend({ tags: tagsSchema.nullable().optional() });
+
+const listQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .optional()
+    .describe('1…1000, default 100'),
+  cursor: z.string().optional().describe('`next` of the previous page'),
+});
+
+const statsQuery = z.object({
+  from: z.iso.date().optional().describe('first UTC day, inclusive'),
+  to: z.iso.date().optional().describe('last UTC day, inclusive; at most 366 days'),
+});
+
+const documentSchema = z
+  .looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) })
+  .meta({ id: 'OpenApiDocument' });
+
+// One line per route, like a table.
+// prettier-ignore
+export const operations: readonly Operation[] = [
+  route('public', 'operations', 'GET /healthz', 'Liveness', { 200: healthSchema }),
+  route('public', 'operations', 'GET /readyz', 'Readiness: storage, catalog and queue', { 200: readinessSchema, 503: readinessSchema }),
+  route('public', 'operations', 'GET /metrics', 'Prometheus metrics (Bearer METRICS_TOKEN when set)', { 200: raw('text/plain') }, ['unauthorized']),
+
+  route('public', 'sessions', 'POST /v1/sessions', 'Sign in: an API key for a session cookie', { body: signInSchema, 201: sessionSchema, responseHeaders: { 'Set-Cookie': 'the `pixelfront_session` cookie (HttpOnly, SameSite=Strict)' } }, ['unauthorized', 'unsupported_media_type', 'payload_too_large']),
+  route('tenant', 'sessions', 'GET /v1/sessions/current', 'Who this request is', { 200: currentSessionSchema }),
+  route('tenant', 'sessions', 'DELETE /v1/sessions/current', 'Sign out', { 204: null }),
+
+  route('tenant', 'images', 'POST /v1/images', 'Upload one image (raw body) or many (multipart form)', { query: rawUploadQuery, body: { 'image/*': image, 'application/octet-stream': image, 'multipart/form-data': bulkUploadForm }, 201: uploadedImageSchema, 200: z.union([uploadedImageSchema, bulkUploadSchema]) }, [...uploadErrors, 'invalid_transform']),
+  route('tenant', 'images', 'GET /v1/images', "The tenant's images, newest first", { query: listQuery, 200: imagePageSchema }),
+  route('tenant', 'images', 'GET /v1/images/{id}', 'One image object', { params: imageId, 200: imageObjectSchema }, ['not_found']),
+  route('tenant', 'images', 'PATCH /v1/images/{id}', "Change an image's own metadata (JSON merge patch)", { params: imageId, body: { 'application/merge-patch+json': imagePatch, 'application/json': imagePatch }, 200: imageObjectSchema }, ['not_found', 'payload_too_large']),
+  route('tenant', 'images', 'DELETE /v1/images/{id}', 'Delete an image, its original and every variant', { params: imageId, 204: null }, ['not_found']),
+
+  route('tenant', 'watermarks', 'PUT /v1/watermarks/{name}', 'Upload the overlay for wm_NAME (immutable)', { body: image, 201: watermarkSchema, 200: watermarkSchema }, [...uploadErrors, 'conflict']),
+
+  route('tenant', 'uploads', 'POST /v1/uploads', 'Start a resumable multipart upload', { body: createUploadSchema, 201: uploadCreatedSchema }, ['payload_too_large', 'invalid_transform']),
+  route('tenant', 'uploads', 'GET /v1/uploads/{id}', 'An upload and its received parts', { 200: uploadStatusSchema }, ['not_found']),
+  route('tenant', 'uploads', 'PUT /v1/uploads/{id}/parts/{n}', 'Send part n (1…10000)', { body: raw('application/octet-stream'), 200: uploadPartSchema, responseHeaders: { ETag: 'the quoted MD5 hex of the part' } }, ['not_found', 'conflict', 'payload_too_large']),
+  route('tenant', 'uploads', 'POST /v1/uploads/{id}/complete', 'Assemble the parts into an image', { body: completeUploadSchema, 201: uploadedImageSchema, 200: uploadedImageSchema }, ['not_found', 'conflict', ...uploadErrors]),
+  route('tenant', 'uploads', 'DELETE /v1/uploads/{id}', 'Abort an upload', { 204: null }, ['not_found', 'conflict']),
+
+  route('tenant', 'batches', 'POST /v1/batches', 'Render presets or transforms for many images', { body: createBatchSchema, 202: batchCreatedSchema }, ['invalid_transform', 'not_found', 'payload_too_large']),
+  route('tenant', 'batches', 'GET /v1/batches/{id}', "A batch's progress", { 200: batchProgressSchema }, ['not_found']),
+  route('tenant', 'batches', 'GET /v1/batches/{id}/archive', 'The ZIP of a finished batch', { 200: raw('application/zip') }, ['not_found', 'conflict']),
+
+  route('tenant', 'statistics', 'GET /v1/stats', "The tenant's usage by UTC day and format", { query: statsQuery, 200: statsReportSchema }),
+  route('tenant', 'presets', 'GET /v1/presets', 'The named presets with their canonical ops', { 200: presetListSchema }),
+  route('public', 'documentation', 'GET /v1/openapi.json', 'This document', { 200: documentSchema }),
+  route('public', 'documentation', 'GET /docs', 'The API reference page (Swagger UI)', { 200: raw('text/html'), 304: null }),
+  route('public', 'documentation', 'GET /docs/{file}', 'Files of the reference page', { 200: raw(['text/javascript', 'text/css']), 304: null }, ['not_found']),
+
+  route('public', 'delivery', 'GET /img/{id}', 'The original image (SVG sanitised)', { params: imageId, query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_signature', 'not_found']),
+  route('public', 'delivery', 'GET /img/{id}/{ops}', 'A variant: the image transformed by `ops`', { params: imageId.extend({ ops: opsSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', 'invalid_signature', 'not_found', 'overloaded', 'bad_gateway', 'gateway_timeout']),
+  route('public', 'delivery', 'GET /img/{id}/{ops}/{name}', 'A variant with a file name for people', { params: imageId.extend({ ops: opsSchema, name: seoNameSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', 'invalid_signature', 'not_found', 'overloaded', 'bad_gateway', 'gateway_timeout']),
+
+  route('public', 'console', 'GET /', 'Redirect to the web console', { 302: null }),
+  route('public', 'console', 'GET /console', 'Redirect to /console/', { 301: null }),
+  route('public', 'console', 'GET /console/{path}', 'The web console: any path under /console/', { 200: raw(['text/html', 'text/javascript', 'text/css', 'image/*']), 304: null }, ['not_found']),
+];

@@ -69,6 +69,29 @@ describe('the documented responses', () => {
     expect([...mounted].sort()).toEqual([...documented].sort());
   });
 
+  it('serves the reference page from the package, with no inline script and a strict CSP', async () => {
+    const page = await fetch(`${origin.url}/docs`);
+    const html = await page.text();
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe');
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes = '', body = ''] of scripts) {
+      expect(body.trim()).toBe('');
+      const src = /src="([^"]+)"/.exec(attributes)?.[1] ?? '';
+      expect(src).toMatch(/^\/docs\//);
+      const script = await fetch(`${origin.url}${src}`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toContain('javascript');
+      expect((await script.text()).length).toBeGreaterThan(0);
+    }
+    expect(html).not.toMatch(/https?:\/\//);
+    const css = await fetch(`${origin.url}/docs/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect(await fetch(`${origin.url}/docs/start.js`).then((response) => response.text())).toContain("'/v1/openapi.json'");
+  });
+
   /** A request through the running server, recorded for the check below. */
   async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: RequestInit['body'] } = {}) {
     const response = await fetch(`${origin.url}${path}`, { method, redirect: 'manual', ...init });

@@ -5,10 +5,10 @@
  */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-const acceptable = /^[A-Za-z0-9._-]{1,128}$/;
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function acceptedRequestId(offered: string | null | undefined): string {
-  return offered !== null && offered !== undefined && acceptable.test(offered) ? offered : newRequestId();
+  return offered !== null && offered !== undefined && REQUEST_ID_PATTERN.test(offered) ? offered : newRequestId();
 }
 
 export function newRequestId(): string {

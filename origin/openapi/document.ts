@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCatalogue, type ErrorCode } from '../../core/errors.ts';
+import { REQUEST_ID_PATTERN } from '../../core/request-id.ts';
 import { roleOf } from '../../core/roles.ts';
 import { SchemaComponents, type JsonSchema } from './json-schemas.ts';
 import { isRawBody, type Content, type Operation } from './operation.ts';
@@ -21,6 +22,8 @@ const everyRoute: readonly ErrorCode[] = ['invalid_request', 'unavailable'];
 /** The errors a route can answer: its own and those of its kind. */
 export function errorsOf(operation: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>([...everyRoute, ...operation.errors]);
+  // A body that stops arriving is cut off (BODY_IDLE_TIMEOUT_MS, UPLOAD_TIMEOUT_MS).
+  if (operation.body !== undefined) codes.add('request_timeout');
   if (roleOf(operation.method.toUpperCase(), operation.path) !== undefined) codes.add('misdirected');
   if (operation.access === 'tenant') {
     codes.add('unauthorized');
@@ -69,6 +72,18 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
     paths,
     components: {
       schemas: components.all(),
+      parameters: {
+        RequestId: {
+          name: 'X-Request-Id',
+          in: 'header',
+          required: false,
+          description: 'kept when it matches the pattern, else the service makes one; found in every log line of the request',
+          schema: { type: 'string', pattern: requestIdPattern },
+        },
+      },
+      headers: {
+        RequestId: { description: "the request's id (the client's, or a new one)", schema: { type: 'string', pattern: requestIdPattern } },
+      },
       responses: Object.fromEntries([...errorResponses.entries()].sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'an API key of `API_KEYS`' },
@@ -93,6 +108,7 @@ function operationObject(
     ...pathParameters(operation, components, id),
     ...parametersOf('query', operation.query, components, id),
     ...parametersOf('header', operation.headers, components, id),
+    { $ref: '#/components/parameters/RequestId' },
   ];
   const responses: Record<string, JsonSchema> = {};
   for (const [status, content] of successResponses(operation)) {
@@ -109,7 +125,7 @@ function operationObject(
     ...(operation.description === undefined ? {} : { description: operation.description }),
     tags: [operation.tag],
     ...(operation.access === 'tenant' ? { security: [{ bearer: [] }, { session: [] }, {}] } : { security: [] }),
-    ...(parameters.length === 0 ? {} : { parameters }),
+    parameters,
     ...(operation.body === undefined
       ? {}
       : { requestBody: { required: true, ...contentObject(operation.body, 'input', components, `${id}Body`) } }),
@@ -170,12 +186,14 @@ function schemaAndDescription(schema: z.ZodType, components: SchemaComponents, o
   return { ...(typeof description === 'string' ? { description } : {}), schema: rest };
 }
 
-function headersObject(headers: Record<string, string> | undefined): JsonSchema {
-  if (!headers) return {};
-  return {
-    headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
-  };
+/** Every response echoes the request id; some have more headers. */
+function headersObject(headers: Record<string, string> = {}): JsonSchema {
+  const own = Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]);
+  return { headers: { ...requestIdHeader, ...Object.fromEntries(own) } };
 }
+
+const requestIdHeader = { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } };
+const requestIdPattern = REQUEST_ID_PATTERN.source;
 
 function errorsByStatus(codes: readonly ErrorCode[]): [string, ErrorCode[]][] {
   const byStatus = new Map<string, ErrorCode[]>();
@@ -191,7 +209,10 @@ function problemResponse(status: string, codes: ErrorCode[], problem: JsonSchema
   const retry = codes.some((code) => code === 'rate_limited' || code === 'overloaded' || code === 'unavailable');
   return {
     description: codes.map((code) => `\`${code}\``).join(' · '),
-    ...(retry ? { headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+    headers: {
+      ...requestIdHeader,
+      ...(retry ? { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } } : {}),
+    },
     content: {
       'application/problem+json': {
         schema: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCatalogue, type ErrorCode } from '../../core/errors.ts';
+import { REQUEST_ID_PATTERN, requestInstance } from '../../core/request-id.ts';
 
 /** Every code of the error catalogue (core/errors.ts), in its order. */
 export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
@@ -15,6 +16,11 @@ export const problemSchema = z
     status: z.number().int().describe('the HTTP status, repeated'),
     detail: z.string().describe('what went wrong with this request, for people'),
     code: z.enum(errorCodes).describe('the stable, machine-readable error code'),
+    instance: z
+      .string()
+      .regex(new RegExp(`^${requestInstance(REQUEST_ID_PATTERN.source.slice(1))}`))
+      .optional()
+      .describe('`urn:request:<X-Request-Id>`: the request this answered, to find it in the logs'),
   })
   .meta({
     id: 'Problem',

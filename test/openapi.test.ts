@@ -148,6 +148,7 @@ describe('the documented responses', () => {
     });
     expect(created.status).toBe(201);
     const id = String(created.json()['id']);
+    const createdSha = String(created.json()['sha256']);
     await call('POST', '/v1/images', { headers: { ...auth, 'content-type': 'image/png' }, body: image });
     await call('POST', '/v1/images', { headers: { ...auth, 'content-type': 'text/plain' }, body: 'not an image' });
     await call('POST', '/v1/images', { headers: { ...auth, 'content-type': 'image/png' }, body: Buffer.from('\x89PNG\r\n\x1a\nbroken') });
@@ -194,6 +195,8 @@ describe('the documented responses', () => {
     await call('GET', '/v1/batches/b_nosuchbatch', { headers: auth });
 
     await call('GET', '/v1/stats', { headers: auth });
+    await call('GET', '/v1/stats?groupBy=week,preset&format=csv', { headers: auth });
+    await call('GET', `/v1/images?sha256=${createdSha}`, { headers: auth });
     await call('GET', '/v1/stats?from=yesterday', { headers: auth });
     await call('GET', '/v1/presets', { headers: auth });
 

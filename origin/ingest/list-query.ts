@@ -3,7 +3,7 @@ import { fail } from '../../core/errors.ts';
 import type { ListImagesOptions } from '../catalog/types.ts';
 
 /** `GET /v1/images?limit=&cursor=&sha256=`: page size, where to go on, and a content hash to look up. */
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   limit: z
     .string()
     .regex(/^\d{1,4}$/)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bodySchema as createBatchSchema } from '../batches/routes.ts';
 import { batchCreatedSchema, batchProgressSchema } from '../batches/responses.ts';
+import { listQuerySchema } from '../ingest/list-query.ts';
 import { bulkUploadSchema, imageObjectSchema, imagePageSchema, uploadedImageSchema } from '../ingest/responses.ts';
 import { altSchema, editableSchema, tagsSchema, titleSchema } from '../ingest/user-metadata.ts';
 import { completeSchema as completeUploadSchema, createSchema as createUploadSchema } from '../multipart/routes.ts';
@@ -8,7 +9,7 @@ import { uploadCreatedSchema, uploadPartSchema, uploadStatusSchema } from '../mu
 import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
 import { signInSchema } from '../sessions/routes.ts';
 import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
-import { statsReportSchema } from '../stats/responses.ts';
+import { statsQuerySchema, statsReportSchema } from '../stats/api-schema.ts';
 import { watermarkSchema } from '../watermarks/responses.ts';
 import { imageIdSchema, opsSchema, seoNameSchema, signedUrlQuerySchema } from './img-grammar.ts';
 import { raw, route, type Operation } from './operation.ts';
@@ -23,6 +24,11 @@ import { raw, route, type Operation } from './operation.ts';
 const image = raw(['image/*'], 'the image bytes, sent as they are');
 const uploadErrors = ['payload_too_large', 'unsupported_media_type', 'image_too_large', 'corrupt_image'] as const;
 const imageId = z.object({ id: imageIdSchema });
+/** The statistics routes answer the same rows as CSV for `Accept: text/csv` or `?format=csv`. */
+const jsonOrCsv = (schema: z.ZodType) => ({
+  'application/json': schema,
+  'text/csv': raw('text/csv', 'the same rows, one line each, with a header line'),
+});
 
 /** Query parameters of a raw `POST /v1/images` (README, People's own metadata). */
 const rawUploadQuery = z.object({
@@ -47,20 +53,6 @@ const bulkUploadForm = z.object({
 /** A JSON merge patch (RFC 7396) of the editable fields; `null` removes one. */
 const imagePatch = editableSchema.partial().extend({ tags: tagsSchema.nullable().optional() });
 
-const listQuery = z.object({
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/)
-    .optional()
-    .describe('1…1000, default 100'),
-  cursor: z.string().optional().describe('`next` of the previous page'),
-});
-
-const statsQuery = z.object({
-  from: z.iso.date().optional().describe('first UTC day, inclusive'),
-  to: z.iso.date().optional().describe('last UTC day, inclusive; at most 366 days'),
-});
-
 const documentSchema = z
   .looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) })
   .meta({ id: 'OpenApiDocument' });
@@ -77,7 +69,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'sessions', 'DELETE /v1/sessions/current', 'Sign out', { 204: null }),
 
   route('tenant', 'images', 'POST /v1/images', 'Upload one image (raw body) or many (multipart form)', { query: rawUploadQuery, body: { 'image/*': image, 'application/octet-stream': image, 'multipart/form-data': bulkUploadForm }, 201: uploadedImageSchema, 200: z.union([uploadedImageSchema, bulkUploadSchema]) }, [...uploadErrors, 'invalid_transform']),
-  route('tenant', 'images', 'GET /v1/images', "The tenant's images, newest first", { query: listQuery, 200: imagePageSchema }),
+  route('tenant', 'images', 'GET /v1/images', "The tenant's images, newest first", { query: listQuerySchema, 200: imagePageSchema }),
   route('tenant', 'images', 'GET /v1/images/{id}', 'One image object', { params: imageId, 200: imageObjectSchema }, ['not_found']),
   route('tenant', 'images', 'PATCH /v1/images/{id}', "Change an image's own metadata (JSON merge patch)", { params: imageId, body: { 'application/merge-patch+json': imagePatch, 'application/json': imagePatch }, 200: imageObjectSchema }, ['not_found', 'payload_too_large']),
   route('tenant', 'images', 'DELETE /v1/images/{id}', 'Delete an image, its original and every variant', { params: imageId, 204: null }, ['not_found']),
@@ -94,7 +86,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'batches', 'GET /v1/batches/{id}', "A batch's progress", { 200: batchProgressSchema }, ['not_found']),
   route('tenant', 'batches', 'GET /v1/batches/{id}/archive', 'The ZIP of a finished batch', { 200: raw('application/zip') }, ['not_found', 'conflict']),
 
-  route('tenant', 'statistics', 'GET /v1/stats', "The tenant's usage by UTC day and format", { query: statsQuery, 200: statsReportSchema }),
+  route('tenant', 'statistics', 'GET /v1/stats', "The tenant's usage, grouped by groupBy", { query: statsQuerySchema, 200: jsonOrCsv(statsReportSchema) }),
   route('tenant', 'presets', 'GET /v1/presets', 'The named presets with their canonical ops', { 200: presetListSchema }),
   route('public', 'documentation', 'GET /v1/openapi.json', 'This document', { 200: documentSchema }),
   route('public', 'documentation', 'GET /docs', 'The API reference page (Swagger UI)', { 200: raw('text/html'), 304: null }),

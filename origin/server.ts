@@ -11,8 +11,7 @@ import { listen } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { configureSharp } from './transform/configure-sharp.ts';
-import { startUploadSweeper } from './multipart/sweeper.ts';
-import { startScratchSweeper } from './temp/sweeper.ts';
+import { startSweepers } from './sweepers.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -26,8 +25,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   configureSharp();
   const services = await createServices(config, logger);
   const app = createApp(services);
-  const uploadSweeper = startUploadSweeper(services);
-  const scratchSweeper = await startScratchSweeper(services);
+  const sweepers = await startSweepers(services);
   // getRequestListener rather than serve(): only it takes the error handler for requests the
   // adapter refuses, so those answer with a problem like every other error.
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: adapterErrorHandler(logger) });
@@ -49,7 +47,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
   try {
     url = await listen(server, config.port, config.host);
   } catch (error) {
-    await Promise.all([uploadSweeper.stop(), scratchSweeper.stop()]);
+    await sweepers.stop();
     await services.close();
     throw error;
   }
@@ -61,7 +59,7 @@ export async function startOrigin(config: Config, logger: Logger = createLogger(
     services,
     close() {
       closing ??= (async () => {
-        await Promise.all([uploadSweeper.stop(), scratchSweeper.stop()]);
+        await sweepers.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

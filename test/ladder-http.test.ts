@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepVariants } from '../origin/batches/variant-sweeper.ts';
+import { sweepVariants } from '../origin/storage/variant-sweeper.ts';
 import { corpusDir, hasCorpus } from './helpers/corpus.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 

@@ -6,34 +6,29 @@ import type { Logger } from '../logger.ts';
 import { createJobQueue, type JobQueue, type QueuedJob } from '../queue/index.ts';
 import type { Services } from '../services.ts';
 import { BatchStore } from './batch-store.ts';
-import { startVariantSweeper } from './variant-sweeper.ts';
 import { queuedJob, variantJobHandler } from './variant-job.ts';
 
-/** The origin's background work: the job queue, batch state in the catalog and the variant sweeper. */
+/** The origin's background work: the job queue and batch state in the catalog. */
 export interface BatchWork {
   queue: JobQueue;
   batches: BatchStore;
-  /** Once the services exist: consume in-process jobs, re-queue unfinished batches, sweep old variants. */
+  /** Once the services exist: consume in-process jobs, re-queue unfinished batches. */
   start(services: Services): Promise<void>;
-  /** Stops the sweeper and lets running jobs finish. */
+  /** Lets running jobs finish. */
   close(): Promise<void>;
 }
 
 export function createBatchWork(config: Config, logger: Logger, db: Kysely<Database>): BatchWork {
   const queue = createJobQueue(config, logger);
   const batches = new BatchStore(db);
-  let sweeper: { stop(): void } | undefined;
   return {
     queue,
     batches,
     async start(services) {
       queue.start(variantJobHandler(services, batches));
       if (queue.kind === 'in-process') await resumeBatches(services, batches);
-      if (config.storageUrl.startsWith('file://'))
-        sweeper = startVariantSweeper(services.storage, { ttlDays: config.variantTtlDays, logger });
     },
     async close() {
-      sweeper?.stop();
       await queue.close();
     },
   };

@@ -195,36 +195,6 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       expect((await catalog.insertImage(newImage(tenant, { sha256: image.sha256 }))).inserted).toBe(true);
     });
 
-    it('counts uploads per UTC day, tenant and format', async () => {
-      const catalog = await open();
-      const tenant = newTenant();
-      const other = newTenant();
-      await catalog.countUpload(tenant, 'png', 100, new Date('2026-03-01T23:59:59.999Z'));
-      await catalog.countUpload(tenant, 'png', 50, new Date('2026-03-01T00:00:00.000Z'));
-      await catalog.countUpload(tenant, 'jpeg', 7, new Date('2026-03-01T12:00:00+02:00'));
-      await catalog.countUpload(tenant, 'png', 1, new Date('2026-03-02T00:00:00.000Z'));
-      await catalog.countUpload(other, 'png', 999, new Date('2026-03-01T10:00:00.000Z'));
-      await Promise.all(
-        Array.from({ length: 20 }, () => catalog.countUpload(tenant, 'webp', 3_000_000_000, new Date('2026-03-02T05:00:00Z'))),
-      );
-      await catalog.countUpload(tenant, 'gif', 5);
-
-      const today = new Date().toISOString().slice(0, 10);
-      expect(await catalog.uploadCounts(tenant)).toEqual([
-        { day: '2026-03-01', tenant, format: 'jpeg', count: 1, bytes: 7 },
-        { day: '2026-03-01', tenant, format: 'png', count: 2, bytes: 150 },
-        { day: '2026-03-02', tenant, format: 'png', count: 1, bytes: 1 },
-        { day: '2026-03-02', tenant, format: 'webp', count: 20, bytes: 60_000_000_000 },
-        { day: today, tenant, format: 'gif', count: 1, bytes: 5 },
-      ]);
-      expect(await catalog.uploadCounts(other)).toEqual([{ day: '2026-03-01', tenant: other, format: 'png', count: 1, bytes: 999 }]);
-      expect(await catalog.uploadCounts(newTenant())).toEqual([]);
-      expect((await catalog.uploadCounts(tenant, { from: '2026-03-02', to: '2026-03-02' })).map((row) => row.format)).toEqual([
-        'png',
-        'webp',
-      ]);
-    });
-
     it('opens an already migrated database again and sees its data', async () => {
       const first = await open();
       const tenant = newTenant();

@@ -2,16 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Database, ImagesTable } from './schema.ts';
-import type {
-  Catalog,
-  EditableImageFields,
-  ImageFormat,
-  ImagePage,
-  ImageRecord,
-  JsonObject,
-  ListImagesOptions,
-  UploadCount,
-} from './types.ts';
+import type { Catalog, EditableImageFields, ImageFormat, ImagePage, ImageRecord, JsonObject, ListImagesOptions } from './types.ts';
 
 const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
 const maxListLimit = 1000;
@@ -124,33 +115,6 @@ export class KyselyCatalog implements Catalog {
       await trx.deleteFrom('image_tags').where('image_id', '=', id).execute();
       return true;
     });
-  }
-
-  async countUpload(tenant: string, format: string, bytes: number, at: Date = new Date()): Promise<void> {
-    const day = at.toISOString().slice(0, 10); // UTC
-    await this.db
-      .insertInto('upload_counts')
-      .values({ day, tenant, format, count: 1, bytes })
-      .onConflict((conflict) =>
-        conflict.columns(['day', 'tenant', 'format']).doUpdateSet((eb) => ({
-          count: eb('upload_counts.count', '+', 1),
-          bytes: eb('upload_counts.bytes', '+', eb.ref('excluded.bytes')),
-        })),
-      )
-      .execute();
-  }
-
-  async uploadCounts(tenant: string, days?: { from: string; to: string }): Promise<UploadCount[]> {
-    let query = this.db.selectFrom('upload_counts').selectAll().where('tenant', '=', tenant);
-    if (days) query = query.where('day', '>=', days.from).where('day', '<=', days.to);
-    const rows = await query.orderBy('day', 'asc').orderBy('format', 'asc').execute();
-    return rows.map((row) => ({
-      day: row.day,
-      tenant: row.tenant,
-      format: row.format,
-      count: Number(row.count),
-      bytes: Number(row.bytes),
-    }));
   }
 
   async ping(): Promise<void> {

@@ -49,14 +49,6 @@ export interface ImagePage {
   next: string | null;
 }
 
-export interface UploadCount {
-  day: string; // YYYY-MM-DD (UTC)
-  tenant: string;
-  format: string;
-  count: number;
-  bytes: number;
-}
-
 export interface Catalog {
   /**
    * Inserts the image unless the tenant already has one with the same sha256; then returns the
@@ -77,10 +69,6 @@ export interface Catalog {
   updateImage(tenant: string, id: string, changes: Partial<EditableImageFields>): Promise<ImageRecord | null>;
   /** true when a row was deleted. */
   deleteImage(tenant: string, id: string): Promise<boolean>;
-  /** Adds one upload of `bytes` to the day/tenant/format counter. */
-  countUpload(tenant: string, format: string, bytes: number, at?: Date): Promise<void>;
-  /** The tenant's upload counters by day then format, within an inclusive day range when given. */
-  uploadCounts(tenant: string, days?: { from: string; to: string }): Promise<UploadCount[]>;
   /** Throws when the database cannot be reached (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
-import type { Catalog } from '../catalog/types.ts';
 import { ladderKey, originalKey, variantKey } from '../storage/layout.ts';
 import { deleteImage } from './delete-image.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
@@ -21,18 +20,26 @@ describe('ingestReceivedFile', () => {
       .png()
       .toBuffer();
     const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
-    const catalog = origin.services.catalog;
-    const failingCount: Catalog = new Proxy(catalog, {
+    const { catalog, db } = origin.services;
+    // The upload counter's insert fails; everything else reaches the real database.
+    const failingCount = new Proxy(db, {
       get(target, property) {
-        if (property === 'countUpload') return () => Promise.reject(new Error('catalog write failed'));
+        if (property === 'insertInto')
+          return (table: Parameters<typeof db.insertInto>[0]) => {
+            if (table === 'upload_counts') throw new Error('catalog write failed');
+            return target.insertInto(table);
+          };
         const value: unknown = Reflect.get(target, property);
         return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       },
     });
-    const result = await ingestReceivedFile({ ...origin.services, catalog: failingCount }, 'default', received, {
+    const warnings: string[] = [];
+    const logger = { ...origin.services.logger, warn: (message: string) => void warnings.push(message) };
+    const result = await ingestReceivedFile({ ...origin.services, db: failingCount, logger }, 'default', received, {
       filename: 'a.png',
       ...emptyUserMetadata,
     });
+    expect(warnings).toContain('upload not counted in usage statistics');
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();

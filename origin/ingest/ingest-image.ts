@@ -6,6 +6,7 @@ import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
+import { countUpload } from '../stats/upload-counts.ts';
 import type { DecodedImage } from './decode.ts';
 import { inspectAndDecode } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
@@ -71,7 +72,7 @@ export async function ingestReceivedFile(
     }
     // The image is registered: a failed usage count must not turn that into an error (the client
     // would retry and be told its first upload was a duplicate).
-    await catalog.countUpload(tenant, record.format, record.bytes, record.createdAt).catch((error: unknown) => {
+    await countUpload(services.db, tenant, record.format, record.bytes, record.createdAt).catch((error: unknown) => {
       services.logger.warn('upload not counted in usage statistics', { id: record.id, error: String(error) });
     });
     await storeLadder(services, record, decoded);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
-import { createStorage } from '../storage/index.ts';
-import type { ObjectStorage } from '../storage/types.ts';
+import { createStorage } from './index.ts';
+import type { ObjectStorage } from './types.ts';
 import { sweepVariants } from './variant-sweeper.ts';
 
 describe('variant sweeper (file backend)', () => {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
-import { VARIANTS_PREFIX } from '../storage/layout.ts';
-import type { ObjectStorage } from '../storage/types.ts';
+import { VARIANTS_PREFIX } from './layout.ts';
+import type { ObjectStorage } from './types.ts';
 
 const dayMs = 86_400_000;
 const sweepEveryMs = 3_600_000;

@@ -39,8 +39,22 @@ export class ApiClient {
     private readonly endpoint: string,
     private readonly key: string | undefined,
     connections: number,
+    /** Aborts every request in flight (Ctrl-C); an aborted request is not retried. */
+    private readonly signal?: AbortSignal,
   ) {
     this.agent = new Agent({ connections, keepAliveTimeout: 10_000 });
+  }
+
+  /** The tenant's image with these bytes, or undefined (also when the server cannot say). */
+  async findBySha256(sha256: string): Promise<ImageObject | undefined> {
+    const result = await this.send<{ items?: ImageObject[] }>(`/v1/images?sha256=${sha256}`, 'GET');
+    // Checked, not trusted: a server without the filter would answer its newest images.
+    return result.ok ? result.value.items?.find((image) => image.sha256 === sha256) : undefined;
+  }
+
+  /** A batch making these presets of these images (eager presets of files not sent again). */
+  createBatch(presets: string[], images: string[]): Promise<Result<{ id: string; total: number }>> {
+    return this.send('/v1/batches', 'POST', () => JSON.stringify({ presets, images }), { 'content-type': 'application/json' });
   }
 
   uploadImage(path: string, size: number, filename: string, eager: string | undefined): Promise<Result<ImageObject>> {
@@ -96,7 +110,7 @@ export class ApiClient {
   private async withRetries<T>(attempt: () => Promise<Result<T>>, tries = 4): Promise<Result<T>> {
     for (let n = 1; ; n += 1) {
       const result = await attempt();
-      if (result.ok || !isTransient(result.problem) || n >= tries) return result;
+      if (result.ok || !isTransient(result.problem) || n >= tries || this.signal?.aborted) return result;
       await sleep(250 * 2 ** n);
     }
   }
@@ -112,7 +126,13 @@ export class ApiClient {
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
-      response = await request(`${this.endpoint}${path}`, { method, headers: allHeaders, body: body?.(), dispatcher: this.agent });
+      response = await request(`${this.endpoint}${path}`, {
+        method,
+        headers: allHeaders,
+        body: body?.(),
+        dispatcher: this.agent,
+        signal: this.signal,
+      });
       // A connection cut while the answer is read is a network failure too (and so retried).
       text = await response.body.text();
     } catch (error) {

@@ -1,10 +1,16 @@
 import { ApiClient } from './api-client.ts';
 import { parseUploadArgs, usage, UsageError, type UploadOptions } from './args.ts';
 import { findImages } from './find-images.ts';
-import { Progress, summarize, summaryTable, type Summary } from './report.ts';
+import { countLine, Progress, summarize, summaryTable, type Summary } from './report.ts';
 import { uploadFile, type FileOutcome } from './upload-file.ts';
 
-/** `pixelfront <command> …`; returns the exit code: 0 all uploaded, 1 any file rejected or failed, 2 usage. */
+/** The exit code of a run stopped by Ctrl-C, as shells report SIGINT (128 + 2). */
+const INTERRUPTED = 130;
+
+/**
+ * `pixelfront <command> …`; returns the exit code: 0 all uploaded, 1 any file rejected or failed,
+ * 2 usage, 130 stopped by Ctrl-C (a second Ctrl-C exits at once).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || rest.includes('-h') || rest.includes('--help')) {
@@ -23,22 +29,46 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pixelfront: ${error.message}\n\n${usage}\n`);
     return 2;
   }
-  let summary: Summary;
+  const interrupt = new AbortController();
+  const onInterrupt = () => (interrupt.signal.aborted ? process.exit(INTERRUPTED) : interrupt.abort());
+  process.on('SIGINT', onInterrupt);
+  let run: UploadRun;
   try {
-    summary = await upload(options);
+    run = await upload(options, interrupt.signal);
   } catch (error) {
     process.stderr.write(`pixelfront: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return interrupt.signal.aborted ? INTERRUPTED : 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
+  const { summary } = run;
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`\n${summaryTable(summary)}\n`);
-  return summary.counts.rejected + summary.counts.failed > 0 ? 1 : 0;
+  else {
+    process.stdout.write(`\n${run.listedFiles ? countLine(summary) : summaryTable(summary)}\n`);
+    if (summary.eagerBatches?.length)
+      process.stdout.write(`--eager presets of the files not sent: batch ${summary.eagerBatches.join(', ')}\n`);
+  }
+  if (summary.eagerError) {
+    const { code, detail } = summary.eagerError;
+    process.stderr.write(`pixelfront: the --eager presets of the files not sent were not queued: ${code}: ${detail}\n`);
+  }
+  if (interrupt.signal.aborted) {
+    process.stderr.write(interruptedMessage(summary, options.stateDir));
+    return INTERRUPTED;
+  }
+  return summary.counts.rejected + summary.counts.failed > 0 || summary.eagerError ? 1 : 0;
 }
 
-/** Uploads every image under the given paths, `concurrency` files at a time. */
-export async function upload(options: UploadOptions): Promise<Summary> {
+export interface UploadRun {
+  summary: Summary;
+  /** Each file was printed as it finished (no terminal): the summary gives only the counts. */
+  listedFiles: boolean;
+}
+
+/** Uploads every image under the given paths, `concurrency` files at a time, until `signal` aborts. */
+export async function upload(options: UploadOptions, signal?: AbortSignal): Promise<UploadRun> {
   const files = await findImages(options.paths);
-  const api = new ApiClient(options.endpoint, options.key, options.concurrency);
+  const api = new ApiClient(options.endpoint, options.key, options.concurrency, signal);
   // With --json, stdout carries only the JSON: progress goes to stderr.
   const progress = new Progress(
     options.json ? process.stderr : process.stdout,
@@ -48,7 +78,7 @@ export async function upload(options: UploadOptions): Promise<Summary> {
   const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length);
   let next = 0;
   const worker = async () => {
-    while (next < files.length) {
+    while (next < files.length && !signal?.aborted) {
       const index = next++;
       const file = files[index];
       if (!file) continue;
@@ -62,23 +92,60 @@ export async function upload(options: UploadOptions): Promise<Summary> {
           partSize: options.partSize,
           stateDir: options.stateDir,
           onBytes: (bytes) => progress.addBytes(bytes),
+          ...(signal ? { signal } : {}),
         },
         file,
-      ).catch((error: unknown): FileOutcome => ({
-        file: file.path,
-        bytes: file.size,
-        status: 'failed',
-        error: { status: 0, code: 'client_error', detail: error instanceof Error ? error.message : String(error) },
-      }));
+      );
       outcomes[index] = outcome;
       progress.fileDone(outcome);
     }
   };
+  let summary: Summary;
   try {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
+    // Files never started because of Ctrl-C are listed too, so the summary says what is left.
+    for (const [index, file] of files.entries()) {
+      if (outcomes[index] !== undefined) continue;
+      outcomes[index] = { file: file.path, bytes: file.size, status: 'interrupted' };
+      progress.fileDone(outcomes[index]);
+    }
+    summary = summarize(outcomes);
+    if (!signal?.aborted) Object.assign(summary, await eagerForSkipped(api, options.eager, outcomes));
   } finally {
     progress.stop();
     await api.close();
   }
-  return summarize(outcomes);
+  return { summary, listedFiles: progress.listedFiles };
+}
+
+/**
+ * Files not sent again get their --eager presets the way a re-upload would have queued them:
+ * as batches (at most 1,000 images each, well inside a batch's 100,000 variants).
+ */
+async function eagerForSkipped(
+  api: ApiClient,
+  eager: string | undefined,
+  outcomes: FileOutcome[],
+): Promise<Pick<Summary, 'eagerBatches' | 'eagerError'>> {
+  const presets = (eager ?? '').split(',').filter(Boolean);
+  const ids = outcomes.flatMap((outcome) => (outcome.skipped && outcome.id ? [outcome.id] : []));
+  if (presets.length === 0 || ids.length === 0) return {};
+  const eagerBatches: string[] = [];
+  for (let start = 0; start < ids.length; start += 1000) {
+    const created = await api.createBatch(presets, ids.slice(start, start + 1000));
+    if (!created.ok) return { eagerBatches, eagerError: created.problem };
+    eagerBatches.push(created.value.id);
+  }
+  return { eagerBatches };
+}
+
+function interruptedMessage(summary: Summary, stateDir: string): string {
+  const { counts } = summary;
+  const done = counts.ok + counts.deduplicated + counts.rejected + counts.failed;
+  return (
+    `pixelfront: interrupted after ${done} of ${summary.items.length} files (${counts.ok} uploaded, ${counts.deduplicated} already there); ` +
+    `${counts.interrupted} not done.\n` +
+    `Run the same command again to finish: files the server already has are skipped, and a multipart ` +
+    `upload resumes from the parts it holds (state in ${stateDir}).\n`
+  );
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import cliProgress from 'cli-progress';
+import type { Problem } from './api-client.ts';
 import type { FileOutcome, OutcomeStatus } from './upload-file.ts';
 
 /**
@@ -23,6 +24,8 @@ export class Progress {
           format: '{bar} {percentage}% | {done} / {size} | {files}/{totalFiles} files | {eta_formatted}',
           hideCursor: true,
           etaBuffer: 50,
+          // Ctrl-C is the CLI's to handle: it stops the bar itself, then says what was done.
+          gracefulExit: false,
         },
         cliProgress.Presets.shades_classic,
       );
@@ -35,15 +38,19 @@ export class Progress {
     this.bar?.update(this.bytes, this.payload());
   }
 
+  /** The bar moves on; without a terminal the file's one line is printed (and no table after). */
   fileDone(outcome: FileOutcome): void {
-    this.files += 1;
+    if (outcome.status !== 'interrupted') this.files += 1;
     if (this.bar) this.bar.update(this.bytes, this.payload());
-    else
-      this.out.write(
-        `${outcome.status.padEnd(12)} ${relative(process.cwd(), outcome.file)}${outcome.id ? ` ${outcome.id}` : ''}${outcome.error ? ` (${outcome.error.code}: ${outcome.error.detail})` : ''}\n`,
-      );
+    else this.out.write(`${outcome.status.padEnd(12)} ${relative(process.cwd(), outcome.file)} ${reason(outcome)}`.trimEnd() + '\n');
   }
 
+  /** Whether the files were listed one by one as they finished (so the summary need not repeat them). */
+  get listedFiles(): boolean {
+    return this.bar === undefined;
+  }
+
+  /** Draws the bar a last time and ends its line. */
   stop(): void {
     this.bar?.stop();
   }
@@ -56,10 +63,14 @@ export class Progress {
 export interface Summary {
   counts: Record<OutcomeStatus, number>;
   items: FileOutcome[];
+  /** Batches queued for the --eager presets of files the server already had. */
+  eagerBatches?: string[] | undefined;
+  /** Why those batches could not all be queued. */
+  eagerError?: Problem | undefined;
 }
 
 export function summarize(items: FileOutcome[]): Summary {
-  const counts: Record<OutcomeStatus, number> = { ok: 0, deduplicated: 0, rejected: 0, failed: 0 };
+  const counts: Record<OutcomeStatus, number> = { ok: 0, deduplicated: 0, rejected: 0, failed: 0, interrupted: 0 };
   for (const item of items) counts[item.status] += 1;
   return { counts, items };
 }
@@ -70,20 +81,31 @@ export function summaryTable(summary: Summary): string {
     item.status,
     formatBytes(item.bytes),
     relative(process.cwd(), item.file) || item.file,
-    item.id ?? (item.error ? `${item.error.code}: ${item.error.detail}` : ''),
+    reason(item),
   ]);
   const header = ['status', 'size', 'file', 'image / reason'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>
     cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
-  const { counts } = summary;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line), '', countLine(summary)].join('\n');
+}
+
+/** `2 uploaded, 1 deduplicated (1 not sent: the server had it), 0 rejected, 0 failed[, 3 interrupted]`. */
+export function countLine({ counts, items }: Summary): string {
+  const skipped = items.filter((item) => item.skipped).length;
   return [
-    line(header),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...rows.map(line),
-    '',
-    `${counts.ok} uploaded, ${counts.deduplicated} deduplicated, ${counts.rejected} rejected, ${counts.failed} failed`,
-  ].join('\n');
+    `${counts.ok} uploaded`,
+    `${counts.deduplicated} deduplicated${skipped > 0 ? ` (${skipped} not sent: the server had ${skipped === 1 ? 'it' : 'them'})` : ''}`,
+    `${counts.rejected} rejected`,
+    `${counts.failed} failed`,
+    ...(counts.interrupted > 0 ? [`${counts.interrupted} interrupted`] : []),
+  ].join(', ');
+}
+
+/** The image id, with why it was not sent; or the problem. */
+function reason(item: FileOutcome): string {
+  if (item.id) return item.skipped ? `${item.id} (already on the server, not sent)` : item.id;
+  return item.error ? `${item.error.code}: ${item.error.detail}` : '';
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,17 +1,20 @@
 import { basename } from 'node:path';
 import { isTransient, type ApiClient, type ImageObject, type Problem, type Result } from './api-client.ts';
+import { fileSha256 } from './content-hash.ts';
 import type { LocalFile } from './find-images.ts';
 import { clearState, loadState, saveState, stateFile } from './resume-state.ts';
 
 type Failure = Extract<Result<unknown>, { ok: false }>;
 
-export type OutcomeStatus = 'ok' | 'deduplicated' | 'rejected' | 'failed';
+export type OutcomeStatus = 'ok' | 'deduplicated' | 'rejected' | 'failed' | 'interrupted';
 
 export interface FileOutcome {
   file: string;
   bytes: number;
   status: OutcomeStatus;
   id?: string;
+  /** Not sent: the server already had these bytes (asked by SHA-256 first). */
+  skipped?: boolean;
   /** Multipart: parts sent by this run, and whether it resumed an earlier one. */
   partsSent?: number;
   resumed?: boolean;
@@ -28,10 +31,34 @@ export interface UploadContext {
   stateDir: string;
   /** Called as bytes are acknowledged by the server. */
   onBytes(bytes: number): void;
+  /** Ctrl-C: what is in flight is abandoned, and the file is reported `interrupted`. */
+  signal?: AbortSignal;
 }
 
-/** Uploads one file, in one request or as a resumable multipart upload. Never throws for HTTP outcomes. */
+/**
+ * Uploads one file unless the server already has its bytes, in one request or as a resumable
+ * multipart upload. Never throws for HTTP outcomes.
+ */
 export async function uploadFile(ctx: UploadContext, file: LocalFile): Promise<FileOutcome> {
+  const result = await sendUnlessKnown(ctx, file).catch((error: unknown): FileOutcome => ({
+    file: file.path,
+    bytes: file.size,
+    status: 'failed',
+    error: { status: 0, code: 'client_error', detail: error instanceof Error ? error.message : String(error) },
+  }));
+  // A request cut by Ctrl-C is not the server's doing: no answer came (status 0).
+  const cut = ctx.signal?.aborted === true && result.status === 'failed' && result.error?.status === 0;
+  return cut ? { ...result, status: 'interrupted', error: { status: 0, code: 'interrupted', detail: 'stopped by Ctrl-C' } } : result;
+}
+
+async function sendUnlessKnown(ctx: UploadContext, file: LocalFile): Promise<FileOutcome> {
+  const known = await ctx.api.findBySha256(await fileSha256(file.path, ctx.signal));
+  if (known) {
+    // Done by an earlier run, perhaps one cut off before it could forget its multipart state.
+    if (file.size > ctx.multipartThreshold) await clearState(stateFile(ctx.stateDir, ctx.endpoint, file));
+    ctx.onBytes(file.size);
+    return { file: file.path, bytes: file.size, status: 'deduplicated', id: known.id, skipped: true };
+  }
   if (file.size <= ctx.multipartThreshold) {
     const result = await ctx.api.uploadImage(file.path, file.size, basename(file.path), ctx.eager);
     if (result.ok) ctx.onBytes(file.size);

@@ -5,6 +5,7 @@ import { storedUserMetadata } from '../ingest/user-metadata.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
 import { normalizeEtag } from '../storage/etags.ts';
 import { planEager, type PlannedTransform } from '../transform/plan.ts';
+import { keepLease } from './completion-lease.ts';
 import { COMPLETION_LEASE_MS, MIN_PART_BYTES } from './limits.ts';
 import type { UploadService } from './upload-service.ts';
 import type { PartRow, UploadRow } from './upload-store.ts';
@@ -29,7 +30,8 @@ const contentErrors: ReadonlySet<ErrorCode> = new Set(['unsupported_media_type',
  * Repeating a completion returns the same image (or the same rejection). Content that is not an
  * acceptable image leaves nothing behind: object, parts and temp file are deleted, the upload is
  * aborted with the reason. A completion holds a lease on the upload, so two replicas never
- * complete one upload at once, and a crashed one is taken over once its lease runs out.
+ * complete one upload at once; the lease is short and renewed while the work goes on
+ * (completion-lease.ts), so a crashed completion is taken over within COMPLETION_LEASE_MS.
  */
 export async function completeUpload(
   service: UploadService,
@@ -37,17 +39,29 @@ export async function completeUpload(
   id: string,
   requested: RequestedPart[] | undefined,
 ): Promise<CompletedUpload> {
-  const { services, store } = service;
+  const { store } = service;
   const upload = await service.find(tenant, id);
   const repeated = await previousOutcome(service, upload);
   if (repeated) return repeated;
   if (upload.expires_at <= service.now()) throw fail('conflict', `upload ${id} expired at ${new Date(upload.expires_at).toISOString()}`);
-  if (!(await store.lease(id, service.now(), service.now() + COMPLETION_LEASE_MS))) {
+  const leaseUntil = service.now() + COMPLETION_LEASE_MS;
+  if (!(await store.lease(id, service.now(), leaseUntil))) {
     const again = await previousOutcome(service, await service.find(tenant, id));
     if (again) return again;
     throw fail('conflict', `upload ${id} is being completed by another request; retry shortly`);
   }
+  const lease = keepLease(service, id, leaseUntil);
+  try {
+    return await completeLeased(service, upload, requested);
+  } finally {
+    lease.stop();
+  }
+}
 
+/** The completion proper, while this request holds the upload's lease. */
+async function completeLeased(service: UploadService, upload: UploadRow, requested: RequestedPart[] | undefined): Promise<CompletedUpload> {
+  const { services, store } = service;
+  const { id, tenant } = upload;
   // Read again under the lease: an earlier, interrupted completion may have assembled it already.
   const leased = await service.find(tenant, id);
   try {

@@ -16,8 +16,13 @@ export const MAX_PART_BYTES = 512 * MiB;
  * this bounds the scratch space one upload can take; no image within MAX_INPUT_PIXELS needs more.
  */
 export const MAX_MULTIPART_BYTES = 5 * 1024 * MiB;
-/** How long a completion holds an upload before another replica may take over (a crashed one). */
-export const COMPLETION_LEASE_MS = 15 * 60 * 1000;
+/**
+ * How long a completion holds an upload before another request may take over. Short, and renewed
+ * every COMPLETION_RENEW_MS while the completion works: a completion whose process died (kill -9,
+ * a lost node) frees the upload within this, however long a live one takes.
+ */
+export const COMPLETION_LEASE_MS = 15 * 1000;
+export const COMPLETION_RENEW_MS = 5 * 1000;
 /** Finished upload records are kept this long past their expiry (repeat-complete answers from them). */
 export const FINISHED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 

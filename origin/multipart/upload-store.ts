@@ -59,6 +59,21 @@ export class UploadStore {
     return (result.numUpdatedRows ?? 0n) > 0n;
   }
 
+  /**
+   * Extends a lease its holder still has: `heldUntil` is the expiry it set last, which changes
+   * when another request took the upload over, so a late holder cannot extend someone else's.
+   */
+  async renewLease(id: string, heldUntil: number, leaseUntil: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('uploads')
+      .set({ lease_until: leaseUntil, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .where('lease_until', '=', heldUntil)
+      .executeTakeFirst();
+    return (result.numUpdatedRows ?? 0n) > 0n;
+  }
+
   async release(id: string, now: number): Promise<void> {
     await this.db
       .updateTable('uploads')

@@ -1,0 +1,41 @@
+import { COMPLETION_LEASE_MS, COMPLETION_RENEW_MS } from './limits.ts';
+import type { UploadService } from './upload-service.ts';
+
+export interface HeldLease {
+  /** Stops renewing (the completion finished, failed or released the upload). */
+  stop(): void;
+}
+
+/**
+ * Keeps a completion's lease alive while it works: every COMPLETION_RENEW_MS it moves the expiry
+ * COMPLETION_LEASE_MS ahead, but only while the row still carries the expiry this holder set. A
+ * renewal that finds another expiry means another request took over (this one was too slow to
+ * renew): it stops, and that request's completion yields the same image (per-tenant dedupe).
+ */
+export function keepLease(service: UploadService, id: string, leaseUntil: number): HeldLease {
+  let held = leaseUntil;
+  let stopped = false;
+  const renew = async () => {
+    const next = service.now() + COMPLETION_LEASE_MS;
+    const renewed = await service.store.renewLease(id, held, next, service.now());
+    if (stopped) return;
+    if (renewed) {
+      held = next;
+      return;
+    }
+    stop();
+    service.services.logger.warn('a multipart completion lost its lease to another request', { uploadId: id });
+  };
+  const timer = setInterval(() => {
+    // A database that does not answer: the lease may run out, and then another request takes over.
+    renew().catch((error: unknown) =>
+      service.services.logger.warn('could not renew a completion lease', { uploadId: id, error: String(error) }),
+    );
+  }, COMPLETION_RENEW_MS);
+  timer.unref();
+  const stop = () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+  return { stop };
+}

@@ -57,6 +57,17 @@ describe('the README examples, pasted into bash against a started origin', () =>
     const list = (await (await fetch(`${keyed.url}/v1/images`, { headers: auth })).json()) as { items: { filename: string }[] };
     // photo.jpg was deleted by the last line; the form's two files stay.
     expect(list.items.map((item) => item.filename).sort()).toEqual(['a.jpg', 'b.png']);
+
+    // The lookup line on its own, once photo.jpg is there again: it finds just that image.
+    const lookup = (await block('api', '/v1/images')).split('\n').find((line) => line.includes('?sha256=')) ?? '';
+    const again = (await (
+      await fetch(`${keyed.url}/v1/images`, { method: 'POST', headers: auth, body: await readFile(join(dir, 'photo.jpg')) })
+    ).json()) as {
+      id: string;
+    };
+    const found = await runExample(`KEY=acme-secret\n${lookup}`, keyed.url, dir);
+    expect(found.code, found.stderr).toBe(0);
+    expect((JSON.parse(found.stdout) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([again.id]);
   });
 
   it('resumable uploads: the size comes from the file, parts go to the id the server gave', async () => {

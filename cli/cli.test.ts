@@ -384,7 +384,8 @@ describe('pixelfront upload against a real origin', () => {
       expect(screen[header + 2]).toMatch(/^interrupted\s/);
       expect(screen).toContain('0 uploaded, 0 deduplicated, 0 rejected, 0 failed, 1 interrupted');
       expect(run.stdout).toContain('Run the same command again to finish');
-      await sleep(50); // the interrupted part may still be failing on the server
+      // The cut part may still be in its 300 ms of slowness on the server: let it fail before the data folder goes.
+      await sleep(500);
     } finally {
       parts.restore();
     }

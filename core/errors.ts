@@ -11,6 +11,7 @@ export const errorCatalogue = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_signature: { status: 403, title: 'Invalid signature' },
   csrf_required: { status: 403, title: 'CSRF token required' },
+  forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   request_timeout: { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },

@@ -4,6 +4,7 @@ import { batchRoutes } from './batches/routes.ts';
 import { consoleRoutes } from './console/serve-console.ts';
 import { imgRoutes } from './delivery/img-routes.ts';
 import { noteRouteForAccessLog } from './http/access-log.ts';
+import { adminAuth } from './http/admin-auth.ts';
 import { tenantAuth, type OriginVariables } from './http/auth.ts';
 import { notFoundHandler, problemHandler } from './http/errors.ts';
 import { metricsAccess } from './http/metrics-access.ts';
@@ -15,6 +16,7 @@ import { docsRoutes, openApiJson } from './openapi/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import { sessionRoutes, signIn } from './sessions/routes.ts';
 import type { Services } from './services.ts';
+import { adminRoutes } from './stats/admin-routes.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { uploadRoutes } from './multipart/routes.ts';
 
@@ -46,7 +48,11 @@ export function createApp(services: Services): Hono {
   api.post('/sessions', signIn(services));
   // The API's description is public, like the reference page that reads it.
   api.get('/openapi.json', openApiJson);
-  api.use('*', tenantAuth(services.config.apiKeys, services.sessions));
+  const authenticate = tenantAuth(services.config.apiKeys, services.sessions);
+  // Admin keys are for /v1/admin/* alone, and tenant keys are refused there (403).
+  api.use('/admin/*', adminAuth(services.config.adminKeys, authenticate));
+  api.route('/admin', adminRoutes(services));
+  api.use('*', authenticate);
   if (services.rateLimiter) api.use('*', rateLimit(services.rateLimiter));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));

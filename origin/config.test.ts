@@ -61,6 +61,15 @@ describe('configuration', () => {
     expect(problems.find((line) => line.startsWith('API_KEYS:'))).toContain('tenant:key');
   });
 
+  it('reads ADMIN_KEYS as name:key and refuses a key that is also a tenant key', () => {
+    expect(loadConfig({ ADMIN_KEYS: 'ops:admin-secret-1' }).adminKeys).toEqual(new Map([['admin-secret-1', 'ops']]));
+    expect(loadConfig({}).adminKeys.size).toBe(0);
+    expect(problemsOf({ ADMIN_KEYS: 'ops' })).toEqual([expect.stringMatching(/^ADMIN_KEYS: .*must be name:key/)]);
+    expect(problemsOf({ API_KEYS: 'acme:shared-key-1', ADMIN_KEYS: 'ops:shared-key-1' })).toEqual([
+      'ADMIN_KEYS: the key of admin "ops" is also in API_KEYS',
+    ]);
+  });
+
   it('needs signing keys when signatures are required', () => {
     expect(problemsOf({ SIGNED_URLS: 'required' })).toEqual(['SIGNING_KEYS: required when SIGNED_URLS=required']);
   });

@@ -12,24 +12,26 @@ import { roleNames, type Role } from '../core/roles.ts';
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 
-const apiKeys = z.string().transform((value, ctx) => {
-  const keys = new Map<string, string>(); // key -> tenant
-  for (const pair of value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)) {
-    const match = /^([A-Za-z0-9_-]{1,64}):(\S{8,})$/.exec(pair);
-    if (!match) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${pair.split(':')[0]}:…" must be tenant:key (tenant [A-Za-z0-9_-], key at least 8 characters)`,
-      });
-      return z.NEVER;
+/** `name:key,name:key` → key → name: API_KEYS (names are tenants) and ADMIN_KEYS. */
+const namedKeys = (label: string) =>
+  z.string().transform((value, ctx) => {
+    const keys = new Map<string, string>();
+    for (const pair of value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)) {
+      const match = /^([A-Za-z0-9_-]{1,64}):(\S{8,})$/.exec(pair);
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${pair.split(':')[0]}:…" must be ${label}:key (${label} [A-Za-z0-9_-], key at least 8 characters)`,
+        });
+        return z.NEVER;
+      }
+      keys.set(match[2] as string, match[1] as string);
     }
-    keys.set(match[2] as string, match[1] as string);
-  }
-  return keys;
-});
+    return keys;
+  });
 
 const list = z.string().transform((value) =>
   value
@@ -78,7 +80,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(2),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
-  API_KEYS: apiKeys.optional(),
+  API_KEYS: namedKeys('tenant').optional(),
+  ADMIN_KEYS: namedKeys('name').optional(),
   SIGNING_KEYS: list.optional(),
   SIGNED_URLS: z.enum(['off', 'required']).default('off'),
   PUBLIC_PRESETS: list.default([]),
@@ -156,6 +159,8 @@ export interface Config {
   workerLockMs: number;
   /** API key -> tenant; undefined means open mode with the single tenant `default`. */
   apiKeys: Map<string, string> | undefined;
+  /** Admin key -> name: `/v1/admin/*` only (every tenant's statistics). Empty when unset. */
+  adminKeys: Map<string, string>;
   signingKeys: string[];
   signedUrls: 'off' | 'required';
   publicPresets: string[];
@@ -221,6 +226,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.CLOUDFLARE_ZONE_ID === undefined) !== (e.CLOUDFLARE_API_TOKEN === undefined)) {
     problems.push('CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN: set both to purge the edge cache on delete, or neither');
   }
+  for (const key of e.ADMIN_KEYS?.keys() ?? []) {
+    if (e.API_KEYS?.has(key)) problems.push(`ADMIN_KEYS: the key of admin "${e.ADMIN_KEYS?.get(key) ?? ''}" is also in API_KEYS`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -237,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerLockMs: e.WORKER_LOCK_MS,
     apiKeys: e.API_KEYS,
+    adminKeys: e.ADMIN_KEYS ?? new Map<string, string>(),
     signingKeys: e.SIGNING_KEYS ?? [],
     signedUrls: e.SIGNED_URLS,
     publicPresets: e.PUBLIC_PRESETS,

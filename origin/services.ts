@@ -17,6 +17,7 @@ import type { BatchStore } from './batches/batch-store.ts';
 import { createBatchWork } from './batches/background.ts';
 import { queueEager } from './batches/eager.ts';
 import type { JobQueue } from './queue/index.ts';
+import { StorageCounter } from './stats/storage-counter.ts';
 import { UsageCounter } from './stats/usage-counter.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.ts';
@@ -46,6 +47,8 @@ export interface Services {
   batches: BatchStore;
   /** Render and delivery counts for GET /v1/stats, flushed to the catalog every few seconds. */
   usage: UsageCounter;
+  /** Objects and bytes each image keeps in storage, updated on write and delete (GET /v1/stats/storage). */
+  storageCounts: StorageCounter;
   /** Console sign-in sessions, in the catalog database so every replica honours them. */
   sessions: SessionStore;
   /** Per-key limit on /v1/* (RATE_LIMIT_PER_MINUTE); undefined when unset. */
@@ -68,6 +71,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
   const metrics = createMetrics({ inFlightRenders: () => variants.gate.inFlight, queuedRenders: () => variants.gate.queued });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
+  const storageCounts = new StorageCounter(catalog.db, logger);
   const fleet =
     config.redisUrl === undefined
       ? undefined
@@ -81,7 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
           logger,
           (outcome) => metrics.singleFlight.inc({ outcome }),
         );
-  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, fleet });
+  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, storageCounts, fleet });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,
@@ -96,6 +100,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     queue: work.queue,
     batches: work.batches,
     usage,
+    storageCounts,
     sessions: new SessionStore(catalog.db),
     rateLimiter: createRateLimiter(config, logger),
     edgePurge: config.cloudflarePurge === undefined ? undefined : new CloudflarePurger(config.cloudflarePurge, logger),

@@ -19,7 +19,7 @@ export async function startSweepers(services: Services): Promise<Sweepers> {
   const uploads = startUploadSweeper(services);
   const scratch = await startScratchSweeper(services);
   const variants = config.storageUrl.startsWith('file://')
-    ? startVariantSweeper(storage, { ttlDays: config.variantTtlDays, logger })
+    ? startVariantSweeper(storage, { ttlDays: config.variantTtlDays, logger, storageCounts: services.storageCounts })
     : undefined;
   return {
     async stop() {

@@ -18,6 +18,8 @@ export async function deleteImage(services: Services, tenant: string, id: string
   for (const result of results) {
     if (result.status === 'rejected') logger.warn('object left behind after delete', { id, error: String(result.reason) });
   }
+  // Even when an object was left behind: it is unreachable and no longer the tenant's.
+  await services.storageCounts.imageDeleted(id);
   // Last, once the origin answers 404: an edge refetching in between would cache the old bytes again.
   await services.edgePurge?.purgeImage(id);
 }

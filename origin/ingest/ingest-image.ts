@@ -75,6 +75,7 @@ export async function ingestReceivedFile(
     await countUpload(services.db, tenant, record.format, record.bytes, record.createdAt).catch((error: unknown) => {
       services.logger.warn('upload not counted in usage statistics', { id: record.id, error: String(error) });
     });
+    await services.storageCounts.added({ tenant, imageId: record.id, kind: 'original', bytes: record.bytes });
     await storeLadder(services, record, decoded);
     return { image: inserted.image, deduplicated: false };
   } finally {
@@ -86,9 +87,12 @@ export async function ingestReceivedFile(
 async function storeLadder(services: Services, image: ImageRecord, decoded: DecodedImage): Promise<void> {
   const rungs = rungsFor(image, services.config.ladderSizes);
   if (rungs.length === 0) return;
-  await writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {
+  const written = await writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {
     services.logger.warn('mezzanine not stored; it is made on the first render', { id: image.id, error: String(error) });
+    return [];
   });
+  for (const { bytes } of written)
+    await services.storageCounts.added({ tenant: image.tenant, imageId: image.id, kind: 'mezzanine', bytes });
 }
 
 /** A file name safe to store and echo: base name only, no control or bidi characters, bounded. */

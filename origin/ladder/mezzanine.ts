@@ -20,18 +20,18 @@ export async function encodeMezzanine(decoded: DecodedImage, rung: Rung): Promis
     : image.webp({ quality: 90, alphaQuality: 100, effort: 2 }).toBuffer();
 }
 
-/** Encodes and stores every rung from one decoded image, largest first; returns the keys written. */
+/** Encodes and stores every rung from one decoded image, largest first; returns the keys and sizes written. */
 export async function writeMezzanines(
   storage: ObjectStorage,
   imageId: string,
   decoded: DecodedImage,
   rungs: readonly Rung[],
-): Promise<string[]> {
-  const written: string[] = [];
+): Promise<{ key: string; bytes: number }[]> {
+  const written: { key: string; bytes: number }[] = [];
   for (const rung of [...rungs].reverse()) {
     const key = ladderKey(imageId, rung.size, rung.format);
-    await storage.put(key, await encodeMezzanine(decoded, rung), { contentType: contentTypes[rung.format] });
-    written.push(key);
+    const info = await storage.put(key, await encodeMezzanine(decoded, rung), { contentType: contentTypes[rung.format] });
+    written.push({ key, bytes: info.size });
   }
   return written;
 }

@@ -86,3 +86,42 @@ export const statsReportSchema = z.object({
   totals,
 });
 export type StatsReport = z.infer<typeof statsReportSchema>;
+
+export const topReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  by: z.enum(['deliveries', 'bytes']),
+  /** Most delivered first (origin deliveries and edge hits); images deleted since are left out. */
+  items: z.array(
+    z.object({
+      id: z.string(),
+      filename: z.string().nullable(),
+      format: z.string(),
+      deliveries: tally,
+    }),
+  ),
+});
+export type TopReport = z.infer<typeof topReportSchema>;
+
+const stored = z.object({ objects: z.number().int(), bytes: z.number().int() });
+export const storageReportSchema = z.object({
+  originals: stored,
+  variants: stored,
+  mezzanines: stored,
+  total: stored,
+  /** True on S3, where a lifecycle rule expires variants: they are the ones written in the last VARIANT_TTL_DAYS. */
+  variantsEstimated: z.boolean(),
+});
+export type StorageReport = z.infer<typeof storageReportSchema>;
+
+export const tenantsReportSchema = z.object({
+  items: z.array(
+    z.object({
+      tenant: z.string(),
+      images: z.number().int(),
+      imageBytes: z.number().int().describe('bytes of the originals'),
+      storedBytes: z.number().int().describe('originals, variants and mezzanines'),
+    }),
+  ),
+});
+export type TenantsReport = z.infer<typeof tenantsReportSchema>;

@@ -2,12 +2,18 @@ import { Hono } from 'hono';
 import type { OriginVariables } from '../http/auth.ts';
 import { parseQuery } from '../http/query.ts';
 import type { Services } from '../services.ts';
-import { statsQuerySchema } from './api-schema.ts';
+import { formatOnlyQuerySchema, statsQuerySchema, topQuerySchema } from './api-schema.ts';
 import { csvResponse, wantsCsv } from './csv.ts';
 import { statsCsv } from './stats-csv.ts';
 import { statsRange, statsReport } from './stats-report.ts';
+import { storageReport, storageTotals } from './storage-report.ts';
+import { topImages } from './top-images.ts';
 
-/** `GET /v1/stats` (SPEC section 4, issue 16): the tenant's usage, grouped by `groupBy`, as JSON or CSV. */
+/**
+ * `GET /v1/stats` (SPEC section 4, issue 16): the tenant's usage grouped by `groupBy`;
+ * `/v1/stats/top`: its most delivered images; `/v1/stats/storage`: what it keeps in storage.
+ * Each answers JSON, or the same rows as CSV (`?format=csv`, `Accept: text/csv`).
+ */
 export function statsRoutes(services: Services) {
   const app = new Hono<{ Variables: OriginVariables }>();
   app.get('/', async (c) => {
@@ -19,6 +25,29 @@ export function statsRoutes(services: Services) {
     if (!wantsCsv(c, query.format)) return c.json(report);
     const { header, rows } = statsCsv(report);
     return csvResponse(c, 'stats', header, rows);
+  });
+
+  app.get('/top', async (c) => {
+    const query = parseQuery(topQuerySchema, c.req.query());
+    const range = statsRange(query);
+    await services.usage.flush();
+    const report = await topImages(services.db, c.get('tenant'), range, query);
+    if (!wantsCsv(c, query.format)) return c.json(report);
+    const rows = report.items.map((item) => [item.id, item.filename, item.format, item.deliveries.count, item.deliveries.bytes]);
+    return csvResponse(c, 'top-images', ['id', 'filename', 'format', 'deliveries', 'delivery_bytes'], rows);
+  });
+
+  app.get('/storage', async (c) => {
+    const query = parseQuery(formatOnlyQuerySchema, c.req.query());
+    const tenant = c.get('tenant');
+    const report = storageReport((await storageTotals(services.storageCounts, services.config, tenant)).get(tenant), services.config);
+    if (!wantsCsv(c, query.format)) return c.json(report);
+    const rows = (['originals', 'variants', 'mezzanines', 'total'] as const).map((kind) => [
+      kind,
+      report[kind].objects,
+      report[kind].bytes,
+    ]);
+    return csvResponse(c, 'storage', ['kind', 'objects', 'bytes'], rows);
   });
   return app;
 }

@@ -16,6 +16,10 @@ export const VARIANTS_PREFIX = 'variants/';
 /** The rendered variants of one image. */
 export const variantPrefix = (imageId: string): string => `${VARIANTS_PREFIX}${imageId}/`;
 
+/** The image a key under `variants/` belongs to; undefined for any other key. */
+export const imageOfVariantKey = (key: string): string | undefined =>
+  key.startsWith(VARIANTS_PREFIX) ? key.slice(VARIANTS_PREFIX.length).split('/')[0] || undefined : undefined;
+
 /** One rendered variant; `hash` covers the canonical ops and the format (transform/variant-identity.ts). */
 export const variantKey = (imageId: string, hash: string, extension: string): string => `${variantPrefix(imageId)}${hash}.${extension}`;
 

@@ -166,7 +166,13 @@ export class VariantService {
     const write = this.deps.storage.put(key, variant.data, { contentType: variant.contentType }).then(
       async (info) => {
         if (!(await this.keptAfterWrite(key, image.id))) return false;
-        await this.deps.storageCounts?.added({ tenant: image.tenant, imageId: image.id, kind: 'variant', bytes: info.size, at: info.lastModified });
+        await this.deps.storageCounts?.added({
+          tenant: image.tenant,
+          imageId: image.id,
+          kind: 'variant',
+          bytes: info.size,
+          at: info.lastModified,
+        });
         return true;
       },
       (error: unknown) => {

@@ -13,6 +13,7 @@ import { waitFor } from './helpers/wait-for.ts';
  */
 
 const KEY = 'acme-openapi-key';
+const ADMIN_KEY = 'ops-openapi-admin-key';
 const auth = { authorization: `Bearer ${KEY}` };
 const document = openApiDocument();
 
@@ -52,7 +53,7 @@ describe('the documented responses', () => {
   const recorded: Recorded[] = [];
 
   beforeAll(async () => {
-    origin = await startTestOrigin({ API_KEYS: `acme:${KEY}` });
+    origin = await startTestOrigin({ API_KEYS: `acme:${KEY}`, ADMIN_KEYS: `ops:${ADMIN_KEY}` });
   });
   afterAll(async () => {
     await origin.destroy();
@@ -206,6 +207,17 @@ describe('the documented responses', () => {
     await call('GET', `/img/${id}/t_thumb/harbour.png`);
     await call('GET', `/img/${id}/zz_1`);
     await call('GET', '/img/nosuchimage1/w_20');
+
+    await call('GET', '/v1/stats/top?by=bytes&limit=5', { headers: auth });
+    await call('GET', '/v1/stats/top?format=csv', { headers: auth });
+    await call('GET', '/v1/stats/top?limit=0', { headers: auth });
+    await call('GET', '/v1/stats/storage', { headers: auth });
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+    await call('GET', '/v1/admin/stats?groupBy=tenant,month', { headers: admin });
+    await call('GET', '/v1/admin/stats?groupBy=hour', { headers: admin });
+    await call('GET', '/v1/admin/tenants', { headers: admin });
+    await call('GET', '/v1/admin/tenants', { headers: auth });
+    await call('GET', '/v1/admin/tenants');
 
     await call('DELETE', `/v1/images/${id}`, { headers: auth });
     await call('DELETE', `/v1/images/${id}`, { headers: auth });

@@ -30,6 +30,10 @@ export function errorsOf(operation: Operation): ErrorCode[] {
     codes.add('rate_limited');
     if (unsafeMethods.has(operation.method)) codes.add('csrf_required');
   }
+  if (operation.access === 'admin') {
+    codes.add('unauthorized');
+    codes.add('forbidden'); // a tenant's credentials
+  }
   return [...codes];
 }
 
@@ -87,6 +91,7 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
       responses: Object.fromEntries([...errorResponses.entries()].sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'an API key of `API_KEYS`' },
+        adminBearer: { type: 'http', scheme: 'bearer', description: 'an admin key of `ADMIN_KEYS`' },
         session: {
           type: 'apiKey',
           in: 'cookie',
@@ -96,6 +101,12 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
       },
     },
   };
+}
+
+function securityOf(operation: Operation): JsonSchema[] {
+  if (operation.access === 'tenant') return [{ bearer: [] }, { session: [] }, {}];
+  if (operation.access === 'admin') return [{ adminBearer: [] }];
+  return [];
 }
 
 function operationObject(
@@ -124,7 +135,7 @@ function operationObject(
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     tags: [operation.tag],
-    ...(operation.access === 'tenant' ? { security: [{ bearer: [] }, { session: [] }, {}] } : { security: [] }),
+    security: securityOf(operation),
     parameters,
     ...(operation.body === undefined
       ? {}

@@ -31,8 +31,8 @@ export interface OperationSpec {
   responseHeaders?: Record<string, string>;
 }
 
-/** Who may call a route: a tenant's key or session (`tenant`), anyone (`public`). */
-export type Access = 'tenant' | 'public';
+/** Who may call a route: a tenant's key or session (`tenant`), an admin key (`admin`, ADMIN_KEYS), anyone (`public`). */
+export type Access = 'tenant' | 'admin' | 'public';
 
 export interface Operation extends OperationSpec {
   method: Method;

@@ -9,7 +9,16 @@ import { uploadCreatedSchema, uploadPartSchema, uploadStatusSchema } from '../mu
 import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
 import { signInSchema } from '../sessions/routes.ts';
 import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
-import { statsQuerySchema, statsReportSchema } from '../stats/api-schema.ts';
+import {
+  adminStatsQuerySchema,
+  formatOnlyQuerySchema,
+  statsQuerySchema,
+  statsReportSchema,
+  storageReportSchema,
+  tenantsReportSchema,
+  topQuerySchema,
+  topReportSchema,
+} from '../stats/api-schema.ts';
 import { watermarkSchema } from '../watermarks/responses.ts';
 import { imageIdSchema, opsSchema, seoNameSchema, signedUrlQuerySchema } from './img-grammar.ts';
 import { raw, route, type Operation } from './operation.ts';
@@ -87,6 +96,10 @@ export const operations: readonly Operation[] = [
   route('tenant', 'batches', 'GET /v1/batches/{id}/archive', 'The ZIP of a finished batch', { 200: raw('application/zip') }, ['not_found', 'conflict']),
 
   route('tenant', 'statistics', 'GET /v1/stats', "The tenant's usage, grouped by groupBy", { query: statsQuerySchema, 200: jsonOrCsv(statsReportSchema) }),
+  route('tenant', 'statistics', 'GET /v1/stats/top', "The tenant's most delivered images", { query: topQuerySchema, 200: jsonOrCsv(topReportSchema) }),
+  route('tenant', 'statistics', 'GET /v1/stats/storage', 'What the tenant keeps in storage, from counters', { query: formatOnlyQuerySchema, 200: jsonOrCsv(storageReportSchema) }),
+  route('admin', 'statistics', 'GET /v1/admin/stats', "Every tenant's usage; groupBy may name tenant", { query: adminStatsQuerySchema, 200: jsonOrCsv(statsReportSchema) }),
+  route('admin', 'statistics', 'GET /v1/admin/tenants', 'Every tenant with its images and stored bytes', { query: formatOnlyQuerySchema, 200: jsonOrCsv(tenantsReportSchema) }),
   route('tenant', 'presets', 'GET /v1/presets', 'The named presets with their canonical ops', { 200: presetListSchema }),
   route('public', 'documentation', 'GET /v1/openapi.json', 'This document', { 200: documentSchema }),
   route('public', 'documentation', 'GET /docs', 'The API reference page (Swagger UI)', { 200: raw('text/html'), 304: null }),

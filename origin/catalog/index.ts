@@ -12,7 +12,8 @@ import { openPostgresPool, type PostgresTimeouts } from './postgres-pool.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export { KyselyCatalog } from './kysely-catalog.ts';
-export { migrateToLatest, migrations, type NamedMigration } from './migrations.ts';
+export { migrateToLatest, migrations } from './migrations.ts';
+export type { NamedMigration } from './named-migration.ts';
 export type { Database } from './schema.ts';
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -1,124 +1,19 @@
 import { inspect } from 'node:util';
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createBatches } from '../batches/migration.ts';
 import { createSessions } from '../sessions/migration.ts';
 import { createStatistics, createUsageCounts } from '../stats/migration.ts';
 import { createUploads } from '../multipart/migration.ts';
-import { addUserMetadata } from './user-metadata-migration.ts';
+import { addUserMetadata, createImagesAndCounters } from './migration.ts';
+import type { NamedMigration } from './named-migration.ts';
 
 /**
  * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.
- * Later issues append to this list (uploads, batches); never edit or reorder an applied entry.
- * The SQL is the portable subset of SQLite and PostgreSQL: text, integer and bigint columns,
- * booleans as 0/1 integers, times as epoch milliseconds.
+ * One convention: each module writes its migrations in its own `migration.ts` (typed with
+ * named-migration.ts) and this list alone puts them in order. Never edit or reorder an applied
+ * entry. The SQL is the portable subset of SQLite and PostgreSQL: text, integer and bigint
+ * columns, booleans as 0/1 integers, times as epoch milliseconds.
  */
-export interface NamedMigration extends Migration {
-  /** Kysely applies migrations in name order, so names start with a zero-padded number. */
-  name: string;
-}
-
-// Migrations only use the schema builder, which does not depend on the table types.
-type AnyDatabase = Kysely<unknown>;
-
-const createImagesAndCounters: NamedMigration = {
-  name: '0001-images-and-upload-counts',
-  async up(db: AnyDatabase) {
-    await db.schema
-      .createTable('images')
-      .ifNotExists()
-      .addColumn('id', 'text', (column) => column.primaryKey())
-      .addColumn('tenant', 'text', (column) => column.notNull())
-      .addColumn('filename', 'text')
-      .addColumn('format', 'text', (column) => column.notNull())
-      .addColumn('width', 'integer', (column) => column.notNull())
-      .addColumn('height', 'integer', (column) => column.notNull())
-      .addColumn('bytes', 'bigint', (column) => column.notNull())
-      .addColumn('sha256', 'text', (column) => column.notNull())
-      .addColumn('frames', 'integer', (column) => column.notNull())
-      .addColumn('has_alpha', 'integer', (column) => column.notNull())
-      .addColumn('orientation', 'integer')
-      .addColumn('blurhash', 'text')
-      .addColumn('dominant_color', 'text')
-      .addColumn('created_at', 'bigint', (column) => column.notNull())
-      .execute();
-    // The target of insertImage's ON CONFLICT: one image per tenant and content.
-    await db.schema.createIndex('images_tenant_sha256_key').ifNotExists().unique().on('images').columns(['tenant', 'sha256']).execute();
-    // Serves listImages' newest-first keyset pagination without a sort.
-    await db.schema
-      .createIndex('images_tenant_created_idx')
-      .ifNotExists()
-      .on('images')
-      .columns(['tenant', 'created_at desc', 'id desc'])
-      .execute();
-
-    await db.schema
-      .createTable('upload_counts')
-      .ifNotExists()
-      .addColumn('day', 'text', (column) => column.notNull())
-      .addColumn('tenant', 'text', (column) => column.notNull())
-      .addColumn('format', 'text', (column) => column.notNull())
-      .addColumn('count', 'bigint', (column) => column.notNull())
-      .addColumn('bytes', 'bigint', (column) => column.notNull())
-      .addPrimaryKeyConstraint('upload_counts_pkey', ['day', 'tenant', 'format'])
-      .execute();
-    await db.schema.createIndex('upload_counts_tenant_day_idx').ifNotExists().on('upload_counts').columns(['tenant', 'day']).execute();
-  },
-  async down(db: AnyDatabase) {
-    await db.schema.dropTable('upload_counts').ifExists().execute();
-    await db.schema.dropTable('images').ifExists().execute();
-  },
-};
-
-const createBatches: NamedMigration = {
-  name: '0002-batches',
-  async up(db: AnyDatabase) {
-    await db.schema
-      .createTable('batches')
-      .ifNotExists()
-      .addColumn('id', 'text', (column) => column.primaryKey())
-      .addColumn('tenant', 'text', (column) => column.notNull())
-      .addColumn('total', 'integer', (column) => column.notNull())
-      .addColumn('created_at', 'bigint', (column) => column.notNull())
-      .addColumn('started_at', 'bigint')
-      .execute();
-    await db.schema.createIndex('batches_tenant_idx').ifNotExists().on('batches').columns(['tenant', 'created_at']).execute();
-    // One row per variant of the batch; progress, errors and the archive listing are queries on it.
-    await db.schema
-      .createTable('batch_items')
-      .ifNotExists()
-      .addColumn('batch_id', 'text', (column) => column.notNull())
-      .addColumn('seq', 'integer', (column) => column.notNull())
-      .addColumn('image_id', 'text', (column) => column.notNull())
-      .addColumn('canonical', 'text', (column) => column.notNull())
-      .addColumn('format', 'text', (column) => column.notNull())
-      .addColumn('variant_key', 'text', (column) => column.notNull())
-      .addColumn('name', 'text', (column) => column.notNull())
-      .addColumn('state', 'text', (column) => column.notNull())
-      .addColumn('error_code', 'text')
-      .addColumn('error_detail', 'text')
-      .addPrimaryKeyConstraint('batch_items_pkey', ['batch_id', 'seq'])
-      .execute();
-    await db.schema
-      .createIndex('batch_items_variant_key')
-      .ifNotExists()
-      .unique()
-      .on('batch_items')
-      .columns(['batch_id', 'variant_key'])
-      .execute();
-    // A job ({ batchId, imageId, canonical, format }) finds its item through this index.
-    await db.schema
-      .createIndex('batch_items_job_idx')
-      .ifNotExists()
-      .on('batch_items')
-      .columns(['batch_id', 'image_id', 'canonical', 'format'])
-      .execute();
-    // Start-up finds the unfinished items of every batch.
-    await db.schema.createIndex('batch_items_state_idx').ifNotExists().on('batch_items').columns(['state', 'batch_id']).execute();
-  },
-  async down(db: AnyDatabase) {
-    await db.schema.dropTable('batch_items').ifExists().execute();
-    await db.schema.dropTable('batches').ifExists().execute();
-  },
-};
 
 /** Every migration, oldest first. Append new ones at the end. */
 export const migrations: readonly NamedMigration[] = [

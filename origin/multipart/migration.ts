@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { NamedMigration } from '../catalog/migrations.ts';
+import type { NamedMigration } from '../catalog/named-migration.ts';
 
 /** Multipart uploads and their parts (SPEC section 4, `/v1/uploads`); listed in catalog/migrations.ts. */
 export const createUploads: NamedMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { NamedMigration } from '../catalog/migrations.ts';
+import type { NamedMigration } from '../catalog/named-migration.ts';
 
 /** Console sign-in sessions (POST /v1/sessions); listed in catalog/migrations.ts. */
 export const createSessions: NamedMigration = {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { NamedMigration } from '../catalog/migrations.ts';
+import type { NamedMigration } from '../catalog/named-migration.ts';
 
 /** Counters of renders and deliveries for GET /v1/stats; listed in catalog/migrations.ts. */
 export const createUsageCounts: NamedMigration = {

@@ -32,20 +32,20 @@ function copyWith(response: Response, id: string, cacheControl: string | undefin
 }
 
 /** A broken cache must not break delivery: a failed lookup is a miss. */
-export async function lookup(cache: Cache, key: Request): Promise<Response | undefined> {
+export async function lookup(cache: Cache, key: Request, requestId: string): Promise<Response | undefined> {
   try {
     return await cache.match(key);
   } catch (error) {
-    console.warn('edge: cache lookup failed', error);
+    console.warn(`edge: cache lookup failed (request ${requestId})`, error);
     return undefined;
   }
 }
 
 /** For ctx.waitUntil: a failed write is logged, never surfaced to the client. */
-export async function store(cache: Cache, key: Request, response: Response): Promise<void> {
+export async function store(cache: Cache, key: Request, response: Response, requestId: string): Promise<void> {
   try {
     await cache.put(key, response);
   } catch (error) {
-    console.warn('edge: cache write failed', error);
+    console.warn(`edge: cache write failed (request ${requestId})`, error);
   }
 }

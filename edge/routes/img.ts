@@ -37,7 +37,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const key = cacheKey(url.origin, path, format?.token);
   const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match'), requestId: c.get('requestId') };
   const cache = caches.default;
-  const cached = await lookup(cache, key);
+  const cached = await lookup(cache, key, context.requestId);
   if (cached !== undefined) return deliver(cached, 'hit', context);
 
   // A public preset goes to the origin as written (`t_NAME`): a signing origin applies the same
@@ -52,7 +52,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
     retry: true,
   });
   const copy = cacheableCopy(response, id);
-  if (copy !== undefined) c.executionCtx.waitUntil(store(cache, key, copy));
+  if (copy !== undefined) c.executionCtx.waitUntil(store(cache, key, copy, context.requestId));
   return deliver(response, 'miss', context);
 }
 

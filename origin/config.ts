@@ -62,6 +62,8 @@ const envSchema = z.object({
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: boolean.default(false),
+  S3_CONNECT_TIMEOUT_MS: positiveInt(3_000),
+  S3_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   DATABASE_URL: z
     .string()
     .regex(/^(sqlite|postgres|postgresql):\/\/.+/, 'must start with sqlite:// or postgres://')
@@ -143,7 +145,11 @@ export interface Config {
   host: string;
   dataDir: string;
   storageUrl: string;
-  s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
+  /**
+   * `connectMs`: opening a connection to S3; `idleMs`: a request on which no byte moves either
+   * way for this long fails (a silent endpoint), while a slow but moving transfer is never cut.
+   */
+  s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean; connectMs: number; idleMs: number };
   databaseUrl: string;
   /** PostgreSQL: statement_timeout (the client waits 1 s more for an answer), and the connection timeout. */
   databaseTimeouts: { queryMs: number; connectMs: number };
@@ -235,7 +241,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     storageUrl: e.STORAGE_URL ?? pathToFileURL(resolve(dataDir, 'objects')).href,
-    s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      connectMs: e.S3_CONNECT_TIMEOUT_MS,
+      idleMs: e.S3_REQUEST_TIMEOUT_MS,
+    },
     databaseUrl: e.DATABASE_URL ?? `sqlite://${resolve(dataDir, 'catalog.db')}`,
     databaseTimeouts: { queryMs: e.DATABASE_QUERY_TIMEOUT_MS, connectMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,

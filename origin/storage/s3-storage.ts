@@ -38,6 +38,10 @@ export interface S3StorageOptions {
   queueSize?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   listPageSize?: number;
+  /** Opening a connection fails after this (S3_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** A request on which no byte moves either way for this long fails (S3_REQUEST_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 const DELETE_BATCH = 1000; // the DeleteObjects maximum
@@ -74,13 +78,35 @@ export class S3Storage implements ObjectStorage {
       // is not understood by every S3-compatible server: s3rver stores such uploads corrupted.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without timeouts a silent endpoint (accepts, then never answers) holds every request for
+      // minutes. An idle limit rather than a whole-request deadline: a part streamed from a
+      // client, or a large original, may take long, but never long without a byte moving. A
+      // timed-out request fails with TimeoutError, which the SDK retries (3 attempts in all)
+      // before storageFailure makes it 503 `unavailable`.
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? 3_000,
+        socketTimeout: options.idleTimeoutMs ?? 10_000,
+      },
     });
   }
 
   /** From `STORAGE_URL=s3://bucket[/prefix]` and the `S3_*` settings. */
-  static fromUrl(url: string, s3: Config['s3'], extra: Partial<S3StorageOptions> = {}): S3Storage {
+  static fromUrl(
+    url: string,
+    s3: Omit<Config['s3'], 'connectMs' | 'idleMs'> & Partial<Config['s3']>,
+    extra: Partial<S3StorageOptions> = {},
+  ): S3Storage {
     const { bucket, prefix } = parseS3Url(url);
-    return new S3Storage({ bucket, prefix, endpoint: s3.endpoint, region: s3.region, forcePathStyle: s3.forcePathStyle, ...extra });
+    return new S3Storage({
+      bucket,
+      prefix,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: s3.forcePathStyle,
+      connectTimeoutMs: s3.connectMs,
+      idleTimeoutMs: s3.idleMs,
+      ...extra,
+    });
   }
 
   async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<ObjectInfo> {

@@ -13,6 +13,7 @@ import { createStorage } from './storage/index.ts';
 import { FleetFlight } from './transform/fleet-flight.ts';
 import type { PlannedTransform } from './transform/plan.ts';
 import { VariantService } from './transform/variants.ts';
+import { SvgWorkerPool, type SvgSanitizer } from './ingest/svg/svg-pool.ts';
 import type { BatchStore } from './batches/batch-store.ts';
 import { createBatchWork } from './batches/background.ts';
 import { queueEager } from './batches/eager.ts';
@@ -39,6 +40,8 @@ export interface Services {
   metrics: OriginMetrics;
   /** Memory cache, stored variants and bounded, single-flight renders. */
   variants: VariantService;
+  /** Sanitises SVG on worker threads (uploads, renders, SVG originals), never on the event loop. */
+  svg: SvgSanitizer;
   /** Private scratch space for uploads in flight. */
   tempDir: string;
   /** Variant jobs (eager presets, batches): in-process, or BullMQ when REDIS_URL is set. */
@@ -85,7 +88,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
           logger,
           (outcome) => metrics.singleFlight.inc({ outcome }),
         );
-  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, storageCounts, fleet });
+  const svg = new SvgWorkerPool({ limits: config.svgLimits, workers: config.svgWorkers });
+  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, storageCounts, fleet, svg });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,
@@ -96,6 +100,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     grammar: { presets, maxOutputDimension: config.maxOutputDimension },
     metrics,
     variants,
+    svg,
     tempDir: join(config.dataDir, 'tmp'),
     queue: work.queue,
     batches: work.batches,
@@ -118,7 +123,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await fleet?.close();
       await services.rateLimiter?.close();
       await services.edgePurge?.close();
-      await Promise.allSettled([storage.close(), catalog.close()]);
+      await Promise.allSettled([storage.close(), catalog.close(), svg.close()]);
     },
   };
   usage.start();

@@ -39,6 +39,7 @@ export async function ingestReceivedFile(
       maxInputPixels: config.maxInputPixels,
       timeoutMs: config.renderTimeoutMs,
       ladderSizes: config.ladderSizes,
+      svg: services.svg,
     });
     const record: ImageRecord = {
       id: newImageId(),

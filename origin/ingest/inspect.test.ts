@@ -11,10 +11,16 @@ import type { CorpusEntry } from '../../test/helpers/corpus.ts';
 import { decodeError } from '../sharp/errors.ts';
 import { inspectImage } from './inspect.ts';
 import type { ImageFacts, InspectLimits } from './inspect.ts';
+import { DEFAULT_SVG_LIMITS } from './svg/sanitize.ts';
+import { SvgWorkerPool } from './svg/svg-pool.ts';
 
-const limits: InspectLimits = { maxInputPixels: 100_000_000, timeoutMs: 20_000 };
+const svg = new SvgWorkerPool({ limits: DEFAULT_SVG_LIMITS, workers: 1 });
+const limits: InspectLimits = { maxInputPixels: 100_000_000, timeoutMs: 20_000, svg };
 const workDir = mkdtempSync(join(tmpdir(), 'pixelfront-inspect-'));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(workDir, { recursive: true, force: true });
+  await svg.close();
+});
 
 let fixtureCount = 0;
 function fixture(bytes: Uint8Array, name: string): string {

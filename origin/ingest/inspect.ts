@@ -11,7 +11,7 @@ import { placeholderOf } from './placeholder.ts';
 import { SNIFF_BYTES, sniffFormat } from './sniff.ts';
 import type { SniffedFormat } from './sniff.ts';
 import { embeddedImages } from './svg/embedded.ts';
-import { MAX_SVG_BYTES, sanitizeSvg } from './svg/sanitize.ts';
+import type { SvgSanitizer } from './svg/svg-pool.ts';
 
 /**
  * Validation and metadata of a completed upload, cheapest check first:
@@ -43,6 +43,8 @@ export interface InspectLimits {
   timeoutMs: number;
   /** LADDER_SIZES: the decoded image comes back at the largest rung this image gets. */
   ladderSizes?: readonly number[];
+  /** Sanitises SVG off the event loop, with MAX_SVG_BYTES and MAX_SVG_ELEMENTS. */
+  svg: SvgSanitizer;
 }
 
 export interface Inspection {
@@ -103,9 +105,13 @@ async function readHead(path: string): Promise<Uint8Array> {
 }
 
 async function inspectSvg(path: string, limits: InspectLimits, deadline: number): Promise<Inspection> {
-  if ((await stat(path)).size > MAX_SVG_BYTES) throw fail('payload_too_large', `SVG uploads are limited to ${MAX_SVG_BYTES} bytes`);
+  const { maxBytes } = limits.svg.limits;
+  if ((await stat(path)).size > maxBytes) throw fail('payload_too_large', `SVG uploads are limited to MAX_SVG_BYTES (${maxBytes} bytes)`);
   // librsvg only ever sees the sanitised document: no scripts, no external references.
-  const svg = Buffer.from(sanitizeSvg(await readFile(path)));
+  const svg = await limits.svg.sanitize(await readFile(path), {
+    timeoutMs: Math.max(1, deadline - Date.now()),
+    expired: () => fail('corrupt_image', `the SVG could not be sanitised within ${limits.timeoutMs} ms`),
+  });
   const metadata = await readUploadHeader(svg, undefined);
   checkPixels(metadata.width, metadata.height, 1, limits.maxInputPixels);
   await checkEmbeddedImages(svg.toString('utf8'), metadata.width * metadata.height, limits.maxInputPixels, deadline);

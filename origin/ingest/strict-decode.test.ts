@@ -6,8 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import { corpusDir, hasCorpus } from '../../test/helpers/corpus.ts';
 import { inspectAndDecode, inspectImage } from './inspect.ts';
+import { DEFAULT_SVG_LIMITS } from './svg/sanitize.ts';
+import { SvgWorkerPool } from './svg/svg-pool.ts';
 
-const limits = { maxInputPixels: 100_000_000, timeoutMs: 20_000 };
+const svg = new SvgWorkerPool({ limits: DEFAULT_SVG_LIMITS, workers: 1 });
+afterAll(() => svg.close());
+const limits = { maxInputPixels: 100_000_000, timeoutMs: 20_000, svg };
 const workDir = mkdtempSync(join(tmpdir(), 'pixelfront-strict-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 

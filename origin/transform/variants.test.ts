@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { testConfig } from '../../test/helpers/config.ts';
@@ -12,6 +12,8 @@ import { originalKey, VARIANTS_PREFIX } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { variantIdentity } from './variant-identity.ts';
 import { VariantService } from './variants.ts';
+import { DEFAULT_SVG_LIMITS } from '../ingest/svg/sanitize.ts';
+import { SvgWorkerPool } from '../ingest/svg/svg-pool.ts';
 
 /** Real file storage whose reads of originals and writes of variants a test can hold back or fail. */
 class ControlledStorage extends FileStorage {
@@ -43,6 +45,9 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+const svg = new SvgWorkerPool({ limits: DEFAULT_SVG_LIMITS, workers: 1 });
+afterAll(() => svg.close());
+
 describe('VariantService', () => {
   let dir: string;
   let storage: ControlledStorage;
@@ -64,6 +69,7 @@ describe('VariantService', () => {
       catalog,
       logger: createLogger('silent'),
       metrics: undefined,
+      svg, // never used: the sources here are PNG
     });
     const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
       .png()

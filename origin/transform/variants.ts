@@ -5,7 +5,7 @@ import { targetBox } from '../../core/grammar/box.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
-import { sanitizeSvg } from '../ingest/svg/sanitize.ts';
+import type { SvgSanitizer } from '../ingest/svg/svg-pool.ts';
 import type { Logger } from '../logger.ts';
 import type { OriginMetrics } from '../metrics.ts';
 import type { StorageCounter } from '../stats/storage-counter.ts';
@@ -15,6 +15,7 @@ import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
 import { readSourceHeader, type SourceHeader } from './probe.ts';
 import { render } from './render.ts';
+import { renderTimeout } from '../sharp/errors.ts';
 import { RenderCpuMeter } from './render-cpu.ts';
 import { RenderGate } from './render-gate.ts';
 import type { FleetFlight } from './fleet-flight.ts';
@@ -75,6 +76,8 @@ export class VariantService {
       storageCounts?: StorageCounter | undefined;
       /** Fleet-wide single flight (REDIS_URL): a cold variant is rendered by one replica of the fleet. */
       fleet?: FleetFlight | undefined;
+      /** Sanitises SVG sources off the event loop. */
+      svg: SvgSanitizer;
     },
   ) {
     const { config } = deps;
@@ -269,7 +272,10 @@ export class VariantService {
     if (!stored) throw fail('not_found', `the original of image ${image.id} is missing`);
     const raw = await buffer(stored.body);
     // librsvg never sees scripts or external references: render the sanitised document.
-    const source = image.format === 'svg' ? Buffer.from(sanitizeSvg(raw)) : raw;
+    const source =
+      image.format === 'svg'
+        ? await this.deps.svg.sanitize(raw, { timeoutMs: this.deps.config.renderTimeoutMs, expired: renderTimeout })
+        : raw;
     this.sources.set(image.id, source);
     return source;
   }

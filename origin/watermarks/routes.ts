@@ -31,6 +31,7 @@ export function watermarkRoutes(services: Services) {
       const facts = await inspectImage(received.path, {
         maxInputPixels: services.config.maxInputPixels,
         timeoutMs: services.config.renderTimeoutMs,
+        svg: services.svg,
       });
       const key = watermarkKey(c.get('tenant'), name);
       const result = { name, format: facts.format, width: facts.width, height: facts.height, bytes: received.bytes };

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../../core/errors.ts';
 import { corpusManifest, corpusPath, hasCorpus } from '../../../test/helpers/corpus.ts';
 import { isAllowedReference, sanitizeCss } from './policy.ts';
-import { MAX_SVG_BYTES, sanitizeSvg } from './sanitize.ts';
+import { DEFAULT_SVG_LIMITS, sanitizeSvg } from './sanitize.ts';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
 
@@ -142,7 +142,7 @@ describe('sanitizeSvg: hostile input', () => {
   it('accepts svgz (gzip Buffer) and caps its expansion', () => {
     const plain = `<svg ${NS} width="4" height="4"><rect width="4" height="4"/></svg>`;
     expect(sanitizeSvg(gzipSync(Buffer.from(plain)))).toBe(sanitizeSvg(plain));
-    const bomb = gzipSync(Buffer.from(`<svg ${NS}><desc>${' '.repeat(MAX_SVG_BYTES + 1)}</desc></svg>`));
+    const bomb = gzipSync(Buffer.from(`<svg ${NS}><desc>${' '.repeat(DEFAULT_SVG_LIMITS.maxBytes + 1)}</desc></svg>`));
     expect(bomb.length).toBeLessThan(100_000);
     expect(() => sanitizeSvg(bomb)).toThrow(expect.objectContaining({ code: 'payload_too_large' }));
   });

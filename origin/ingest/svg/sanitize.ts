@@ -20,8 +20,15 @@ import { decodeXmlText, isSvgRoot, scanProlog } from './xml-text.ts';
  * handler, an external reference, a DOCTYPE/ENTITY or a processing instruction.
  */
 
-/** Largest SVG accepted, after gzip decompression (413 beyond). */
-export const MAX_SVG_BYTES = 16 * 1024 * 1024;
+/** What one SVG may cost to sanitise and rasterise (`MAX_SVG_BYTES`, `MAX_SVG_ELEMENTS`). */
+export interface SvgLimits {
+  /** Largest SVG accepted, after gzip decompression (413 beyond). */
+  maxBytes: number;
+  /** Most elements (opening tags) accepted (422 image_too_large beyond). */
+  maxElements: number;
+}
+
+export const DEFAULT_SVG_LIMITS: SvgLimits = { maxBytes: 16 * 1024 * 1024, maxElements: 50_000 };
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
@@ -47,10 +54,18 @@ const parser = new XMLParser({
   maxNestedTags: 512,
 });
 
-/** Returns a safe SVG document (UTF-8 text). Accepts svgz (gzip) as a Buffer. */
-export function sanitizeSvg(input: Buffer | string): string {
-  const text = typeof input === 'string' ? input : decodeXmlText(isGzip(input) ? gunzipCapped(input, MAX_SVG_BYTES) : input);
-  if (text.length > MAX_SVG_BYTES) throw fail('payload_too_large', `the SVG is larger than ${MAX_SVG_BYTES} bytes`);
+/**
+ * Returns a safe SVG document (UTF-8 text). Accepts svgz (gzip) as a Buffer. Synchronous and
+ * CPU-bound (seconds for a large document): the origin runs it on a worker thread (svg-pool.ts).
+ */
+export function sanitizeSvg(input: Buffer | string, limits: SvgLimits = DEFAULT_SVG_LIMITS): string {
+  const { maxBytes, maxElements } = limits;
+  const text = typeof input === 'string' ? input : decodeXmlText(isGzip(input) ? gunzipCapped(input, maxBytes) : input);
+  if (text.length > maxBytes) throw fail('payload_too_large', `the SVG is larger than MAX_SVG_BYTES (${maxBytes} bytes)`);
+  // Counted before the parse: the parse tree of a few hundred thousand elements is what costs
+  // the seconds and the memory, and librsvg would spend as long again drawing them.
+  const elements = countElements(text, maxElements);
+  if (elements > maxElements) throw fail('image_too_large', `the SVG has more than MAX_SVG_ELEMENTS (${maxElements}) elements`);
   const prolog = scanProlog(text);
   if (prolog === null || !isSvgRoot(prolog))
     throw fail('unsupported_media_type', 'the document is not an SVG image (its root element is not <svg>)');
@@ -69,6 +84,17 @@ export function sanitizeSvg(input: Buffer | string): string {
   const root = Array.isArray(nodes) ? nodes.find((node): node is XmlNode => isElement(node) && elementName(node) === 'svg') : undefined;
   if (root === undefined) throw fail('corrupt_image', 'the SVG has no <svg> root element');
   return serializeElement(root, true);
+}
+
+/** Opening tags (`<` and a name start), up to one past `max`; text that merely looks like one counts too. */
+function countElements(text: string, max: number): number {
+  let count = 0;
+  for (let index = text.indexOf('<'); index >= 0 && count <= max; index = text.indexOf('<', index + 1)) {
+    const next = text.charCodeAt(index + 1);
+    // A-Z, a-z, '_' and ':' (and non-ASCII names): not '/', '!' or '?'.
+    if ((next >= 65 && next <= 90) || (next >= 97 && next <= 122) || next === 95 || next === 58 || next > 127) count += 1;
+  }
+  return count;
 }
 
 function isElement(node: unknown): node is XmlNode {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fail, isPixelfrontError } from '../../../core/errors.ts';
 import { DEFAULT_SVG_LIMITS } from './sanitize.ts';
@@ -56,5 +57,16 @@ describe('the SVG worker pool', () => {
     console.log(`sanitised 250,000 elements in ${Math.round(took)} ms; worst event-loop delay ${Math.round(worst)} ms`);
     expect(took).toBeGreaterThan(200); // real work, not a refusal
     expect(worst).toBeLessThan(500);
+  });
+
+  it.skipIf(process.platform !== 'linux')('runs its thread at nice 10, below the event loop', { timeout: 60_000 }, async () => {
+    const job = pool.sanitize(manyElements(100_000), deadline());
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value (counted after the command name).
+    const nice = readdirSync('/proc/self/task').map(
+      (task) => readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ')[16],
+    );
+    await job;
+    expect(nice).toContain('10');
   });
 });

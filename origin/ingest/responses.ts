@@ -8,7 +8,7 @@ export const imageFormatSchema = z.enum(['jpeg', 'png', 'webp', 'avif', 'gif', '
 /** The image object of SPEC section 4, as toImageObject builds it. */
 export const imageObjectSchema = z
   .strictObject({
-    id: z.string().describe('16 characters, base62'),
+    id: z.string().describe('22 characters of base64url (or 8…64 of [A-Za-z0-9_-])'),
     filename: z.string().nullable(),
     format: imageFormatSchema.describe("the source's format, sniffed from the content"),
     width: z.number().int().describe('after EXIF orientation'),

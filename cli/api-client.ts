@@ -1,6 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import createClient, { type Client } from 'openapi-fetch';
+import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici';
+import type { components, paths } from '../core/api-types.ts';
 
 /** A problem response (SPEC section 5), or a network failure as `network_error`. */
 export interface Problem {
@@ -9,20 +11,13 @@ export interface Problem {
   detail: string;
 }
 
-export interface ImageObject {
-  id: string;
-  sha256: string;
-  bytes: number;
-  deduplicated?: boolean;
-  [field: string]: unknown;
-}
-
-export interface UploadStatus {
-  uploadId: string;
-  state: 'open' | 'completed' | 'aborted';
-  partSize: number;
-  parts: { partNumber: number; etag: string; size: number }[];
-}
+/** Types from the origin's OpenAPI document (core/api-types.ts, `npm run api:types`). */
+export type ImageObject = components['schemas']['UploadedImage'];
+export type UploadStatus = components['schemas']['UploadStatus'];
+export type UploadCreated = components['schemas']['UploadCreated'];
+export type UploadPart = components['schemas']['UploadPart'];
+export type BatchCreated = components['schemas']['BatchCreated'];
+type CreateUpload = NonNullable<paths['/v1/uploads']['post']['requestBody']>['content']['application/json'];
 
 export type Result<T> = { ok: true; status: number; value: T } | { ok: false; problem: Problem };
 
@@ -31,75 +26,92 @@ export function isTransient(problem: Problem): boolean {
   return problem.status === 0 || problem.status === 429 || problem.status >= 500;
 }
 
-/** The pixelfront HTTP API over one pooled undici Agent. */
+/** What openapi-fetch answers: the parsed body of a success or of a failure, and the response. */
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** Bytes go as they are: a file-backed Blob streams from disk with its exact Content-Length. */
+const asIs = (body: unknown) => body;
+const bytes = { 'content-type': 'application/octet-stream' };
+
+/** The pixelfront HTTP API, typed from its OpenAPI document, over one pooled undici Agent. */
 export class ApiClient {
   private readonly agent: Agent;
+  private readonly client: Client<paths>;
 
   constructor(
-    private readonly endpoint: string,
-    private readonly key: string | undefined,
+    endpoint: string,
+    key: string | undefined,
     connections: number,
     /** Aborts every request in flight (Ctrl-C); an aborted request is not retried. */
     private readonly signal?: AbortSignal,
   ) {
     this.agent = new Agent({ connections, keepAliveTimeout: 10_000 });
-  }
-
-  /** The tenant's image with these bytes, or undefined (also when the server cannot say). */
-  async findBySha256(sha256: string): Promise<ImageObject | undefined> {
-    const result = await this.send<{ items?: ImageObject[] }>(`/v1/images?sha256=${sha256}`, 'GET');
-    // Checked, not trusted: a server without the filter would answer its newest images.
-    return result.ok ? result.value.items?.find((image) => image.sha256 === sha256) : undefined;
-  }
-
-  /** A batch making these presets of these images (eager presets of files not sent again). */
-  createBatch(presets: string[], images: string[]): Promise<Result<{ id: string; total: number }>> {
-    return this.send('/v1/batches', 'POST', () => JSON.stringify({ presets, images }), { 'content-type': 'application/json' });
-  }
-
-  uploadImage(path: string, size: number, filename: string, eager: string | undefined): Promise<Result<ImageObject>> {
-    const query = new URLSearchParams({ filename });
-    if (eager) query.set('eager', eager);
-    return this.send(`/v1/images?${query.toString()}`, 'POST', () => createReadStream(path), {
-      'content-type': 'application/octet-stream',
-      'content-length': String(size),
+    const agent = this.agent;
+    this.client = createClient<paths>({
+      baseUrl: endpoint,
+      ...(signal ? { signal } : {}),
+      headers: { accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      // undici's own fetch and Request, so requests go through this Agent's connection pool.
+      Request: UndiciRequest as unknown as typeof Request,
+      fetch: (request) => undiciFetch(request as unknown as UndiciRequest, { dispatcher: agent }),
     });
   }
 
-  createUpload(body: {
-    filename: string;
-    size: number;
-    partSize?: number;
-    eager?: string;
-  }): Promise<Result<{ uploadId: string; partSize: number }>> {
-    return this.send('/v1/uploads', 'POST', () => JSON.stringify(body), { 'content-type': 'application/json' });
+  /** The tenant's image with these bytes, or undefined (also when the server cannot say). */
+  async findBySha256(sha256: string): Promise<components['schemas']['ImageObject'] | undefined> {
+    const result = await this.send(() => this.client.GET('/v1/images', { params: { query: { sha256 } } }));
+    // Checked, not trusted: a server without the filter would answer its newest images.
+    return result.ok ? result.value.items.find((image) => image.sha256 === sha256) : undefined;
+  }
+
+  /** A batch making these presets of these images (eager presets of files not sent again). */
+  createBatch(presets: string[], images: string[]): Promise<Result<BatchCreated>> {
+    return this.send(() => this.client.POST('/v1/batches', { body: { presets, images } }));
+  }
+
+  uploadImage(path: string, filename: string, eager: string | undefined): Promise<Result<ImageObject>> {
+    return this.send(async () => {
+      const answer = await this.client.POST('/v1/images', {
+        params: { query: { filename, ...(eager ? { eager } : {}) } },
+        body: await openAsBlob(path),
+        bodySerializer: asIs,
+        headers: bytes,
+      });
+      // A raw body is one image; only a form answers with a list.
+      return { ...answer, data: answer.data && 'items' in answer.data ? undefined : answer.data };
+    });
+  }
+
+  createUpload(body: CreateUpload): Promise<Result<UploadCreated>> {
+    return this.send(() => this.client.POST('/v1/uploads', { body }));
   }
 
   getUpload(id: string): Promise<Result<UploadStatus>> {
-    return this.send(`/v1/uploads/${id}`, 'GET');
+    return this.send(() => this.client.GET('/v1/uploads/{id}', { params: { path: { id } } }));
   }
 
   /** Sends bytes start…start+size-1 of the file as part n, retrying transient failures. */
-  async putPart(
-    id: string,
-    partNumber: number,
-    path: string,
-    start: number,
-    size: number,
-  ): Promise<Result<{ partNumber: number; etag: string; size: number }>> {
-    const body = () => (size === 0 ? '' : createReadStream(path, { start, end: start + size - 1 }));
+  putPart(id: string, partNumber: number, path: string, start: number, size: number): Promise<Result<UploadPart>> {
     return this.withRetries(() =>
-      this.send(`/v1/uploads/${id}/parts/${partNumber}`, 'PUT', body, {
-        'content-type': 'application/octet-stream',
-        'content-length': String(size),
-      }),
+      this.send(async () =>
+        this.client.PUT('/v1/uploads/{id}/parts/{n}', {
+          params: { path: { id, n: String(partNumber) } },
+          body: (await openAsBlob(path)).slice(start, start + size),
+          bodySerializer: asIs,
+          headers: bytes,
+        }),
+      ),
     );
   }
 
   /** `parts` undefined: all received parts, in order. */
   completeUpload(id: string, parts: { partNumber: number; etag: string }[] | undefined): Promise<Result<ImageObject>> {
     return this.withRetries(() =>
-      this.send(`/v1/uploads/${id}/complete`, 'POST', () => JSON.stringify(parts ? { parts } : {}), { 'content-type': 'application/json' }),
+      this.send(() => this.client.POST('/v1/uploads/{id}/complete', { params: { path: { id } }, body: parts ? { parts } : {} })),
     );
   }
 
@@ -115,44 +127,27 @@ export class ApiClient {
     }
   }
 
-  private async send<T>(
-    path: string,
-    method: Dispatcher.HttpMethod,
-    body?: () => Dispatcher.DispatchOptions['body'],
-    headers: Record<string, string> = {},
-  ): Promise<Result<T>> {
-    const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
-    if (this.key) allHeaders['authorization'] = `Bearer ${this.key}`;
-    let response: Dispatcher.ResponseData;
-    let text: string;
+  private async send<T>(call: () => Promise<Answer<T>>): Promise<Result<T>> {
+    let answer: Answer<T>;
     try {
-      response = await request(`${this.endpoint}${path}`, {
-        method,
-        headers: allHeaders,
-        body: body?.(),
-        dispatcher: this.agent,
-        signal: this.signal,
-      });
-      // A connection cut while the answer is read is a network failure too (and so retried).
-      text = await response.body.text();
+      // A connection cut while the answer is read rejects here too (and so is retried).
+      answer = await call();
     } catch (error) {
-      return { ok: false, problem: { status: 0, code: 'network_error', detail: error instanceof Error ? error.message : String(error) } };
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return {
+        ok: false,
+        problem: { status: 0, code: 'network_error', detail: `${error instanceof Error ? error.message : String(error)}${cause}` },
+      };
     }
-    let json: unknown;
-    try {
-      json = text === '' ? {} : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    if (response.statusCode >= 200 && response.statusCode < 300 && json !== undefined)
-      return { ok: true, status: response.statusCode, value: json as T };
-    const problem = (json ?? {}) as Partial<Problem>;
+    const { data, error, response } = answer;
+    if (response.ok && data !== undefined) return { ok: true, status: response.status, value: data };
+    const problem = (typeof error === 'object' && error !== null ? error : {}) as Partial<Problem>;
     return {
       ok: false,
       problem: {
-        status: response.statusCode,
-        code: typeof problem.code === 'string' ? problem.code : `http_${response.statusCode}`,
-        detail: typeof problem.detail === 'string' ? problem.detail : text.slice(0, 200),
+        status: response.status,
+        code: typeof problem.code === 'string' ? problem.code : `http_${response.status}`,
+        detail: typeof problem.detail === 'string' ? problem.detail : typeof error === 'string' ? error.slice(0, 200) : response.statusText,
       },
     };
   }

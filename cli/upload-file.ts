@@ -60,7 +60,7 @@ async function sendUnlessKnown(ctx: UploadContext, file: LocalFile): Promise<Fil
     return { file: file.path, bytes: file.size, status: 'deduplicated', id: known.id, skipped: true };
   }
   if (file.size <= ctx.multipartThreshold) {
-    const result = await ctx.api.uploadImage(file.path, file.size, basename(file.path), ctx.eager);
+    const result = await ctx.api.uploadImage(file.path, basename(file.path), ctx.eager);
     if (result.ok) ctx.onBytes(file.size);
     return outcome(file, result);
   }

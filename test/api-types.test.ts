@@ -17,3 +17,28 @@ describe('core/api-types.ts', () => {
     expect(source).toContain("'image/*': Blob;");
   });
 });
+
+describe('the API clients', () => {
+  const sources = async (dir: string, pattern: RegExp) => {
+    const { readdir } = await import('node:fs/promises');
+    const entries = await readdir(new URL(`../${dir}`, import.meta.url), { recursive: true });
+    return Promise.all(
+      entries
+        .filter((name) => pattern.test(name) && !name.includes('.test.'))
+        .map(async (name) => ({ name: `${dir}/${name}`, text: await readFile(new URL(`../${dir}/${name}`, import.meta.url), 'utf8') })),
+    );
+  };
+
+  it('of the CLI and the console call the API only through the typed client', async () => {
+    const files = [...(await sources('cli', /\.ts$/)), ...(await sources('console/src', /\.tsx?$/))];
+    expect(files.length).toBeGreaterThan(5);
+    const handWritten = files
+      .filter(({ text }) => /(?<![\w.])fetch\(|import [^;]*\brequest\b[^;]* from 'undici'|XMLHttpRequest/.test(text))
+      .map(({ name }) => name);
+    expect(handWritten).toEqual([]);
+    const typed = files.filter(
+      ({ text }) => text.includes("from '../core/api-types.ts'") || text.includes("from '../../core/api-types.ts'"),
+    );
+    expect(typed.map(({ name }) => name).sort()).toEqual(['cli/api-client.ts', 'console/src/api.ts', 'console/src/types.ts']);
+  });
+});

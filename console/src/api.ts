@@ -1,3 +1,5 @@
+import createClient from 'openapi-fetch';
+import type { paths } from '../../core/api-types.ts';
 import type { Problem } from './types.ts';
 
 /** A failed API call, carrying the service's problem detail (RFC 9457) to show to the user. */
@@ -31,47 +33,40 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
-export interface RequestOptions {
-  method?: string;
-  json?: unknown;
-  body?: BodyInit;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
+/**
+ * The API on this origin, with the session cookie, typed from its OpenAPI document: paths,
+ * parameters, bodies and answers are checked by the compiler (openapi-fetch over core/api-types.ts).
+ */
+export const client = createClient<paths>({ credentials: 'same-origin', headers: { accept: 'application/json' } });
 
-/** Calls the API on this origin with the session cookie; JSON in and out, problems thrown as ApiError. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const method = options.method ?? (options.json === undefined && options.body === undefined ? 'GET' : 'POST');
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (!safeMethods.has(method)) Object.assign(headers, csrfHeaders());
-  let body = options.body;
-  if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  }
-  const response = await fetch(path, { method, headers, body, credentials: 'same-origin', signal: options.signal });
-  if (!response.ok) throw await problemOf(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+client.use({
+  onRequest({ request }) {
+    if (!safeMethods.has(request.method)) for (const [name, value] of Object.entries(csrfHeaders())) request.headers.set(name, value);
+    return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401) for (const listener of unauthorizedListeners) listener();
+    return response;
+  },
+});
+
+/** What a client call answered: its data, or its problem thrown as ApiError (`undefined` for a 204). */
+export async function answer<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  throw new ApiError(problemOf(error, response));
 }
 
 /** The problem a failed response carries, or one made from its status when it carries none. */
-export async function problemOf(response: Response): Promise<ApiError> {
-  let problem: Problem;
-  try {
-    problem = (await response.json()) as Problem;
-    if (typeof problem.detail !== 'string') throw new Error('not a problem');
-  } catch {
-    problem = {
-      type: 'about:blank',
-      title: response.statusText,
-      status: response.status,
-      detail: `${response.status} ${response.statusText}`,
-      code: 'unavailable',
-    };
-  }
-  if (response.status === 401) for (const listener of unauthorizedListeners) listener();
-  return new ApiError(problem);
+function problemOf(error: unknown, response: Response): Problem {
+  if (typeof error === 'object' && error !== null && typeof (error as Partial<Problem>).detail === 'string') return error as Problem;
+  return {
+    type: 'about:blank',
+    title: response.statusText,
+    status: response.status,
+    detail: `${response.status} ${response.statusText}`,
+    code: 'unavailable',
+  };
 }
 
 /** A message for any thrown value, for the page's error banners. */

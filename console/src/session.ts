@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { api, ApiError, setCsrfToken } from './api.ts';
+import { answer, ApiError, client, setCsrfToken } from './api.ts';
 import type { SessionInfo } from './types.ts';
 
 /**
@@ -13,8 +13,8 @@ export type SessionState = { state: 'loading' } | { state: 'signed-out'; error?:
 /** Asks the service who this page is; an open service needs no sign-in. */
 export async function currentSession(): Promise<SessionState> {
   try {
-    const info = await api<SessionInfo>('/v1/sessions/current');
-    setCsrfToken(info.csrfToken);
+    const info = await answer(client.GET('/v1/sessions/current'));
+    setCsrfToken(info.mode === 'session' ? info.csrfToken : undefined);
     return { state: 'in', ...info };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return { state: 'signed-out' };
@@ -25,14 +25,14 @@ export async function currentSession(): Promise<SessionState> {
 }
 
 export async function signIn(key: string): Promise<SessionState> {
-  const info = await api<SessionInfo>('/v1/sessions', { json: { key } });
+  const info = await answer(client.POST('/v1/sessions', { body: { key } }));
   setCsrfToken(info.csrfToken);
   return { state: 'in', ...info };
 }
 
 export async function signOut(): Promise<void> {
   try {
-    await api('/v1/sessions/current', { method: 'DELETE' });
+    await answer(client.DELETE('/v1/sessions/current'));
   } finally {
     setCsrfToken(undefined);
   }

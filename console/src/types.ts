@@ -1,47 +1,18 @@
-/** The API's answers as the console reads them (README, HTTP API). */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-}
+import type { components, paths } from '../../core/api-types.ts';
 
-/** The image object exactly as the origin builds it (a type-only import: nothing of the origin is bundled). */
-export type { ImageObject } from '../../origin/ingest/image-object.ts';
+/**
+ * The API's answers as the console reads them: the types generated from the origin's OpenAPI
+ * document (core/api-types.ts, `npm run api:types`), so they cannot drift from what it returns.
+ */
+type Schemas = components['schemas'];
 
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
+export type Problem = Schemas['Problem'];
+export type ImageObject = Schemas['ImageObject'];
+export type ImagePage = Schemas['ImagePage'];
+export type Preset = Schemas['PresetList']['items'][number];
+export type BatchProgress = Schemas['BatchProgress'];
+export type Stats = paths['/v1/stats']['get']['responses'][200]['content']['application/json'];
+export type StatsRow = Stats['rows'][number];
 
-export interface Preset {
-  name: string;
-  ops: string;
-}
-
-export interface BatchProgress {
-  id: string;
-  state: 'queued' | 'running' | 'completed' | 'failed';
-  total: number;
-  done: number;
-  failed: number;
-  errors: { image: string; name: string; code: string; detail: string }[];
-  createdAt: string;
-}
-
-export interface Counts {
-  count: number;
-  bytes: number;
-}
-
-/** GET /v1/stats as the origin's zod schema types it (a type-only import, like ImageObject). */
-export type { StatsReport as Stats, StatsRow } from '../../origin/stats/api-schema.ts';
-
-/** GET /v1/sessions/current: how this page is signed in. */
-export interface SessionInfo {
-  mode: 'open' | 'session';
-  tenant: string;
-  csrfToken?: string;
-  expiresAt?: string;
-}
+/** GET /v1/sessions/current: how this page is signed in (a session, a bearer key, or open mode). */
+export type SessionInfo = Schemas['CurrentSession'];

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { api, messageOf } from '../api.ts';
+import { answer, client, messageOf } from '../api.ts';
 import { placeholderStyle } from '../placeholder.ts';
-import type { ImageObject, Page } from '../types.ts';
+import type { ImageObject } from '../types.ts';
 import { imagePath, srcset } from '../urls.ts';
 
 export interface GalleryFilter {
@@ -18,22 +18,12 @@ const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic'];
 const PAGE_SIZE = 48;
 const TILE_WIDTHS = [160, 240, 320, 480];
 
-/** The query of GET /v1/images for a filter: the catalog's search where the service has it. */
-export function listQuery(filter: GalleryFilter, cursor: string | null): string {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (cursor) params.set('cursor', cursor);
-  if (filter.q) params.set('q', filter.q);
-  if (filter.tag) params.set('tag', filter.tag.toLowerCase());
-  if (filter.format) params.set('format', filter.format);
-  if (filter.from) params.set('from', new Date(`${filter.from}T00:00:00Z`).toISOString());
-  if (filter.to) params.set('to', new Date(`${filter.to}T23:59:59.999Z`).toISOString());
-  return `/v1/images?${params}`;
+/** One page of GET /v1/images: the API pages by upload time and has no search, so the filter applies below. */
+function listPage(cursor: string | null) {
+  return answer(client.GET('/v1/images', { params: { query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } } }));
 }
 
-/**
- * The same filter applied to what came back, so the gallery is right on a service that ignores
- * some of these parameters (one without the catalog's search ignores q and tag).
- */
+/** The filter, applied to each page as it comes back. */
 export function matches(image: ImageObject, filter: GalleryFilter): boolean {
   const q = filter.q.trim().toLowerCase();
   if (q && ![image.filename, image.title, image.alt, ...(image.tags ?? [])].some((text) => text?.toLowerCase().includes(q))) return false;
@@ -65,7 +55,7 @@ export function Gallery() {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await api<Page<ImageObject>>(listQuery(filter, reset ? null : (next ?? null)));
+      const page = await listPage(reset ? null : (next ?? null));
       if (mine !== generation.current) return;
       setImages((known) => [...(reset ? [] : known), ...page.items.filter((image) => matches(image, filter))]);
       setNext(page.next);
@@ -111,7 +101,7 @@ export function Gallery() {
     const failures: string[] = [];
     const deleted = new Set<string>();
     for (const id of ids) {
-      await api(`/v1/images/${id}`, { method: 'DELETE' }).then(
+      await answer(client.DELETE('/v1/images/{id}', { params: { path: { id } } })).then(
         () => deleted.add(id),
         (failure: unknown) => failures.push(`${id}: ${messageOf(failure)}`),
       );

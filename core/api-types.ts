@@ -280,6 +280,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/stats/top': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's most delivered images */
+    get: operations['getV1StatsTop'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/stats/storage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What the tenant keeps in storage, from counters */
+    get: operations['getV1StatsStorage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every tenant's usage; groupBy may name tenant */
+    get: operations['getV1AdminStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/tenants': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every tenant with its images and stored bytes */
+    get: operations['getV1AdminTenants'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/presets': {
     parameters: {
       query?: never;
@@ -573,6 +641,7 @@ export interface components {
      *     | `unauthorized` | 401 | Unauthorized |
      *     | `invalid_signature` | 403 | Invalid signature |
      *     | `csrf_required` | 403 | CSRF token required |
+     *     | `forbidden` | 403 | Forbidden |
      *     | `not_found` | 404 | Not found |
      *     | `request_timeout` | 408 | Request timeout |
      *     | `conflict` | 409 | Conflict |
@@ -609,6 +678,7 @@ export interface components {
         | 'unauthorized'
         | 'invalid_signature'
         | 'csrf_required'
+        | 'forbidden'
         | 'not_found'
         | 'request_timeout'
         | 'conflict'
@@ -775,6 +845,21 @@ export interface components {
           status?: 403;
           /** @enum {unknown} */
           code?: 'csrf_required';
+        };
+      };
+    };
+    /** @description `forbidden` */
+    forbidden: {
+      headers: {
+        'X-Request-Id': components['headers']['RequestId'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'] & {
+          /** @constant */
+          status?: 403;
+          /** @enum {unknown} */
+          code?: 'forbidden';
         };
       };
     };
@@ -1872,6 +1957,250 @@ export interface operations {
       401: components['responses']['unauthorized'];
       421: components['responses']['misdirected'];
       429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1StatsTop: {
+    parameters: {
+      query?: {
+        /** @description first UTC day, inclusive (default: 30 days before `to`) */
+        from?: string;
+        /** @description last UTC day, inclusive (default: today, or 30 days after `from`) */
+        to?: string;
+        by?: 'deliveries' | 'bytes';
+        limit?: number;
+        /** @description csv: the same rows as text/csv (as does Accept: text/csv) */
+        format?: 'json' | 'csv';
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            from: string;
+            to: string;
+            /** @enum {string} */
+            by: 'deliveries' | 'bytes';
+            items: {
+              id: string;
+              filename: string | null;
+              format: string;
+              deliveries: {
+                count: number;
+                bytes: number;
+              };
+            }[];
+          };
+          'text/csv': Blob;
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1StatsStorage: {
+    parameters: {
+      query?: {
+        /** @description csv: the same rows as text/csv (as does Accept: text/csv) */
+        format?: 'json' | 'csv';
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            originals: {
+              objects: number;
+              bytes: number;
+            };
+            variants: {
+              objects: number;
+              bytes: number;
+            };
+            mezzanines: {
+              objects: number;
+              bytes: number;
+            };
+            total: {
+              objects: number;
+              bytes: number;
+            };
+            variantsEstimated: boolean;
+          };
+          'text/csv': Blob;
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1AdminStats: {
+    parameters: {
+      query?: {
+        /** @description first UTC day, inclusive (default: 30 days before `to`) */
+        from?: string;
+        /** @description last UTC day, inclusive (default: today, or 30 days after `from`) */
+        to?: string;
+        /** @description comma-separated, any of day, week, month, format, preset, tenant; default day,format */
+        groupBy?: string;
+        /** @description csv: the same rows as text/csv (as does Accept: text/csv) */
+        format?: 'json' | 'csv';
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            from: string;
+            to: string;
+            groupBy: ('day' | 'week' | 'month' | 'format' | 'preset' | 'tenant')[];
+            rows: {
+              uploads: {
+                count: number;
+                bytes: number;
+              };
+              renders: {
+                count: number;
+                bytes: number;
+                /** @description estimated render CPU time, see README */
+                cpuMs: number;
+              };
+              /** @description origin deliveries plus edge hits */
+              deliveries: {
+                count: number;
+                bytes: number;
+              };
+              edge: {
+                hits: number;
+                misses: number;
+                /** @description hits / (hits + misses); null without edge traffic */
+                hitRatio: number | null;
+              };
+              tenant?: string;
+              /** @description YYYY-MM */
+              month?: string;
+              /** @description ISO week in UTC, YYYY-Www */
+              week?: string;
+              day?: string;
+              format?: string;
+              /** @description the t_NAME of the URL; null for none */
+              preset?: string | null;
+            }[];
+            totals: {
+              uploads: {
+                count: number;
+                bytes: number;
+              };
+              renders: {
+                count: number;
+                bytes: number;
+                /** @description estimated render CPU time, see README */
+                cpuMs: number;
+              };
+              /** @description origin deliveries plus edge hits */
+              deliveries: {
+                count: number;
+                bytes: number;
+              };
+              edge: {
+                hits: number;
+                misses: number;
+                /** @description hits / (hits + misses); null without edge traffic */
+                hitRatio: number | null;
+              };
+            };
+          };
+          'text/csv': Blob;
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      403: components['responses']['forbidden'];
+      421: components['responses']['misdirected'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1AdminTenants: {
+    parameters: {
+      query?: {
+        /** @description csv: the same rows as text/csv (as does Accept: text/csv) */
+        format?: 'json' | 'csv';
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              tenant: string;
+              images: number;
+              /** @description bytes of the originals */
+              imageBytes: number;
+              /** @description originals, variants and mezzanines */
+              storedBytes: number;
+            }[];
+          };
+          'text/csv': Blob;
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      403: components['responses']['forbidden'];
+      421: components['responses']['misdirected'];
       503: components['responses']['unavailable'];
     };
   };

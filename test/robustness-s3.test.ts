@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePhases, proxyFaults, runFaults, sleep, startLoad, type Sample } from './helpers/fault-load.ts';
 import { spawnOrigin, uploadPng, type SpawnedOrigin } from './helpers/origin.ts';
@@ -12,7 +13,8 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
  * connection or goes silent while clients keep asking (issue 14, items 1 and 2, for S3). The
  * process must stay up, answer 503 `unavailable` within its S3 timeouts (times the SDK's three
  * attempts) while storage is gone, and answer 200 again within seconds of its return. The
- * memory caches are off, so every delivery reads storage.
+ * memory caches are off (MEMORY_CACHE_BYTES=0), so every original delivered is read from S3. A
+ * second case cuts S3 while an original of megabytes streams.
  */
 
 const connectTimeoutMs = 1_000;
@@ -99,5 +101,42 @@ describe('S3 cut and blackholed under load', () => {
         last.some((sample) => sample.path === path && sample.status === 200),
         path,
       ).toBe(true);
+  });
+
+  it('survives S3 dropping an original mid-stream, and serves it whole once S3 is back', { timeout: 60_000 }, async () => {
+    // Uncompressed noise: megabytes, so the cut lands while the body streams.
+    const png = await sharp({
+      create: { width: 1500, height: 1500, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const upload = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    expect(upload.status).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+
+    const response = await fetch(`${origin.url}/img/${id}`);
+    expect(response.status).toBe(200);
+    const reader = response.body?.getReader();
+    let received = (await reader?.read())?.value?.length ?? 0;
+    proxy.cut();
+    let failed = false;
+    try {
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        received += chunk.value.length;
+      }
+    } catch {
+      failed = true;
+    }
+    proxy.restore();
+    // The client learns the body is incomplete (an error, or fewer bytes than the image).
+    expect(failed || received < png.length, `received ${received} of ${png.length}`).toBe(true);
+
+    const again = await fetch(`${origin.url}/img/${id}`);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(png)).toBe(true);
+    expect(origin.child.exitCode, origin.output()).toBeNull();
+    expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
   });
 });

@@ -5,6 +5,7 @@ import { createApp } from '../origin/app.ts';
 import { openApiDocument } from '../origin/openapi/document.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import { ResponseChecker, type Recorded } from './helpers/openapi.ts';
+import { readmeShellBlocks, runExample } from './helpers/readme.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 /**
@@ -91,6 +92,13 @@ describe('the documented responses', () => {
     const css = await fetch(`${origin.url}/docs/swagger-ui.css`);
     expect(css.status).toBe(200);
     expect(await fetch(`${origin.url}/docs/start.js`).then((response) => response.text())).toContain("'/v1/openapi.json'");
+  });
+
+  it('README: the example lists the documented paths', async () => {
+    const [example = ''] = (await readmeShellBlocks('api')).filter((block) => block.includes('/v1/openapi.json'));
+    const run = await runExample(example, origin.url, origin.dataDir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n').sort()).toEqual(Object.keys(document.paths).sort());
   });
 
   /** A request through the running server, recorded for the check below. */

@@ -36,6 +36,16 @@ describe('the SVG worker pool', () => {
     await small.close();
   });
 
+  it('answers a document that needs more than the worker heap with 422 image_too_large, and goes on', { timeout: 60_000 }, async () => {
+    const small = new SvgWorkerPool({ limits: { maxBytes: 64 * 1024 * 1024, maxElements: 1_000_000 }, workers: 1, heapMb: 16 });
+    try {
+      expect(await code(small.sanitize(manyElements(150_000), deadline()))).toBe('image_too_large');
+      expect((await small.sanitize(manyElements(3), deadline())).toString()).toContain('<rect');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('ends a job past its deadline with the caller error, and the next job gets a fresh worker', async () => {
     expect(await code(pool.sanitize(manyElements(250_000), deadline(50)))).toBe('unavailable');
     expect((await pool.sanitize(manyElements(3), deadline())).toString()).toContain('<rect');

@@ -106,15 +106,17 @@ export class SvgWorkerPool implements SvgSanitizer {
         finish(job.input.length <= RECYCLE_AFTER_BYTES, () =>
           reply.ok ? job.resolve(Buffer.from(reply.svg.buffer, reply.svg.byteOffset, reply.svg.byteLength)) : job.reject(replyError(reply)),
         );
+      // A lost worker is the server's trouble, not the document's (except for memory): 503, retryable.
       const onError = (error: Error) =>
         finish(false, () =>
           job.reject(
             (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
               ? fail('image_too_large', 'the SVG needs more memory to sanitise than one document may use', { cause: error })
-              : error,
+              : fail('unavailable', 'the SVG sanitiser failed; retry', { retryAfter: 1, cause: error }),
           ),
         );
-      const onExit = (code: number) => finish(false, () => job.reject(new Error(`the SVG sanitiser exited with code ${code}`)));
+      const onExit = (code: number) =>
+        finish(false, () => job.reject(fail('unavailable', `the SVG sanitiser exited (code ${code}); retry`, { retryAfter: 1 })));
       const timer = setTimeout(() => finish(false, () => job.reject(job.deadline.expired())), job.deadline.timeoutMs);
       worker.on('message', onMessage);
       worker.on('error', onError);

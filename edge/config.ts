@@ -16,9 +16,13 @@ export interface EdgeConfig {
   originTimeoutMs: number;
   maxOutputDimension: number;
   presets: PresetMap;
+  /** Hit and miss counting (edge/edge-stats.ts); undefined without EDGE_STATS_SECRET. */
+  edgeStats: { secret: string; flushMs: number } | undefined;
 }
 
 const defaultOriginTimeoutMs = 10_000;
+/** The issue's bound: counters leave an isolate at most every 10 s. */
+const defaultStatsFlushMs = 10_000;
 
 /**
  * Bindings are fixed for the life of an isolate, so the parsed result (or the configuration error)
@@ -51,6 +55,8 @@ const bindingNames = Object.keys({
   ORIGIN_TIMEOUT_MS: true,
   MAX_OUTPUT_DIMENSION: true,
   PRESETS: true,
+  EDGE_STATS_SECRET: true,
+  EDGE_STATS_FLUSH_MS: true,
 } satisfies Record<keyof Env, true>) as (keyof Env)[];
 
 /**
@@ -80,11 +86,14 @@ function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
   const maxOutputDimension = integer('MAX_OUTPUT_DIMENSION', env.MAX_OUTPUT_DIMENSION, DEFAULT_MAX_OUTPUT_DIMENSION, 1, 16_383, problems);
   const presets = parsePresetsBinding(env.PRESETS, maxOutputDimension, problems);
   const publicPresets = list(env.PUBLIC_PRESETS);
+  const statsFlushMs = integer('EDGE_STATS_FLUSH_MS', env.EDGE_STATS_FLUSH_MS, defaultStatsFlushMs, 100, 3_600_000, problems);
+  const statsSecret = env.EDGE_STATS_SECRET?.trim() ?? '';
+  const edgeStats = statsSecret === '' ? undefined : { secret: statsSecret, flushMs: statsFlushMs };
   for (const name of publicPresets) {
     if (presets !== undefined && !presets.has(name)) problems.push(`PUBLIC_PRESETS names unknown preset "${name}"`);
   }
   if (problems.length > 0 || presets === undefined) return fail('unavailable', `edge misconfigured: ${problems.join('; ')}`);
-  return { origins, roleOrigins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets };
+  return { origins, roleOrigins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets, edgeStats };
 }
 
 function parseOrigins(env: Env, problems: string[]): string[] {

@@ -27,6 +27,10 @@ export interface Env {
   MAX_OUTPUT_DIMENSION?: string;
   /** JSON of named presets (the origin's PRESETS_FILE content); built-in presets when unset. */
   PRESETS?: string;
+  /** Secret shared with the origin: set, the Worker counts hits and misses and sends them to `POST /v1/edge-stats`. */
+  EDGE_STATS_SECRET?: string;
+  /** Least time between two sends of the counters (default 10000 ms). */
+  EDGE_STATS_FLUSH_MS?: string;
 }
 
 /** Hono's environment type for the edge app. */

@@ -17,6 +17,7 @@ import { rateLimit } from './ratelimit/index.ts';
 import { sessionRoutes, signIn } from './sessions/routes.ts';
 import type { Services } from './services.ts';
 import { adminRoutes } from './stats/admin-routes.ts';
+import { edgeStatsRoute } from './stats/edge-stats-route.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { uploadRoutes } from './multipart/routes.ts';
 
@@ -48,6 +49,8 @@ export function createApp(services: Services): Hono {
   api.post('/sessions', signIn(services));
   // The API's description is public, like the reference page that reads it.
   api.get('/openapi.json', openApiJson);
+  // The edge Worker's counters: authenticated by the shared EDGE_STATS_SECRET, not a tenant key.
+  api.post('/edge-stats', edgeStatsRoute(services));
   const authenticate = tenantAuth(services.config.apiKeys, services.sessions);
   // Admin keys are for /v1/admin/* alone, and tenant keys are refused there (403).
   api.use('/admin/*', adminAuth(services.config.adminKeys, authenticate));

@@ -84,6 +84,7 @@ const envSchema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   API_KEYS: namedKeys('tenant').optional(),
   ADMIN_KEYS: namedKeys('name').optional(),
+  EDGE_STATS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SIGNING_KEYS: list.optional(),
   SIGNED_URLS: z.enum(['off', 'required']).default('off'),
   PUBLIC_PRESETS: list.default([]),
@@ -170,6 +171,8 @@ export interface Config {
   apiKeys: Map<string, string> | undefined;
   /** Admin key -> name: `/v1/admin/*` only (every tenant's statistics). Empty when unset. */
   adminKeys: Map<string, string>;
+  /** Shared with the edge Worker: authenticates its counters (POST /v1/edge-stats); unset, they are refused. */
+  edgeStatsSecret: string | undefined;
   signingKeys: string[];
   signedUrls: 'off' | 'required';
   publicPresets: string[];
@@ -265,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerLockMs: e.WORKER_LOCK_MS,
     apiKeys: e.API_KEYS,
     adminKeys: e.ADMIN_KEYS ?? new Map<string, string>(),
+    edgeStatsSecret: e.EDGE_STATS_SECRET,
     signingKeys: e.SIGNING_KEYS ?? [],
     signedUrls: e.SIGNED_URLS,
     publicPresets: e.PUBLIC_PRESETS,

@@ -15,6 +15,7 @@ import { waitFor } from './helpers/wait-for.ts';
 
 const KEY = 'acme-openapi-key';
 const ADMIN_KEY = 'ops-openapi-admin-key';
+const EDGE_SECRET = 'edge-openapi-stats-secret';
 const auth = { authorization: `Bearer ${KEY}` };
 const document = openApiDocument();
 
@@ -54,7 +55,7 @@ describe('the documented responses', () => {
   const recorded: Recorded[] = [];
 
   beforeAll(async () => {
-    origin = await startTestOrigin({ API_KEYS: `acme:${KEY}`, ADMIN_KEYS: `ops:${ADMIN_KEY}` });
+    origin = await startTestOrigin({ API_KEYS: `acme:${KEY}`, ADMIN_KEYS: `ops:${ADMIN_KEY}`, EDGE_STATS_SECRET: EDGE_SECRET });
   });
   afterAll(async () => {
     await origin.destroy();
@@ -226,6 +227,11 @@ describe('the documented responses', () => {
     await call('GET', '/v1/admin/tenants', { headers: admin });
     await call('GET', '/v1/admin/tenants', { headers: auth });
     await call('GET', '/v1/admin/tenants');
+    const edgeCounts = { counts: [{ id, day: '2026-03-01', format: 'png', preset: 'thumb', hits: 2, hitBytes: 200, misses: 1 }] };
+    const edgeHeaders = { authorization: `Bearer ${EDGE_SECRET}`, 'content-type': 'application/json' };
+    await call('POST', '/v1/edge-stats', { headers: edgeHeaders, body: JSON.stringify(edgeCounts) });
+    await call('POST', '/v1/edge-stats', { headers: edgeHeaders, body: JSON.stringify({ counts: [{ id }] }) });
+    await call('POST', '/v1/edge-stats', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(edgeCounts) });
 
     await call('DELETE', `/v1/images/${id}`, { headers: auth });
     await call('DELETE', `/v1/images/${id}`, { headers: auth });

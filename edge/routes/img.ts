@@ -6,7 +6,8 @@ import { isValidImageId } from '../../core/ids.ts';
 import { checkSignedAccess, isPublicPresetOps, singleSignatureParam } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import { cacheKey } from '../cache-key.ts';
-import { edgeConfig } from '../config.ts';
+import { edgeConfig, type EdgeConfig } from '../config.ts';
+import { edgeCountersFor, formatOfContentType, sendToOrigin } from '../edge-stats.ts';
 import { deliver } from '../delivery.ts';
 import type { EdgeBindings } from '../env.ts';
 import { negotiateFormat } from '../format-token.ts';
@@ -23,7 +24,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const url = new URL(c.req.url);
   const { id, ops } = parseImagePath(url.pathname);
   if (!isValidImageId(id)) throw fail('invalid_request', `"${id}" is not an image id ([A-Za-z0-9_-]{8,64})`);
-  const { spec, canonical } = canonicalize(ops, { presets: config.presets, maxOutputDimension: config.maxOutputDimension });
+  const { spec, canonical, preset } = canonicalize(ops, { presets: config.presets, maxOutputDimension: config.maxOutputDimension });
   const path = canonicalImagePath(id, canonical);
   // Before the cache: a bad signature never sees a cached byte, nor the origin.
   await checkSignedAccess(config, {
@@ -38,13 +39,16 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match'), requestId: c.get('requestId') };
   const cache = caches.default;
   const cached = await lookup(cache, key, context.requestId);
-  if (cached !== undefined) return deliver(cached, 'hit', context);
+  const counted = (answer: Response, state: 'hit' | 'miss') => countAnswer(c, config, { id, preset, state, answer });
+  if (cached !== undefined) return counted(await deliver(cached, 'hit', context), 'hit');
 
   // A public preset goes to the origin as written (`t_NAME`): a signing origin applies the same
   // rule to the ops it receives, and would refuse their unsigned canonical spelling.
   const publicPreset = config.signedUrls === 'required' && isPublicPresetOps(ops, config.publicPresets);
   const originPath = publicPreset ? `/img/${id}/${ops}` : path;
-  const headers = { accept: format?.accept ?? '*/*', [REQUEST_ID_HEADER]: c.get('requestId') };
+  const headers: Record<string, string> = { accept: format?.accept ?? '*/*', [REQUEST_ID_HEADER]: c.get('requestId') };
+  // The origin sees the canonical ops; this lets it count its delivery under the preset the URL named.
+  if (preset !== undefined) headers[PRESET_HEADER] = preset;
   const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, headers), {
     origins: config.roleOrigins.delivery,
     affinityKey: key.url,
@@ -53,7 +57,39 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   });
   const copy = cacheableCopy(response, id);
   if (copy !== undefined) c.executionCtx.waitUntil(store(cache, key, copy, context.requestId));
-  return deliver(response, 'miss', context);
+  return counted(await deliver(response, 'miss', context), 'miss');
+}
+
+/** The origin's name for the header (origin/delivery/img-routes.ts). */
+const PRESET_HEADER = 'x-pixelfront-preset';
+
+/**
+ * Counts an answer with a body (200; a 304 or an error delivers nothing) for the edge statistics,
+ * and hands a due send of the counters to `waitUntil`, after the answer.
+ */
+function countAnswer(
+  c: Context<EdgeBindings>,
+  config: EdgeConfig,
+  input: { id: string; preset: string | undefined; state: 'hit' | 'miss'; answer: Response },
+): Response {
+  const { edgeStats } = config;
+  const { answer } = input;
+  if (edgeStats === undefined || answer.status !== 200) return answer;
+  const counters = edgeCountersFor(c.env);
+  const now = Date.now();
+  counters.count(
+    {
+      id: input.id,
+      format: formatOfContentType(answer.headers.get('content-type')),
+      preset: input.preset,
+      state: input.state,
+      bytes: Number(answer.headers.get('content-length') ?? 0) || 0,
+    },
+    now,
+  );
+  const send = counters.sendIfDue(now, edgeStats.flushMs, (rows) => sendToOrigin(config, edgeStats.secret, rows));
+  if (send !== undefined) c.executionCtx.waitUntil(send);
+  return answer;
 }
 
 /**

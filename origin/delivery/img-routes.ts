@@ -13,6 +13,14 @@ import { deliverVariant } from './variant.ts';
  * `/img/<id>[/<ops>[/<name.ext>]]` (SPEC section 3). The last segment is a free SEO name and
  * never changes the response. Order: id → parse → signature → delivery.
  */
+/** Set by the edge on a miss: the `t_NAME` its client's URL named (the origin gets the canonical ops). */
+export const PRESET_HEADER = 'x-pixelfront-preset';
+
+/** A known preset name, or nothing: the header only labels statistics, and an unknown name is ignored. */
+function forwardedPreset(services: Services, value: string | undefined): string | undefined {
+  return value !== undefined && services.grammar.presets.has(value) ? value : undefined;
+}
+
 export function imgRoutes(services: Services) {
   const app = new Hono();
   // Pages repeat the same few transforms; parsing them was ~6 % of a memory hit's main-thread time
@@ -39,7 +47,14 @@ export function imgRoutes(services: Services) {
     // Hono answers HEAD with a GET's headers and no body: nothing is delivered, so nothing is counted.
     const counted = c.req.method !== 'HEAD';
     if (!transform || canonical === '') return deliverOriginal(services, { id, ifNoneMatch, counted });
-    return deliverVariant(services, { id, transform, accept: c.req.header('accept'), ifNoneMatch, counted });
+    const preset = transform.preset ?? forwardedPreset(services, c.req.header(PRESET_HEADER));
+    return deliverVariant(services, {
+      id,
+      transform: preset === transform.preset ? transform : { ...transform, preset },
+      accept: c.req.header('accept'),
+      ifNoneMatch,
+      counted,
+    });
   };
   app.get('/:id', (c) => deliver(c, ''));
   app.get('/:id/:ops', (c) => deliver(c, c.req.param('ops')));

@@ -34,6 +34,7 @@ export function errorsOf(operation: Operation): ErrorCode[] {
     codes.add('unauthorized');
     codes.add('forbidden'); // a tenant's credentials
   }
+  if (operation.access === 'edge') codes.add('unauthorized');
   return [...codes];
 }
 
@@ -92,6 +93,7 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'an API key of `API_KEYS`' },
         adminBearer: { type: 'http', scheme: 'bearer', description: 'an admin key of `ADMIN_KEYS`' },
+        edgeBearer: { type: 'http', scheme: 'bearer', description: 'the `EDGE_STATS_SECRET` shared by the edge Worker and the origin' },
         session: {
           type: 'apiKey',
           in: 'cookie',
@@ -106,6 +108,7 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
 function securityOf(operation: Operation): JsonSchema[] {
   if (operation.access === 'tenant') return [{ bearer: [] }, { session: [] }, {}];
   if (operation.access === 'admin') return [{ adminBearer: [] }];
+  if (operation.access === 'edge') return [{ edgeBearer: [] }];
   return [];
 }
 

@@ -31,8 +31,11 @@ export interface OperationSpec {
   responseHeaders?: Record<string, string>;
 }
 
-/** Who may call a route: a tenant's key or session (`tenant`), an admin key (`admin`, ADMIN_KEYS), anyone (`public`). */
-export type Access = 'tenant' | 'admin' | 'public';
+/**
+ * Who may call a route: a tenant's key or session (`tenant`), an admin key (`admin`, ADMIN_KEYS),
+ * the edge Worker with the shared EDGE_STATS_SECRET (`edge`), anyone (`public`).
+ */
+export type Access = 'tenant' | 'admin' | 'edge' | 'public';
 
 export interface Operation extends OperationSpec {
   method: Method;

@@ -16,6 +16,8 @@ import {
   statsReportSchema,
   storageReportSchema,
   tenantsReportSchema,
+  edgeStatsAcceptedSchema,
+  edgeStatsBodySchema,
   topQuerySchema,
   topReportSchema,
 } from '../stats/api-schema.ts';
@@ -99,6 +101,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'statistics', 'GET /v1/stats/top', "The tenant's most delivered images", { query: topQuerySchema, 200: jsonOrCsv(topReportSchema) }),
   route('tenant', 'statistics', 'GET /v1/stats/storage', 'What the tenant keeps in storage, from counters', { query: formatOnlyQuerySchema, 200: jsonOrCsv(storageReportSchema) }),
   route('admin', 'statistics', 'GET /v1/admin/stats', "Every tenant's usage; groupBy may name tenant", { query: adminStatsQuerySchema, 200: jsonOrCsv(statsReportSchema) }),
+  route('edge', 'statistics', 'POST /v1/edge-stats', "The edge Worker's hit and miss counters", { body: edgeStatsBodySchema, 202: edgeStatsAcceptedSchema }, ['payload_too_large']),
   route('admin', 'statistics', 'GET /v1/admin/tenants', 'Every tenant with its images and stored bytes', { query: formatOnlyQuerySchema, 200: jsonOrCsv(tenantsReportSchema) }),
   route('tenant', 'presets', 'GET /v1/presets', 'The named presets with their canonical ops', { 200: presetListSchema }),
   route('public', 'documentation', 'GET /v1/openapi.json', 'This document', { 200: documentSchema }),

@@ -125,3 +125,33 @@ export const tenantsReportSchema = z.object({
   ),
 });
 export type TenantsReport = z.infer<typeof tenantsReportSchema>;
+
+/** `POST /v1/edge-stats`: the edge Worker's counters since its last flush (edge/edge-stats.ts). */
+export const edgeStatsBodySchema = z
+  .object({
+    counts: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+            day,
+            format: z.string().regex(/^[a-z0-9]{1,16}$/),
+            preset: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{1,64}$/)
+              .nullable(),
+            hits: z.number().int().min(0),
+            hitBytes: z.number().int().min(0),
+            misses: z.number().int().min(0),
+          })
+          .strict(),
+      )
+      .max(10_000),
+  })
+  .strict();
+export type EdgeStatsBody = z.infer<typeof edgeStatsBodySchema>;
+
+export const edgeStatsAcceptedSchema = z.object({
+  accepted: z.number().int().describe('rows attributed to an image owner'),
+  unknown: z.number().int().describe('rows of image ids the catalog does not hold (deleted), dropped'),
+});

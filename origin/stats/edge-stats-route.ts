@@ -1,0 +1,54 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Handler } from 'hono';
+import { fail } from '../../core/errors.ts';
+import { parseJsonBody, readJsonBody } from '../http/request-body.ts';
+import type { Services } from '../services.ts';
+import { edgeStatsBodySchema } from './api-schema.ts';
+
+const maxBodyBytes = 4 * 1024 * 1024;
+const idsPerQuery = 500;
+const digest = (secret: string) => createHash('sha256').update(secret).digest();
+
+/**
+ * `POST /v1/edge-stats`: the edge Worker's hit and miss counters per image, day, format and preset
+ * (edge/edge-stats.ts), sent with `Authorization: Bearer <EDGE_STATS_SECRET>` (compared as SHA-256
+ * digests in constant time). Each row is attributed to the image's owner here and added to the
+ * usage counters; rows of images the catalog no longer holds are dropped.
+ */
+export function edgeStatsRoute(services: Services): Handler {
+  const secret = services.config.edgeStatsSecret;
+  const expected = secret === undefined ? undefined : digest(secret);
+  return async function receiveEdgeStats(c) {
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    if (expected === undefined) throw fail('unauthorized', 'edge statistics are off: EDGE_STATS_SECRET is not set');
+    if (!match || !timingSafeEqual(digest(match[1] as string), expected))
+      throw fail('unauthorized', 'send Authorization: Bearer <EDGE_STATS_SECRET>');
+    const body = parseJsonBody(
+      edgeStatsBodySchema,
+      await readJsonBody(c, maxBodyBytes, services.config.bodyTimeouts),
+      '{ "counts": [{ id, day, format, preset, hits, hitBytes, misses }] }',
+    );
+    const owners = await ownersOf(services, [...new Set(body.counts.map((row) => row.id))]);
+    let accepted = 0;
+    for (const row of body.counts) {
+      const tenant = owners.get(row.id);
+      if (tenant === undefined) continue;
+      services.usage.countEdge({ ...row, tenant, imageId: row.id, preset: row.preset ?? undefined });
+      accepted += 1;
+    }
+    return c.json({ accepted, unknown: body.counts.length - accepted }, 202);
+  };
+}
+
+async function ownersOf(services: Services, ids: readonly string[]): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  for (let start = 0; start < ids.length; start += idsPerQuery) {
+    const rows = await services.db
+      .selectFrom('images')
+      .select(['id', 'tenant'])
+      .where('id', 'in', ids.slice(start, start + idsPerQuery))
+      .execute();
+    for (const row of rows) owners.set(row.id, row.tenant);
+  }
+  return owners;
+}

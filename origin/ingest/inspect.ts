@@ -1,7 +1,8 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import type { Metadata } from 'sharp';
-import { fail, isPixelfrontError } from '../../core/errors.ts';
+import { fail } from '../../core/errors.ts';
 import type { ImageFormat } from '../catalog/types.ts';
+import { heicAsPng } from '../heic/heic-as-png.ts';
 import { rungsFor } from '../ladder/rungs.ts';
 import { decodeError, messageOf, publicDetail } from '../sharp/errors.ts';
 import { readHeader } from '../sharp/header.ts';
@@ -17,8 +18,9 @@ import type { SvgSanitizer } from './svg/svg-pool.ts';
  * Validation and metadata of a completed upload, cheapest check first:
  * sniff (415) → header (422 corrupt_image) → pixel limit over all frames (422 image_too_large,
  * before any decode) → one strict decode of every frame at full resolution, which also yields
- * the decoded image the placeholder and the mezzanines are made from (422 corrupt_image; 415 for
- * HEIC this build cannot decode). All under one deadline.
+ * the decoded image the placeholder and the mezzanines are made from (422 corrupt_image). HEIC
+ * pixels come from libheif in WebAssembly (origin/heic/), then take the same path as a PNG.
+ * All under one deadline.
  */
 
 export interface ImageFacts {
@@ -170,8 +172,10 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
   const rungs = rungsFor({ format, width, height, frames, hasAlpha: metadata.hasAlpha }, limits.ladderSizes ?? []);
   const side = rungs.at(-1)?.size ?? PREVIEW_SIDE;
   checkDeadline(deadline);
+  // sharp reads a HEIC's header (size after irot/imir, ICC) but has no HEVC decoder.
+  const input = format === 'heic' ? await heicAsPng(path, deadline, heicTimedOut) : path;
   const decoded = await decodeStrict({
-    input: path,
+    input,
     layout,
     width,
     height,
@@ -180,9 +184,7 @@ async function inspectRaster(path: string, sniffed: RasterFormat, limits: Inspec
     maxInputPixels: limits.maxInputPixels,
     deadline,
   }).catch((error: unknown) => {
-    const mapped = decodeError(error, path);
-    const unreadable = mapped.code === 'corrupt_image' || mapped.code === 'unsupported_media_type';
-    throw format === 'heic' && unreadable && !isPixelfrontError(error) ? heicUnsupported(error) : mapped;
+    throw decodeError(error, path);
   });
   const facts = {
     format,
@@ -248,11 +250,6 @@ function validOrientation(value: number | undefined): number | null {
   return value !== undefined && Number.isInteger(value) && value >= 1 && value <= 8 ? value : null;
 }
 
-/** Prebuilt sharp reads HEIC headers but has no HEVC decoder ("bad seek to N"): a format we cannot read, not a broken file. */
-function heicUnsupported(error: unknown) {
-  return fail(
-    'unsupported_media_type',
-    'HEIC (HEVC-coded HEIF) images cannot be decoded by this server: its image library has no HEVC decoder. Convert to JPEG, PNG, WebP or AVIF.',
-    { cause: error },
-  );
+function heicTimedOut() {
+  return fail('corrupt_image', 'the HEIC image could not be decoded within the time limit');
 }

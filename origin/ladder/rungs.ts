@@ -30,9 +30,9 @@ export interface Rung {
   format: MezzanineFormat;
 }
 
-/** Vector and animated sources render from the original; so does HEIC, which this build cannot decode. */
+/** Vector and animated sources render from the original. HEIC gets rungs: its decode (WASM) is the slowest of all. */
 function ladderable(source: LadderSource): boolean {
-  if (source.format === 'svg' || source.format === 'heic') return false;
+  if (source.format === 'svg') return false;
   return !(source.frames > 1 && (source.format === 'gif' || source.format === 'webp'));
 }
 

@@ -1,3 +1,4 @@
+import { readableSource } from './heic-source.ts';
 import { PipelineState } from './pipeline-state.ts';
 import { probeSource } from './probe.ts';
 import type { RenderInput, RenderResult, RenderState } from './render-types.ts';
@@ -35,11 +36,13 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   const deadline = Date.now() + input.limits.timeoutMs;
   const timings: Record<string, number> = {};
 
-  const source = await probeSource(input.source, input.spec, input.format, input.limits, input.header);
+  const readable = await readableSource(input, deadline);
+  if (readable.source !== input.source) timings.heic = performance.now() - started;
+  const source = await probeSource(readable.source, input.spec, input.format, input.limits, readable.header);
   timings.probe = performance.now() - started;
 
   const state = new PipelineState({
-    input: input.source,
+    input: readable.source,
     spec: input.spec,
     format: input.format,
     source,

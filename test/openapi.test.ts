@@ -177,6 +177,12 @@ describe('the documented responses', () => {
     await call('PUT', '/v1/watermarks/logo', { headers: auth, body: await png('#fff') });
     await call('PUT', '/v1/watermarks/logo', { headers: auth, body: await png('#fff') });
     await call('PUT', '/v1/watermarks/logo', { headers: auth, body: await png('#000') });
+    await call('GET', '/v1/watermarks', { headers: auth });
+    await call('GET', '/v1/watermarks?limit=0', { headers: auth });
+    await call('GET', '/v1/watermarks/logo', { headers: auth });
+    await call('PUT', '/v1/watermarks/gone', { headers: auth, body: await png('#000') });
+    await call('DELETE', '/v1/watermarks/gone', { headers: auth });
+    await call('DELETE', '/v1/watermarks/gone', { headers: auth });
 
     const upload = await call('POST', '/v1/uploads', json({ filename: 'big.png' }));
     const uploadId = String(upload.json()['uploadId']);
@@ -186,6 +192,7 @@ describe('the documented responses', () => {
       body: await png('#337'),
     });
     await call('GET', `/v1/uploads/${uploadId}`, { headers: auth });
+    await call('GET', '/v1/uploads', { headers: auth });
     await call('POST', `/v1/uploads/${uploadId}/complete`, json({}));
     await call('GET', `/v1/uploads/${uploadId}`, { headers: auth });
     await call('PUT', `/v1/uploads/${uploadId}/parts/2`, { headers: auth, body: 'late' });
@@ -203,6 +210,8 @@ describe('the documented responses', () => {
     await call('GET', `/v1/batches/${batchId}/archive`, { headers: auth });
     await call('POST', '/v1/batches', json({ presets: ['no-such-preset'] }));
     await call('GET', '/v1/batches/b_nosuchbatch', { headers: auth });
+    await call('GET', '/v1/batches?limit=1', { headers: auth });
+    await call('GET', '/v1/batches?cursor=tampered', { headers: auth });
 
     await call('GET', '/v1/stats', { headers: auth });
     await call('GET', '/v1/stats?groupBy=week,preset&format=csv', { headers: auth });

@@ -10,6 +10,11 @@ describe('roleOf (SPEC section 8, Roles)', () => {
     expect(roleOf('GET', '/v1/images')).toBe('api');
     expect(roleOf('GET', '/v1/images/abcdefgh12')).toBe('api');
     expect(roleOf('DELETE', '/v1/watermarks/logo')).toBe('api');
+    // Only defining an overlay is an upload; listing and reading them is the API's.
+    expect(roleOf('GET', '/v1/watermarks')).toBe('api');
+    expect(roleOf('GET', '/v1/watermarks/logo')).toBe('api');
+    expect(roleOf('GET', '/v1/uploads')).toBe('multipart');
+    expect(roleOf('GET', '/v1/batches')).toBe('api');
     expect(roleOf('POST', '/v1/uploads')).toBe('multipart');
     expect(roleOf('PUT', '/v1/uploads/abc/parts/1')).toBe('multipart');
     expect(roleOf('GET', '/img/abcdefgh12/w_100')).toBe('delivery');

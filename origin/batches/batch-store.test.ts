@@ -62,6 +62,30 @@ describe.each(backends)('batch store on $name', ({ url, skip }) => {
       expect(await store.get('t', 'b1')).toBeNull();
     });
   });
+
+  it.skipIf(skip)("lists a tenant's batches newest first, ties by id, a page at a time, never another tenant's", async () => {
+    await withStore(url(), async (store) => {
+      const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+      await store.create({ id: 'b_a', tenant: 't', items: [item(1)], createdAt: at(1) });
+      await store.create({ id: 'b_b', tenant: 't', items: [item(1), item(2)], createdAt: at(2) });
+      await store.create({ id: 'b_c', tenant: 't', items: [], createdAt: at(2) });
+      await store.create({ id: 'b_d', tenant: 't', items: [item(3)], createdAt: at(3) });
+      await store.create({ id: 'b_x', tenant: 'other', items: [item(1)], createdAt: at(4) });
+      await store.finish({ batchId: 'b_b', imageId: 'image0001', canonical: 'w_100', format: 'webp' }, { ok: true });
+
+      const first = await store.list('t', { limit: 2 });
+      expect(first.items.map((batch) => batch.id)).toEqual(['b_d', 'b_c']);
+      expect(first.items[0]).toEqual({ id: 'b_d', state: 'queued', total: 1, done: 0, failed: 0, createdAt: at(3).toISOString() });
+      const second = await store.list('t', { limit: 2, cursor: first.next ?? '' });
+      expect(second.items).toEqual([
+        { id: 'b_b', state: 'running', total: 2, done: 1, failed: 0, createdAt: at(2).toISOString() },
+        { id: 'b_a', state: 'queued', total: 1, done: 0, failed: 0, createdAt: at(1).toISOString() },
+      ]);
+      expect(second.next).toBeNull();
+      expect((await store.list('other', { limit: 10 })).items.map((batch) => batch.id)).toEqual(['b_x']);
+      expect(await store.list('nobody', { limit: 10 })).toEqual({ items: [], next: null });
+    });
+  });
 });
 
 describe('batch state', () => {

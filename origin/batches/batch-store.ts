@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { OutputFormat } from '../../core/transform-spec.ts';
+import { decodeCursor, encodeCursor } from '../catalog/cursor.ts';
 import type { Database } from '../catalog/schema.ts';
 import type { BatchTables } from './schema.ts';
 
@@ -30,6 +31,14 @@ export interface BatchProgress {
   failed: number;
   errors: BatchError[];
   createdAt: string;
+}
+
+/** One line of `GET /v1/batches`: the progress without the error list. */
+export type BatchSummary = Omit<BatchProgress, 'errors'>;
+
+export interface BatchPage {
+  items: BatchSummary[];
+  next: string | null;
 }
 
 /** What a job knows about its item. */
@@ -136,6 +145,56 @@ export class BatchStore {
       })),
       createdAt: new Date(Number(batch.created_at)).toISOString(),
     };
+  }
+
+  /**
+   * The tenant's batches, newest first, a page at a time; the cursor is the (createdAt, id) of a
+   * page's last batch, as for images, and the (tenant, created_at) index serves the order.
+   */
+  async list(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<BatchPage> {
+    let query = this.db.selectFrom('batches').selectAll().where('tenant', '=', tenant);
+    if (options.cursor !== undefined) {
+      const after = decodeCursor(options.cursor);
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1)
+      .execute();
+    const page = rows.slice(0, options.limit);
+    const counts =
+      page.length === 0
+        ? []
+        : await this.db
+            .selectFrom('batch_items')
+            .select(['batch_id', 'state', (eb) => eb.fn.countAll<number | string | bigint>().as('count')])
+            .where(
+              'batch_id',
+              'in',
+              page.map((row) => row.id),
+            )
+            .groupBy(['batch_id', 'state'])
+            .execute();
+    const items = page.map((batch) => {
+      const count = (state: string) => Number(counts.find((row) => row.batch_id === batch.id && row.state === state)?.count ?? 0);
+      const total = Number(batch.total);
+      const [done, failed, pending] = [count('done'), count('failed'), count('pending')];
+      return {
+        id: batch.id,
+        state: stateOf({ total, done, pending, started: batch.started_at !== null }),
+        total,
+        done,
+        failed,
+        createdAt: new Date(Number(batch.created_at)).toISOString(),
+      };
+    });
+    const last = page.at(-1);
+    const next =
+      rows.length > options.limit && last !== undefined ? encodeCursor({ createdAt: Number(last.created_at), id: last.id }) : null;
+    return { items, next };
   }
 
   async markStarted(id: string, at: Date = new Date()): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf } from '../http/page-query.ts';
 
 /** Response bodies of `/v1/batches`, as zod schemas for the OpenAPI document. */
 
@@ -22,3 +23,8 @@ export const batchProgressSchema = z
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'BatchProgress' });
+
+/** A line of `GET /v1/batches` (BatchStore.list): the progress without its error list. */
+export const batchSummarySchema = batchProgressSchema.omit({ errors: true }).meta({ id: 'BatchSummary' });
+
+export const batchPageSchema = pageOf(batchSummarySchema, 'BatchPage');

@@ -5,6 +5,7 @@ import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { parsePageQuery } from '../http/page-query.ts';
 import { parseJsonBody, readJsonBody } from '../http/request-body.ts';
 import type { Services } from '../services.ts';
 import { batchArchive } from './archive.ts';
@@ -62,6 +63,8 @@ export function batchRoutes(services: Services) {
     services.logger.info('batch queued', { batchId: id, tenant, items: items.length });
     return c.json({ id, state: items.length === 0 ? 'completed' : 'queued', total: items.length }, 202);
   });
+
+  app.get('/', async (c) => c.json(await services.batches.list(c.get('tenant'), parsePageQuery(c.req.query()))));
 
   app.get('/:id', async (c) => {
     const progress = await services.batches.get(c.get('tenant'), batchIdParam(c.req.param('id')));

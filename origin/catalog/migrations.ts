@@ -3,7 +3,7 @@ import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type Migra
 import { createBatches } from '../batches/migration.ts';
 import { createSessions } from '../sessions/migration.ts';
 import { createStatistics, createUsageCounts } from '../stats/migration.ts';
-import { createUploads } from '../multipart/migration.ts';
+import { createUploads, indexUploadsByTenant } from '../multipart/migration.ts';
 import { addUserMetadata, createImagesAndCounters } from './migration.ts';
 import type { NamedMigration } from './named-migration.ts';
 
@@ -24,6 +24,7 @@ export const migrations: readonly NamedMigration[] = [
   addUserMetadata,
   createSessions,
   createStatistics,
+  indexUploadsByTenant,
 ];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */

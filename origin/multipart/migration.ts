@@ -47,3 +47,19 @@ export const createUploads: NamedMigration = {
     await db.schema.dropTable('uploads').ifExists().execute();
   },
 };
+
+/** `GET /v1/uploads` lists a tenant's open uploads newest first: an index for that order (rows untouched). */
+export const indexUploadsByTenant: NamedMigration = {
+  name: '0008-uploads-by-tenant',
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('uploads_tenant_state_created_idx')
+      .ifNotExists()
+      .on('uploads')
+      .columns(['tenant', 'state', 'created_at'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('uploads_tenant_state_created_idx').ifExists().execute();
+  },
+};

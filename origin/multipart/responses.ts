@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf } from '../http/page-query.ts';
 import { imageObjectSchema } from '../ingest/responses.ts';
 
 /** Response bodies of `/v1/uploads`, as zod schemas for the OpenAPI document. */
@@ -39,3 +40,20 @@ export const uploadStatusSchema = z
     error: z.strictObject({ code: z.string(), detail: z.string().nullable() }).nullable().describe('why completion rejected the content'),
   })
   .meta({ id: 'UploadStatus' });
+
+/** A line of `GET /v1/uploads`: an upload in progress, with what it has received so far. */
+export const uploadSummarySchema = z
+  .strictObject({
+    uploadId: z.string(),
+    filename: z.string().nullable(),
+    contentType: z.string().nullable(),
+    size: z.number().int().nullable().describe('the size declared at creation, if any'),
+    partSize: z.number().int(),
+    receivedBytes: z.number().int(),
+    receivedParts: z.number().int(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: 'UploadSummary' });
+
+export const uploadPageSchema = pageOf(uploadSummarySchema, 'UploadPage');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
 import type { OriginVariables } from '../http/auth.ts';
+import { parsePageQuery } from '../http/page-query.ts';
 import { parseJsonBody, readJsonBody, requestStream } from '../http/request-body.ts';
 import { cleanFilename } from '../ingest/ingest-image.ts';
 import { toImageObject } from '../ingest/image-object.ts';
@@ -70,6 +71,24 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       },
       201,
     );
+  });
+
+  app.get('/', async (c) => {
+    const page = await uploads.listOpen(c.get('tenant'), parsePageQuery(c.req.query()));
+    return c.json({
+      items: page.items.map((upload) => ({
+        uploadId: upload.id,
+        filename: upload.filename,
+        contentType: upload.content_type,
+        size: upload.declared_size,
+        partSize: upload.part_size,
+        receivedBytes: upload.received_bytes,
+        receivedParts: upload.received_parts,
+        createdAt: new Date(upload.created_at).toISOString(),
+        expiresAt: new Date(upload.expires_at).toISOString(),
+      })),
+      next: page.next,
+    });
   });
 
   app.get('/:id', async (c) => {

@@ -101,6 +101,11 @@ export class UploadService {
     return upload;
   }
 
+  /** The tenant's uploads in progress (GET /v1/uploads). */
+  listOpen(tenant: string, page: { limit: number; cursor?: string | undefined }) {
+    return this.store.listOpen(tenant, this.now(), page);
+  }
+
   async parts(id: string): Promise<PartRow[]> {
     return this.store.parts(id);
   }

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { decodeCursor, encodeCursor } from '../catalog/cursor.ts';
 import type { Database } from '../catalog/schema.ts';
 import type { UploadPartsTable, UploadsTable, UploadTables } from './schema.ts';
 
@@ -25,6 +26,59 @@ export class UploadStore {
   async get(tenant: string, id: string): Promise<UploadRow | null> {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
     return row ?? null;
+  }
+
+  /**
+   * The tenant's uploads still in progress (open and not expired), newest first, with the bytes
+   * received so far; the cursor is the (createdAt, id) of a page's last upload, as for images.
+   */
+  async listOpen(
+    tenant: string,
+    now: number,
+    options: { limit: number; cursor?: string | undefined },
+  ): Promise<{ items: (UploadRow & { received_bytes: number; received_parts: number })[]; next: string | null }> {
+    let query = this.db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('state', '=', 'open')
+      .where('expires_at', '>', now);
+    if (options.cursor !== undefined) {
+      const after = decodeCursor(options.cursor);
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1)
+      .execute();
+    const page = rows.slice(0, options.limit);
+    const sums =
+      page.length === 0
+        ? []
+        : await this.db
+            .selectFrom('upload_parts')
+            .select([
+              'upload_id',
+              (eb) => eb.fn.sum<number | string | bigint>('size').as('bytes'),
+              (eb) => eb.fn.countAll<number | string | bigint>().as('parts'),
+            ])
+            .where(
+              'upload_id',
+              'in',
+              page.map((row) => row.id),
+            )
+            .groupBy('upload_id')
+            .execute();
+    const items = page.map((row) => {
+      const sum = sums.find((entry) => entry.upload_id === row.id);
+      return { ...row, received_bytes: Number(sum?.bytes ?? 0), received_parts: Number(sum?.parts ?? 0) };
+    });
+    const last = page.at(-1);
+    const next = rows.length > options.limit && last !== undefined ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+    return { items, next };
   }
 
   async parts(uploadId: string): Promise<PartRow[]> {

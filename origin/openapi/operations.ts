@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { bodySchema as createBatchSchema } from '../batches/routes.ts';
-import { batchCreatedSchema, batchProgressSchema } from '../batches/responses.ts';
+import { batchCreatedSchema, batchPageSchema, batchProgressSchema } from '../batches/responses.ts';
+import { pageQuerySchema } from '../http/page-query.ts';
 import { listQuerySchema } from '../ingest/list-query.ts';
 import { bulkUploadSchema, imageObjectSchema, imagePageSchema, uploadedImageSchema } from '../ingest/responses.ts';
 import { altSchema, editableSchema, tagsSchema, titleSchema } from '../ingest/user-metadata.ts';
 import { completeSchema as completeUploadSchema, createSchema as createUploadSchema } from '../multipart/routes.ts';
-import { uploadCreatedSchema, uploadPartSchema, uploadStatusSchema } from '../multipart/responses.ts';
+import { uploadCreatedSchema, uploadPageSchema, uploadPartSchema, uploadStatusSchema } from '../multipart/responses.ts';
 import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
 import { signInSchema } from '../sessions/routes.ts';
 import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
@@ -21,7 +22,7 @@ import {
   topQuerySchema,
   topReportSchema,
 } from '../stats/api-schema.ts';
-import { watermarkSchema } from '../watermarks/responses.ts';
+import { watermarkPageSchema, watermarkSchema } from '../watermarks/responses.ts';
 import { imageIdSchema, opsSchema, seoNameSchema, signedUrlQuerySchema } from './img-grammar.ts';
 import { raw, route, type Operation } from './operation.ts';
 
@@ -85,15 +86,20 @@ export const operations: readonly Operation[] = [
   route('tenant', 'images', 'PATCH /v1/images/{id}', "Change an image's own metadata (JSON merge patch)", { params: imageId, body: { 'application/merge-patch+json': imagePatch, 'application/json': imagePatch }, 200: imageObjectSchema }, ['not_found', 'payload_too_large']),
   route('tenant', 'images', 'DELETE /v1/images/{id}', 'Delete an image, its original and every variant', { params: imageId, 204: null }, ['not_found']),
 
+  route('tenant', 'watermarks', 'GET /v1/watermarks', "The tenant's watermarks, by name", { query: pageQuerySchema, 200: watermarkPageSchema }),
+  route('tenant', 'watermarks', 'GET /v1/watermarks/{name}', "A watermark's bytes", { 200: image }, ['not_found']),
+  route('tenant', 'watermarks', 'DELETE /v1/watermarks/{name}', 'Delete a watermark (rendered variants stay until their TTL)', { 204: null }, ['not_found']),
   route('tenant', 'watermarks', 'PUT /v1/watermarks/{name}', 'Upload the overlay for wm_NAME (immutable)', { body: image, 201: watermarkSchema, 200: watermarkSchema }, [...uploadErrors, 'conflict']),
 
   route('tenant', 'uploads', 'POST /v1/uploads', 'Start a resumable multipart upload', { body: createUploadSchema, 201: uploadCreatedSchema }, ['payload_too_large', 'invalid_transform']),
+  route('tenant', 'uploads', 'GET /v1/uploads', "The tenant's uploads in progress, newest first", { query: pageQuerySchema, 200: uploadPageSchema }),
   route('tenant', 'uploads', 'GET /v1/uploads/{id}', 'An upload and its received parts', { 200: uploadStatusSchema }, ['not_found']),
   route('tenant', 'uploads', 'PUT /v1/uploads/{id}/parts/{n}', 'Send part n (1…10000)', { body: raw('application/octet-stream'), 200: uploadPartSchema, responseHeaders: { ETag: 'the quoted MD5 hex of the part' } }, ['not_found', 'conflict', 'payload_too_large']),
   route('tenant', 'uploads', 'POST /v1/uploads/{id}/complete', 'Assemble the parts into an image', { body: completeUploadSchema, 201: uploadedImageSchema, 200: uploadedImageSchema }, ['not_found', 'conflict', ...uploadErrors]),
   route('tenant', 'uploads', 'DELETE /v1/uploads/{id}', 'Abort an upload', { 204: null }, ['not_found', 'conflict']),
 
   route('tenant', 'batches', 'POST /v1/batches', 'Render presets or transforms for many images', { body: createBatchSchema, 202: batchCreatedSchema }, ['invalid_transform', 'not_found', 'payload_too_large']),
+  route('tenant', 'batches', 'GET /v1/batches', "The tenant's batches, newest first", { query: pageQuerySchema, 200: batchPageSchema }),
   route('tenant', 'batches', 'GET /v1/batches/{id}', "A batch's progress", { 200: batchProgressSchema }, ['not_found']),
   route('tenant', 'batches', 'GET /v1/batches/{id}/archive', 'The ZIP of a finished batch', { 200: raw('application/zip') }, ['not_found', 'conflict']),
 

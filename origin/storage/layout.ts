@@ -29,8 +29,11 @@ export const ladderPrefix = (imageId: string): string => `ladder/${imageId}/`;
 /** One rung of the ladder, `size` being its long edge in pixels. */
 export const ladderKey = (imageId: string, size: number, extension: string): string => `${ladderPrefix(imageId)}${size}.${extension}`;
 
+/** Every watermark of one tenant (what `GET /v1/watermarks` lists). */
+export const watermarkPrefix = (tenant: string): string => `watermarks/${tenant}/`;
+
 /** A tenant's watermark overlay, immutable per name. */
-export const watermarkKey = (tenant: string, name: string): string => `watermarks/${tenant}/${name}`;
+export const watermarkKey = (tenant: string, name: string): string => `${watermarkPrefix(tenant)}${name}`;
 
 /** The storage folder of a multipart upload: its parts (file backend) and the completed object. */
 export const uploadPrefix = (uploadId: string): string => `uploads/${uploadId}/`;

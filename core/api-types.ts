@@ -126,6 +126,23 @@ export interface paths {
     patch: operations['patchV1ImagesId'];
     trace?: never;
   };
+  '/v1/watermarks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's watermarks, by name */
+    get: operations['getV1Watermarks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/watermarks/{name}': {
     parameters: {
       query?: never;
@@ -133,11 +150,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** A watermark's bytes */
+    get: operations['getV1WatermarksName'];
     /** Upload the overlay for wm_NAME (immutable) */
     put: operations['putV1WatermarksName'];
     post?: never;
-    delete?: never;
+    /** Delete a watermark (rendered variants stay until their TTL) */
+    delete: operations['deleteV1WatermarksName'];
     options?: never;
     head?: never;
     patch?: never;
@@ -150,7 +169,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** The tenant's uploads in progress, newest first */
+    get: operations['getV1Uploads'];
     put?: never;
     /** Start a resumable multipart upload */
     post: operations['postV1Uploads'];
@@ -219,7 +239,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** The tenant's batches, newest first */
+    get: operations['getV1Batches'];
     put?: never;
     /** Render presets or transforms for many images */
     post: operations['postV1Batches'];
@@ -529,6 +550,11 @@ export interface components {
       /** @description variants planned */
       total: number;
     };
+    BatchPage: {
+      items: components['schemas']['BatchSummary'][];
+      /** @description pass as `?cursor=` for the next page; null on the last one */
+      next: string | null;
+    };
     BatchProgress: {
       id: string;
       /** @enum {string} */
@@ -543,6 +569,16 @@ export interface components {
         code: string;
         detail: string;
       }[];
+      /** Format: date-time */
+      createdAt: string;
+    };
+    BatchSummary: {
+      id: string;
+      /** @enum {string} */
+      state: 'queued' | 'running' | 'completed' | 'failed';
+      total: number;
+      done: number;
+      failed: number;
       /** Format: date-time */
       createdAt: string;
     };
@@ -762,6 +798,11 @@ export interface components {
       /** @description true: the tenant already had these bytes; this is that image, unchanged */
       deduplicated: boolean;
     };
+    UploadPage: {
+      items: components['schemas']['UploadSummary'][];
+      /** @description pass as `?cursor=` for the next page; null on the last one */
+      next: string | null;
+    };
     UploadPart: {
       partNumber: number;
       /** @description MD5 hex of the part, unquoted */
@@ -793,6 +834,20 @@ export interface components {
         detail: string | null;
       } | null;
     };
+    UploadSummary: {
+      uploadId: string;
+      filename: string | null;
+      contentType: string | null;
+      /** @description the size declared at creation, if any */
+      size: number | null;
+      partSize: number;
+      receivedBytes: number;
+      receivedParts: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
     Watermark: {
       name: string;
       /** @enum {string} */
@@ -800,6 +855,19 @@ export interface components {
       width: number;
       height: number;
       bytes: number;
+    };
+    WatermarkEntry: {
+      name: string;
+      bytes: number;
+      /** @description from the stored bytes */
+      contentType: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    WatermarkPage: {
+      items: components['schemas']['WatermarkEntry'][];
+      /** @description pass as `?cursor=` for the next page; null on the last one */
+      next: string | null;
     };
   };
   responses: {
@@ -1493,6 +1561,71 @@ export interface operations {
       503: components['responses']['unavailable'];
     };
   };
+  getV1Watermarks: {
+    parameters: {
+      query?: {
+        limit?: string;
+        /** @description the `next` of the previous page, unchanged */
+        cursor?: string;
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WatermarkPage'];
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1WatermarksName: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'image/*': Blob;
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      404: components['responses']['not_found'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
   putV1WatermarksName: {
     parameters: {
       query?: never;
@@ -1540,6 +1673,70 @@ export interface operations {
       415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
       422: components['responses']['image_too_large.corrupt_image'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  deleteV1WatermarksName: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      403: components['responses']['csrf_required'];
+      404: components['responses']['not_found'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1Uploads: {
+    parameters: {
+      query?: {
+        limit?: string;
+        /** @description the `next` of the previous page, unchanged */
+        cursor?: string;
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UploadPage'];
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      421: components['responses']['misdirected'];
       429: components['responses']['rate_limited'];
       503: components['responses']['unavailable'];
     };
@@ -1752,6 +1949,39 @@ export interface operations {
       415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
       422: components['responses']['image_too_large.corrupt_image'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1Batches: {
+    parameters: {
+      query?: {
+        limit?: string;
+        /** @description the `next` of the previous page, unchanged */
+        cursor?: string;
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BatchPage'];
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      421: components['responses']['misdirected'];
       429: components['responses']['rate_limited'];
       503: components['responses']['unavailable'];
     };

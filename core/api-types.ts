@@ -352,6 +352,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/edge-stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The edge Worker's hit and miss counters */
+    post: operations['postV1EdgeStats'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/tenants': {
     parameters: {
       query?: never;
@@ -2388,6 +2405,55 @@ export interface operations {
       400: components['responses']['invalid_request'];
       401: components['responses']['unauthorized'];
       403: components['responses']['forbidden'];
+      421: components['responses']['misdirected'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  postV1EdgeStats: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          counts: {
+            id: string;
+            day: string;
+            format: string;
+            preset: string | null;
+            hits: number;
+            hitBytes: number;
+            misses: number;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description rows attributed to an image owner */
+            accepted: number;
+            /** @description rows of image ids the catalog does not hold (deleted), dropped */
+            unknown: number;
+          };
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      408: components['responses']['request_timeout'];
+      413: components['responses']['payload_too_large'];
       421: components['responses']['misdirected'];
       503: components['responses']['unavailable'];
     };

@@ -13,6 +13,17 @@ describe('edgeConfig', () => {
     expect(config.presets.has('thumb')).toBe(true);
   });
 
+  it('counts for statistics only with EDGE_STATS_SECRET, every 10 s unless EDGE_STATS_FLUSH_MS says otherwise', () => {
+    expect(edgeConfig({ ORIGIN_URL: 'https://origin.example.com' }).edgeStats).toBeUndefined();
+    expect(edgeConfig({ ORIGIN_URL: 'https://origin.example.com', EDGE_STATS_SECRET: 's3cret-s3cret-s3cret' }).edgeStats).toEqual({
+      secret: 's3cret-s3cret-s3cret',
+      flushMs: 10_000,
+    });
+    const fast = edgeConfig({ ORIGIN_URL: 'https://origin.example.com', EDGE_STATS_SECRET: 'x'.repeat(16), EDGE_STATS_FLUSH_MS: '500' });
+    expect(fast.edgeStats?.flushMs).toBe(500);
+    expect(() => edgeConfig({ ORIGIN_URL: 'https://origin.example.com', EDGE_STATS_FLUSH_MS: '10' })).toThrow(/EDGE_STATS_FLUSH_MS/);
+  });
+
   it('prefers ORIGIN_URLS and takes custom presets from PRESETS', () => {
     const config = edgeConfig({
       ORIGIN_URL: 'http://ignored.test',

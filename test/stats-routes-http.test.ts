@@ -12,6 +12,7 @@ const admin = { authorization: 'Bearer admin-key-0001' };
 const env = {
   API_KEYS: 'acme:key-acme-0001,other:key-other-0001,idle:key-idle-0001',
   ADMIN_KEYS: 'ops:admin-key-0001',
+  EDGE_STATS_SECRET: 'edge-stats-secret-0001',
   STATS_FLUSH_MS: '600000',
   // Every test image gets one 64 px mezzanine.
   LADDER_SIZES: '64',
@@ -160,6 +161,39 @@ function describeRoutes(name: string, backend: () => Record<string, string>, opt
       // An admin key is not a tenant key.
       expect((await fetch(`${origin.url}/v1/stats`, { headers: admin })).status).toBe(401);
       expect((await fetch(`${origin.url}/v1/admin/stats?groupBy=tenant,hour`, { headers: admin })).status).toBe(400);
+    });
+
+    it("attributes the edge's counters to each image's owner and drops rows of unknown images", async () => {
+      const image = await upload(origin.url, other, '#0a0b0c');
+      const send = (body: unknown, secret = 'edge-stats-secret-0001') =>
+        fetch(`${origin.url}/v1/edge-stats`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const day = new Date().toISOString().slice(0, 10);
+      const row = { id: image.id, day, format: 'avif', preset: 'card', hits: 7, hitBytes: 7000, misses: 3 };
+      const accepted = await send({ counts: [row, { ...row, id: 'NoSuchImage01' }] });
+      expect(accepted.status).toBe(202);
+      expect(await accepted.json()).toEqual({ accepted: 1, unknown: 1 });
+      for (const bad of [{ counts: [{ ...row, hits: -1 }] }, { counts: [{ ...row, extra: 1 }] }, { rows: [] }]) {
+        const response = await send(bad);
+        expect(response.status, JSON.stringify(bad)).toBe(400);
+      }
+      expect((await send({ counts: [row] }, 'edge-stats-secret-0002')).status).toBe(401);
+
+      const stats = await getJson<StatsReport>(`${origin.url}/v1/stats?groupBy=preset,format`, other);
+      expect(stats.rows.find((entry) => entry.preset === 'card')).toMatchObject({
+        format: 'avif',
+        deliveries: { count: 7, bytes: 7000 },
+        edge: { hits: 7, misses: 3, hitRatio: 0.7 },
+      });
+      expect((await getJson<TopReport>(`${origin.url}/v1/stats/top`, other)).items).toEqual([
+        { id: image.id, filename: null, format: 'png', deliveries: { count: 7, bytes: 7000 } },
+      ]);
+      // Nothing of it reached another tenant.
+      const acmeStats = await getJson<StatsReport>(`${origin.url}/v1/stats?groupBy=preset`, acme);
+      expect(acmeStats.totals.edge).toEqual({ hits: 0, misses: 0, hitRatio: null });
     });
   });
 }

@@ -4,16 +4,15 @@ import type { Database } from '../catalog/schema.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createJobQueue, type JobQueue, type QueuedJob } from '../queue/index.ts';
-import type { Services } from '../services.ts';
 import { BatchStore } from './batch-store.ts';
-import { queuedJob, variantJobHandler } from './variant-job.ts';
+import { queuedJob, variantJobHandler, type VariantJobDeps } from './variant-job.ts';
 
 /** The origin's background work: the job queue and batch state in the catalog. */
 export interface BatchWork {
   queue: JobQueue;
   batches: BatchStore;
   /** Once the services exist: consume in-process jobs, re-queue unfinished batches. */
-  start(services: Services): Promise<void>;
+  start(services: VariantJobDeps): Promise<void>;
   /** Lets running jobs finish. */
   close(): Promise<void>;
 }
@@ -26,7 +25,7 @@ export function createBatchWork(config: Config, logger: Logger, db: Kysely<Datab
     batches,
     async start(services) {
       queue.start(variantJobHandler(services, batches));
-      if (queue.kind === 'in-process') await resumeBatches(services, batches);
+      if (queue.kind === 'in-process') await resumeBatches({ grammar: services.grammar, logger: services.logger, queue }, batches);
     },
     async close() {
       await queue.close();
@@ -38,7 +37,10 @@ export function createBatchWork(config: Config, logger: Logger, db: Kysely<Datab
  * The in-process queue forgets its jobs on exit; the catalog does not. Pending items of every
  * unfinished batch are queued again, and the ones already in storage finish without a render.
  */
-export async function resumeBatches(services: Services, batches: BatchStore): Promise<number> {
+export async function resumeBatches(
+  services: Pick<VariantJobDeps, 'grammar' | 'logger'> & { queue: Pick<JobQueue, 'enqueue'> },
+  batches: BatchStore,
+): Promise<number> {
   const jobs: QueuedJob[] = [];
   for (const item of await batches.pendingItems()) {
     const job = { batchId: item.batchId, imageId: item.imageId, canonical: item.canonical, format: item.format };

@@ -2,11 +2,21 @@ import { isPixelfrontError } from '../../core/errors.ts';
 import type { GrammarContext } from '../../core/grammar/context.ts';
 import type { JobHandler, JobOutcome, QueuedJob, VariantJob } from '../queue/index.ts';
 import { variantJobId } from '../queue/job-id.ts';
-import type { Services } from '../services.ts';
+import type { Catalog } from '../catalog/types.ts';
+import type { Logger } from '../logger.ts';
 import { canonicalTransform } from '../transform/plan.ts';
 import { variantIdentity, variantRequest } from '../transform/variant-identity.ts';
+import type { VariantService } from '../transform/variants.ts';
 import type { BatchStore, ItemResult } from './batch-store.ts';
 import type { PlannedItem } from './plan.ts';
+
+/** What a variant job needs: the image row, the grammar to parse its ops, and the VariantService. */
+export interface VariantJobDeps {
+  catalog: Pick<Catalog, 'getImageById'>;
+  grammar: GrammarContext;
+  variants: Pick<VariantService, 'ensure'>;
+  logger: Logger;
+}
 
 /**
  * Makes one variant with the same VariantService as deliveries (skipped when it is already in
@@ -14,7 +24,7 @@ import type { PlannedItem } from './plan.ts';
  * (4xx codes such as `corrupt_image`) are final; anything else is thrown so the queue retries it,
  * until the last attempt, which records the failure too.
  */
-export function variantJobHandler(services: Services, batches: BatchStore): JobHandler {
+export function variantJobHandler(services: VariantJobDeps, batches: BatchStore): JobHandler {
   const record = async (job: VariantJob, result: ItemResult): Promise<JobOutcome> => {
     if (job.batchId !== undefined) await batches.finish({ ...job, batchId: job.batchId }, result);
     return result.ok ? 'done' : 'failed';

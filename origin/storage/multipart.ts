@@ -1,38 +1,8 @@
-import type { Readable } from 'node:stream';
 import { StoredPartsMultipart } from './stored-parts-multipart.ts';
-import type { ObjectInfo, ObjectStorage, PutOptions } from './types.ts';
+import type { MultipartStorage } from './multipart-types.ts';
+import type { ObjectStorage } from './types.ts';
 
-/**
- * S3-style multipart uploads on top of an ObjectStorage: parts arrive one by one (in any order,
- * re-sending replaces), and completion turns the listed parts into one object at `key`.
- * The S3 backend uses S3's own multipart upload; every other backend keeps parts as objects
- * under `<key>.parts/<uploadId>/` and assembles them by streaming (StoredPartsMultipart).
- */
-export interface PartReceipt {
-  partNumber: number;
-  /** What the backend calls the part (S3: its ETag, unquoted); completion must name it. */
-  etag: string;
-  size: number;
-}
-
-export interface PartRef {
-  partNumber: number;
-  etag: string;
-}
-
-export interface MultipartStorage {
-  /** Starts an upload that will become the object `key`; returns the backend's upload id. */
-  create(key: string, options?: PutOptions): Promise<string>;
-  /** Stores part `partNumber` (1…10000) of exactly `size` bytes, replacing an earlier one. */
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<PartReceipt>;
-  /**
-   * Writes the listed parts, in ascending order, as the object `key` and frees them.
-   * A part that is missing or whose etag differs is `invalid_request`; an unknown upload is `conflict`.
-   */
-  complete(key: string, uploadId: string, parts: readonly PartRef[]): Promise<ObjectInfo>;
-  /** Frees every part; an unknown or already finished upload is not an error. */
-  abort(key: string, uploadId: string): Promise<void>;
-}
+export type { MultipartStorage, PartReceipt, PartRef } from './multipart-types.ts';
 
 /** A backend with a native multipart upload (S3Storage) offers it through this method. */
 interface NativeMultipart {

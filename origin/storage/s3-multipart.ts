@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
 import { normalizeEtag } from './etags.ts';
 import { isS3Error, statusOf, storageFailure } from './s3-errors.ts';
-import type { MultipartStorage, PartReceipt, PartRef } from './multipart.ts';
+import type { MultipartStorage, PartReceipt, PartRef } from './multipart-types.ts';
 import type { ObjectInfo, PutOptions } from './types.ts';
 
 /**

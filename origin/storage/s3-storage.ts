@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
-import type { MultipartStorage } from './multipart.ts';
+import type { MultipartStorage } from './multipart-types.ts';
 import { checkRange, clampRange } from './ranges.ts';
 import { statusOf, storageFailure } from './s3-errors.ts';
 import { S3Multipart } from './s3-multipart.ts';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
 import { normalizeEtag } from './etags.ts';
-import type { MultipartStorage, PartReceipt, PartRef } from './multipart.ts';
+import type { MultipartStorage, PartReceipt, PartRef } from './multipart-types.ts';
 import { toBytes } from './streams.ts';
 import type { ObjectInfo, ObjectStorage, PutOptions } from './types.ts';
 

@@ -1,8 +1,8 @@
 import { fail } from '../../core/errors.ts';
 import { heicAsPng } from '../heic/heic-as-png.ts';
 import { renderTimeout } from '../sharp/errors.ts';
-import { readSourceHeader, type SourceHeader } from './probe.ts';
-import type { RenderInput } from './render-types.ts';
+import { readSourceHeader } from './probe.ts';
+import type { RenderInput, SourceHeader } from './render-types.ts';
 
 /**
  * What the render pipeline reads. A HEIC original (which sharp's libvips cannot decode) is

@@ -1,33 +1,14 @@
-import type { Metadata } from 'sharp';
 import { fail } from '../../core/errors.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { canAnimate } from './encoder-settings.ts';
 import { vectorScale } from './geometry.ts';
-import type { RenderLimits, SourceInfo } from './render-types.ts';
+import type { RenderLimits, SourceHeader, SourceInfo } from './render-types.ts';
 import { sourceError } from '../sharp/errors.ts';
 import { readHeader } from '../sharp/header.ts';
 
 /** libvips refuses SVG rasters beyond this side. */
 const maxSvgSide = 32767;
 const maxSvgDensity = 100_000;
-
-/** The header fields a render decides from: small, so callers may keep it per image. */
-export type SourceHeader = Pick<
-  Metadata,
-  | 'format'
-  | 'width'
-  | 'height'
-  | 'autoOrient'
-  | 'pages'
-  | 'hasAlpha'
-  | 'hasProfile'
-  | 'orientation'
-  | 'channels'
-  | 'compression'
-  | 'density'
-  | 'loop'
-  | 'delay'
->;
 
 /** Reads the source's header only (no pixels); the pixel limit is applied in probeSource, counting frames. */
 export async function readSourceHeader(source: Buffer | string): Promise<SourceHeader> {

@@ -1,6 +1,5 @@
-import type { Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
-import type { SourceHeader } from './probe.ts';
 
 /** Source limits checked from the header before any pixel is decoded, and the render deadline. */
 export interface RenderLimits {
@@ -114,3 +113,21 @@ export interface RawImage {
   channels: 1 | 2 | 3 | 4;
   frames: number;
 }
+
+/** The header fields a render decides from: small, so callers may keep it per image. */
+export type SourceHeader = Pick<
+  Metadata,
+  | 'format'
+  | 'width'
+  | 'height'
+  | 'autoOrient'
+  | 'pages'
+  | 'hasAlpha'
+  | 'hasProfile'
+  | 'orientation'
+  | 'channels'
+  | 'compression'
+  | 'density'
+  | 'loop'
+  | 'delay'
+>;

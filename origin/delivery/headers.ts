@@ -16,6 +16,8 @@ export interface DeliveryInfo {
   varyAccept?: boolean;
   /** Stage timings in ms, for Server-Timing. */
   timings?: Record<string, number>;
+  /** What a render decoded (`ladder-2048`, `original`): Server-Timing's `decode` entry. */
+  decoded?: string | undefined;
   bytes?: number;
 }
 
@@ -37,15 +39,19 @@ export function deliveryHeaders(info: DeliveryInfo): Record<string, string> {
   if (info.varyAccept) headers['vary'] = 'Accept';
   if (info.contentType === 'image/svg+xml') headers['content-security-policy'] = SVG_CSP;
   // A memory hit has no stages: an empty Server-Timing would be a header with nothing in it.
-  const timing = info.timings === undefined ? '' : serverTiming(info.timings);
+  const timing = info.timings === undefined ? '' : serverTiming(info.timings, info.decoded);
   if (timing !== '') headers['server-timing'] = timing;
   return headers;
 }
 
-export function serverTiming(timings: Record<string, number>): string {
-  return Object.entries(timings)
-    .map(([stage, ms]) => `${stage.replace(/[^A-Za-z0-9_-]/g, '_')};dur=${ms.toFixed(1)}`)
-    .join(', ');
+/** `decoded` adds `decode;desc="ladder-2048";dur=<render ms>`: which source the render decoded. */
+export function serverTiming(timings: Record<string, number>, decoded?: string): string {
+  const entries = Object.entries(timings).map(([stage, ms]) => `${stage.replace(/[^A-Za-z0-9_-]/g, '_')};dur=${ms.toFixed(1)}`);
+  if (decoded !== undefined) {
+    const desc = `decode;desc="${decoded.replace(/[^A-Za-z0-9_-]/g, '_')}"`;
+    entries.push(timings['total'] === undefined ? desc : `${desc};dur=${timings['total'].toFixed(1)}`);
+  }
+  return entries.join(', ');
 }
 
 /** A 304 revalidates without reading the bytes from anywhere, so it names no variant source. */

@@ -53,6 +53,7 @@ export async function deliverVariant(
       contentType: variant.contentType,
       source: lookup.source,
       timings: lookup.timings,
+      decoded: lookup.decoded,
       bytes: variant.data.length,
     }),
   });

@@ -31,7 +31,7 @@ export interface Rung {
 }
 
 /** Vector and animated sources render from the original. HEIC gets rungs: its decode (WASM) is the slowest of all. */
-function ladderable(source: LadderSource): boolean {
+export function ladderable(source: LadderSource): boolean {
   if (source.format === 'svg') return false;
   return !(source.frames > 1 && (source.format === 'gif' || source.format === 'webp'));
 }

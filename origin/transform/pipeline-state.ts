@@ -27,6 +27,7 @@ export interface PipelineOptions {
   spec: TransformSpec;
   format: OutputFormat;
   source: SourceInfo;
+  original?: { width: number; height: number } | undefined;
   limits: RenderLimits;
   deadline: number;
   loadWatermark: ((name: string) => Promise<Buffer | null>) | undefined;
@@ -45,6 +46,7 @@ export class PipelineState implements RenderState {
   frames: number;
   hasAlpha: boolean;
   pad: RenderState['pad'] = undefined;
+  readonly original: RenderState['original'];
   private image: Sharp;
   private lastSlot = -1;
   private readonly deadline: number;
@@ -53,6 +55,7 @@ export class PipelineState implements RenderState {
     this.spec = options.spec;
     this.format = options.format;
     this.source = options.source;
+    this.original = options.original;
     this.limits = options.limits;
     this.loadWatermark = options.loadWatermark;
     this.timings = options.timings;

@@ -24,6 +24,11 @@ export interface RenderInput {
   format: OutputFormat;
   /** The source's header, when the caller keeps it per image; read from `source` otherwise. */
   header?: SourceHeader | undefined;
+  /**
+   * Set when `source` is a mezzanine (oriented sRGB, origin/ladder/): the original's oriented size,
+   * on which the geometry is planned before it is replayed on the mezzanine.
+   */
+  original?: { width: number; height: number } | undefined;
   /** The tenant's watermark bytes by name; null when there is none. */
   loadWatermark?: (name: string) => Promise<Buffer | null>;
   limits: RenderLimits;
@@ -86,6 +91,8 @@ export interface RenderState {
   height: number;
   frames: number;
   hasAlpha: boolean;
+  /** The original's oriented size when the source is a mezzanine (RenderInput.original). */
+  original: { width: number; height: number } | undefined;
   /** Pad canvas laid out before rotation; the pad step applies it in the rotated frame. */
   pad: { width: number; height: number; left: number; top: number } | undefined;
   loadWatermark: ((name: string) => Promise<Buffer | null>) | undefined;

@@ -38,7 +38,9 @@ export async function render(input: RenderInput): Promise<RenderResult> {
 
   const readable = await readableSource(input, deadline);
   if (readable.source !== input.source) timings.heic = performance.now() - started;
-  const source = await probeSource(readable.source, input.spec, input.format, input.limits, readable.header);
+  const probed = await probeSource(readable.source, input.spec, input.format, input.limits, readable.header);
+  // A mezzanine is stored upright: whatever its header says, orientation was applied once already.
+  const source = input.original ? { ...probed, needsOrient: false } : probed;
   timings.probe = performance.now() - started;
 
   const state = new PipelineState({
@@ -46,6 +48,7 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     spec: input.spec,
     format: input.format,
     source,
+    original: input.original,
     limits: input.limits,
     deadline,
     loadWatermark: input.loadWatermark,

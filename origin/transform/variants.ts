@@ -6,6 +6,9 @@ import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
 import type { SvgSanitizer } from '../ingest/svg/svg-pool.ts';
+import { LadderStore } from '../ladder/ladder-store.ts';
+import type { Rung } from '../ladder/rungs.ts';
+import { chooseRung } from '../ladder/select.ts';
 import type { Logger } from '../logger.ts';
 import type { OriginMetrics } from '../metrics.ts';
 import type { StorageCounter } from '../stats/storage-counter.ts';
@@ -36,6 +39,14 @@ export interface VariantLookup {
   variant: Variant;
   source: VariantSource;
   timings: Record<string, number>;
+  /** What a render decoded: `ladder-<size>` (a mezzanine) or `original`; for Server-Timing. */
+  decoded?: string;
+}
+
+/** The bytes a render decodes: the original, or a mezzanine with the original's oriented size. */
+interface RenderSource {
+  data: Buffer;
+  rung: Rung | undefined;
 }
 
 /** One shared lookup, and whether its variant reached storage (false: its write-back failed). */
@@ -63,6 +74,7 @@ export class VariantService {
   /** Images deleted while a render of theirs may still run; ids are never reused, so remembering recent ones is enough. */
   private readonly deleted = new LRUCache<string, true>({ max: 10_000 });
   private readonly cpu = new RenderCpuMeter();
+  readonly ladder: LadderStore;
 
   constructor(
     private readonly deps: {
@@ -83,6 +95,15 @@ export class VariantService {
   ) {
     const { config } = deps;
     this.gate = new RenderGate(config.renderConcurrency, config.renderQueue);
+    this.ladder = new LadderStore({
+      storage: deps.storage,
+      catalog: deps.catalog,
+      logger: deps.logger,
+      storageCounts: deps.storageCounts,
+      ladderSizes: config.ladderSizes,
+      limits: { maxInputPixels: config.maxInputPixels, timeoutMs: config.renderTimeoutMs },
+      schedule: (work) => this.gate.run(work),
+    });
     const cacheBytes = Math.max(1, config.memoryCacheBytes);
     this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });
     // Originals are re-read for every new variant of an image; keep the recent ones close.
@@ -120,8 +141,9 @@ export class VariantService {
   forget(imageId: string): void {
     const prefix = variantPrefix(imageId);
     this.deleted.set(imageId, true);
-    this.sources.delete(imageId);
-    this.headers.delete(imageId);
+    this.ladder.forget(imageId);
+    for (const key of this.sources.keys()) if (key === imageId || key.startsWith(prefix)) this.sources.delete(key);
+    for (const key of this.headers.keys()) if (key === imageId || key.startsWith(prefix)) this.headers.delete(key);
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) this.memory.delete(key);
   }
 
@@ -163,6 +185,7 @@ export class VariantService {
   /** Resolves once every background write-back has finished (the server awaits it on close). */
   async settled(): Promise<void> {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes.values()]);
+    await this.ladder.settled();
   }
 
   /** Never rejects: resolves false when the write failed, or landed after its image was deleted. */
@@ -220,15 +243,18 @@ export class VariantService {
   private async render(request: VariantRequest): Promise<VariantLookup> {
     const { config, metrics } = this.deps;
     const started = performance.now();
-    const source = await this.source(request.image);
+    const spec = boxed(request.spec, request.image, config.maxOutputDimension);
+    const source = await this.renderSource(request.image, spec);
     const loaded = performance.now() - started;
+    const { image } = request;
     try {
-      const header = await this.header(request.image.id, source);
+      const header = await this.header(source.rung ? mezzanineCacheKey(image.id, source.rung) : image.id, source.data);
       const { result, cpuUs } = await this.cpu.measure(() =>
         render({
-          source,
+          source: source.data,
           header,
-          spec: boxed(request.spec, request.image, config.maxOutputDimension),
+          original: source.rung ? { width: image.width, height: image.height } : undefined,
+          spec,
           format: request.identity.format,
           loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
           limits: {
@@ -255,11 +281,34 @@ export class VariantService {
         variant: { data: result.data, format: result.format, contentType: result.contentType },
         source: 'render',
         timings: { source: loaded, ...result.timings },
+        decoded: source.rung ? `ladder-${source.rung.size}` : 'original',
       };
     } catch (error) {
       metrics?.renderFailures.inc({ code: isPixelfrontError(error) ? error.code : 'internal' });
       throw error;
     }
+  }
+
+  /**
+   * The smallest stored mezzanine that serves this output (origin/ladder/select.ts), else the
+   * original; an image missing rungs it qualifies for gets them made in the background.
+   */
+  private async renderSource(image: ImageRecord, spec: TransformSpec): Promise<RenderSource> {
+    const stored = await this.ladder.stored(image);
+    const rung = chooseRung(image, stored, spec, { maxOutputDimension: this.deps.config.maxOutputDimension });
+    if (rung) {
+      const key = mezzanineCacheKey(image.id, rung);
+      const cached = this.sources.get(key);
+      if (cached) return { data: cached, rung };
+      const data = await this.ladder.load(image, rung);
+      if (data) {
+        this.sources.set(key, data);
+        return { data, rung };
+      }
+    }
+    const original = await this.source(image);
+    this.ladder.backfill(image, original, stored);
+    return { data: original, rung: undefined };
   }
 
   /**
@@ -308,6 +357,11 @@ export class VariantService {
     this.deps.metrics?.variantSource.inc({ source: lookup.source });
     return lookup;
   }
+}
+
+/** Under the image's variant prefix, so `forget` drops it with the rest. */
+function mezzanineCacheKey(imageId: string, rung: Rung): string {
+  return `${variantPrefix(imageId)}ladder-${rung.size}`;
 }
 
 /** `ar` alone becomes a concrete box here, where the source size is known, capped by the output limit. */

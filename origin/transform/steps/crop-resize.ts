@@ -1,13 +1,17 @@
+import { opsOnMezzanine } from '../../ladder/select.ts';
 import { planGeometry, type GeometryOp } from '../geometry.ts';
 import { checkOutputSize } from '../output-limits.ts';
 import type { RenderState } from '../render-types.ts';
 
 /** `c` with `w`, `h`, `ar`, `g`, `fp`, `x`, `y`: replays the geometry plan on sharp. */
 export async function cropResize(state: RenderState): Promise<void> {
-  const plan = planGeometry(state, state.spec, { animated: state.frames > 1, maxOutputDimension: state.limits.maxOutputDimension });
+  // From a mezzanine, the plan is made on the original's size (crops, focal points and the output
+  // size mean the same as from the original) and replayed in the mezzanine's coordinates.
+  const planned = state.original ?? state;
+  const plan = planGeometry(planned, state.spec, { animated: state.frames > 1, maxOutputDimension: state.limits.maxOutputDimension });
   checkOutputSize(plan, state.frames, state.limits);
   state.pad = plan.pad;
-  const ops = withVectorFit(state, plan.ops, plan);
+  const ops = state.original ? opsOnMezzanine(plan, state, state.original) : withVectorFit(state, plan.ops, plan);
   if (ops.length === 0) return;
   let resized = false;
   for (const op of ops) {

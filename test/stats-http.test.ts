@@ -2,12 +2,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import { testSchema } from './helpers/postgres.ts';
+import { waitFor } from './helpers/wait-for.ts';
 import type { StatsReport, StatsRow } from '../origin/stats/api-schema.ts';
 
 const acme = { authorization: 'Bearer key-acme-0001' };
 const other = { authorization: 'Bearer key-other-0001' };
 const third = { authorization: 'Bearer key-third-0001' };
-const apiKeys = 'acme:key-acme-0001,other:key-other-0001,third:key-third-0001';
+const fourth = { authorization: 'Bearer key-fourth-0001' };
+const apiKeys = 'acme:key-acme-0001,other:key-other-0001,third:key-third-0001,fourth:key-fourth-0001';
 
 async function upload(url: string, body: Buffer, headers: Record<string, string>) {
   const response = await fetch(`${url}/v1/images`, {
@@ -188,6 +190,31 @@ function describeStats(name: string, env: () => Record<string, string>, options:
         );
         expect(lines).toEqual([lines[0], ...cells, '']);
       }
+    });
+
+    it('counts the renders of eager presets under their preset', async () => {
+      const body = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#aa2255' } })
+        .png()
+        .toBuffer();
+      const response = await fetch(`${origin.url}/v1/images?eager=thumb,card`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png', ...fourth },
+        body,
+      });
+      expect(response.status).toBe(201);
+      const rows = await waitFor(
+        async () => {
+          const report = await stats(origin.url, fourth, '?groupBy=preset');
+          return report.rows.filter((entry) => entry.renders.count > 0).length === 2 ? report.rows : undefined;
+        },
+        20_000,
+        'the eager renders',
+      );
+      expect(rows.map((entry) => [entry.preset, entry.uploads.count, entry.renders.count])).toEqual([
+        [null, 1, 0],
+        ['card', 0, 1],
+        ['thumb', 0, 1],
+      ]);
     });
 
     it('answers bad ranges with 400 invalid_request and needs an API key', async () => {

@@ -8,6 +8,8 @@ import { replaceInvisibleCharacters } from '../ingest/invisible-characters.ts';
 /** A batch item as planned, with its variant's hash, from which its job id is made (queuedJobs). */
 export interface PlannedItem extends BatchItem {
   hash: string;
+  /** The preset it was planned from, for usage statistics by preset (not stored with the batch). */
+  preset?: string | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export function planItems(images: readonly ImageRecord[], transforms: readonly P
         if (keys.has(key)) continue;
         keys.add(key);
         const name = names.claim(`${folder}/${safeName(transform.label)}.${extension(format)}`, key);
-        items.push({ imageId: image.id, canonical: transform.canonical, format, variantKey: key, hash, name });
+        items.push({ imageId: image.id, canonical: transform.canonical, format, variantKey: key, hash, name, preset: transform.preset });
       }
     }
   }

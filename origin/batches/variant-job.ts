@@ -35,7 +35,9 @@ export function variantJobHandler(services: VariantJobDeps, batches: BatchStore)
       try {
         const image = await services.catalog.getImageById(job.imageId);
         if (image === null) return await record(job, { ok: false, code: 'not_found', detail: `image ${job.imageId} was deleted` });
-        await services.variants.ensure(variantRequest(image, canonicalTransform(services.grammar, job.canonical), job.format));
+        // The canonical ops have the preset expanded: the job names it for the statistics.
+        const transform = { ...canonicalTransform(services.grammar, job.canonical), preset: job.preset };
+        await services.variants.ensure(variantRequest(image, transform, job.format));
         return await record(job, { ok: true });
       } catch (error) {
         const permanent = isPixelfrontError(error) && error.status < 500;
@@ -61,6 +63,7 @@ export function plannedJobs(items: readonly PlannedItem[], batchId?: string): Qu
   return items.map((item) => {
     const job: VariantJob = { imageId: item.imageId, canonical: item.canonical, format: item.format };
     if (batchId !== undefined) job.batchId = batchId;
+    if (item.preset !== undefined) job.preset = item.preset;
     return { id: variantJobId(batchId, { imageId: item.imageId, hash: item.hash, format: item.format }), job };
   });
 }

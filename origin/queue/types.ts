@@ -12,6 +12,8 @@ export interface VariantJob {
   canonical: string;
   /** The concrete output format: `f_auto` was resolved when the job was planned. */
   format: OutputFormat;
+  /** The preset it was planned from (its render counts under it in GET /v1/stats?groupBy=preset). */
+  preset?: string;
 }
 
 /**

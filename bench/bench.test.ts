@@ -11,7 +11,7 @@ import type { Mode, Row, Scenarios } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
 import { formatRows, tableCells } from './table.ts';
-import { evaluateAtGate, evaluateTargets } from './targets.ts';
+import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
   return {
@@ -147,6 +147,21 @@ describe('targets', () => {
       false,
     );
     expect(evaluateAtGate(rows.filter((each) => each.mode !== 'limit-gate'))).toEqual([]);
+  });
+
+  it('holds the workloads the ladder serves to 2 × the limit, and names only those measured', () => {
+    const rows = [
+      row('jpeg-w800', 'limit', 2, 30),
+      row('jpeg-w800', 'cold', 2, 61),
+      row('jpeg-w800', 'limit', 8, 30),
+      row('jpeg-w800', 'cold', 8, 59),
+      row('png-webp', 'limit', 2, 30),
+      row('png-webp', 'cold', 2, 30),
+    ];
+    const results = evaluateLadder(rows);
+    expect(results.map((result) => [result.name, result.pass])).toEqual([['ladder: cold ≥ 2 × limit, jpeg-w800', false]]);
+    expect(results[0]?.detail).toContain('c8 59.0/30.0 req/s = 1.97×');
+    expect(evaluateLadder(rows.filter((r) => r.concurrency === 2)).map((result) => result.pass)).toEqual([true]);
   });
 
   it('skips what was not measured instead of passing it', () => {

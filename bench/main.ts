@@ -9,7 +9,7 @@ import { describeMachine } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { runBench } from './run.ts';
 import { formatRows, formatTargets, formatUploads } from './table.ts';
-import { evaluateAtGate, evaluateTargets } from './targets.ts';
+import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
 import { repoRoot } from './processes.ts';
 
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     const result = await runBench({ options, corpus, work, ipxDir, log: (line) => console.error(`bench: ${line}`) });
     const targets = evaluateTargets(result.rows, result.scenarios);
     const atGate = evaluateAtGate(result.rows);
+    const ladder = evaluateLadder(result.rows);
     const tuning = JSON.parse(await readFile(join(repoRoot, 'bench/tuning.json'), 'utf8')) as unknown;
     const report = {
       date: new Date().toISOString(),
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
       scenarios: result.scenarios,
       targets,
       atGate,
+      ladder,
       notes: result.notes,
       tuning,
     };
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
     console.log(`\n${formatUploads(result.uploads)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
+    if (ladder.length > 0)
+      console.log(`Render ladder (issue 20): cold renders from the 2048 px mezzanine, limit from the original\n${formatTargets(ladder)}\n`);
     if (atGate.length > 0)
       console.log(
         `Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`,

@@ -35,6 +35,23 @@ export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios): Tar
   ];
 }
 
+/** Workloads the origin renders from the 2048 px mezzanine of the 12 MP photo, raw sharp from the original. */
+export const ladderWorkloads = ['jpeg-w800', 'jpeg-fill-webp'] as const;
+export const ladderVsLimit = 2;
+
+/**
+ * Issue 20: where the render ladder serves the output (origin/ladder/select.ts), cold must reach
+ * 2 × raw sharp on the original (`limit`) — the point of not decoding 12 MP for an 800 px image.
+ */
+export function evaluateLadder(rows: readonly Row[]): TargetResult[] {
+  const concurrencies = [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b);
+  return ladderWorkloads
+    .filter((workload) => rows.some((row) => row.workload === workload))
+    .map((workload) =>
+      compare(rows, workload, concurrencies, 'limit', ladderVsLimit, `ladder: cold ≥ ${ladderVsLimit} × limit, ${workload}`),
+    );
+}
+
 /**
  * Not a target of the issue: cold against raw sharp held to the origin's render gate (limit-gate
  * rows, measured where the concurrency exceeds the gate). Where these pass and the targets against

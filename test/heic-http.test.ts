@@ -78,9 +78,13 @@ describe.skipIf(!hasCorpus)('HEIC uploads over HTTP', () => {
       // libheif's decode (irot/imir applied), as the reference the renders must match.
       const reference = await heicAsPng(bytes, Date.now() + 120_000, () => fail('unavailable', 'reference decode timed out'));
       const [width, height] = renderedSize(entry);
+      // LADDER_SIZES defaults to 2048: a source ≥ 3072 px got that rung from the ingest decode,
+      // and a w_400 render decodes it (a JPEG/WebP), not the HEVC original.
+      const expectedDecode = Math.max(...(entry.display_size ?? [0])) >= 3072 ? 'ladder-2048' : 'original';
       for (const [format, sharpName] of formats) {
         const response = await fetch(`${origin.url}/img/${String(body['id'])}/w_400,f_${format}`);
         expect(response.status, `${format}: ${await response.clone().text()}`).toBe(200);
+        expect(/(?:^|, )decode;desc="([^"]+)"/.exec(response.headers.get('server-timing') ?? '')?.[1]).toBe(expectedDecode);
         expect(response.headers.get('content-type')).toBe(`image/${format}`);
         const output = Buffer.from(await response.arrayBuffer());
         const meta = await sharp(output).metadata();

@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['{core,origin,worker-pool,cli,test,bench}/**/*.test.ts'],
           // sharp and better-sqlite3 are native: separate processes are safer than threads.
           pool: 'forks',
+          // Every answer of an origin a test starts is checked against the OpenAPI document.
+          setupFiles: ['test/setup/documented-answers.ts'],
           maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1227,7 +1227,22 @@ export interface operations {
         };
       };
       400: components['responses']['invalid_request'];
-      503: components['responses']['unavailable'];
+      /** @description Not ready */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Readiness'];
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {unknown} */
+            code?: 'unavailable';
+          };
+        };
+      };
     };
   };
   getMetrics: {

@@ -57,7 +57,8 @@ export function buildDocument(list: readonly Operation[]): OpenApiDocument {
     paths[operation.path] ??= {};
     const item = paths[operation.path] ?? {};
     if (item[operation.method]) throw new Error(`${operation.method.toUpperCase()} ${operation.path} is declared twice`);
-    item[operation.method] = operationObject(operation, components, (status, codes) => {
+    item[operation.method] = operationObject(operation, components, (status, codes, form) => {
+      if (form === 'inline') return problemResponse(status, codes, problem);
       // One shared response per status and set of codes: most routes answer the same few.
       const name = codes.join('.');
       errorResponses.set(name, problemResponse(status, codes, problem));
@@ -115,7 +116,7 @@ function securityOf(operation: Operation): JsonSchema[] {
 function operationObject(
   operation: Operation,
   components: SchemaComponents,
-  errorResponse: (status: string, codes: ErrorCode[]) => JsonSchema,
+  errorResponse: (status: string, codes: ErrorCode[], form: 'ref' | 'inline') => JsonSchema,
 ): JsonSchema {
   const id = operationId(operation);
   const parameters = [
@@ -132,7 +133,13 @@ function operationObject(
       ...contentObject(content, 'output', components, `${id}${status}`),
     };
   }
-  for (const [status, codes] of errorsByStatus(errorsOf(operation))) responses[status] = errorResponse(status, codes);
+  for (const [status, codes] of errorsByStatus(errorsOf(operation))) {
+    const success = responses[status];
+    // A status that is also an answer (`/readyz`'s 503 report) carries the problem beside it.
+    if (success)
+      success['content'] = { ...(success['content'] as JsonSchema), ...(errorResponse(status, codes, 'inline')['content'] as JsonSchema) };
+    else responses[status] = errorResponse(status, codes, 'ref');
+  }
   return {
     operationId: id,
     summary: operation.summary,

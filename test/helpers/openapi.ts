@@ -45,12 +45,16 @@ export class ResponseChecker {
     );
   }
 
+  /** The documented route a request went to, if any: literal paths first (`/v1/sessions/current`). */
+  routeOf(method: string, path: string): { method: string; template: string } | undefined {
+    const candidates = this.routes.filter((route) => route.method === method && route.pattern.test(path));
+    return candidates.find((entry) => !entry.template.includes('{')) ?? candidates[0];
+  }
+
   /** What is wrong with the response, or undefined. */
   check(recorded: Recorded): string | undefined {
     const where = `${recorded.method} ${recorded.path} → ${recorded.status}`;
-    // Literal paths first: /v1/sessions/current is not /v1/sessions/{id}.
-    const candidates = this.routes.filter((route) => route.method === recorded.method && route.pattern.test(recorded.path));
-    const route = candidates.find((entry) => !entry.template.includes('{')) ?? candidates[0];
+    const route = this.routeOf(recorded.method, recorded.path);
     if (!route) return `${where}: no route of the document matches`;
     const key = `${route.method} ${route.template}`;
     this.seen.set(key, (this.seen.get(key) ?? new Set()).add(recorded.status));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { testConfig } from './config.ts';
+import { recordAnswersOf } from './recorded-answers.ts';
 import type { Logger } from '../../origin/logger.ts';
 import { startOrigin, type RunningOrigin } from '../../origin/server.ts';
 
@@ -23,6 +24,7 @@ export interface TestOrigin extends RunningOrigin {
 export async function startTestOrigin(env: Record<string, string> = {}, logger?: Logger): Promise<TestOrigin> {
   const dataDir = env['DATA_DIR'] ?? (await mkdtemp(join(tmpdir(), 'pixelfront-test-')));
   const origin = await startOrigin(testConfig({ PORT: '0', DATA_DIR: dataDir, ...env }), logger);
+  recordAnswersOf(origin.url);
   return {
     ...origin,
     dataDir,

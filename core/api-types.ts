@@ -2686,8 +2686,13 @@ export interface operations {
       400: components['responses']['invalid_request'];
       403: components['responses']['invalid_signature'];
       404: components['responses']['not_found'];
+      413: components['responses']['payload_too_large'];
+      415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
-      503: components['responses']['unavailable'];
+      422: components['responses']['image_too_large.corrupt_image'];
+      502: components['responses']['bad_gateway'];
+      503: components['responses']['unavailable.overloaded'];
+      504: components['responses']['gateway_timeout'];
     };
   };
   getImgIdOps: {
@@ -2757,7 +2762,10 @@ export interface operations {
       400: components['responses']['invalid_request.invalid_transform'];
       403: components['responses']['invalid_signature'];
       404: components['responses']['not_found'];
+      413: components['responses']['payload_too_large'];
+      415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
+      422: components['responses']['image_too_large.corrupt_image'];
       502: components['responses']['bad_gateway'];
       503: components['responses']['unavailable.overloaded'];
       504: components['responses']['gateway_timeout'];
@@ -2832,7 +2840,10 @@ export interface operations {
       400: components['responses']['invalid_request.invalid_transform'];
       403: components['responses']['invalid_signature'];
       404: components['responses']['not_found'];
+      413: components['responses']['payload_too_large'];
+      415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
+      422: components['responses']['image_too_large.corrupt_image'];
       502: components['responses']['bad_gateway'];
       503: components['responses']['unavailable.overloaded'];
       504: components['responses']['gateway_timeout'];

@@ -35,6 +35,8 @@ import { raw, route, type Operation } from './operation.ts';
 
 const image = raw(['image/*'], 'the image bytes, sent as they are');
 const uploadErrors = ['payload_too_large', 'unsupported_media_type', 'image_too_large', 'corrupt_image'] as const;
+/** A delivery decodes the stored source (an SVG again under today's caps) and may render it; the edge adds its gateway errors. */
+const deliveryErrors = ['invalid_signature', 'not_found', ...uploadErrors, 'overloaded', 'bad_gateway', 'gateway_timeout'] as const;
 const imageId = z.object({ id: imageIdSchema });
 /** The statistics routes answer the same rows as CSV for `Accept: text/csv` or `?format=csv`. */
 const jsonOrCsv = (schema: z.ZodType) => ({
@@ -114,9 +116,9 @@ export const operations: readonly Operation[] = [
   route('public', 'documentation', 'GET /docs', 'The API reference page (Swagger UI)', { 200: raw('text/html'), 304: null }),
   route('public', 'documentation', 'GET /docs/{file}', 'Files of the reference page', { 200: raw(['text/javascript', 'text/css']), 304: null }, ['not_found']),
 
-  route('public', 'delivery', 'GET /img/{id}', 'The original image (SVG sanitised)', { params: imageId, query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_signature', 'not_found']),
-  route('public', 'delivery', 'GET /img/{id}/{ops}', 'A variant: the image transformed by `ops`', { params: imageId.extend({ ops: opsSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', 'invalid_signature', 'not_found', 'overloaded', 'bad_gateway', 'gateway_timeout']),
-  route('public', 'delivery', 'GET /img/{id}/{ops}/{name}', 'A variant with a file name for people', { params: imageId.extend({ ops: opsSchema, name: seoNameSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', 'invalid_signature', 'not_found', 'overloaded', 'bad_gateway', 'gateway_timeout']),
+  route('public', 'delivery', 'GET /img/{id}', 'The original image (SVG sanitised)', { params: imageId, query: signedUrlQuerySchema, 200: image, 304: null }, deliveryErrors),
+  route('public', 'delivery', 'GET /img/{id}/{ops}', 'A variant: the image transformed by `ops`', { params: imageId.extend({ ops: opsSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', ...deliveryErrors]),
+  route('public', 'delivery', 'GET /img/{id}/{ops}/{name}', 'A variant with a file name for people', { params: imageId.extend({ ops: opsSchema, name: seoNameSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', ...deliveryErrors]),
 
   route('public', 'console', 'GET /', 'Redirect to the web console', { 302: null }),
   route('public', 'console', 'GET /console', 'Redirect to /console/', { 301: null }),

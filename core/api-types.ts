@@ -622,6 +622,24 @@ export interface components {
           mode: 'key' | 'open';
           tenant: string;
         };
+    ExifFacts: {
+      make: string | null;
+      model: string | null;
+      lens: string | null;
+      /** @description ISO 8601 as the camera wrote it: with its offset if it recorded one, else local time without a zone */
+      takenAt: string | null;
+      /** @description seconds */
+      exposureTime: number | null;
+      fNumber: number | null;
+      iso: number | null;
+      /** @description millimetres */
+      focalLength: number | null;
+      /** @description only with KEEP_GPS=true; otherwise never stored */
+      gps: {
+        latitude: number;
+        longitude: number;
+      } | null;
+    };
     Health: {
       /** @constant */
       status: 'ok';
@@ -659,11 +677,21 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /** @description read from the upload's EXIF (or XMP); null when it had none */
+      exif: components['schemas']['ExifFacts'] | null;
+      /** @description read from the upload's IPTC, XMP or EXIF; null when it had none */
+      iptc: components['schemas']['IptcFacts'] | null;
     };
     ImagePage: {
       items: components['schemas']['ImageObject'][];
       /** @description pass as `?cursor=` for the next page; null on the last one */
       next: string | null;
+    };
+    IptcFacts: {
+      caption: string | null;
+      keywords: string[];
+      creator: string | null;
+      copyright: string | null;
     };
     JsonValue: unknown;
     OpenApiDocument: {
@@ -812,6 +840,10 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /** @description read from the upload's EXIF (or XMP); null when it had none */
+      exif: components['schemas']['ExifFacts'] | null;
+      /** @description read from the upload's IPTC, XMP or EXIF; null when it had none */
+      iptc: components['schemas']['IptcFacts'] | null;
       /** @description true: the tenant already had these bytes; this is that image, unchanged */
       deduplicated: boolean;
     };

@@ -102,6 +102,8 @@ const envSchema = z.object({
     .min(100)
     .default(10 * 60 * 1000),
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
+  /** A photo's GPS position is where someone lives: only stored when asked for. */
+  KEEP_GPS: boolean.default(false),
   MAX_SVG_BYTES: positiveInt(16 * 1024 * 1024),
   MAX_SVG_ELEMENTS: positiveInt(50_000),
   SVG_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
@@ -185,6 +187,8 @@ export interface Config {
   /** Scratch files (upload temp files, storage writes) untouched for `maxAgeMs` and not in use are removed at start and every `intervalMs`. */
   tempSweep: { maxAgeMs: number; intervalMs: number };
   maxInputPixels: number;
+  /** KEEP_GPS: store the EXIF GPS position read at ingest (default: dropped). */
+  keepGps: boolean;
   /** MAX_SVG_BYTES (413 beyond) and MAX_SVG_ELEMENTS (422 beyond), applied when sanitising. */
   svgLimits: { maxBytes: number; maxElements: number };
   /** SVG_WORKERS: worker threads that sanitise SVG, off the event loop. */
@@ -276,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, uploadMs: e.UPLOAD_TIMEOUT_MS },
     tempSweep: { maxAgeMs: e.TEMP_MAX_AGE_MS, intervalMs: e.TEMP_SWEEP_INTERVAL_MS },
     maxInputPixels: e.MAX_INPUT_PIXELS,
+    keepGps: e.KEEP_GPS,
     svgLimits: { maxBytes: e.MAX_SVG_BYTES, maxElements: e.MAX_SVG_ELEMENTS },
     svgWorkers: e.SVG_WORKERS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,

@@ -206,6 +206,28 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       expect((await second.insertImage(newImage(tenant, { sha256: image.sha256 }))).inserted).toBe(false);
     });
 
+    it('stores the EXIF and IPTC facts read at ingest, untouched by edits', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const exif = {
+        make: 'FUJIFILM',
+        model: 'X-T2',
+        lens: 'XF18-55mm',
+        takenAt: '2018-10-12T14:45:38+02:00',
+        exposureTime: 0.004,
+        fNumber: 2.8,
+        iso: 200,
+        focalLength: 55,
+        gps: { latitude: 46.5, longitude: 7.25 },
+      };
+      const iptc = { caption: 'Bergen im Herbst', keywords: ['fall', 'bergen'], creator: 'B. V.', copyright: '© 2018' };
+      const image = newImage(tenant, { exif, iptc });
+      await catalog.insertImage(image);
+      expect(await catalog.getImage(tenant, image.id)).toEqual(image);
+      expect(await catalog.updateImage(tenant, image.id, { title: 'Alps' })).toEqual({ ...image, title: 'Alps' });
+      expect((await catalog.listImages(tenant, { limit: 1 })).items[0]).toMatchObject({ exif, iptc });
+    });
+
     it("stores people's own metadata and replaces it field by field", async () => {
       const catalog = await open();
       const tenant = newTenant();
@@ -306,6 +328,8 @@ function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRe
     alt: null,
     tags: [],
     meta: null,
+    exif: null,
+    iptc: null,
     createdAt: new Date(Date.UTC(2026, 4, 1, 12, 0, 0, 123) + Math.floor(Math.random() * 1_000_000)),
     ...overrides,
   };

@@ -2,7 +2,17 @@ import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Database, ImagesTable } from './schema.ts';
-import type { Catalog, EditableImageFields, ImageFormat, ImagePage, ImageRecord, JsonObject, ListImagesOptions } from './types.ts';
+import type {
+  Catalog,
+  EditableImageFields,
+  ExifFacts,
+  ImageFormat,
+  ImagePage,
+  ImageRecord,
+  IptcFacts,
+  JsonObject,
+  ListImagesOptions,
+} from './types.ts';
 
 const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
 const maxListLimit = 1000;
@@ -163,6 +173,8 @@ function toRow(image: ImageRecord): ImagesTable {
     alt: image.alt,
     tags: tagsText(image.tags),
     meta: image.meta === null ? null : JSON.stringify(image.meta),
+    exif: image.exif === null ? null : JSON.stringify(image.exif),
+    iptc: image.iptc === null ? null : JSON.stringify(image.iptc),
   };
 }
 
@@ -187,6 +199,8 @@ function toRecord(row: Selectable<ImagesTable>): ImageRecord {
     alt: row.alt,
     tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]),
     meta: row.meta === null ? null : (JSON.parse(row.meta) as JsonObject),
+    exif: row.exif === null ? null : (JSON.parse(row.exif) as ExifFacts),
+    iptc: row.iptc === null ? null : (JSON.parse(row.iptc) as IptcFacts),
   };
 }
 

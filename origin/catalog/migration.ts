@@ -54,6 +54,20 @@ export const createImagesAndCounters: NamedMigration = {
 };
 
 /**
+ * EXIF and IPTC/XMP facts read at ingest (issue 15): two nullable JSON columns on images, so the
+ * rows of an existing catalog stay and read back with none.
+ */
+export const addEmbeddedMetadata: NamedMigration = {
+  name: '0009-embedded-metadata',
+  async up(db: Kysely<unknown>) {
+    for (const column of ['exif', 'iptc']) await db.schema.alterTable('images').addColumn(column, 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const column of ['iptc', 'exif']) await db.schema.alterTable('images').dropColumn(column).execute();
+  },
+};
+
+/**
  * People's own metadata (issue 15): four nullable columns on images, so existing rows stay as they
  * are (no title, no tags), the image_tags index table behind `GET /v1/images?tag=`, and the
  * metadata a multipart upload was started with.

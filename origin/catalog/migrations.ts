@@ -4,7 +4,7 @@ import { createBatches } from '../batches/migration.ts';
 import { createSessions } from '../sessions/migration.ts';
 import { createStatistics, createUsageCounts } from '../stats/migration.ts';
 import { createUploads, indexUploadsByTenant } from '../multipart/migration.ts';
-import { addUserMetadata, createImagesAndCounters } from './migration.ts';
+import { addEmbeddedMetadata, addUserMetadata, createImagesAndCounters } from './migration.ts';
 import type { NamedMigration } from './named-migration.ts';
 
 /**
@@ -25,6 +25,7 @@ export const migrations: readonly NamedMigration[] = [
   createSessions,
   createStatistics,
   indexUploadsByTenant,
+  addEmbeddedMetadata,
 ];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */

@@ -27,6 +27,9 @@ export interface ImagesTable {
   tags: string | null;
   /** JSON object text. */
   meta: string | null;
+  // Embedded metadata read at ingest (migration 0009-embedded-metadata): JSON, null when none.
+  exif: string | null;
+  iptc: string | null;
 }
 
 /** One row per tag of an image: what `GET /v1/images?tag=` finds images by. */

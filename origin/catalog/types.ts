@@ -16,10 +16,41 @@ export interface UserMetadata {
   meta: JsonObject | null;
 }
 
+/** Camera facts read from EXIF (XMP as a fallback) at ingest; null members were absent. */
+export interface ExifFacts {
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  /** ISO 8601 as the camera wrote it: with its offset when it recorded one, else without a zone. */
+  takenAt: string | null;
+  /** Seconds. */
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  /** Millimetres. */
+  focalLength: number | null;
+  /** Only with KEEP_GPS=true; otherwise never stored. */
+  gps: { latitude: number; longitude: number } | null;
+}
+
+/** Descriptive fields read from IPTC, XMP (dc:) or EXIF at ingest. */
+export interface IptcFacts {
+  caption: string | null;
+  keywords: string[];
+  creator: string | null;
+  copyright: string | null;
+}
+
+/** What the uploaded file said about itself (migration 0009); null when it said nothing readable. */
+export interface EmbeddedMetadata {
+  exif: ExifFacts | null;
+  iptc: IptcFacts | null;
+}
+
 /** What may change after upload; everything else is measured from the immutable bytes. */
 export type EditableImageFields = UserMetadata & { filename: string | null };
 
-export interface ImageRecord extends UserMetadata {
+export interface ImageRecord extends UserMetadata, EmbeddedMetadata {
   id: string;
   tenant: string;
   filename: string | null;

@@ -8,6 +8,7 @@ import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
 import { countUpload } from '../stats/upload-counts.ts';
 import type { DecodedImage } from './decode.ts';
+import { readEmbeddedMetadata } from './embedded-metadata.ts';
 import { inspectAndDecode } from './inspect.ts';
 import type { ReceivedFile } from './receive.ts';
 import { stripInvisibleCharacters } from './invisible-characters.ts';
@@ -41,10 +42,12 @@ export async function ingestReceivedFile(
       ladderSizes: config.ladderSizes,
       svg: services.svg,
     });
+    const embedded = await readEmbeddedMetadata(file.path, facts.format, { keepGps: config.keepGps });
     const record: ImageRecord = {
       id: newImageId(),
       tenant,
       ...given,
+      ...embedded,
       format: facts.format,
       width: facts.width,
       height: facts.height,

@@ -5,6 +5,37 @@ import { problemSchema } from '../openapi/problem.ts';
 
 export const imageFormatSchema = z.enum(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
 
+/** Camera facts read at ingest (embedded-metadata.ts). */
+export const exifSchema = z
+  .strictObject({
+    make: z.string().nullable(),
+    model: z.string().nullable(),
+    lens: z.string().nullable(),
+    takenAt: z
+      .string()
+      .nullable()
+      .describe('ISO 8601 as the camera wrote it: with its offset if it recorded one, else local time without a zone'),
+    exposureTime: z.number().nullable().describe('seconds'),
+    fNumber: z.number().nullable(),
+    iso: z.number().nullable(),
+    focalLength: z.number().nullable().describe('millimetres'),
+    gps: z
+      .strictObject({ latitude: z.number(), longitude: z.number() })
+      .nullable()
+      .describe('only with KEEP_GPS=true; otherwise never stored'),
+  })
+  .meta({ id: 'ExifFacts' });
+
+/** Descriptive fields read at ingest. */
+export const iptcSchema = z
+  .strictObject({
+    caption: z.string().nullable(),
+    keywords: z.array(z.string()),
+    creator: z.string().nullable(),
+    copyright: z.string().nullable(),
+  })
+  .meta({ id: 'IptcFacts' });
+
 /** The image object of SPEC section 4, as toImageObject builds it. */
 export const imageObjectSchema = z
   .strictObject({
@@ -25,6 +56,8 @@ export const imageObjectSchema = z
     alt: z.string().nullable(),
     tags: z.array(z.string()),
     meta: z.record(z.string(), z.unknown()).nullable(),
+    exif: exifSchema.nullable().describe("read from the upload's EXIF (or XMP); null when it had none"),
+    iptc: iptcSchema.nullable().describe("read from the upload's IPTC, XMP or EXIF; null when it had none"),
   })
   .meta({ id: 'ImageObject' });
 

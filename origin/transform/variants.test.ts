@@ -93,6 +93,8 @@ describe('VariantService', () => {
       alt: null,
       tags: [],
       meta: null,
+      exif: null,
+      iptc: null,
     };
     await storage.put(originalKey(image.id), bytes);
   });

@@ -10,7 +10,10 @@ import type { BatchItem } from './batch-store.ts';
  * each read from storage only when the previous one went out, so memory stays flat for any size.
  * A variant swept since (VARIANT_TTL_DAYS) is made again; one of a deleted image is left out.
  */
-export function batchArchive(services: Services, batchId: string): Readable {
+/** The few services an archive reads from. */
+type ArchiveDeps = Pick<Services, 'batches' | 'storage' | 'catalog' | 'grammar' | 'variants' | 'logger'>;
+
+export function batchArchive(services: ArchiveDeps, batchId: string): Readable {
   // Images are already compressed: storing them is as small and far cheaper than deflating.
   const zip = new ZipArchive({ store: true });
   const fill = async () => {
@@ -68,7 +71,7 @@ function entryWritten(zip: Readable): Promise<boolean> {
   });
 }
 
-async function variantBody(services: Services, item: BatchItem): Promise<Readable | null> {
+async function variantBody(services: ArchiveDeps, item: BatchItem): Promise<Readable | null> {
   const stored = await services.storage.get(item.variantKey);
   if (stored !== null) return stored.body;
   const image = await services.catalog.getImageById(item.imageId);

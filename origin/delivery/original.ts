@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { fail } from '../../core/errors.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
@@ -11,8 +11,8 @@ import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
  * Looks up the image of a public /img URL (its id already checked by the route): unknown is 404.
  * Every request asks the catalog, uncached: a delete on any replica must end delivery everywhere.
  */
-export async function findPublicImage(services: Services, id: string): Promise<ImageRecord> {
-  const image = await services.catalog.getImageById(id);
+export async function findPublicImage(catalog: Pick<Catalog, 'getImageById'>, id: string): Promise<ImageRecord> {
+  const image = await catalog.getImageById(id);
   if (!image) throw fail('not_found', `image ${id} not found`);
   return image;
 }
@@ -23,11 +23,11 @@ export async function findPublicImage(services: Services, id: string): Promise<I
  * browser opening it directly would otherwise run whatever the uploader put in it.
  */
 export async function deliverOriginal(
-  services: Services,
+  services: Pick<Services, 'catalog' | 'storage' | 'variants' | 'usage'>,
   input: { id: string; ifNoneMatch: string | undefined; counted: boolean },
 ): Promise<Response> {
   const { id, ifNoneMatch, counted } = input;
-  const image = await findPublicImage(services, id);
+  const image = await findPublicImage(services.catalog, id);
   const isSvg = image.format === 'svg';
   const info: DeliveryInfo = {
     contentType: mediaTypes[image.format],
@@ -51,6 +51,6 @@ export async function deliverOriginal(
   });
 }
 
-function countOriginal(services: Services, image: ImageRecord, bytes: number): void {
+function countOriginal(services: Pick<Services, 'usage'>, image: ImageRecord, bytes: number): void {
   services.usage.countDelivery({ tenant: image.tenant, imageId: image.id, format: image.format, preset: undefined, bytes });
 }

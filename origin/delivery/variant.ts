@@ -19,11 +19,11 @@ export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: s
  * memory, storage and only then a render (VariantService).
  */
 export async function deliverVariant(
-  services: Services,
+  services: Pick<Services, 'catalog' | 'variants' | 'usage'>,
   input: { id: string; transform: CanonicalTransform; accept: string | undefined; ifNoneMatch: string | undefined; counted: boolean },
 ): Promise<Response> {
   const { transform } = input;
-  const image = await findPublicImage(services, input.id);
+  const image = await findPublicImage(services.catalog, input.id);
   // The variant's identity, hashed once: its hash is the ETag's and its key the VariantService's.
   const request = variantRequest(image, transform, variantFormat(transform.spec, image, input.accept));
   const info: DeliveryInfo = {

@@ -6,7 +6,11 @@ import { ladderPrefix, originalKey, variantPrefix } from '../storage/layout.ts';
  * Removes an image: the row first, so the image disappears for every reader at once, then its
  * objects (original, variants, mezzanines). An object that cannot be deleted is logged; it is unreachable without the row.
  */
-export async function deleteImage(services: Services, tenant: string, id: string): Promise<void> {
+export async function deleteImage(
+  services: Pick<Services, 'catalog' | 'storage' | 'logger' | 'forgetImage' | 'storageCounts' | 'edgePurge'>,
+  tenant: string,
+  id: string,
+): Promise<void> {
   const { catalog, storage, logger } = services;
   if (!(await catalog.deleteImage(tenant, id))) throw fail('not_found', `image ${id} not found`);
   services.forgetImage(id);

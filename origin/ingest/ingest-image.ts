@@ -18,6 +18,8 @@ export interface IngestResult {
   deduplicated: boolean;
 }
 
+/** The few services an upload is registered with. */
+export type IngestDeps = Pick<Services, 'config' | 'storage' | 'catalog' | 'db' | 'logger' | 'svg' | 'storageCounts'>;
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
  * and describe the content (one strict decode), store the original, record it with the
@@ -26,7 +28,7 @@ export interface IngestResult {
  * behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
-  services: Services,
+  services: IngestDeps,
   tenant: string,
   file: ReceivedFile,
   given: EditableImageFields,
@@ -88,7 +90,11 @@ export async function ingestReceivedFile(
 }
 
 /** A mezzanine that cannot be stored is made again on the image's first cold render (lazy backfill). */
-async function storeLadder(services: Services, image: ImageRecord, decoded: DecodedImage): Promise<void> {
+async function storeLadder(
+  services: Pick<IngestDeps, 'config' | 'storage' | 'logger' | 'storageCounts'>,
+  image: ImageRecord,
+  decoded: DecodedImage,
+): Promise<void> {
   const rungs = rungsFor(image, services.config.ladderSizes);
   if (rungs.length === 0) return;
   const written = await writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {

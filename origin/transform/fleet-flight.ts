@@ -8,7 +8,8 @@ import { failFastRedisOptions, firstConnection } from '../queue/redis-connection
  * a variant claims it in Redis (set-if-absent, a short lease and a fencing token); the others wait for
  * the variant to appear in storage instead of rendering it again. The holder renews the lease while
  * it works, so a holder that dies (SIGKILL, a lost node) releases the claim within one lease and
- * the next waiter takes it over. Variants are deterministic, so a late write by a holder that lost
+ * the next waiter takes it over. Waiters poll the claim, not storage: the holder releases it only
+ * after its write-back settles, and a waiter that then wins the claim looks in storage first. Variants are deterministic, so a late write by a holder that lost
  * its lease is the same bytes, never a conflict; the token makes release and renewal safe.
  */
 
@@ -26,7 +27,7 @@ export interface FleetFlightOptions {
   prefix: string;
   /** The claim's lifetime without renewal: how long a dead holder blocks the others at most. */
   leaseMs?: number;
-  /** How often a waiter looks in storage. */
+  /** How often a waiter asks whether the claim is still held. */
   pollMs?: number;
   /** How long a waiter waits before rendering itself. */
   waitMs: number;
@@ -89,11 +90,12 @@ export class FleetFlight {
         }
         return this.finish(waited ? 'takeover' : 'leader', await this.holding(claimKey, token, work));
       }
+      // Storage is read only once the claim is gone, never while the holder may be mid-write: a
+      // store whose puts are not atomic (s3rver, some S3-compatible servers) would hand a waiter a
+      // partial object. The next claim attempt looks in storage under the claim (`late` above).
       waited = true;
-      await sleep(this.pollMs);
-      const found = await work.lookup();
-      if (found !== undefined) return this.finish('follower', { result: found, stored: Promise.resolve(true) });
       if (Date.now() > deadline) return this.finish('timeout', await work.render());
+      await sleep(this.pollMs);
     }
   }
 

@@ -191,9 +191,9 @@ export async function runScenario(
   // The last answer is returned even if `settled` never accepted it, so a mismatch shows as a diff.
   let stats: unknown;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
-    // Not by preset: through the edge a `t_NAME` URL reaches the origin as the preset's expanded
-    // ops (unless the preset is public), so the origin cannot count it under the preset there.
-    const answer = await call('stats', 'GET', '/v1/stats?groupBy=day,format');
+    // By preset too: through the edge a `t_NAME` URL reaches the origin as expanded ops, and the
+    // edge names the preset in X-Pixelfront-Preset so it counts under the preset as in one process.
+    const answer = await call('stats', 'GET', '/v1/stats?groupBy=day,format,preset');
     stats = withoutRunDependent(normalise({ status: answer.status, rows: answer.json['rows'], totals: answer.json['totals'] }));
     if (settled(stats)) break;
   }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { OutputFormat } from '../../core/transform-spec.ts';
-import { decodeCursor, encodeCursor } from '../catalog/cursor.ts';
+import { newestFirstPage } from '../catalog/cursor.ts';
 import type { Database } from '../catalog/schema.ts';
 import type { BatchTables } from './schema.ts';
 
@@ -152,19 +152,8 @@ export class BatchStore {
    * page's last batch, as for images, and the (tenant, created_at) index serves the order.
    */
   async list(tenant: string, options: { limit: number; cursor?: string | undefined }): Promise<BatchPage> {
-    let query = this.db.selectFrom('batches').selectAll().where('tenant', '=', tenant);
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1)
-      .execute();
-    const page = rows.slice(0, options.limit);
+    const query = this.db.selectFrom('batches').selectAll().where('tenant', '=', tenant);
+    const { page, next } = await newestFirstPage(query, options);
     const counts =
       page.length === 0
         ? []
@@ -191,9 +180,6 @@ export class BatchStore {
         createdAt: new Date(Number(batch.created_at)).toISOString(),
       };
     });
-    const last = page.at(-1);
-    const next =
-      rows.length > options.limit && last !== undefined ? encodeCursor({ createdAt: Number(last.created_at), id: last.id }) : null;
     return { items, next };
   }
 

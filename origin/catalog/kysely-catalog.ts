@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { newestFirstPage } from './cursor.ts';
 import type { Database, ImagesTable } from './schema.ts';
 import type {
   Catalog,
@@ -73,24 +73,10 @@ export class KyselyCatalog implements Catalog {
     if (!Number.isInteger(limit) || limit < 1 || limit > maxListLimit) {
       throw fail('invalid_request', `limit must be an integer from 1 to ${maxListLimit}`);
     }
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     let query = this.db.selectFrom('images').selectAll().where('tenant', '=', tenant);
     // The (tenant, sha256) unique index answers this one.
     if (sha256 !== undefined) query = query.where('sha256', '=', sha256);
-    if (after !== undefined) {
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-      );
-    }
-    // One row more than asked tells whether another page exists without a count.
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const next = rows.length > limit && last !== undefined ? encodeCursor({ createdAt: Number(last.created_at), id: last.id }) : null;
+    const { page, next } = await newestFirstPage(query, { limit, cursor });
     return { items: page.map(toRecord), next };
   }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { decodeCursor, encodeCursor } from '../catalog/cursor.ts';
+import { newestFirstPage } from '../catalog/cursor.ts';
 import type { Database } from '../catalog/schema.ts';
 import type { UploadPartsTable, UploadsTable, UploadTables } from './schema.ts';
 
@@ -37,24 +37,13 @@ export class UploadStore {
     now: number,
     options: { limit: number; cursor?: string | undefined },
   ): Promise<{ items: (UploadRow & { received_bytes: number; received_parts: number })[]; next: string | null }> {
-    let query = this.db
+    const query = this.db
       .selectFrom('uploads')
       .selectAll()
       .where('tenant', '=', tenant)
       .where('state', '=', 'open')
       .where('expires_at', '>', now);
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1)
-      .execute();
-    const page = rows.slice(0, options.limit);
+    const { page, next } = await newestFirstPage(query, options);
     const sums =
       page.length === 0
         ? []
@@ -76,8 +65,6 @@ export class UploadStore {
       const sum = sums.find((entry) => entry.upload_id === row.id);
       return { ...row, received_bytes: Number(sum?.bytes ?? 0), received_parts: Number(sum?.parts ?? 0) };
     });
-    const last = page.at(-1);
-    const next = rows.length > options.limit && last !== undefined ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
     return { items, next };
   }
 

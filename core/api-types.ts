@@ -386,6 +386,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/sign': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Signed /img URLs of the tenant's own images (for the console) */
+    post: operations['postV1Sign'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/presets': {
     parameters: {
       query?: never;
@@ -797,6 +814,14 @@ export interface components {
       csrfToken: string;
       /** Format: date-time */
       expiresAt: string;
+    };
+    SignedUrls: {
+      /** @description in the order of `paths`: each path with `?sig=` (and `exp`), or unchanged when `signed` is false */
+      urls: string[];
+      /** @description false when the service has no SIGNING_KEYS: the paths come back as given */
+      signed: boolean;
+      /** @description true under SIGNED_URLS=required: unsigned URLs are refused */
+      required: boolean;
     };
     UploadCreated: {
       uploadId: string;
@@ -2544,6 +2569,48 @@ export interface operations {
       401: components['responses']['unauthorized'];
       403: components['responses']['forbidden'];
       421: components['responses']['misdirected'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  postV1Sign: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description `/img/<id>[/<ops>[/<name>]]` of the tenant's own images, without a query */
+          paths: string[];
+          /** @description unix seconds after which the URLs stop working */
+          exp?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedUrls'];
+        };
+      };
+      400: components['responses']['invalid_request.invalid_transform'];
+      401: components['responses']['unauthorized'];
+      403: components['responses']['csrf_required'];
+      404: components['responses']['not_found'];
+      408: components['responses']['request_timeout'];
+      413: components['responses']['payload_too_large'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
       503: components['responses']['unavailable'];
     };
   };

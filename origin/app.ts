@@ -15,6 +15,7 @@ import { watermarkRoutes } from './watermarks/routes.ts';
 import { docsRoutes, openApiJson } from './openapi/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
 import { sessionRoutes, signIn } from './sessions/routes.ts';
+import { signRoute } from './signing/sign-route.ts';
 import type { Services } from './services.ts';
 import { adminRoutes } from './stats/admin-routes.ts';
 import { edgeStatsRoute } from './stats/edge-stats-route.ts';
@@ -63,6 +64,7 @@ export function createApp(services: Services): Hono {
   api.route('/batches', batchRoutes(services));
   api.route('/stats', statsRoutes(services));
   api.route('/sessions', sessionRoutes(services));
+  api.post('/sign', signRoute(services));
   api.get('/presets', (c) =>
     c.json({
       items: describePresets(services.grammar.presets, services.grammar),

@@ -218,6 +218,8 @@ describe('the documented responses', () => {
     await call('GET', `/v1/images?sha256=${createdSha}`, { headers: auth });
     await call('GET', '/v1/stats?from=yesterday', { headers: auth });
     await call('GET', '/v1/presets', { headers: auth });
+    await call('POST', '/v1/sign', json({ paths: [`/img/${id}/w_20`] }));
+    await call('POST', '/v1/sign', json({ paths: [`/img/${id}/zz_1`] }));
 
     const original = await call('GET', `/img/${id}`);
     await call('GET', `/img/${id}`, { headers: { 'if-none-match': original.headers.get('etag') ?? '' } });

@@ -10,6 +10,7 @@ import { uploadCreatedSchema, uploadPageSchema, uploadPartSchema, uploadStatusSc
 import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
 import { signInSchema } from '../sessions/routes.ts';
 import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
+import { signAnswerSchema, signBodySchema } from '../signing/sign-route.ts';
 import {
   adminStatsQuerySchema,
   formatOnlyQuerySchema,
@@ -111,6 +112,7 @@ export const operations: readonly Operation[] = [
   route('admin', 'statistics', 'GET /v1/admin/stats', "Every tenant's usage; groupBy may name tenant", { query: adminStatsQuerySchema, 200: jsonOrCsv(statsReportSchema) }),
   route('edge', 'statistics', 'POST /v1/edge-stats', "The edge Worker's hit and miss counters", { body: edgeStatsBodySchema, 202: edgeStatsAcceptedSchema }, ['payload_too_large']),
   route('admin', 'statistics', 'GET /v1/admin/tenants', 'Every tenant with its images and stored bytes', { query: formatOnlyQuerySchema, 200: jsonOrCsv(tenantsReportSchema) }),
+  route('tenant', 'delivery', 'POST /v1/sign', 'Signed /img URLs of the tenant\'s own images (for the console)', { body: signBodySchema, 200: signAnswerSchema }, ['not_found', 'invalid_transform', 'payload_too_large']),
   route('tenant', 'presets', 'GET /v1/presets', 'The named presets with their canonical ops', { 200: presetListSchema }),
   route('public', 'documentation', 'GET /v1/openapi.json', 'This document', { 200: documentSchema }),
   route('public', 'documentation', 'GET /docs', 'The API reference page (Swagger UI)', { 200: raw('text/html'), 304: null }),

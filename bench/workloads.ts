@@ -34,10 +34,9 @@ export interface Workload {
 function encode(
   image: Sharp,
   format: OutputFormat,
-  pixels: number,
   animation?: { loop: number | undefined; delay: number[] | undefined },
 ): Promise<Buffer> {
-  return applyEncoder(image, { format, q: undefined, pixels, animation }).toBuffer();
+  return applyEncoder(image, { format, q: undefined, animation }).toBuffer();
 }
 
 /** Logo for `wm_logo`: a translucent badge with alpha, made at run time (no fixture in the repo). */
@@ -62,7 +61,7 @@ export const workloads: Workload[] = [
     source: 'jpeg12mp',
     ops: (k) => `w_${800 - k}`,
     ipx: (k) => `w_${800 - k},f_jpeg,q_80`,
-    limit: (input, k) => encode(sharp(input.data).resize({ width: 800 - k }), 'jpeg', (800 - k) * 600),
+    limit: (input, k) => encode(sharp(input.data).resize({ width: 800 - k }), 'jpeg'),
     weight: 1,
   },
   {
@@ -70,7 +69,7 @@ export const workloads: Workload[] = [
     source: 'jpeg12mp',
     ops: (k) => `c_fill,w_${400 - k},h_400,f_webp`,
     ipx: (k) => `s_${400 - k}x400,f_webp,q_80`,
-    limit: (input, k) => encode(sharp(input.data).resize({ width: 400 - k, height: 400, fit: 'cover' }), 'webp', (400 - k) * 400),
+    limit: (input, k) => encode(sharp(input.data).resize({ width: 400 - k, height: 400, fit: 'cover' }), 'webp'),
     weight: 1,
   },
   {
@@ -78,7 +77,7 @@ export const workloads: Workload[] = [
     source: 'jpeg12mp',
     ops: (k) => `w_${1200 - k},f_avif`,
     ipx: (k) => `w_${1200 - k},f_avif`,
-    limit: (input, k) => encode(sharp(input.data).resize({ width: 1200 - k }), 'avif', (1200 - k) * 900),
+    limit: (input, k) => encode(sharp(input.data).resize({ width: 1200 - k }), 'avif'),
     weight: 0.12,
   },
   {
@@ -86,7 +85,7 @@ export const workloads: Workload[] = [
     source: 'pngAlpha',
     ops: (k) => `w_${600 - k},f_webp`,
     ipx: (k) => `w_${600 - k},f_webp,q_80`,
-    limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'webp', (600 - k) * 450),
+    limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'webp'),
     weight: 1,
   },
   {
@@ -109,7 +108,7 @@ export const workloads: Workload[] = [
             top: height - margin - logo.height,
           },
         ]);
-      return encode(image, 'jpeg', width * height);
+      return encode(image, 'jpeg');
     },
     weight: 1,
   },
@@ -119,7 +118,7 @@ export const workloads: Workload[] = [
     ops: (k) => `w_${300 - k},f_webp`,
     ipx: (k) => `animated,w_${300 - k},f_webp,q_80`,
     limit: (input, k) =>
-      encode(sharp(input.data, { animated: true }).resize({ width: 300 - k }), 'webp', (300 - k) * 231, {
+      encode(sharp(input.data, { animated: true }).resize({ width: 300 - k }), 'webp', {
         loop: input.loop,
         delay: input.delay,
       }),

@@ -22,6 +22,11 @@ export interface WatermarkSpec {
   scale: number;
 }
 
+/** Content-aware quality levels (`q_auto:LEVEL`); `good` is what plain `q_auto` means. */
+export type QualityLevel = 'eco' | 'good' | 'best';
+/** `q_auto` as stored in a spec: its canonical spelling (`auto` is the `good` level). */
+export type AutoQuality = 'auto' | 'auto:eco' | 'auto:best';
+
 export interface TransformSpec {
   c?: CropMode;
   /** Output box in pixels (after dpr was folded in). */
@@ -43,6 +48,7 @@ export interface TransformSpec {
   /** Lower-case hex, 6 or 8 digits, without '#'. */
   b?: string;
   wm?: WatermarkSpec;
-  q?: number | 'auto';
+  /** Absent: the per-format default. A level: the lowest quality that keeps SSIM at its target. */
+  q?: number | AutoQuality;
   f?: OutputFormat | 'auto';
 }

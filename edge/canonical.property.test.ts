@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtInPresets } from '../core/presets.ts';
-import { extremeRatioOps, opsArbitrary } from '../core/grammar/testing/ops-arbitrary.ts';
+import { autoQualityOps, extremeRatioOps, opsArbitrary } from '../core/grammar/testing/ops-arbitrary.ts';
 import type { Env } from './env.ts';
 import { edgeFetch, freshId, problemOf } from './testing/edge-fetch.ts';
 import { FakeOrigin } from './testing/fake-origin.ts';
@@ -48,8 +48,21 @@ describe('the canonical path at the edge', () => {
         expect(again.status, `${ops} → ${canonical}`).toBe(404);
         expect(origin.calls.at(-1)?.path, `${ops} → ${canonical}`).toBe(canonical);
       }),
-      { numRuns: 300, examples: extremeRatioOps.map((ops) => [ops]) },
+      { numRuns: 300, examples: [...extremeRatioOps, ...autoQualityOps].map((ops) => [ops]) },
     );
     expect(accepted / total).toBeGreaterThan(0.3);
+  });
+
+  it('sends each q_auto level to the origin in its one canonical spelling', async () => {
+    const id = freshId();
+    const sent = async (ops: string) => {
+      expect((await edgeFetch(env, `/img/${id}/${ops}`)).status, ops).toBe(404);
+      return origin.calls.at(-1)?.path;
+    };
+    expect(await sent('q_auto:good,w_300')).toBe(`/img/${id}/w_300,q_auto`);
+    expect(await sent('w_300,q_auto')).toBe(`/img/${id}/w_300,q_auto`);
+    expect(await sent('f_webp,q_auto:eco')).toBe(`/img/${id}/q_auto:eco,f_webp`);
+    expect(await sent('q_auto:best')).toBe(`/img/${id}/q_auto:best`);
+    expect((await edgeFetch(env, `/img/${id}/q_auto:low`)).status).toBe(400);
   });
 });

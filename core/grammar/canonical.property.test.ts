@@ -37,7 +37,9 @@ const validOps = fc
       fc.tuple(fc.constantFrom('logo', 'my_mark'), compass, fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })),
       { nil: undefined },
     ),
-    q: fc.option(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant('auto')), { nil: undefined }),
+    q: fc.option(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom('auto', 'auto:eco', 'auto:good', 'auto:best')), {
+      nil: undefined,
+    }),
     f: fc.option(fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'), { nil: undefined }),
   })
   .map((r) => {
@@ -135,6 +137,22 @@ describe('canonical form properties', () => {
           expect(canonicalOf(`c_fill,w_10,fp_0.5${'0'.repeat(zeros)}:1.${'0'.repeat(zeros + 1)}`)).toBe('c_fill,w_10,fp_0.5:1');
         },
       ),
+    );
+  });
+
+  it('spells q_auto:good as q_auto, keeps the other levels, and keeps every level in the canonical form', () => {
+    fc.assert(
+      fc.property(validOps, fc.constantFrom('eco', 'good', 'best'), (items, level) => {
+        const others = items.filter((item) => !item.startsWith('q_'));
+        const spelled = canonicalOf([...others, `q_auto:${level}`].join(','));
+        const expected = level === 'good' ? 'q_auto' : `q_auto:${level}`;
+        expect(spelled.split(',')).toContain(expected);
+        if (level === 'good') expect(canonicalOf([...others, 'q_auto'].join(','))).toBe(spelled);
+        expect(canonicalOf(spelled)).toBe(spelled);
+        // The level stays apart from the per-format default (no q) and from every number.
+        expect(canonicalOf(others.join(','))).not.toBe(spelled);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * Value parsers for the ops whose values have parts (`e`, `wm`, `q`), built from the simple
+ * Value parsers for the ops whose values have parts (`e`, `wm`; `q` is in quality.ts), built from the simple
  * factories so their ranges and messages stay the same as everywhere else.
  */
 import type { Effect, Gravity, WatermarkSpec } from '../transform-spec.ts';
@@ -93,19 +93,4 @@ export function formatWatermark(value: WatermarkSpec): string {
   const defaults = [undefined, WATERMARK_DEFAULTS.gravity, String(WATERMARK_DEFAULTS.opacity), String(WATERMARK_DEFAULTS.scale)];
   while (parts.length > 1 && parts[parts.length - 1] === defaults[parts.length - 1]) parts.pop();
   return parts.join(':');
-}
-
-const qualityNumber = intRange(1, 100);
-
-/** `1…100` or `auto`. */
-export function quality(): ValueParser<number | 'auto'> {
-  const expected = (limits: { maxOutputDimension: number }) => `${qualityNumber.expected(limits)} or auto`;
-  return {
-    expected,
-    parse(raw, context) {
-      if (raw === 'auto') return ok('auto');
-      const value = qualityNumber.parse(raw, context);
-      return value.ok ? value : bad(expected(context));
-    },
-  };
 }

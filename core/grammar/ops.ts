@@ -3,8 +3,9 @@
  * canonical spelling, default and docs. The parser, the canonicaliser and the docs table all read
  * this table; `satisfies OpRegistry` makes a missing or mistyped op a compile error.
  */
-import type { CropMode, Effect, OutputFormat, TransformSpec } from '../transform-spec.ts';
-import { GRAVITIES, effect, formatEffect, formatWatermark, quality, watermark } from './compound-values.ts';
+import type { AutoQuality, CropMode, Effect, OutputFormat, TransformSpec } from '../transform-spec.ts';
+import { GRAVITIES, effect, formatEffect, formatWatermark, watermark } from './compound-values.ts';
+import { quality } from './quality.ts';
 import {
   colour,
   decimal,
@@ -148,10 +149,9 @@ const registry = {
   q: {
     label: 'quality',
     value: quality(),
-    format: (value: number | 'auto') => String(value),
-    default: 'auto',
-    defaultText: '`auto` (per format)',
-    docs: 'encoder quality; `auto` is the per-format default',
+    format: (value: number | AutoQuality) => String(value),
+    defaultText: 'per format (see Encoding)',
+    docs: "encoder quality; `auto` (= `auto:good`), `auto:eco` and `auto:best` pick the lowest quality whose SSIM against the resized image reaches the level's target (see Content-aware quality)",
   },
   f: {
     label: 'format',

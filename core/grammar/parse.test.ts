@@ -50,7 +50,11 @@ describe('parseOps: valid inputs and their canonical form', () => {
     ['wm_logo:south_east:50', 'wm_logo:south_east:50'],
     ['wm_my_logo:north_west:100:35', 'wm_my_logo:north_west:100:35'],
     ['q_80', 'q_80'],
-    ['q_auto', ''],
+    ['q_auto', 'q_auto'],
+    ['q_auto:good', 'q_auto'],
+    ['q_auto:eco', 'q_auto:eco'],
+    ['q_auto:best,f_webp', 'q_auto:best,f_webp'],
+    ['f_avif,q_auto:good,w_400', 'w_400,q_auto,f_avif'],
     ['q_080,f_webp', 'q_80,f_webp'],
     ['f_jpg', 'f_jpeg'],
     ['f_auto,w_300', 'w_300,f_auto'],
@@ -160,8 +164,13 @@ describe('parseOps: invalid inputs are invalid_transform naming the item', () =>
     ['wm_lo.go', 'with NAME a watermark name'],
     ['wm_logo:north:50:20:1', 'wm_logo:north:50:20:1: watermark must be'],
     ['wm_logo:auto', 'with GRAVITY one of'],
-    ['q_0', 'q_0: quality must be an integer 1…100 or auto'],
-    ['q_best', 'q_best: quality must be an integer 1…100 or auto'],
+    ['q_0', 'q_0: quality must be an integer 1…100, auto or auto:LEVEL with LEVEL one of eco, good, best'],
+    ['q_best', 'q_best: quality must be an integer 1…100, auto or auto:LEVEL'],
+    ['q_auto:', 'q_auto:: quality must be'],
+    ['q_auto:low', 'q_auto:low: quality must be'],
+    ['q_auto:GOOD', 'q_auto:GOOD: quality must be'],
+    ['q_auto:good:1', 'q_auto:good:1: quality must be'],
+    ['q_auto:80', 'q_auto:80: quality must be'],
     ['f_bmp', 'f_bmp: format must be one of auto, jpeg (jpg), png, webp, avif, gif'],
     ['f_JPEG', 'f_JPEG: format must be'],
     ['x'.repeat(1025), 'longer than 1024 characters'],
@@ -176,6 +185,15 @@ describe('parseOps: invalid inputs are invalid_transform naming the item', () =>
     expect(caught).toBeInstanceOf(PixelfrontError);
     expect(caught).toMatchObject({ code: 'invalid_transform', status: 400 });
     expect((caught as Error).message).toContain(message);
+  });
+
+  it('keeps q_auto in the spec (it is not the default) with one spelling per level', () => {
+    expect(parseOps('q_auto', context)).toEqual({ q: 'auto' });
+    expect(parseOps('q_auto:good', context)).toEqual(parseOps('q_auto', context));
+    expect(parseOps('q_auto:eco', context)).toEqual({ q: 'auto:eco' });
+    expect(parseOps('q_auto:best', context)).toEqual({ q: 'auto:best' });
+    expect(parseOps('w_10', context).q).toBeUndefined();
+    expect(() => parseOps('q_auto,q_80', context)).toThrow('q given twice');
   });
 
   it('names the preset an inherited item came from', () => {

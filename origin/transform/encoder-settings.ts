@@ -15,19 +15,17 @@ export function canAnimate(format: OutputFormat): boolean {
   return format === 'webp' || format === 'gif';
 }
 
-/** Quality when the URL has no `q`. */
-const defaultQuality = { jpeg: 80, webp: 80, avif: 50 } as const;
-/** `q_auto` for outputs over a third of a megapixel, where artefacts are smaller relative to the picture. */
-const largeAutoQuality = { jpeg: 72, webp: 72, avif: 45 } as const;
-const largeOutputPixels = 330_000;
+/** Quality when the URL has no `q`; `q_auto` searches around it (origin/transform/auto-quality/). */
+export const defaultQuality = { jpeg: 80, webp: 80, avif: 50 } as const;
+/** The formats whose encoder takes a quality that trades bytes for fidelity. */
+export type LossyFormat = keyof typeof defaultQuality;
 
 export const encoderEffort = { webp: 2, avif: 2, gif: 3, pngCompression: 6 } as const;
 
 export interface EncodeOptions {
   format: OutputFormat;
-  q: number | 'auto' | undefined;
-  /** Output pixels of one frame, for `q_auto`. */
-  pixels: number;
+  /** A number from the URL or chosen by `q_auto`; undefined is the per-format default. */
+  q: number | undefined;
   animation: { loop: number | undefined; delay: number[] | undefined } | undefined;
 }
 
@@ -39,16 +37,16 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
       // mozjpeg trellis quantisation costs ~3x the encode time for ~20% fewer bytes: off. Baseline,
       // because progressive scans cost ~10% more time and decode memory for ~2% fewer bytes.
       return image.jpeg({
-        quality: lossyQuality('jpeg', q, options.pixels),
+        quality: q ?? defaultQuality.jpeg,
         mozjpeg: false,
         progressive: false,
         optimiseCoding: true,
         chromaSubsampling: '4:2:0',
       });
     case 'webp':
-      return image.webp({ quality: lossyQuality('webp', q, options.pixels), effort: encoderEffort.webp, ...animation });
+      return image.webp({ quality: q ?? defaultQuality.webp, effort: encoderEffort.webp, ...animation });
     case 'avif':
-      return image.avif({ quality: lossyQuality('avif', q, options.pixels), effort: encoderEffort.avif, chromaSubsampling: '4:2:0' });
+      return image.avif({ quality: q ?? defaultQuality.avif, effort: encoderEffort.avif, chromaSubsampling: '4:2:0' });
     case 'png':
       // An explicit q makes the PNG lossy: palette quantisation at that quality. Otherwise lossless.
       return typeof q === 'number'
@@ -62,12 +60,6 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
         ...animation,
       });
   }
-}
-
-function lossyQuality(format: keyof typeof defaultQuality, q: number | 'auto' | undefined, pixels: number): number {
-  if (typeof q === 'number') return q;
-  if (q === 'auto' && pixels > largeOutputPixels) return largeAutoQuality[format];
-  return defaultQuality[format];
 }
 
 function animationOptions(animation: { loop: number | undefined; delay: number[] | undefined }): { loop?: number; delay?: number[] } {

@@ -83,7 +83,7 @@ function valueArbitraries(context: GrammarContext): { [K in OpKey]: fc.Arbitrary
         fc.integer({ min: 1, max: 4 }),
       )
       .map(([name, gravity, opacity, scale, parts]) => [name, gravity, opacity, scale].slice(0, parts).join(':')),
-    q: fc.oneof(integerText(1, 100), fc.constant('auto')),
+    q: fc.oneof(integerText(1, 100), fc.constantFrom('auto', 'auto:eco', 'auto:good', 'auto:best')),
     f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'),
   };
 }
@@ -158,3 +158,6 @@ export const extremeRatioOps = [
   'c_fill,ar_0.03:7',
   'c_pad,ar_1:1234.57',
 ];
+
+/** Every spelling of the content-aware quality levels (issue 19), run first by the edge's property test. */
+export const autoQualityOps = ['q_auto', 'q_auto:good', 'w_300,q_auto:eco', 'f_webp,q_auto:best', 'q_auto:good,f_avif,w_400'];

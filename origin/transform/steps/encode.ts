@@ -6,8 +6,8 @@ export async function encode(state: RenderState): Promise<Omit<RenderResult, 'ti
   const started = performance.now();
   const image = applyEncoder(state.current(), {
     format: state.format,
-    q: state.spec.q,
-    pixels: state.width * state.height,
+    // q_auto levels: the per-format default until the content-aware search lands.
+    q: typeof state.spec.q === 'number' ? state.spec.q : undefined,
     animation: state.frames > 1 ? { loop: state.source.loop, delay: state.source.delay } : undefined,
   }).timeout({ seconds: state.timeoutSeconds() });
   const { data, info } = await state.run(image.toBuffer({ resolveWithObject: true }));

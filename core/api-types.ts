@@ -2831,8 +2831,9 @@ export interface operations {
          *     | `e` (repeatable) | blur:S (S a number 0.3…100 with 2 decimals at most), sharpen[:S] (S a number 0.5…10 with 2 decimals at most) or grayscale | — | effects; `e` may repeat, each effect at most once; they apply in canonical (name) order |
          *     | `b` | a hex colour rrggbb or rrggbbaa | `ffffff` | background for `c_pad` and for flattening alpha into JPEG; `rrggbbff` is written `rrggbb` |
          *     | `wm` | NAME[:GRAVITY[:OPACITY[:SCALE]]] with GRAVITY one of center, north, south, east, west, north_east, north_west, south_east, south_west, OPACITY and SCALE an integer 1…100 | none; parts: `south_east`, `100`, `20` | overlay the tenant's watermark NAME at GRAVITY with OPACITY % and SCALE % of the output width; an unknown NAME is 404 `not_found` |
-         *     | `q` | an integer 1…100 or auto | `auto` (per format) | encoder quality; `auto` is the per-format default |
+         *     | `q` | an integer 1…100, auto or auto:LEVEL with LEVEL one of eco, good, best | per format (see Encoding) | encoder quality; `auto` (= `auto:good`), `auto:eco` and `auto:best` pick the lowest quality whose SSIM against the resized image reaches the level's target (see Content-aware quality) |
          *     | `f` | one of auto, jpeg (jpg), png, webp, avif, gif | the source's | output format; default: the source's if it is one of these, else PNG with alpha, JPEG without; `auto` negotiates from `Accept` (see f_auto) |
+         *     | `fl` | one of progressive | none (`progressive` with `JPEG_PROGRESSIVE=true`) | encoder flags: `progressive` writes a progressive JPEG (SOF2: a coarse picture first, refined by later scans); JPEG outputs only: with an explicit non-JPEG `f` it is 400, with `f_auto` or no `f` it applies when the answer is JPEG |
          */
         ops: string;
       };
@@ -2907,8 +2908,9 @@ export interface operations {
          *     | `e` (repeatable) | blur:S (S a number 0.3…100 with 2 decimals at most), sharpen[:S] (S a number 0.5…10 with 2 decimals at most) or grayscale | — | effects; `e` may repeat, each effect at most once; they apply in canonical (name) order |
          *     | `b` | a hex colour rrggbb or rrggbbaa | `ffffff` | background for `c_pad` and for flattening alpha into JPEG; `rrggbbff` is written `rrggbb` |
          *     | `wm` | NAME[:GRAVITY[:OPACITY[:SCALE]]] with GRAVITY one of center, north, south, east, west, north_east, north_west, south_east, south_west, OPACITY and SCALE an integer 1…100 | none; parts: `south_east`, `100`, `20` | overlay the tenant's watermark NAME at GRAVITY with OPACITY % and SCALE % of the output width; an unknown NAME is 404 `not_found` |
-         *     | `q` | an integer 1…100 or auto | `auto` (per format) | encoder quality; `auto` is the per-format default |
+         *     | `q` | an integer 1…100, auto or auto:LEVEL with LEVEL one of eco, good, best | per format (see Encoding) | encoder quality; `auto` (= `auto:good`), `auto:eco` and `auto:best` pick the lowest quality whose SSIM against the resized image reaches the level's target (see Content-aware quality) |
          *     | `f` | one of auto, jpeg (jpg), png, webp, avif, gif | the source's | output format; default: the source's if it is one of these, else PNG with alpha, JPEG without; `auto` negotiates from `Accept` (see f_auto) |
+         *     | `fl` | one of progressive | none (`progressive` with `JPEG_PROGRESSIVE=true`) | encoder flags: `progressive` writes a progressive JPEG (SOF2: a coarse picture first, refined by later scans); JPEG outputs only: with an explicit non-JPEG `f` it is 400, with `f_auto` or no `f` it applies when the answer is JPEG |
          */
         ops: string;
         /** @description a free file name for people and search engines (`harbour.webp`); never changes the response */

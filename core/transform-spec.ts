@@ -13,6 +13,9 @@ export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
 export type Effect = { name: 'blur'; sigma: number } | { name: 'sharpen'; sigma?: number } | { name: 'grayscale' };
 
+/** Flags of `fl` (Cloudinary's name): switches of the encoder that change no pixel. */
+export type Flag = 'progressive';
+
 export interface WatermarkSpec {
   name: string;
   gravity: Exclude<Gravity, 'auto' | 'entropy'>;
@@ -51,4 +54,6 @@ export interface TransformSpec {
   /** Absent: the per-format default. A level: the lowest quality that keeps SSIM at its target. */
   q?: number | AutoQuality;
   f?: OutputFormat | 'auto';
+  /** `fl_progressive`: a progressive JPEG (only JPEG outputs; see core/grammar/flags.ts). */
+  fl?: Flag;
 }

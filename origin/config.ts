@@ -109,6 +109,8 @@ const envSchema = z.object({
   SVG_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   MAX_OUTPUT_DIMENSION: z.coerce.number().int().min(1).max(16383).default(8192),
   MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
+  /** Progressive scans cost encode time and decode memory for a few % fewer bytes: opt-in. */
+  JPEG_PROGRESSIVE: boolean.default(false),
   RENDER_CONCURRENCY: positiveInt(availableParallelism()),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
@@ -196,6 +198,8 @@ export interface Config {
   maxOutputDimension: number;
   /** Output canvas after dpr, pad and crop, width × height × frames. */
   maxOutputPixels: number;
+  /** JPEG_PROGRESSIVE: JPEG outputs are progressive by default (`fl_progressive` on every URL). */
+  jpegProgressive: boolean;
   renderConcurrency: number;
   renderQueue: number;
   renderTimeoutMs: number;
@@ -285,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     svgWorkers: e.SVG_WORKERS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
     maxOutputPixels: e.MAX_OUTPUT_PIXELS,
+    jpegProgressive: e.JPEG_PROGRESSIVE,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,

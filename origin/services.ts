@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { GrammarContext } from '../core/grammar/context.ts';
 import type { Catalog, ImageRecord } from './catalog/types.ts';
 import { createCatalog } from './catalog/index.ts';
 import type { Database } from './catalog/schema.ts';
@@ -11,7 +10,7 @@ import { loadPresets } from './presets-file.ts';
 import type { ObjectStorage } from './storage/types.ts';
 import { createStorage } from './storage/index.ts';
 import { FleetFlight } from './transform/fleet-flight.ts';
-import type { PlannedTransform } from './transform/plan.ts';
+import type { PlannedTransform, TransformContext } from './transform/plan.ts';
 import { VariantService } from './transform/variants.ts';
 import { SvgWorkerPool, type SvgSanitizer } from './ingest/svg/svg-pool.ts';
 import type { BatchStore } from './batches/batch-store.ts';
@@ -36,7 +35,7 @@ export interface Services {
   /** The catalog's SQL database, for the tables of uploads and batches beside the images. */
   db: Kysely<Database>;
   /** The presets and MAX_OUTPUT_DIMENSION every transform is parsed against (transform/plan.ts). */
-  grammar: GrammarContext;
+  grammar: TransformContext;
   metrics: OriginMetrics;
   /** Memory cache, stored variants and bounded, single-flight renders. */
   variants: VariantService;
@@ -97,7 +96,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     storage,
     catalog,
     db: catalog.db,
-    grammar: { presets, maxOutputDimension: config.maxOutputDimension },
+    grammar: { presets, maxOutputDimension: config.maxOutputDimension, jpegProgressive: config.jpegProgressive },
     metrics,
     variants,
     svg,

@@ -41,6 +41,7 @@ const validOps = fc
       nil: undefined,
     }),
     f: fc.option(fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'), { nil: undefined }),
+    progressive: fc.boolean(),
   })
   .map((r) => {
     const items: string[] = [];
@@ -63,6 +64,8 @@ const validOps = fc
     if (r.wm !== undefined) items.push(`wm_${r.wm.join(':')}`);
     if (r.q !== undefined) items.push(`q_${r.q}`);
     if (r.f !== undefined) items.push(`f_${r.f}`);
+    // fl_progressive goes with a JPEG output, f_auto or no f (an explicit other f refuses it).
+    if (r.progressive && (r.f === undefined || ['jpeg', 'jpg', 'auto'].includes(r.f))) items.push('fl_progressive');
     return items;
   });
 

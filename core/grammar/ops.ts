@@ -3,7 +3,7 @@
  * canonical spelling, default and docs. The parser, the canonicaliser and the docs table all read
  * this table; `satisfies OpRegistry` makes a missing or mistyped op a compile error.
  */
-import type { AutoQuality, CropMode, Effect, OutputFormat, TransformSpec } from '../transform-spec.ts';
+import type { AutoQuality, CropMode, Effect, Flag, OutputFormat, TransformSpec } from '../transform-spec.ts';
 import { GRAVITIES, effect, formatEffect, formatWatermark, watermark } from './compound-values.ts';
 import { quality } from './quality.ts';
 import {
@@ -21,7 +21,7 @@ import {
 } from './validators.ts';
 
 /** Keys in the SPEC table's order, which is also the canonical order. */
-export const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f'] as const;
+export const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'] as const;
 export type OpKey = (typeof OP_KEYS)[number];
 
 /** The value one item of each key parses to (`e` is one effect per item). */
@@ -51,6 +51,7 @@ const pair = (value: [number, number]) => `${value[0]}:${value[1]}`;
 /** The upper bound of `w` and `h`, read from the context at parse time (MAX_OUTPUT_DIMENSION). */
 const outputLimit = (limits: Limits) => limits.maxOutputDimension;
 const CROP_MODES = ['fit', 'fill', 'pad', 'scale', 'crop'] as const satisfies readonly CropMode[];
+const FLAGS = ['progressive'] as const satisfies readonly Flag[];
 const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
 
 const registry = {
@@ -159,6 +160,13 @@ const registry = {
     format: text,
     defaultText: "the source's",
     docs: "output format; default: the source's if it is one of these, else PNG with alpha, JPEG without; `auto` negotiates from `Accept` (see f_auto)",
+  },
+  fl: {
+    label: 'flag',
+    value: enumOf(FLAGS),
+    format: text,
+    defaultText: 'none (`progressive` with `JPEG_PROGRESSIVE=true`)',
+    docs: 'encoder flags: `progressive` writes a progressive JPEG (SOF2: a coarse picture first, refined by later scans); JPEG outputs only: with an explicit non-JPEG `f` it is 400, with `f_auto` or no `f` it applies when the answer is JPEG',
   },
 } satisfies OpRegistry;
 

@@ -5,6 +5,7 @@
  */
 import type { CropMode, TransformSpec } from '../transform-spec.ts';
 import { invalid, itemLabel, type Item, type ItemSet, type SingleKey } from './items.ts';
+import { checkFlagRules } from './flag-rules.ts';
 import { isDefaultValue, type OpValues } from './ops.ts';
 import type { Limits } from './validators.ts';
 
@@ -78,6 +79,7 @@ function valueOf<K extends SingleKey>(item: Item<K> | undefined): OpValues[K] | 
 export function resolveSpec(set: ItemSet, limits: Limits): TransformSpec {
   const mode = set.ops.c?.value ?? 'fit';
   checkModeRules(set, mode);
+  checkFlagRules(set);
   const box = resolveBox(set, mode, limits);
   const effects = [...set.effects.values()].map((item) => item.value).sort((a, b) => (a.name < b.name ? -1 : 1));
   const spec: TransformSpec = {
@@ -93,6 +95,7 @@ export function resolveSpec(set: ItemSet, limits: Limits): TransformSpec {
     wm: valueOf(set.ops.wm),
     q: valueOf(set.ops.q),
     f: valueOf(set.ops.f),
+    fl: valueOf(set.ops.fl),
   };
   // Absent, not `undefined`: specs are compared and serialised, and must have one shape.
   for (const key of Object.keys(spec) as (keyof TransformSpec)[]) {

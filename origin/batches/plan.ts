@@ -1,7 +1,7 @@
 import type { OutputFormat } from '../../core/transform-spec.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { formatsFor, type PlannedTransform } from '../transform/plan.ts';
-import { variantIdentity } from '../transform/variant-identity.ts';
+import { variantRequest } from '../transform/variant-identity.ts';
 import type { BatchItem } from './batch-store.ts';
 import { replaceInvisibleCharacters } from '../ingest/invisible-characters.ts';
 
@@ -25,7 +25,8 @@ export function planItems(images: readonly ImageRecord[], transforms: readonly P
     const folder = folders.claim(safeName(image.filename ?? image.id) || image.id, image.id);
     for (const transform of transforms) {
       for (const format of formatsFor(transform, image)) {
-        const { key, hash } = variantIdentity(image.id, transform.canonicalWithoutFormat, format);
+        // The identity the variant job will make (variantRequest), so the archive finds its key.
+        const { key, hash } = variantRequest(image, transform, format).identity;
         if (keys.has(key)) continue;
         keys.add(key);
         const name = names.claim(`${folder}/${safeName(transform.label)}.${extension(format)}`, key);

@@ -1,10 +1,9 @@
 import { isPixelfrontError } from '../../core/errors.ts';
-import type { GrammarContext } from '../../core/grammar/context.ts';
 import type { JobHandler, JobOutcome, QueuedJob, VariantJob } from '../queue/index.ts';
 import { variantJobId } from '../queue/job-id.ts';
 import type { Catalog } from '../catalog/types.ts';
 import type { Logger } from '../logger.ts';
-import { canonicalTransform } from '../transform/plan.ts';
+import { canonicalTransform, type TransformContext } from '../transform/plan.ts';
 import { variantIdentity, variantRequest } from '../transform/variant-identity.ts';
 import type { VariantService } from '../transform/variants.ts';
 import type { BatchStore, ItemResult } from './batch-store.ts';
@@ -13,7 +12,7 @@ import type { PlannedItem } from './plan.ts';
 /** What a variant job needs: the image row, the grammar to parse its ops, and the VariantService. */
 export interface VariantJobDeps {
   catalog: Pick<Catalog, 'getImageById'>;
-  grammar: GrammarContext;
+  grammar: TransformContext;
   variants: Pick<VariantService, 'ensure'>;
   logger: Logger;
 }
@@ -72,7 +71,7 @@ export function plannedJobs(items: readonly PlannedItem[], batchId?: string): Qu
  * A queue entry for a stored job (a batch resumed after a restart); its id collapses repeats of
  * the same variant within a batch. Throws `invalid_transform` for ops that no longer parse.
  */
-export function queuedJob(grammar: GrammarContext, job: VariantJob): QueuedJob {
-  const { canonicalWithoutFormat } = canonicalTransform(grammar, job.canonical);
-  return { id: variantJobId(job.batchId, variantIdentity(job.imageId, canonicalWithoutFormat, job.format)), job };
+export function queuedJob(grammar: TransformContext, job: VariantJob): QueuedJob {
+  const { canonicalWithoutFormat, progressive } = canonicalTransform(grammar, job.canonical);
+  return { id: variantJobId(job.batchId, variantIdentity(job.imageId, canonicalWithoutFormat, job.format, progressive)), job };
 }

@@ -26,6 +26,8 @@ export interface EncodeOptions {
   format: OutputFormat;
   /** A number from the URL or chosen by `q_auto`; undefined is the per-format default. */
   q: number | undefined;
+  /** JPEG only: progressive scans (`fl_progressive` or JPEG_PROGRESSIVE); baseline when absent. */
+  progressive?: boolean;
   animation: { loop: number | undefined; delay: number[] | undefined } | undefined;
 }
 
@@ -34,12 +36,13 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
   const animation = options.animation ? animationOptions(options.animation) : {};
   switch (format) {
     case 'jpeg':
-      // mozjpeg trellis quantisation costs ~3x the encode time for ~20% fewer bytes: off. Baseline,
-      // because progressive scans cost ~10% more time and decode memory for ~2% fewer bytes.
+      // mozjpeg trellis quantisation costs ~3x the encode time for ~20% fewer bytes: off. Baseline
+      // by default, because progressive scans cost ~10% more time and decode memory for ~2% fewer
+      // bytes; `fl_progressive` or JPEG_PROGRESSIVE ask for them (a picture that sharpens as it loads).
       return image.jpeg({
         quality: q ?? defaultQuality.jpeg,
         mozjpeg: false,
-        progressive: false,
+        progressive: options.progressive === true,
         optimiseCoding: true,
         chromaSubsampling: '4:2:0',
       });

@@ -10,12 +10,26 @@ import type { ImageRecord } from '../catalog/types.ts';
  * parse ops here, against the grammar context alone, so the same ops always name the same variant.
  */
 
+/**
+ * The grammar plus the origin's encoder defaults: settings that change a variant's bytes, so they
+ * enter its identity, but never its canonical form or signature (SPEC section 8).
+ */
+export interface TransformContext extends GrammarContext {
+  /** JPEG_PROGRESSIVE: every JPEG output is progressive, as if the URL had `fl_progressive`. */
+  jpegProgressive?: boolean;
+}
+
 /** The parsed, canonical form of a transform, as the origin and the worker pool key it. */
 export interface CanonicalTransform {
   spec: TransformSpec;
   canonical: string;
-  /** The canonical ops without `f`: with the concrete format, the identity of the variant. */
+  /**
+   * The canonical ops without `f` and `fl`: with the concrete format and `progressive`, the
+   * identity of the variant. `fl` is left out because it only matters for a JPEG output.
+   */
   canonicalWithoutFormat: string;
+  /** A JPEG output is progressive: `fl_progressive` in the URL, or JPEG_PROGRESSIVE. */
+  progressive: boolean;
   /** The `t_NAME` the ops named (counted in usage statistics by preset). */
   preset: string | undefined;
 }
@@ -26,10 +40,11 @@ export interface PlannedTransform extends CanonicalTransform {
 }
 
 /** Throws 400 `invalid_transform` naming the offending item. */
-export function canonicalTransform(grammar: GrammarContext, ops: string): CanonicalTransform {
+export function canonicalTransform(grammar: TransformContext, ops: string): CanonicalTransform {
   const { spec, canonical, preset } = canonicalize(ops, grammar);
-  const { f: _format, ...rest } = spec;
-  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest), preset };
+  const { f: _format, fl, ...rest } = spec;
+  const progressive = fl === 'progressive' || grammar.jpegProgressive === true;
+  return { spec, canonical, canonicalWithoutFormat: canonicalOps(rest), progressive, preset };
 }
 
 const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -41,7 +56,7 @@ const negotiableTokens: readonly FormatToken[] = ['avif', 'webp', 'default'];
  * (400 `invalid_transform` naming the item) before anything is stored or queued.
  */
 export function planTransforms(
-  grammar: GrammarContext,
+  grammar: TransformContext,
   request: { presets: readonly string[]; transforms: readonly string[] },
 ): PlannedTransform[] {
   const planned: PlannedTransform[] = [];
@@ -66,7 +81,7 @@ export function eagerNames(raw: string | readonly string[] | undefined): string[
 }
 
 /** Plans an upload's `eager` presets, each once; throws 400 `invalid_transform` for an unknown one. */
-export function planEager(grammar: GrammarContext, raw: string | readonly string[] | undefined): PlannedTransform[] {
+export function planEager(grammar: TransformContext, raw: string | readonly string[] | undefined): PlannedTransform[] {
   return planTransforms(grammar, { presets: [...new Set(eagerNames(raw))], transforms: [] });
 }
 

@@ -5,9 +5,11 @@ import { variantKey } from '../storage/layout.ts';
 import type { CanonicalTransform } from './plan.ts';
 
 /**
- * What makes a variant one object: its image, the canonical ops without `f`, and the concrete
- * output format. So `w_200` on a JPEG source and `w_200,f_jpeg` are one variant, and `f_auto`
- * resolved to WebP is the same object as `f_webp`. The hash names it in storage and in ETags.
+ * What makes a variant one object: its image, the canonical ops without `f` and `fl`, the concrete
+ * output format, and for a JPEG whether it is progressive. So `w_200` on a JPEG source and
+ * `w_200,f_jpeg` are one variant, `f_auto` resolved to WebP is the same object as `f_webp` (with
+ * or without `fl_progressive`, which a WebP ignores), and JPEG_PROGRESSIVE=true makes `w_200` the
+ * object of `w_200,fl_progressive`. The hash names it in storage and in ETags.
  */
 export interface VariantIdentity {
   imageId: string;
@@ -18,8 +20,15 @@ export interface VariantIdentity {
   key: string;
 }
 
-export function variantIdentity(imageId: string, canonicalWithoutFormat: string, format: OutputFormat): VariantIdentity {
-  const hash = createHash('sha256').update(`${canonicalWithoutFormat}|${format}`).digest('hex').slice(0, 32);
+export function variantIdentity(
+  imageId: string,
+  canonicalWithoutFormat: string,
+  format: OutputFormat,
+  progressive = false,
+): VariantIdentity {
+  // Baseline JPEGs and every other format keep the hash they had before progressive existed.
+  const encoding = format === 'jpeg' && progressive ? '|progressive' : '';
+  const hash = createHash('sha256').update(`${canonicalWithoutFormat}|${format}${encoding}`).digest('hex').slice(0, 32);
   return { imageId, canonicalWithoutFormat, format, hash, key: variantKey(imageId, hash, format) };
 }
 
@@ -34,10 +43,13 @@ export interface VariantRequest {
 
 /** The request for one concrete format of a planned transform; its identity is computed here, once. */
 export function variantRequest(image: ImageRecord, transform: CanonicalTransform, format: OutputFormat): VariantRequest {
+  const { fl: _flag, ...spec } = transform.spec;
+  const progressive = format === 'jpeg' && transform.progressive;
   return {
     image,
-    spec: { ...transform.spec, f: format },
-    identity: variantIdentity(image.id, transform.canonicalWithoutFormat, format),
+    // The render reads `fl` as the encoder's: set exactly when this output is a progressive JPEG.
+    spec: progressive ? { ...spec, f: format, fl: 'progressive' } : { ...spec, f: format },
+    identity: variantIdentity(image.id, transform.canonicalWithoutFormat, format, progressive),
     preset: transform.preset,
   };
 }

@@ -85,6 +85,8 @@ function valueArbitraries(context: GrammarContext): { [K in OpKey]: fc.Arbitrary
       .map(([name, gravity, opacity, scale, parts]) => [name, gravity, opacity, scale].slice(0, parts).join(':')),
     q: fc.oneof(integerText(1, 100), fc.constantFrom('auto', 'auto:eco', 'auto:good', 'auto:best')),
     f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'),
+    // `lossy` is a Cloudinary flag pixelfront does not have: refused like any unknown value.
+    fl: fc.oneof({ weight: 5, arbitrary: fc.constant('progressive') }, { weight: 1, arbitrary: fc.constant('lossy') }),
   };
 }
 
@@ -93,11 +95,11 @@ function valueArbitraries(context: GrammarContext): { [K in OpKey]: fc.Arbitrary
  * the properties have something to check; the other keys still appear, and must be refused.
  */
 const usual: Record<CropMode, readonly OpKey[]> = {
-  fit: ['t', 'w', 'h', 'ar', 'dpr', 'a', 'e', 'b', 'wm', 'q', 'f'],
-  fill: ['t', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'a', 'e', 'b', 'wm', 'q', 'f'],
-  pad: ['t', 'w', 'h', 'ar', 'dpr', 'g', 'a', 'e', 'b', 'wm', 'q', 'f'],
-  scale: ['t', 'w', 'h', 'ar', 'dpr', 'a', 'e', 'b', 'wm', 'q', 'f'],
-  crop: ['w', 'h', 'ar', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f'],
+  fit: ['t', 'w', 'h', 'ar', 'dpr', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'],
+  fill: ['t', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'],
+  pad: ['t', 'w', 'h', 'ar', 'dpr', 'g', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'],
+  scale: ['t', 'w', 'h', 'ar', 'dpr', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'],
+  crop: ['w', 'h', 'ar', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'],
 };
 
 /** Values no key accepts: what one bad item does to a spec. */

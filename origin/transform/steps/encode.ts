@@ -6,6 +6,7 @@ export async function encode(state: RenderState): Promise<Omit<RenderResult, 'ti
   const started = performance.now();
   const image = applyEncoder(state.current(), {
     format: state.format,
+    progressive: state.spec.fl === 'progressive',
     // q_auto levels: the per-format default until the content-aware search lands.
     q: typeof state.spec.q === 'number' ? state.spec.q : undefined,
     animation: state.frames > 1 ? { loop: state.source.loop, delay: state.source.delay } : undefined,

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { builtInPresets } from '../../core/presets.ts';
+import type { ImageRecord } from '../catalog/types.ts';
+import { canonicalTransform } from './plan.ts';
+import { variantIdentity, variantRequest } from './variant-identity.ts';
+
+const image = { id: 'identity0001', format: 'jpeg', hasAlpha: false, frames: 1, width: 1000, height: 800 } as ImageRecord;
+const baseline = { presets: builtInPresets, maxOutputDimension: 8192 };
+const progressiveByDefault = { ...baseline, jpegProgressive: true };
+
+describe('the variant identity of progressive JPEGs', () => {
+  it('keeps the hash of a baseline JPEG as it was before fl existed', () => {
+    const request = variantRequest(image, canonicalTransform(baseline, 'w_200'), 'jpeg');
+    expect(request.identity).toEqual(variantIdentity(image.id, 'w_200', 'jpeg'));
+    expect(request.spec).toEqual({ w: 200, f: 'jpeg' });
+  });
+
+  it('gives fl_progressive its own JPEG variant, and the render a spec that says so', () => {
+    const flagged = variantRequest(image, canonicalTransform(baseline, 'w_200,fl_progressive'), 'jpeg');
+    expect(flagged.identity.hash).not.toBe(variantIdentity(image.id, 'w_200', 'jpeg').hash);
+    expect(flagged.spec).toEqual({ w: 200, f: 'jpeg', fl: 'progressive' });
+  });
+
+  it('makes JPEG_PROGRESSIVE one variant with fl_progressive, and leaves other formats alone', () => {
+    const flagged = variantRequest(image, canonicalTransform(baseline, 'w_200,fl_progressive'), 'jpeg');
+    const byDefault = variantRequest(image, canonicalTransform(progressiveByDefault, 'w_200'), 'jpeg');
+    expect(byDefault.identity).toEqual(flagged.identity);
+    expect(byDefault.spec).toEqual(flagged.spec);
+    const webp = variantRequest(image, canonicalTransform(progressiveByDefault, 'w_200,f_auto,fl_progressive'), 'webp');
+    expect(webp.identity).toEqual(variantRequest(image, canonicalTransform(baseline, 'w_200'), 'webp').identity);
+    expect(webp.spec).toEqual({ w: 200, f: 'webp' });
+  });
+});

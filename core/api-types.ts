@@ -96,7 +96,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The tenant's images, newest first */
+    /** The tenant's images: searched, filtered and sorted (newest first by default) */
     get: operations['getV1Images'];
     put?: never;
     /** Upload one image (raw body) or many (multipart form) */
@@ -1429,8 +1429,29 @@ export interface operations {
     parameters: {
       query?: {
         limit?: string;
+        /** @description the `next` of the previous page, unchanged (with the same `sort`) */
         cursor?: string;
         sha256?: string;
+        /** @description words of the filename, title, alt, IPTC caption and keywords; every word must match the start of a word (case and accents ignored; `IMG_20` finds `IMG_2041.jpg`) */
+        q?: string;
+        /** @description repeatable (`?tag=sea&tag=trip:2026`): the image carries every one (case-insensitive) */
+        tag?: string[];
+        /** @description the source's format */
+        format?: 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' | 'svg' | 'heic';
+        /** @description uploaded at or after this (a date: from its start, UTC) */
+        from?: string;
+        /** @description uploaded at or before this (a date: through its end, UTC) */
+        to?: string;
+        /** @description EXIF taken at or after this (a camera time without offset counts as UTC) */
+        takenFrom?: string;
+        /** @description EXIF taken at or before this */
+        takenTo?: string;
+        /** @description width (after EXIF orientation) at least this */
+        minWidth?: string;
+        /** @description height (after EXIF orientation) at least this */
+        minHeight?: string;
+        /** @description `-createdAt` (newest first, the default), `createdAt` or `-bytes` (largest first) */
+        sort?: '-createdAt' | 'createdAt' | '-bytes';
       };
       header?: {
         /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */

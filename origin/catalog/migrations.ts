@@ -6,6 +6,7 @@ import { createStatistics, createUsageCounts } from '../stats/migration.ts';
 import { createUploads, indexUploadsByTenant } from '../multipart/migration.ts';
 import { addEmbeddedMetadata, addUserMetadata, createImagesAndCounters } from './migration.ts';
 import type { NamedMigration } from './named-migration.ts';
+import { addSearch } from './search-migration.ts';
 
 /**
  * The catalog schema as an ordered list of named migrations, run at start by `migrateToLatest`.
@@ -26,6 +27,7 @@ export const migrations: readonly NamedMigration[] = [
   createStatistics,
   indexUploadsByTenant,
   addEmbeddedMetadata,
+  addSearch,
 ];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */

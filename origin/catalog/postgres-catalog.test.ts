@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
 import { createCatalog, migrations, openDatabase } from './index.ts';
+import { describeCatalogSearch, describeSearchUpgrade } from './search.contract.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Each run gets its own schema so parallel runs and leftovers never meet.
@@ -53,16 +54,15 @@ if (available) {
 describeCatalogContract('postgres', () => createCatalog(testConfig({ DATABASE_URL: schemaUrl() })), { skip: !available });
 // Each upgrade starts from an empty schema of its own, dropped with the run's schema prefix below.
 const upgradeSchemas: string[] = [];
-describeCatalogUpgrade(
-  'postgres',
-  async () => {
-    const name = `${schema}_up${upgradeSchemas.length}`;
-    upgradeSchemas.push(name);
-    await withAdmin((client) => client.query(`create schema ${name}`));
-    return openDatabase(schemaUrl(name));
-  },
-  { skip: !available },
-);
+const emptyDatabase = async () => {
+  const name = `${schema}_up${upgradeSchemas.length}`;
+  upgradeSchemas.push(name);
+  await withAdmin((client) => client.query(`create schema ${name}`));
+  return openDatabase(schemaUrl(name));
+};
+describeCatalogUpgrade('postgres', emptyDatabase, { skip: !available });
+describeCatalogSearch('postgres', () => createCatalog(testConfig({ DATABASE_URL: schemaUrl() })), { skip: !available });
+describeSearchUpgrade('postgres', emptyDatabase, { skip: !available });
 if (available)
   afterAll(() => withAdmin((client) => client.query(upgradeSchemas.map((name) => `drop schema if exists ${name} cascade;`).join(''))));
 

@@ -30,6 +30,13 @@ export interface ImagesTable {
   // Embedded metadata read at ingest (migration 0009-embedded-metadata): JSON, null when none.
   exif: string | null;
   iptc: string | null;
+  // Search (migration 0010-search), derived from the columns above whenever they change.
+  /** The words `q` matches, space-separated (catalog/search-text.ts); PostgreSQL indexes it as the generated tsvector search_vector. */
+  search_text: string | null;
+  /** EXIF takenAt as epoch milliseconds (catalog/taken-at.ts). */
+  taken_at: number | null;
+  /** SQLite only: this row's rowid in images_fts (its own rowid may change in a VACUUM; this does not). */
+  search_rowid?: number | null;
 }
 
 /** One row per tag of an image: what `GET /v1/images?tag=` finds images by. */

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
 import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
+import { describeCatalogSearch, describeSearchUpgrade } from './search.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelfront-catalog-'));
 // A nested folder checks that createCatalog creates the database's directory.
@@ -14,7 +15,10 @@ const databaseUrl = `sqlite://${join(dir, 'nested', 'catalog.db')}`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeCatalogContract('sqlite', () => createCatalog(testConfig({ DATABASE_URL: databaseUrl })));
-describeCatalogUpgrade('sqlite', async () => openDatabase(`sqlite://${join(dir, `upgrade-${Math.random().toString(36).slice(2)}.db`)}`));
+const emptyDatabase = async () => openDatabase(`sqlite://${join(dir, `upgrade-${Math.random().toString(36).slice(2)}.db`)}`);
+describeCatalogUpgrade('sqlite', emptyDatabase);
+describeCatalogSearch('sqlite', () => createCatalog(testConfig({ DATABASE_URL: databaseUrl })));
+describeSearchUpgrade('sqlite', emptyDatabase);
 
 describe('sqlite catalog database', () => {
   it('runs in WAL mode with a busy timeout', async () => {

@@ -68,10 +68,32 @@ export interface ImageRecord extends UserMetadata, EmbeddedMetadata {
   createdAt: Date;
 }
 
-export interface ListImagesOptions {
+/** The orders of `GET /v1/images`: newest first (default), oldest first, largest first. */
+export type ImageSort = '-createdAt' | 'createdAt' | '-bytes';
+
+/** What `GET /v1/images` narrows the list by; every filter given must hold. */
+export interface ImageFilters {
+  sha256?: string | undefined;
+  /** Words of filename, title, alt, IPTC caption and keywords; each query word a word prefix (catalog/search-text.ts). */
+  q?: string | undefined;
+  /** Lower-case tags the image must all carry. */
+  tags?: readonly string[] | undefined;
+  format?: ImageFormat | undefined;
+  /** Upload time: createdFrom ≤ createdAt < createdBefore. */
+  createdFrom?: Date | undefined;
+  createdBefore?: Date | undefined;
+  /** EXIF takenAt (a time without an offset read as UTC): takenFrom ≤ takenAt < takenBefore. */
+  takenFrom?: Date | undefined;
+  takenBefore?: Date | undefined;
+  minWidth?: number | undefined;
+  minHeight?: number | undefined;
+}
+
+export interface ListImagesOptions extends ImageFilters {
   limit: number;
   cursor?: string | undefined;
-  sha256?: string | undefined;
+  /** Default `-createdAt`; a cursor is valid only with the sort it was made by. */
+  sort?: ImageSort | undefined;
 }
 
 export interface ImagePage {
@@ -92,7 +114,8 @@ export interface Catalog {
   getImageById(id: string): Promise<ImageRecord | null>;
   findBySha256(tenant: string, sha256: string): Promise<ImageRecord | null>;
   /**
-   * Newest first. limit 1…1000. A malformed cursor throws PixelfrontError invalid_request.
+   * One page in `sort` order (newest first by default), filtered. limit 1…1000. A malformed cursor,
+   * a cursor of another sort or a `q` without words throws PixelfrontError invalid_request.
    * `sha256` (lower-case hex) keeps only the image with those bytes: at most one per tenant.
    */
   listImages(tenant: string, options: ListImagesOptions): Promise<ImagePage>;

@@ -53,7 +53,10 @@ export function imageRoutes(services: Services) {
   app.get('/', async (c) => {
     const page = await catalog.listImages(
       c.get('tenant'),
-      parseListQuery((name) => c.req.query(name)),
+      parseListQuery(
+        (name) => c.req.query(name),
+        (name) => c.req.queries(name),
+      ),
     );
     return c.json({ items: page.items.map(toImageObject), next: page.next });
   });

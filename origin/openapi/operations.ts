@@ -84,7 +84,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'sessions', 'DELETE /v1/sessions/current', 'Sign out', { 204: null }),
 
   route('tenant', 'images', 'POST /v1/images', 'Upload one image (raw body) or many (multipart form)', { query: rawUploadQuery, body: { 'image/*': image, 'application/octet-stream': image, 'multipart/form-data': bulkUploadForm }, 201: uploadedImageSchema, 200: z.union([uploadedImageSchema, bulkUploadSchema]) }, [...uploadErrors, 'invalid_transform']),
-  route('tenant', 'images', 'GET /v1/images', "The tenant's images, newest first", { query: listQuerySchema, 200: imagePageSchema }),
+  route('tenant', 'images', 'GET /v1/images', "The tenant's images: searched, filtered and sorted (newest first by default)", { query: listQuerySchema, 200: imagePageSchema }),
   route('tenant', 'images', 'GET /v1/images/{id}', 'One image object', { params: imageId, 200: imageObjectSchema }, ['not_found']),
   route('tenant', 'images', 'PATCH /v1/images/{id}', "Change an image's own metadata (JSON merge patch)", { params: imageId, body: { 'application/merge-patch+json': imagePatch, 'application/json': imagePatch }, 200: imageObjectSchema }, ['not_found', 'payload_too_large']),
   route('tenant', 'images', 'DELETE /v1/images/{id}', 'Delete an image, its original and every variant', { params: imageId, 204: null }, ['not_found']),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,5 +131,18 @@ describe('the built console (console/dist)', () => {
     const gzipped = first.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
     console.log(`console first view: ${first.length} script(s), ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
     expect(gzipped).toBeLessThan(300 * 1024);
+  });
+
+  it('loads the upload widget (Uppy) on demand: a chunk of its own, not in the first view', () => {
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    const first = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[\w.-]+\.(?:js|css))"/g)].map((match) => match[1] ?? '');
+    for (const file of first) expect(readFileSync(join(dist, file), 'utf8'), file).not.toContain('uppy-Dashboard');
+    const chunk = readdirSync(join(dist, 'assets')).filter((name) => /^create-uploader-[\w-]+\.(js|css)$/.test(name));
+    expect(chunk.filter((name) => name.endsWith('.js'))).toHaveLength(1);
+    const size = (ext: string) =>
+      chunk
+        .filter((name) => name.endsWith(ext))
+        .reduce((sum, name) => sum + gzipSync(readFileSync(join(dist, 'assets', name)), { level: 9 }).length, 0);
+    console.log(`console upload widget: ${(size('.js') / 1024).toFixed(1)} KiB JS + ${(size('.css') / 1024).toFixed(1)} KiB CSS gzipped`);
   });
 });

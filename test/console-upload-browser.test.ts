@@ -1,21 +1,68 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, startConsoleBrowser, type ConsoleBrowser } from './helpers/console-browser.ts';
+import { corpusDir, hasCorpus } from './helpers/corpus.ts';
 
 /**
- * The console's sign-in and upload in headless Chromium against a real origin (issue 17). One
- * browser for the file; the steps run in order and share the session.
+ * The console's sign-in and Upload view in headless Chromium against a real origin (issue 17):
+ * files go through Uppy's Dashboard, small ones as one POST /v1/images, a generated ≥ 20 MB one
+ * through the resumable /v1/uploads in parts; one is cropped in the editor first. One browser for
+ * the file; the steps run in order and share the session.
  */
 
 const KEY = 'acme-console-key';
+const bearer = { authorization: `Bearer ${KEY}` };
+const corpus = ['valid/jpeg_icc_exif_flower.jpg', 'valid/png_rgb_8bit.png', 'valid/webp_lossy_1024x772.webp'];
+/** Refused by the service: not a PNG by its bytes (415), and a PNG cut short (422). */
+const refused = ['malformed/png_bad_signature_xs1n0g01.png', 'malformed/png_truncated_10000_bytes.png'];
 
-describe.skipIf(!hasChromium)('the console in a browser: sign-in and upload', { timeout: 180_000 }, () => {
+async function noisePng(path: string, width: number, height: number): Promise<void> {
+  const noise = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, i);
+  await sharp(noise, { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(path);
+}
+
+interface ImageAnswer {
+  id: string;
+  filename: string | null;
+  width: number;
+  height: number;
+  title: string | null;
+  alt: string | null;
+  tags: string[];
+}
+
+describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in and upload', { timeout: 240_000 }, () => {
   let browser: ConsoleBrowser;
+  let work: string;
+  let large: string;
+  let paused: string;
+
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(browser.url(path), { headers: bearer });
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as T;
+  };
+  const images = async () => (await api<{ items: ImageAnswer[] }>('/v1/images?limit=100')).items;
+  const byName = async (name: string) => (await images()).find((image) => image.filename === name);
 
   beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'pixelfront-upload-browser-'));
+    // No corpus file is this large: random noise barely compresses, so a 2900×2500 RGB PNG is ≥ 20 MB.
+    large = join(work, 'noise-large.png');
+    paused = join(work, 'noise-paused.png');
+    for (const path of [large, paused]) await noisePng(path, 2900, 2500);
     browser = await startConsoleBrowser({ env: { API_KEYS: `acme:${KEY}` } });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('refuses a wrong key and shows why', async () => {
@@ -31,9 +78,206 @@ describe.skipIf(!hasChromium)('the console in a browser: sign-in and upload', { 
     const [cookie] = await browser.context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await browser.page.getByRole('heading', { name: 'Gallery' }).waitFor();
-    await browser.screenshot('gallery-empty');
     expect(await browser.accessibilityViolations()).toEqual([]);
     expect(browser.problems).toEqual([]);
+  });
+
+  it('loads the uploader on demand and passes axe with files in it', async () => {
+    const { page } = browser;
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+    });
+    await page.getByRole('link', { name: 'Upload', exact: true }).click();
+    await page.locator('.uppy-Dashboard').waitFor();
+    // Uppy came in its own chunk, fetched now, not with the first view.
+    expect(scripts.some((path) => /\/assets\/create-uploader-[\w-]+\.js$/.test(path))).toBe(true);
+
+    await page
+      .locator('input.uppy-Dashboard-input[type=file]')
+      .first()
+      .setInputFiles([...corpus.map((file) => join(corpusDir, file)), large]);
+    await expect.poll(() => page.locator('.uppy-Dashboard-Item').count()).toBe(4);
+    await browser.screenshot('upload');
+    expect(await browser.accessibilityViolations()).toEqual([]);
+  });
+
+  it('gives one file a title, alt text and tags and crops it square in the editor', async () => {
+    const { page } = browser;
+    const item = page.locator('.uppy-Dashboard-Item', { hasText: 'jpeg_icc_exif_flower.jpg' });
+    await item.locator('.uppy-Dashboard-Item-action--edit').click();
+    await page.locator('#uppy-Dashboard-FileCard-input-title').fill('Flower in the garden');
+    await page.locator('#uppy-Dashboard-FileCard-input-alt').fill('A pink flower against dark leaves');
+    await page.locator('#uppy-Dashboard-FileCard-input-tags').fill('Garden, flower');
+    await page.getByRole('button', { name: 'Edit image' }).click();
+    await page.locator('.cropper-crop-box').waitFor();
+    await browser.screenshot('upload-editor');
+    await page.getByRole('button', { name: 'Crop square' }).click();
+    await page.locator('.uppy-DashboardContent-save').click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.uppy-Dashboard-FileCard').waitFor({ state: 'detached' });
+  });
+
+  it('uploads them: small files in one request, the 20 MB one in parts, each listed as stored', async () => {
+    const { page } = browser;
+    expect((await stat(large)).size).toBeGreaterThanOrEqual(20 * 1024 * 1024);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (/\/v1\/(images|uploads)/.test(request.url())) sent.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    });
+    await page.locator('.uppy-StatusBar-actionBtn--upload').click();
+    const stored = page.locator('.uploaded li');
+    await expect.poll(() => stored.count(), { timeout: 120_000 }).toBe(4);
+    expect(sent.filter((line) => line === 'POST /v1/images')).toHaveLength(3);
+    expect(sent.filter((line) => /^PUT \/v1\/uploads\/[\w-]+\/parts\/\d+$/.test(line)).length).toBeGreaterThanOrEqual(3);
+    expect(sent.filter((line) => /^POST \/v1\/uploads\/[\w-]+\/complete$/.test(line))).toHaveLength(1);
+    await browser.screenshot('upload-done');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('stored the editor’s crop and the file’s title, alt and tags', async () => {
+    const flower = await byName('jpeg_icc_exif_flower.jpg');
+    const original = await sharp(join(corpusDir, corpus[0] ?? '')).metadata();
+    expect(flower).toMatchObject({ title: 'Flower in the garden', alt: 'A pink flower against dark leaves', tags: ['garden', 'flower'] });
+    // Crop square of the whole image: the shorter side, less at most the 1 px the editor trims off an odd side.
+    const shorter = Math.min(original.width, original.height);
+    expect(flower?.width).toBe(flower?.height);
+    expect(flower?.width).toBeGreaterThanOrEqual(shorter - 1);
+    expect(flower?.width).toBeLessThanOrEqual(shorter);
+    expect(original.width).not.toBe(original.height);
+
+    const noise = await byName('noise-large.png');
+    expect(noise).toMatchObject({ width: 2900, height: 2500 });
+    const uploads = await api<{ items: unknown[] }>('/v1/uploads');
+    expect(uploads.items).toEqual([]); // the multipart upload is completed, none is left open
+  });
+
+  it('pauses a multipart upload between parts and resumes it without sending the stored parts again', async () => {
+    const { page } = browser;
+    const puts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('/parts/')) puts.push(new URL(request.url()).pathname);
+    });
+    // Slow the browser's uploads (4 MB/s) so that there is time to pause between parts.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4_000_000 });
+    try {
+      await page.locator('.uppy-DashboardContent-addMore').click();
+      await page.locator('input.uppy-Dashboard-input[type=file]').first().setInputFiles(paused);
+      await page.locator('.uppy-StatusBar-actionBtn--upload, .uppy-StatusBar-actionBtn--uploadNewlyAdded').first().click();
+      const open = async () => (await api<{ items: { uploadId: string; receivedParts: number }[] }>('/v1/uploads')).items[0];
+      await expect.poll(async () => (await open())?.receivedParts ?? 0, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+      await page.locator('button[data-cy="togglePauseResume"]').click();
+      // Parts run in parallel, so any of them may be the one that arrived; a part in flight at the pause is cut off.
+      const held = async () => {
+        const id = (await open())?.uploadId ?? '';
+        return (await api<{ parts: { partNumber: number }[] }>(`/v1/uploads/${id}`)).parts.map((part) => part.partNumber);
+      };
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const atPause = await held();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await held()).toEqual(atPause); // nothing arrives while paused
+      expect(atPause.length).toBeGreaterThanOrEqual(1);
+      expect(atPause.length).toBeLessThan(3);
+      const sentBefore = puts.length;
+      await page.locator('button[data-cy="togglePauseResume"]').click();
+      await expect.poll(() => page.locator('.uploaded li').count(), { timeout: 60_000 }).toBe(5);
+      // The resume asked which parts the service holds and sent only the others.
+      const resent = puts.slice(sentBefore).map((path) => Number(path.split('/').pop()));
+      expect(resent.length).toBeGreaterThanOrEqual(1);
+      for (const part of atPause) expect(resent).not.toContain(part);
+      expect(await byName('noise-paused.png')).toMatchObject({ width: 2900, height: 2500 });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('shows the detail of each refused file and stores none of them', async () => {
+    const { page } = browser;
+    const before = (await images()).length;
+    await page.locator('.uppy-DashboardContent-addMore').click();
+    await page
+      .locator('input.uppy-Dashboard-input[type=file]')
+      .first()
+      .setInputFiles(refused.map((file) => join(corpusDir, file)));
+    await page.locator('.uppy-StatusBar-actionBtn--upload, .uppy-StatusBar-actionBtn--uploadNewlyAdded').first().click();
+    const rows = page.locator('.rejected li');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    const text = await page.locator('.rejected').innerText();
+    expect(text).toContain('png_bad_signature_xs1n0g01.png');
+    expect(text).toContain('png_truncated_10000_bytes.png');
+    // The problems' own words, not a generic failure.
+    for (const line of await rows.allInnerTexts()) expect(line).toMatch(/: .{12,}/);
+    expect(text).not.toMatch(/Non 2xx|Unknown error/);
+    expect((await images()).length).toBe(before);
+
+    // Retry sends them again (the service says the same), and clears the list until it answers.
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().includes('/v1/images')) posts.push(request.url());
+    });
+    await page.locator('.uppy-StatusBar-actionBtn--retry').click();
+    await expect.poll(() => posts.length, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    expect((await images()).length).toBe(before);
+    await browser.screenshot('upload-rejected');
+    expect(await browser.accessibilityViolations()).toEqual([]);
+    // Chromium logs each refusal (415, 422) as a failed resource load, and Uppy logs its detail as an error.
+    const expected = /status of 415|status of 422|\[Uppy\] .*(not an image|does not decode)/;
+    expect(browser.problems.filter((line) => !expected.test(line))).toEqual([]);
+    browser.problems.length = 0;
+  });
+
+  it('shows the uploads in the gallery, and passes axe there', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Gallery', exact: true }).click();
+    const tiles = page.locator('ul.grid li.tile');
+    await expect.poll(() => tiles.count()).toBe(5);
+    const names = await page.locator('ul.grid .name').allInnerTexts();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Flower in the garden',
+        'png_rgb_8bit.png',
+        'webp_lossy_1024x772.webp',
+        'noise-large.png',
+        'noise-paused.png',
+      ]),
+    );
+    expect(names.join(' ')).not.toMatch(/png_bad_signature|png_truncated/);
+    await expect.poll(() => page.locator('ul.grid img.loaded').count(), { timeout: 30_000 }).toBe(5);
+    await browser.screenshot('gallery');
+    expect(await browser.accessibilityViolations()).toEqual([]);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('ignores a cross-site form post: SameSite=Strict keeps the cookie off, and nothing is stored', async () => {
+    const before = (await images()).length;
+    // Another site (localhost is not 127.0.0.1 to the browser) with a form aimed at the service.
+    const hostile: Server = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(
+        `<form method="post" enctype="multipart/form-data" action="${browser.url('/v1/images')}">` +
+          '<input type="file" name="files"><button>Send</button></form>',
+      );
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const address = hostile.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`http://localhost:${port}/`);
+      await page.locator('input[type=file]').setInputFiles(join(corpusDir, 'valid/png_palette_8bit.png'));
+      const [answer] = await Promise.all([page.waitForResponse((response) => response.url().includes('/v1/images')), page.click('button')]);
+      expect(answer.status()).toBe(401);
+      expect((await images()).length).toBe(before);
+    } finally {
+      await page.close();
+      hostile.closeAllConnections();
+      await new Promise((resolve) => hostile.close(resolve));
+      browser.problems.length = 0; // the hostile page's own 401 is logged by Chromium
+    }
   });
 
   it('signs out, after which the cookie is refused', async () => {

@@ -27,6 +27,11 @@ export function csrfHeaders(): Record<string, string> {
   return csrfToken === undefined ? {} : { 'x-pixelfront-csrf': csrfToken };
 }
 
+/** Tells the listeners the service answered 401 (also to requests made without the client, such as uploads). */
+export function reportUnauthorized(): void {
+  for (const listener of unauthorizedListeners) listener();
+}
+
 /** Called whenever the service answers 401: the session ended or was never there. */
 export function onUnauthorized(listener: () => void): () => void {
   unauthorizedListeners.add(listener);
@@ -45,7 +50,7 @@ client.use({
     return request;
   },
   onResponse({ response }) {
-    if (response.status === 401) for (const listener of unauthorizedListeners) listener();
+    if (response.status === 401) reportUnauthorized();
     return response;
   },
 });

@@ -10,14 +10,19 @@ import { IMMUTABLE } from '../delivery/headers.ts';
 /**
  * The console's Content-Security-Policy: scripts and styles only from the origin's own files (no
  * inline script anywhere in the build), images from the origin or made in the page (previews of
- * files about to be uploaded are blob: and data: URLs), requests only to the origin.
+ * files about to be uploaded are blob: and data: URLs), requests only to the origin and to the
+ * page's own blob: URLs. The upload's image editor (Cropper.js) reads a JPEG's EXIF orientation by
+ * fetching the file's blob: URL; such a URL names bytes this page already holds, so allowing it
+ * lets nothing in or out. Uppy's styles are a hashed CSS file, and the inline styles it and the
+ * editor set go through the CSSOM (element.style), which style-src does not govern: style-src
+ * stays 'self', without 'unsafe-inline'.
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
-  "connect-src 'self'",
+  "connect-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

@@ -151,7 +151,8 @@ export async function startConsoleBrowser(options: ConsoleBrowserOptions = {}): 
     async screenshot(name, on = page) {
       await mkdir(screenshotDir, { recursive: true });
       const path = join(screenshotDir, `${name}.png`);
-      await on.screenshot({ path, fullPage: true });
+      // Transitions are finished first, so a screenshot shows where a panel lands, not its slide.
+      await on.screenshot({ path, fullPage: true, animations: 'disabled' });
       return path;
     },
     async accessibilityViolations(on = page) {

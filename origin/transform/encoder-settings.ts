@@ -20,6 +20,10 @@ export const defaultQuality = { jpeg: 80, webp: 80, avif: 50 } as const;
 /** The formats whose encoder takes a quality that trades bytes for fidelity. */
 export type LossyFormat = keyof typeof defaultQuality;
 
+export function isLossy(format: OutputFormat): format is LossyFormat {
+  return Object.hasOwn(defaultQuality, format);
+}
+
 export const encoderEffort = { webp: 2, avif: 2, gif: 3, pngCompression: 6 } as const;
 
 export interface EncodeOptions {

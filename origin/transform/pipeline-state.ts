@@ -49,7 +49,7 @@ export class PipelineState implements RenderState {
   readonly original: RenderState['original'];
   private image: Sharp;
   private lastSlot = -1;
-  private readonly deadline: number;
+  readonly deadline: number;
 
   constructor(options: PipelineOptions) {
     this.spec = options.spec;

@@ -42,6 +42,8 @@ export interface RenderResult {
   /** Height of one frame. */
   height: number;
   frames: number;
+  /** The encoder quality `q_auto` chose (absent for every other `q`). */
+  quality?: number;
   /** Milliseconds per stage, for Server-Timing. */
   timings: Record<string, number>;
 }
@@ -106,6 +108,8 @@ export interface RenderState {
   continueFrom(raw: RawImage): void;
   /** Awaits libvips work under the render deadline, mapping failures to PixelfrontErrors. */
   run<T>(work: Promise<T>): Promise<T>;
+  /** The render deadline (Date.now() scale), for work outside libvips (the q_auto metric worker). */
+  readonly deadline: number;
   /** Seconds left before the deadline, for sharp's timeout. */
   timeoutSeconds(): number;
   timings: Record<string, number>;

@@ -1,17 +1,13 @@
-import { applyEncoder, contentTypes } from '../encoder-settings.ts';
+import type { OutputInfo } from 'sharp';
+import { qualityLevel } from '../../../core/grammar/quality.ts';
+import { encodeAtLevel } from '../auto-quality/choose.ts';
+import { applyEncoder, contentTypes, isLossy } from '../encoder-settings.ts';
 import type { RenderResult, RenderState } from '../render-types.ts';
 
 /** `f`, `q`: executes the pipeline. Metadata is not copied (sharp's default); colour is handled by the pipeline state. */
 export async function encode(state: RenderState): Promise<Omit<RenderResult, 'timings'>> {
   const started = performance.now();
-  const image = applyEncoder(state.current(), {
-    format: state.format,
-    progressive: state.spec.fl === 'progressive',
-    // q_auto levels: the per-format default until the content-aware search lands.
-    q: typeof state.spec.q === 'number' ? state.spec.q : undefined,
-    animation: state.frames > 1 ? { loop: state.source.loop, delay: state.source.delay } : undefined,
-  }).timeout({ seconds: state.timeoutSeconds() });
-  const { data, info } = await state.run(image.toBuffer({ resolveWithObject: true }));
+  const { data, info, quality } = await encodeOutput(state);
   state.timings.render = performance.now() - started;
   const frames = info.pages ?? 1;
   return {
@@ -21,5 +17,23 @@ export async function encode(state: RenderState): Promise<Omit<RenderResult, 'ti
     width: info.width,
     height: frames > 1 ? (info.pageHeight ?? info.height / frames) : info.height,
     frames,
+    ...(quality === undefined ? {} : { quality }),
   };
+}
+
+async function encodeOutput(state: RenderState): Promise<{ data: Buffer; info: OutputInfo; quality?: number }> {
+  const { format } = state;
+  const level = qualityLevel(state.spec.q);
+  // q_auto searches stills in lossy formats; animations, PNG and GIF encode as with no q.
+  if (level !== undefined && isLossy(format) && state.frames === 1) {
+    const { chosen } = await encodeAtLevel(state, format, level);
+    return { ...chosen.output, quality: chosen.quality };
+  }
+  const image = applyEncoder(state.current(), {
+    format,
+    progressive: state.spec.fl === 'progressive',
+    q: typeof state.spec.q === 'number' ? state.spec.q : undefined,
+    animation: state.frames > 1 ? { loop: state.source.loop, delay: state.source.delay } : undefined,
+  }).timeout({ seconds: state.timeoutSeconds() });
+  return state.run(image.toBuffer({ resolveWithObject: true }));
 }

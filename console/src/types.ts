@@ -16,3 +16,8 @@ export type StatsRow = Stats['rows'][number];
 
 /** GET /v1/sessions/current: how this page is signed in (a session, a bearer key, or open mode). */
 export type SessionInfo = Schemas['CurrentSession'];
+
+/** PATCH /v1/images/:id: a JSON merge patch of the image's own fields. */
+export type ImagePatch = paths['/v1/images/{id}']['patch']['requestBody']['content']['application/merge-patch+json'];
+export type WatermarkEntry = Schemas['WatermarkEntry'];
+export type BatchSummary = Schemas['BatchSummary'];

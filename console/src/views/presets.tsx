@@ -1,6 +1,6 @@
 import '../views.css';
 import { useEffect, useState } from 'preact/hooks';
-import { answer, client, csrfHeaders, messageOf } from '../api.ts';
+import { answer, client, messageOf } from '../api.ts';
 import { formatBytes, formatDate } from '../format.ts';
 import type { Preset, WatermarkEntry } from '../types.ts';
 
@@ -104,17 +104,15 @@ function Watermarks() {
     if (!file) return setError('Choose an image file (PNG with alpha works best).');
     setBusy(true);
     try {
-      // The body is the file's bytes as they are; openapi-fetch would serialise it as JSON.
-      const response = await fetch(`/v1/watermarks/${encodeURIComponent(name)}`, {
-        method: 'PUT',
-        credentials: 'same-origin',
-        headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json', ...csrfHeaders() },
+      // The body is the file's bytes as they are (openapi-fetch would otherwise serialise it as JSON).
+      const call = client.PUT('/v1/watermarks/{name}', {
+        params: { path: { name } },
         body: file,
+        bodySerializer: () => file,
+        headers: { 'content-type': file.type || 'application/octet-stream' },
       });
-      if (!response.ok) {
-        const problem = (await response.json().catch(() => ({}))) as { detail?: string };
-        throw new Error(problem.detail ?? `${response.status} ${response.statusText}`);
-      }
+      // answer() throws the problem of a refusal; the status says whether the name is new (201) or these bytes were there (200).
+      const [, { response }] = await Promise.all([answer(call), call]);
       setNotice(response.status === 201 ? `Watermark ${name} uploaded: use wm_${name}.` : `Watermark ${name} already had these bytes.`);
       setName('');
       setFile(undefined);

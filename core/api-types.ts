@@ -126,6 +126,23 @@ export interface paths {
     patch: operations['patchV1ImagesId'];
     trace?: never;
   };
+  '/v1/images/{id}/similar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's images nearest this one's perceptual hash */
+    get: operations['getV1ImagesIdSimilar'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/watermarks': {
     parameters: {
       query?: never;
@@ -622,6 +639,8 @@ export interface components {
             /** @constant */
             ok: true;
             deduplicated: boolean;
+            /** @description the tenant's other images within NEAR_DUPLICATE_DISTANCE of this one, nearest first (at most 100) */
+            nearDuplicates: components['schemas']['SimilarImageRef'][];
             image: components['schemas']['ImageObject'];
           }
         | {
@@ -698,6 +717,8 @@ export interface components {
       exif: components['schemas']['ExifFacts'] | null;
       /** @description read from the upload's IPTC, XMP or EXIF; null when it had none */
       iptc: components['schemas']['IptcFacts'] | null;
+      /** @description 64-bit DCT perceptual hash, 16 hex digits; null for SVG and for images uploaded before it existed and not yet backfilled */
+      perceptualHash: string | null;
     };
     ImagePage: {
       items: components['schemas']['ImageObject'][];
@@ -743,6 +764,7 @@ export interface components {
      *     | `not_found` | 404 | Not found |
      *     | `request_timeout` | 408 | Request timeout |
      *     | `conflict` | 409 | Conflict |
+     *     | `near_duplicate` | 409 | Near duplicate |
      *     | `misdirected` | 421 | Misdirected request |
      *     | `payload_too_large` | 413 | Payload too large |
      *     | `unsupported_media_type` | 415 | Unsupported media type |
@@ -780,6 +802,7 @@ export interface components {
         | 'not_found'
         | 'request_timeout'
         | 'conflict'
+        | 'near_duplicate'
         | 'misdirected'
         | 'payload_too_large'
         | 'unsupported_media_type'
@@ -792,6 +815,11 @@ export interface components {
         | 'gateway_timeout';
       /** @description `urn:request:<X-Request-Id>`: the request this answered, to find it in the logs */
       instance?: string;
+      /** @description `near_duplicate` only: the tenant's images the upload was refused for, nearest first */
+      nearDuplicates?: {
+        id: string;
+        distance: number;
+      }[];
     };
     Readiness: {
       /**
@@ -822,6 +850,18 @@ export interface components {
       signed: boolean;
       /** @description true under SIGNED_URLS=required: unsigned URLs are refused */
       required: boolean;
+    };
+    SimilarImageRef: {
+      id: string;
+      /** @description Hamming distance of the perceptual hashes, 0…64 bits */
+      distance: number;
+    };
+    SimilarImages: {
+      maxDistance: number;
+      items: {
+        distance: number;
+        image: components['schemas']['ImageObject'];
+      }[];
     };
     UploadCreated: {
       uploadId: string;
@@ -869,8 +909,12 @@ export interface components {
       exif: components['schemas']['ExifFacts'] | null;
       /** @description read from the upload's IPTC, XMP or EXIF; null when it had none */
       iptc: components['schemas']['IptcFacts'] | null;
+      /** @description 64-bit DCT perceptual hash, 16 hex digits; null for SVG and for images uploaded before it existed and not yet backfilled */
+      perceptualHash: string | null;
       /** @description true: the tenant already had these bytes; this is that image, unchanged */
       deduplicated: boolean;
+      /** @description the tenant's other images within NEAR_DUPLICATE_DISTANCE of this one, nearest first (at most 100) */
+      nearDuplicates: components['schemas']['SimilarImageRef'][];
     };
     UploadPage: {
       items: components['schemas']['UploadSummary'][];
@@ -972,6 +1016,21 @@ export interface components {
           status?: 409;
           /** @enum {unknown} */
           code?: 'conflict';
+        };
+      };
+    };
+    /** @description `conflict` · `near_duplicate` */
+    'conflict.near_duplicate': {
+      headers: {
+        'X-Request-Id': components['headers']['RequestId'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'] & {
+          /** @constant */
+          status?: 409;
+          /** @enum {unknown} */
+          code?: 'conflict' | 'near_duplicate';
         };
       };
     };
@@ -1092,6 +1151,21 @@ export interface components {
           status?: 421;
           /** @enum {unknown} */
           code?: 'misdirected';
+        };
+      };
+    };
+    /** @description `near_duplicate` */
+    near_duplicate: {
+      headers: {
+        'X-Request-Id': components['headers']['RequestId'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'] & {
+          /** @constant */
+          status?: 409;
+          /** @enum {unknown} */
+          code?: 'near_duplicate';
         };
       };
     };
@@ -1492,6 +1566,8 @@ export interface operations {
         tags?: string;
         /** @description a JSON object, as URL-encoded text */
         meta?: string;
+        /** @description `reject`: refuse the upload with 409 `near_duplicate` when the tenant has a perceptually near image (default `allow`) */
+        duplicates?: 'allow' | 'reject';
       };
       header?: {
         /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
@@ -1513,6 +1589,11 @@ export interface operations {
           tags?: string;
           /** @description a JSON object as text */
           meta?: string;
+          /**
+           * @description as `?duplicates=`, for every file of the form
+           * @enum {string}
+           */
+          duplicates?: 'allow' | 'reject';
         };
       };
     };
@@ -1541,6 +1622,7 @@ export interface operations {
       401: components['responses']['unauthorized'];
       403: components['responses']['csrf_required'];
       408: components['responses']['request_timeout'];
+      409: components['responses']['near_duplicate'];
       413: components['responses']['payload_too_large'];
       415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
@@ -1666,6 +1748,44 @@ export interface operations {
       404: components['responses']['not_found'];
       408: components['responses']['request_timeout'];
       413: components['responses']['payload_too_large'];
+      421: components['responses']['misdirected'];
+      429: components['responses']['rate_limited'];
+      503: components['responses']['unavailable'];
+    };
+  };
+  getV1ImagesIdSimilar: {
+    parameters: {
+      query?: {
+        /** @description largest Hamming distance of the perceptual hashes, in bits (default NEAR_DUPLICATE_DISTANCE) */
+        maxDistance?: string;
+        /** @description the closest this many (default 20) */
+        limit?: string;
+      };
+      header?: {
+        /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
+        'X-Request-Id'?: components['parameters']['RequestId'];
+      };
+      path: {
+        /** @description the image id (`[A-Za-z0-9_-]{8,64}`) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SimilarImages'];
+        };
+      };
+      400: components['responses']['invalid_request'];
+      401: components['responses']['unauthorized'];
+      404: components['responses']['not_found'];
       421: components['responses']['misdirected'];
       429: components['responses']['rate_limited'];
       503: components['responses']['unavailable'];
@@ -1869,6 +1989,11 @@ export interface operations {
           size?: number;
           partSize?: number;
           eager?: string | string[];
+          /**
+           * @description `reject`: refuse the upload with 409 `near_duplicate` when the tenant has a perceptually near image (default `allow`)
+           * @enum {string}
+           */
+          duplicates?: 'allow' | 'reject';
           title?: string;
           alt?: string;
           tags?: string | string[];
@@ -2054,7 +2179,7 @@ export interface operations {
       403: components['responses']['csrf_required'];
       404: components['responses']['not_found'];
       408: components['responses']['request_timeout'];
-      409: components['responses']['conflict'];
+      409: components['responses']['conflict.near_duplicate'];
       413: components['responses']['payload_too_large'];
       415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];

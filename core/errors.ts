@@ -15,6 +15,7 @@ export const errorCatalogue = {
   not_found: { status: 404, title: 'Not found' },
   request_timeout: { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },
+  near_duplicate: { status: 409, title: 'Near duplicate' },
   misdirected: { status: 421, title: 'Misdirected request' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -37,6 +38,14 @@ export interface Problem {
   code: ErrorCode;
   /** `urn:request:<id>`: the request this problem answered, to find it in the logs. */
   instance?: string;
+  /** near_duplicate: the tenant's images the upload was refused for, nearest first. */
+  nearDuplicates?: { id: string; distance: number }[];
+}
+
+export interface ErrorOptions {
+  retryAfter?: number;
+  cause?: unknown;
+  nearDuplicates?: { id: string; distance: number }[];
 }
 
 /** An error caused by the request or a backend, with its public code; never a 500. */
@@ -45,13 +54,15 @@ export class PixelfrontError extends Error {
   readonly status: number;
   /** Seconds a client should wait before retrying (503 overloaded). */
   readonly retryAfter: number | undefined;
+  readonly nearDuplicates: { id: string; distance: number }[] | undefined;
 
-  constructor(code: ErrorCode, detail: string, options: { retryAfter?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, detail: string, options: ErrorOptions = {}) {
     super(detail, { cause: options.cause });
     this.name = 'PixelfrontError';
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.retryAfter = options.retryAfter;
+    this.nearDuplicates = options.nearDuplicates;
   }
 
   toProblem(requestId?: string): Problem {
@@ -63,12 +74,13 @@ export class PixelfrontError extends Error {
       code: this.code,
     };
     if (requestId !== undefined) problem.instance = requestInstance(requestId);
+    if (this.nearDuplicates !== undefined) problem.nearDuplicates = this.nearDuplicates;
     return problem;
   }
 }
 
 /** Shorthand for `throw fail('not_found', 'image abc does not exist')`. */
-export function fail(code: ErrorCode, detail: string, options?: { retryAfter?: number; cause?: unknown }): PixelfrontError {
+export function fail(code: ErrorCode, detail: string, options?: ErrorOptions): PixelfrontError {
   return new PixelfrontError(code, detail, options);
 }
 

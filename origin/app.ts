@@ -11,6 +11,7 @@ import { metricsAccess } from './http/metrics-access.ts';
 import { countRequests } from './http/request-metrics.ts';
 import { requireRole } from './http/roles.ts';
 import { imageRoutes } from './ingest/routes.ts';
+import { similarRoutes } from './similarity/routes.ts';
 import { watermarkRoutes } from './watermarks/routes.ts';
 import { docsRoutes, openApiJson } from './openapi/routes.ts';
 import { rateLimit } from './ratelimit/index.ts';
@@ -58,6 +59,7 @@ export function createApp(services: Services): Hono {
   api.route('/admin', adminRoutes(services));
   api.use('*', authenticate);
   if (services.rateLimiter) api.use('*', rateLimit(services.rateLimiter));
+  api.route('/images', similarRoutes(services));
   api.route('/images', imageRoutes(services));
   api.route('/watermarks', watermarkRoutes(services));
   api.route('/uploads', uploadRoutes(services));

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { roleNames, type Role } from '../core/roles.ts';
+import { MAX_SIMILAR_DISTANCE } from './similarity/hamming.ts';
 
 /**
  * The origin's configuration: one zod schema over the environment (SPEC section 2), loaded once
@@ -104,6 +105,8 @@ const envSchema = z.object({
   MAX_INPUT_PIXELS: positiveInt(100_000_000),
   /** A photo's GPS position is where someone lives: only stored when asked for. */
   KEEP_GPS: boolean.default(false),
+  /** Default from the measurement over the corpus (README "Near duplicates"): every copy kind found, distinct photos 8 bits further. */
+  NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(MAX_SIMILAR_DISTANCE).default(10),
   MAX_SVG_BYTES: positiveInt(16 * 1024 * 1024),
   MAX_SVG_ELEMENTS: positiveInt(50_000),
   SVG_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
@@ -191,6 +194,8 @@ export interface Config {
   maxInputPixels: number;
   /** KEEP_GPS: store the EXIF GPS position read at ingest (default: dropped). */
   keepGps: boolean;
+  /** NEAR_DUPLICATE_DISTANCE: Hamming distance of perceptual hashes within which an upload lists (or refuses) the tenant's images. */
+  nearDuplicateDistance: number;
   /** MAX_SVG_BYTES (413 beyond) and MAX_SVG_ELEMENTS (422 beyond), applied when sanitising. */
   svgLimits: { maxBytes: number; maxElements: number };
   /** SVG_WORKERS: worker threads that sanitise SVG, off the event loop. */
@@ -285,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tempSweep: { maxAgeMs: e.TEMP_MAX_AGE_MS, intervalMs: e.TEMP_SWEEP_INTERVAL_MS },
     maxInputPixels: e.MAX_INPUT_PIXELS,
     keepGps: e.KEEP_GPS,
+    nearDuplicateDistance: e.NEAR_DUPLICATE_DISTANCE,
     svgLimits: { maxBytes: e.MAX_SVG_BYTES, maxElements: e.MAX_SVG_ELEMENTS },
     svgWorkers: e.SVG_WORKERS,
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,

@@ -152,6 +152,7 @@ describe('title, alt, tags and meta', () => {
     expect(patched).toEqual({
       ...image,
       deduplicated: undefined,
+      nearDuplicates: undefined,
       filename: 'renamed.png',
       title: 'New',
       alt: null,

@@ -171,6 +171,21 @@ describe('the documented responses', () => {
     await call('GET', '/v1/images?limit=0', { headers: auth });
     await call('GET', `/v1/images/${id}`, { headers: auth });
     await call('GET', '/v1/images/nosuchimage1', { headers: auth });
+    await call('GET', `/v1/images/${id}/similar?maxDistance=12`, { headers: auth });
+    await call('GET', `/v1/images/${id}/similar?maxDistance=99`, { headers: auth });
+    await call('GET', '/v1/images/nosuchimage1/similar', { headers: auth });
+    // A picture with a shape, and a smaller copy of it: a near duplicate, refused with duplicates=reject.
+    const shape = (width: number) =>
+      sharp(
+        Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="60"><rect width="80" height="60" fill="#fff"/><circle cx="25" cy="30" r="18" fill="#135"/></svg>',
+        ),
+      )
+        .resize(width)
+        .png()
+        .toBuffer();
+    await call('POST', '/v1/images', { headers: { ...auth, 'content-type': 'image/png' }, body: await shape(80) });
+    await call('POST', '/v1/images?duplicates=reject', { headers: { ...auth, 'content-type': 'image/png' }, body: await shape(60) });
     await call('PATCH', `/v1/images/${id}`, json({ alt: 'a harbour at dawn', meta: { camera: 'x100' } }));
     await call('PATCH', `/v1/images/${id}`, json({ width: 3 }));
 

@@ -254,6 +254,78 @@ export function describeCatalogContract(name: string, makeCatalog: () => Promise
       expect((await catalog.getImage(tenant, image.id))?.title).toBe('Harbour');
     });
 
+    it("finds the tenant's images within a Hamming distance of a perceptual hash, nearest first, from the band indexes", async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const query = randomBytes(8).toString('hex');
+      // One flip per band keeps every band different from the query's: only probes within the radius find them.
+      const spread = flipBits(query, [0, 16, 32, 48]);
+      const near = newImage(tenant, { perceptualHash: flipBits(query, [3]) });
+      const same = newImage(tenant, { perceptualHash: query });
+      const atFour = newImage(tenant, { perceptualHash: spread });
+      const atEight = newImage(tenant, { perceptualHash: flipBits(spread, [1, 17, 33, 49]) });
+      const far = newImage(tenant, {
+        perceptualHash: flipBits(
+          query,
+          Array.from({ length: 20 }, (_, bit) => bit * 3),
+        ),
+      });
+      const unhashed = newImage(tenant);
+      const stranger = newImage(newTenant(), { perceptualHash: query });
+      for (const image of [near, same, atFour, atEight, far, unhashed, stranger]) await catalog.insertImage(image);
+
+      expect(await catalog.getImage(tenant, near.id)).toEqual(near);
+      expect(await catalog.findSimilar(tenant, query, { maxDistance: 10, limit: 10 })).toEqual([
+        { id: same.id, distance: 0 },
+        { id: near.id, distance: 1 },
+        { id: atFour.id, distance: 4 },
+        { id: atEight.id, distance: 8 },
+      ]);
+      expect(await catalog.findSimilar(tenant, query, { maxDistance: 4, limit: 10, excludeId: same.id })).toEqual([
+        { id: near.id, distance: 1 },
+        { id: atFour.id, distance: 4 },
+      ]);
+      expect(await catalog.findSimilar(tenant, query, { maxDistance: 3, limit: 1 })).toEqual([{ id: same.id, distance: 0 }]);
+      expect(await catalog.findSimilar(tenant, query, { maxDistance: 16, limit: 100 })).toHaveLength(4);
+      expect(await catalog.findSimilar(newTenant(), query, { maxDistance: 16, limit: 100 })).toEqual([]);
+      for (const maxDistance of [-1, 17, 2.5])
+        await expect(catalog.findSimilar(tenant, query, { maxDistance, limit: 10 })).rejects.toSatisfy(
+          (error) => isPixelfrontError(error) && error.code === 'invalid_request',
+        );
+      await expect(catalog.findSimilar(tenant, 'XYZ', { maxDistance: 1, limit: 10 })).rejects.toSatisfy(
+        (error) => isPixelfrontError(error) && error.code === 'invalid_request',
+      );
+    });
+
+    it('lists raster images without a perceptual hash and records one for them', async () => {
+      const catalog = await open();
+      const tenant = newTenant();
+      const unhashed = newImage(tenant);
+      const drawing = newImage(tenant, { format: 'svg' });
+      const hashed = newImage(tenant, { perceptualHash: 'ffff0000ffff0000' });
+      for (const image of [unhashed, drawing, hashed]) await catalog.insertImage(image);
+      const listed = async () => {
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (let page = await catalog.listUnhashed(2); page.length > 0; page = await catalog.listUnhashed(2, after)) {
+          ids.push(...page.map((image) => image.id));
+          after = page.at(-1)?.id;
+        }
+        return ids;
+      };
+      expect(await listed()).toContain(unhashed.id);
+      expect(await listed()).not.toContain(drawing.id);
+      expect(await listed()).not.toContain(hashed.id);
+
+      expect(await catalog.setPerceptualHash(unhashed.id, 'ffff0000ffff0001')).toBe(true);
+      expect(await catalog.setPerceptualHash(newId(), 'ffff0000ffff0001')).toBe(false);
+      expect(await listed()).not.toContain(unhashed.id);
+      expect(await catalog.findSimilar(tenant, 'ffff0000ffff0000', { maxDistance: 1, limit: 10 })).toEqual([
+        { id: hashed.id, distance: 0 },
+        { id: unhashed.id, distance: 1 },
+      ]);
+    });
+
     it('pings while open and fails once closed', async () => {
       const catalog = await open();
       await expect(catalog.ping()).resolves.toBeUndefined();
@@ -324,6 +396,7 @@ function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRe
     orientation: 1,
     blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
     dominantColor: '#aabbcc',
+    perceptualHash: null,
     title: null,
     alt: null,
     tags: [],
@@ -333,6 +406,13 @@ function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRe
     createdAt: new Date(Date.UTC(2026, 4, 1, 12, 0, 0, 123) + Math.floor(Math.random() * 1_000_000)),
     ...overrides,
   };
+}
+
+/** The hash with the given bits (0 = most significant) flipped. */
+function flipBits(hash: string, bits: readonly number[]): string {
+  let value = BigInt(`0x${hash}`);
+  for (const bit of bits) value ^= 1n << BigInt(63 - bit);
+  return value.toString(16).padStart(16, '0');
 }
 
 function shuffle<T>(items: readonly T[]): T[] {

@@ -2,6 +2,7 @@ import { CompiledQuery, PostgresAdapter, sql, type Insertable, type Kysely, type
 import { fail } from '../../core/errors.ts';
 import { keysetPage } from './cursor.ts';
 import { imageOrder, whereImageFilters, type Engine } from './image-filters.ts';
+import { findSimilar, perceptualHashColumns } from './similar-query.ts';
 import type { Database, ImagesTable } from './schema.ts';
 import { searchText } from './search-text.ts';
 import { takenAtMillis } from './taken-at.ts';
@@ -15,6 +16,8 @@ import type {
   IptcFacts,
   JsonObject,
   ListImagesOptions,
+  SimilarImage,
+  SimilarOptions,
 } from './types.ts';
 
 const formats: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic']);
@@ -118,6 +121,21 @@ export class KyselyCatalog implements Catalog {
     return updated ? this.getImage(tenant, id) : null;
   }
 
+  async findSimilar(tenant: string, hash: string, options: SimilarOptions): Promise<SimilarImage[]> {
+    return findSimilar(this.db, tenant, hash, options);
+  }
+
+  async listUnhashed(limit: number, afterId?: string): Promise<ImageRecord[]> {
+    let query = this.db.selectFrom('images').selectAll().where('phash', 'is', null).where('format', '!=', 'svg');
+    if (afterId !== undefined) query = query.where('id', '>', afterId);
+    return (await query.orderBy('id').limit(limit).execute()).map(toRecord);
+  }
+
+  async setPerceptualHash(id: string, hash: string): Promise<boolean> {
+    const result = await this.db.updateTable('images').set(perceptualHashColumns(hash)).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async deleteImage(tenant: string, id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('images').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
@@ -185,6 +203,7 @@ function toRow(image: ImageRecord): Insertable<ImagesTable> {
     iptc: image.iptc === null ? null : JSON.stringify(image.iptc),
     search_text: searchText(image),
     taken_at: takenAtMillis(image.exif),
+    ...perceptualHashColumns(image.perceptualHash),
   };
 }
 
@@ -211,6 +230,7 @@ function toRecord(row: Selectable<ImagesTable>): ImageRecord {
     meta: row.meta === null ? null : (JSON.parse(row.meta) as JsonObject),
     exif: row.exif === null ? null : (JSON.parse(row.exif) as ExifFacts),
     iptc: row.iptc === null ? null : (JSON.parse(row.iptc) as IptcFacts),
+    perceptualHash: row.phash,
   };
 }
 

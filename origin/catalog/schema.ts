@@ -37,6 +37,13 @@ export interface ImagesTable {
   taken_at: number | null;
   /** SQLite only: this row's rowid in images_fts (its own rowid may change in a VACUUM; this does not). */
   search_rowid?: number | null;
+  // Perceptual hash (migration 0011-perceptual-hash): 16 hex digits and its four 16-bit bands, each
+  // indexed with the tenant (origin/similarity/hamming.ts); null for SVG and rows not hashed yet.
+  phash: string | null;
+  phash_b0: number | null;
+  phash_b1: number | null;
+  phash_b2: number | null;
+  phash_b3: number | null;
 }
 
 /** One row per tag of an image: what `GET /v1/images?tag=` finds images by. */

@@ -321,6 +321,7 @@ function newImage(tenant: string, overrides: Partial<ImageRecord> = {}): ImageRe
     orientation: 1,
     blurhash: null,
     dominantColor: null,
+    perceptualHash: null,
     title: null,
     alt: null,
     tags: [],

@@ -65,7 +65,24 @@ export interface ImageRecord extends UserMetadata, EmbeddedMetadata {
   orientation: number | null;
   blurhash: string | null;
   dominantColor: string | null;
+  /** 64-bit DCT hash as 16 hex digits (origin/similarity/perceptual-hash.ts); null for SVG and images not hashed yet. */
+  perceptualHash: string | null;
   createdAt: Date;
+}
+
+/** An image within some Hamming distance of a perceptual hash. */
+export interface SimilarImage {
+  id: string;
+  distance: number;
+}
+
+export interface SimilarOptions {
+  /** 0…MAX_SIMILAR_DISTANCE (origin/similarity/hamming.ts). */
+  maxDistance: number;
+  /** The closest this many, nearest first (ties by id). */
+  limit: number;
+  /** Leaves out the image the hash is of. */
+  excludeId?: string | undefined;
 }
 
 /** The orders of `GET /v1/images`: newest first (default), oldest first, largest first. */
@@ -121,6 +138,15 @@ export interface Catalog {
   listImages(tenant: string, options: ListImagesOptions): Promise<ImagePage>;
   /** Replaces the given editable fields; null when the tenant has no such image. */
   updateImage(tenant: string, id: string, changes: Partial<EditableImageFields>): Promise<ImageRecord | null>;
+  /**
+   * The tenant's images whose perceptual hash is within maxDistance bits of `hash`, nearest first.
+   * Answered from the band indexes, never a scan of the tenant's rows.
+   */
+  findSimilar(tenant: string, hash: string, options: SimilarOptions): Promise<SimilarImage[]>;
+  /** Raster images stored without a perceptual hash (before migration 0011), oldest id order after `afterId`. */
+  listUnhashed(limit: number, afterId?: string): Promise<ImageRecord[]>;
+  /** Records the perceptual hash of an image that has none; false when there is no such image. */
+  setPerceptualHash(id: string, hash: string): Promise<boolean>;
   /** true when a row was deleted. */
   deleteImage(tenant: string, id: string): Promise<boolean>;
   /** Throws when the database cannot be reached (used by /readyz). */

@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { newImageId } from '../../core/ids.ts';
-import type { EditableImageFields, ImageRecord } from '../catalog/types.ts';
+import type { EditableImageFields, ImageRecord, SimilarImage } from '../catalog/types.ts';
 import { writeMezzanines } from '../ladder/mezzanine.ts';
 import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
 import { originalKey } from '../storage/layout.ts';
+import { nearDuplicateError, nearDuplicatesOf, nearDuplicatesOfImage, type DuplicatePolicy } from '../similarity/near-duplicates.ts';
+import { perceptualHash } from '../similarity/perceptual-hash.ts';
 import { countUpload } from '../stats/upload-counts.ts';
 import type { DecodedImage } from './decode.ts';
 import { readEmbeddedMetadata } from './embedded-metadata.ts';
@@ -16,15 +18,19 @@ import { stripInvisibleCharacters } from './invisible-characters.ts';
 export interface IngestResult {
   image: ImageRecord;
   deduplicated: boolean;
+  /** The tenant's other images within NEAR_DUPLICATE_DISTANCE, nearest first. */
+  nearDuplicates: SimilarImage[];
 }
 
 /** The few services an upload is registered with. */
 export type IngestDeps = Pick<Services, 'config' | 'storage' | 'catalog' | 'db' | 'logger' | 'svg' | 'storageCounts'>;
 /**
  * Turns a received upload into a registered image: dedupe by hash (cheapest first), validate
- * and describe the content (one strict decode), store the original, record it with the
- * uploader's file name and metadata (a deduplicated upload returns the existing image
- * unchanged), then store its mezzanines from that same decode. Whatever fails, nothing is left
+ * and describe the content (one strict decode, which also gives the perceptual hash), look up
+ * the tenant's near duplicates (with `duplicates: 'reject'` any is a 409 before anything is
+ * stored), store the original, record it with the uploader's file name and metadata (a
+ * deduplicated upload returns the existing image unchanged), then store its mezzanines from
+ * that same decode. Whatever fails, nothing is left
  * behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
@@ -32,11 +38,13 @@ export async function ingestReceivedFile(
   tenant: string,
   file: ReceivedFile,
   given: EditableImageFields,
+  duplicates: DuplicatePolicy = 'allow',
 ): Promise<IngestResult> {
   const { storage, catalog, config } = services;
+  const distance = config.nearDuplicateDistance;
   try {
     const existing = await catalog.findBySha256(tenant, file.sha256);
-    if (existing) return { image: existing, deduplicated: true };
+    if (existing) return { image: existing, deduplicated: true, nearDuplicates: await nearDuplicatesOfImage(catalog, existing, distance) };
 
     const { facts, decoded } = await inspectAndDecode(file.path, {
       maxInputPixels: config.maxInputPixels,
@@ -45,6 +53,10 @@ export async function ingestReceivedFile(
       svg: services.svg,
     });
     const embedded = await readEmbeddedMetadata(file.path, facts.format, { keepGps: config.keepGps });
+    // Rasters only: a drawing's look depends on the size it is rasterised at, not on its pixels.
+    const hash = facts.format === 'svg' ? null : await perceptualHash(decoded);
+    const nearDuplicates = await nearDuplicatesOf(catalog, tenant, hash, distance);
+    if (duplicates === 'reject' && nearDuplicates.length > 0) throw nearDuplicateError(nearDuplicates, distance);
     const record: ImageRecord = {
       id: newImageId(),
       tenant,
@@ -60,6 +72,7 @@ export async function ingestReceivedFile(
       orientation: facts.orientation,
       blurhash: facts.blurhash,
       dominantColor: facts.dominantColor,
+      perceptualHash: hash,
       createdAt: new Date(),
     };
     const key = originalKey(record.id);
@@ -74,7 +87,7 @@ export async function ingestReceivedFile(
     if (!inserted.inserted) {
       // A concurrent upload of the same bytes won the race: keep its image, drop our copy.
       await storage.delete(key);
-      return { image: inserted.image, deduplicated: true };
+      return { image: inserted.image, deduplicated: true, nearDuplicates: await nearDuplicatesOfImage(catalog, inserted.image, distance) };
     }
     // The image is registered: a failed usage count must not turn that into an error (the client
     // would retry and be told its first upload was a duplicate).
@@ -83,7 +96,7 @@ export async function ingestReceivedFile(
     });
     await services.storageCounts.added({ tenant, imageId: record.id, kind: 'original', bytes: record.bytes });
     await storeLadder(services, record, decoded);
-    return { image: inserted.image, deduplicated: false };
+    return { image: inserted.image, deduplicated: false, nearDuplicates };
   } finally {
     await file.discard();
   }

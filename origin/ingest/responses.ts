@@ -58,12 +58,33 @@ export const imageObjectSchema = z
     meta: z.record(z.string(), z.unknown()).nullable(),
     exif: exifSchema.nullable().describe("read from the upload's EXIF (or XMP); null when it had none"),
     iptc: iptcSchema.nullable().describe("read from the upload's IPTC, XMP or EXIF; null when it had none"),
+    perceptualHash: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .nullable()
+      .describe('64-bit DCT perceptual hash, 16 hex digits; null for SVG and for images uploaded before it existed and not yet backfilled'),
   })
   .meta({ id: 'ImageObject' });
 
+/** One of the tenant's images within a Hamming distance of another's perceptual hash. */
+export const similarImageSchema = z
+  .strictObject({
+    id: z.string(),
+    distance: z.number().int().min(0).max(64).describe('Hamming distance of the perceptual hashes, 0…64 bits'),
+  })
+  .meta({ id: 'SimilarImageRef' });
+
+const nearDuplicatesSchema = z
+  .array(similarImageSchema)
+  .max(100)
+  .describe("the tenant's other images within NEAR_DUPLICATE_DISTANCE of this one, nearest first (at most 100)");
+
 /** An upload's answer: the image, and whether the tenant already had these bytes. */
 export const uploadedImageSchema = imageObjectSchema
-  .extend({ deduplicated: z.boolean().describe('true: the tenant already had these bytes; this is that image, unchanged') })
+  .extend({
+    deduplicated: z.boolean().describe('true: the tenant already had these bytes; this is that image, unchanged'),
+    nearDuplicates: nearDuplicatesSchema,
+  })
   .meta({ id: 'UploadedImage' });
 
 export const imagePageSchema = z
@@ -78,7 +99,7 @@ export const bulkUploadSchema = z
   .strictObject({
     items: z.array(
       z.union([
-        z.strictObject({ ok: z.literal(true), deduplicated: z.boolean(), image: imageObjectSchema }),
+        z.strictObject({ ok: z.literal(true), deduplicated: z.boolean(), nearDuplicates: nearDuplicatesSchema, image: imageObjectSchema }),
         z.strictObject({ ok: z.literal(false), filename: z.string().nullable(), error: problemSchema }),
       ]),
     ),

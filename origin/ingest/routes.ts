@@ -13,6 +13,7 @@ import { deleteImage } from './delete-image.ts';
 import { cleanFilename, ingestReceivedFile } from './ingest-image.ts';
 import { receiveToTempFile } from './receive.ts';
 import { applyMetadataPatch, userMetadataFromText } from './user-metadata.ts';
+import { duplicatePolicyFrom, type DuplicatePolicy } from '../similarity/near-duplicates.ts';
 
 /** A patch carries at most 4 KiB of meta plus short texts and 50 tags. */
 const MAX_PATCH_BYTES = 64 * 1024;
@@ -36,6 +37,7 @@ export function imageRoutes(services: Services) {
     pointLargeFilesToMultipart(() => rejectDeclaredOversize(c, config.maxUploadBytes));
     const eager = planEager(services.grammar, c.req.query('eager')); // an unknown preset is a 400 before anything is stored
     const metadata = userMetadataFromText((name) => c.req.query(name)); // so is a bad title, tag or meta
+    const duplicates = duplicatePolicyFrom(c.req.query('duplicates'));
     const received = await receiveToTempFile(requestStream(c, singleUpload(config)), {
       tempDir: services.tempDir,
       maxBytes: config.maxUploadBytes,
@@ -45,9 +47,15 @@ export function imageRoutes(services: Services) {
       }),
     );
     const filename = cleanFilename(c.req.query('filename') ?? filenameFromDisposition(c.req.header('content-disposition')));
-    const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), received, { filename, ...metadata });
+    const { image, deduplicated, nearDuplicates } = await ingestReceivedFile(
+      services,
+      c.get('tenant'),
+      received,
+      { filename, ...metadata },
+      duplicates,
+    );
     await services.afterUpload(image, eager);
-    return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
+    return c.json({ ...toImageObject(image), deduplicated, nearDuplicates }, deduplicated ? 200 : 201);
   });
 
   app.get('/', async (c) => {
@@ -96,10 +104,12 @@ async function bulkUpload(c: Context<Env>, services: Services) {
   if (form.files.length === 0) throw fail('invalid_request', 'the form carries no file parts: send each image as a file field');
   let eager: PlannedTransform[];
   let metadata: UserMetadata;
+  let duplicates: DuplicatePolicy;
   try {
     eager = planEager(services.grammar, c.req.query('eager') ?? form.fields['eager']);
     // The form's title, alt, tags and meta apply to every file of it.
     metadata = userMetadataFromText((name) => c.req.query(name) ?? form.fields[name]);
+    duplicates = duplicatePolicyFrom(c.req.query('duplicates') ?? form.fields['duplicates']);
   } catch (error) {
     await Promise.all(form.files.map(async (file) => file.received?.discard()));
     throw error;
@@ -112,12 +122,10 @@ async function bulkUpload(c: Context<Env>, services: Services) {
       continue;
     }
     try {
-      const { image, deduplicated } = await ingestReceivedFile(services, c.get('tenant'), file.received, {
-        filename: cleanFilename(file.filename),
-        ...metadata,
-      });
+      const given = { filename: cleanFilename(file.filename), ...metadata };
+      const { image, deduplicated, nearDuplicates } = await ingestReceivedFile(services, c.get('tenant'), file.received, given, duplicates);
       await services.afterUpload(image, eager);
-      items.push({ ok: true, deduplicated, image: toImageObject(image) });
+      items.push({ ok: true, deduplicated, nearDuplicates, image: toImageObject(image) });
     } catch (error) {
       if (!isPixelfrontError(error)) services.logger.error('bulk item failed', { error: String(error) });
       const problem = isPixelfrontError(error) ? error : fail('unavailable', 'this file could not be stored; retry it');

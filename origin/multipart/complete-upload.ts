@@ -1,8 +1,9 @@
 import { fail, isPixelfrontError, type ErrorCode } from '../../core/errors.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { ImageRecord, SimilarImage } from '../catalog/types.ts';
 import { ingestReceivedFile } from '../ingest/ingest-image.ts';
 import { storedUserMetadata } from '../ingest/user-metadata.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
+import { nearDuplicatesOfImage } from '../similarity/near-duplicates.ts';
 import { normalizeEtag } from '../storage/etags.ts';
 import { planEager, type PlannedTransform } from '../transform/plan.ts';
 import { keepLease } from './completion-lease.ts';
@@ -18,10 +19,20 @@ export interface RequestedPart {
 export interface CompletedUpload {
   image: ImageRecord;
   deduplicated: boolean;
+  nearDuplicates: SimilarImage[];
 }
 
-/** Errors of the content itself: completion turned them into a rejected (aborted) upload. */
-const contentErrors: ReadonlySet<ErrorCode> = new Set(['unsupported_media_type', 'image_too_large', 'corrupt_image', 'payload_too_large']);
+/**
+ * Errors of the content itself: completion turned them into a rejected (aborted) upload. A near
+ * duplicate refused with `duplicates: "reject"` is one too: its parts are freed like the others'.
+ */
+const contentErrors: ReadonlySet<ErrorCode> = new Set([
+  'unsupported_media_type',
+  'image_too_large',
+  'corrupt_image',
+  'payload_too_large',
+  'near_duplicate',
+]);
 
 /**
  * Completes an upload: checks the part list, has the backend assemble the parts into one object
@@ -85,7 +96,8 @@ async function completeLeased(service: UploadService, upload: UploadRow, request
     const object = await services.storage.get(upload.storage_key);
     if (!object) throw fail('conflict', `the assembled object of upload ${id} is gone`);
     const file = await receiveToTempFile(object.body, { tempDir: services.tempDir, maxBytes: service.maxBytes });
-    result = await ingestReceivedFile(services, tenant, file, { filename: upload.filename, ...storedUserMetadata(upload.metadata) });
+    const given = { filename: upload.filename, ...storedUserMetadata(upload.metadata) };
+    result = await ingestReceivedFile(services, tenant, file, given, upload.duplicates === 'reject' ? 'reject' : 'allow');
   } catch (error) {
     if (isPixelfrontError(error) && (contentErrors.has(error.code) || error.code === 'conflict')) {
       await store.markAborted(id, service.now(), { force: true, error: { code: error.code, detail: error.message } });
@@ -124,7 +136,8 @@ async function previousOutcome(service: UploadService, upload: UploadRow): Promi
   if (upload.state === 'completed') {
     const image = upload.image_id === null ? null : await service.services.catalog.getImage(upload.tenant, upload.image_id);
     if (!image) throw fail('conflict', `upload ${upload.id} was completed, but its image ${upload.image_id ?? ''} has since been deleted`);
-    return { image, deduplicated: upload.deduplicated === 1 };
+    const nearDuplicates = await nearDuplicatesOfImage(service.services.catalog, image, service.services.config.nearDuplicateDistance);
+    return { image, deduplicated: upload.deduplicated === 1, nearDuplicates };
   }
   if (upload.state === 'aborted') {
     if (upload.error_code !== null && isErrorCode(upload.error_code))

@@ -99,6 +99,7 @@ function upload(id: string): UploadRow {
     part_size: 5 * 1024 * 1024,
     eager: null,
     metadata: null,
+    duplicates: null,
     state: 'open',
     storage_key: `uploads/${id}/object`,
     backend_upload_id: id,

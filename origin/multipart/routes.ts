@@ -9,6 +9,7 @@ import { cleanFilename } from '../ingest/ingest-image.ts';
 import { toImageObject } from '../ingest/image-object.ts';
 import { userMetadataFrom, userMetadataJsonShape, userMetadataText } from '../ingest/user-metadata.ts';
 import type { Services } from '../services.ts';
+import { duplicatePolicySchema } from '../similarity/near-duplicates.ts';
 import { eagerNames, planEager } from '../transform/plan.ts';
 import { completeUpload } from './complete-upload.ts';
 import { MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './limits.ts';
@@ -28,6 +29,7 @@ export const createSchema = z
     size: z.number().int().positive().optional(),
     partSize: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional(),
     eager: z.union([z.string().max(1024), z.array(z.string().max(64)).max(100)]).optional(),
+    duplicates: duplicatePolicySchema.optional(),
     ...userMetadataJsonShape,
   })
   .strict();
@@ -50,7 +52,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
     const body = parseJsonBody(
       createSchema,
       await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
-      '{ filename?, contentType?, size?, partSize?, eager?, title?, alt?, tags?, meta? }',
+      '{ filename?, contentType?, size?, partSize?, eager?, duplicates?, title?, alt?, tags?, meta? }',
     );
     const eager = eagerPresets(services, body.eager);
     const upload = await uploads.create(c.get('tenant'), {
@@ -60,6 +62,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       partSize: body.partSize,
       eager,
       metadata: userMetadataText(userMetadataFrom(body)),
+      duplicates: body.duplicates ?? 'allow',
     });
     return c.json(
       {
@@ -113,8 +116,8 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
       '{ parts?: [{ partNumber, etag }] }',
     );
-    const { image, deduplicated } = await completeUpload(uploads, c.get('tenant'), id, body.parts);
-    return c.json({ ...toImageObject(image), deduplicated }, deduplicated ? 200 : 201);
+    const { image, deduplicated, nearDuplicates } = await completeUpload(uploads, c.get('tenant'), id, body.parts);
+    return c.json({ ...toImageObject(image), deduplicated, nearDuplicates }, deduplicated ? 200 : 201);
   });
 
   app.delete('/:id', async (c) => {

@@ -13,6 +13,8 @@ export interface UploadsTable {
   part_size: number;
   /** JSON of the UserMetadata given at creation (migration 0005), or null. */
   metadata: string | null;
+  /** `reject`: completion refuses a near duplicate (409); null: allowed (migration 0011). */
+  duplicates: string | null;
   /** Comma-separated preset names for `afterUpload`, or null. */
   eager: string | null;
   state: UploadState;

@@ -7,6 +7,7 @@ import type { Services } from '../services.ts';
 import { uploadObjectKey, uploadPrefix } from '../storage/layout.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
 import { choosePartSize, MAX_MULTIPART_BYTES } from './limits.ts';
+import type { DuplicatePolicy } from '../similarity/near-duplicates.ts';
 import { meterPart } from './part-body.ts';
 import { UploadStore, type PartRow, type UploadRow } from './upload-store.ts';
 
@@ -18,6 +19,8 @@ export interface NewUpload {
   eager: string | null;
   /** The UserMetadata for the image, as JSON text (userMetadataText). */
   metadata: string | null;
+  /** What completion does with a near duplicate (`?duplicates=` of a single upload). */
+  duplicates: DuplicatePolicy;
 }
 
 export interface PartInfo {
@@ -72,6 +75,7 @@ export class UploadService {
       part_size: choosePartSize(input.size, input.partSize),
       eager: input.eager,
       metadata: input.metadata,
+      duplicates: input.duplicates === 'reject' ? 'reject' : null,
       state: 'open',
       storage_key: key,
       backend_upload_id: backendUploadId,

@@ -28,6 +28,7 @@ function upload(id: string, overrides: Partial<UploadRow> = {}): UploadRow {
     part_size: 5 * 1024 * 1024,
     eager: null,
     metadata: null,
+    duplicates: null,
     state: 'open',
     storage_key: `uploads/${id}/object`,
     backend_upload_id: id,

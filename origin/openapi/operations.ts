@@ -9,6 +9,8 @@ import { completeSchema as completeUploadSchema, createSchema as createUploadSch
 import { uploadCreatedSchema, uploadPageSchema, uploadPartSchema, uploadStatusSchema } from '../multipart/responses.ts';
 import { healthSchema, presetListSchema, readinessSchema } from '../responses.ts';
 import { signInSchema } from '../sessions/routes.ts';
+import { duplicatePolicySchema } from '../similarity/near-duplicates.ts';
+import { similarPageSchema, similarQuerySchema } from '../similarity/responses.ts';
 import { currentSessionSchema, sessionSchema } from '../sessions/responses.ts';
 import { signAnswerSchema, signBodySchema } from '../signing/sign-route.ts';
 import {
@@ -53,6 +55,7 @@ const rawUploadQuery = z.object({
   alt: altSchema.optional(),
   tags: z.string().optional().describe('comma-separated tags'),
   meta: z.string().optional().describe('a JSON object, as URL-encoded text'),
+  duplicates: duplicatePolicySchema.optional(),
 });
 
 /** A bulk upload form: every file part is an image; the text fields apply to every file. */
@@ -63,6 +66,7 @@ const bulkUploadForm = z.object({
   alt: z.string().optional(),
   tags: z.string().optional(),
   meta: z.string().optional().describe('a JSON object as text'),
+  duplicates: duplicatePolicySchema.optional().describe('as `?duplicates=`, for every file of the form'),
 });
 
 /** A JSON merge patch (RFC 7396) of the editable fields; `null` removes one. */
@@ -83,10 +87,11 @@ export const operations: readonly Operation[] = [
   route('tenant', 'sessions', 'GET /v1/sessions/current', 'Who this request is', { 200: currentSessionSchema }),
   route('tenant', 'sessions', 'DELETE /v1/sessions/current', 'Sign out', { 204: null }),
 
-  route('tenant', 'images', 'POST /v1/images', 'Upload one image (raw body) or many (multipart form)', { query: rawUploadQuery, body: { 'image/*': image, 'application/octet-stream': image, 'multipart/form-data': bulkUploadForm }, 201: uploadedImageSchema, 200: z.union([uploadedImageSchema, bulkUploadSchema]) }, [...uploadErrors, 'invalid_transform']),
+  route('tenant', 'images', 'POST /v1/images', 'Upload one image (raw body) or many (multipart form)', { query: rawUploadQuery, body: { 'image/*': image, 'application/octet-stream': image, 'multipart/form-data': bulkUploadForm }, 201: uploadedImageSchema, 200: z.union([uploadedImageSchema, bulkUploadSchema]) }, [...uploadErrors, 'invalid_transform', 'near_duplicate']),
   route('tenant', 'images', 'GET /v1/images', "The tenant's images: searched, filtered and sorted (newest first by default)", { query: listQuerySchema, 200: imagePageSchema }),
   route('tenant', 'images', 'GET /v1/images/{id}', 'One image object', { params: imageId, 200: imageObjectSchema }, ['not_found']),
   route('tenant', 'images', 'PATCH /v1/images/{id}', "Change an image's own metadata (JSON merge patch)", { params: imageId, body: { 'application/merge-patch+json': imagePatch, 'application/json': imagePatch }, 200: imageObjectSchema }, ['not_found', 'payload_too_large']),
+  route('tenant', 'images', 'GET /v1/images/{id}/similar', "The tenant's images nearest this one's perceptual hash", { params: imageId, query: similarQuerySchema, 200: similarPageSchema }, ['not_found']),
   route('tenant', 'images', 'DELETE /v1/images/{id}', 'Delete an image, its original and every variant', { params: imageId, 204: null }, ['not_found']),
 
   route('tenant', 'watermarks', 'GET /v1/watermarks', "The tenant's watermarks, by name", { query: pageQuerySchema, 200: watermarkPageSchema }),
@@ -98,7 +103,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'uploads', 'GET /v1/uploads', "The tenant's uploads in progress, newest first", { query: pageQuerySchema, 200: uploadPageSchema }),
   route('tenant', 'uploads', 'GET /v1/uploads/{id}', 'An upload and its received parts', { 200: uploadStatusSchema }, ['not_found']),
   route('tenant', 'uploads', 'PUT /v1/uploads/{id}/parts/{n}', 'Send part n (1…10000)', { body: raw('application/octet-stream'), 200: uploadPartSchema, responseHeaders: { ETag: 'the quoted MD5 hex of the part' } }, ['not_found', 'conflict', 'payload_too_large']),
-  route('tenant', 'uploads', 'POST /v1/uploads/{id}/complete', 'Assemble the parts into an image', { body: completeUploadSchema, 201: uploadedImageSchema, 200: uploadedImageSchema }, ['not_found', 'conflict', ...uploadErrors]),
+  route('tenant', 'uploads', 'POST /v1/uploads/{id}/complete', 'Assemble the parts into an image', { body: completeUploadSchema, 201: uploadedImageSchema, 200: uploadedImageSchema }, ['not_found', 'conflict', 'near_duplicate', ...uploadErrors]),
   route('tenant', 'uploads', 'DELETE /v1/uploads/{id}', 'Abort an upload', { 204: null }, ['not_found', 'conflict']),
 
   route('tenant', 'batches', 'POST /v1/batches', 'Render presets or transforms for many images', { body: createBatchSchema, 202: batchCreatedSchema }, ['invalid_transform', 'not_found', 'payload_too_large']),

@@ -21,6 +21,10 @@ export const problemSchema = z
       .regex(new RegExp(`^${requestInstance(REQUEST_ID_PATTERN.source.slice(1))}`))
       .optional()
       .describe('`urn:request:<X-Request-Id>`: the request this answered, to find it in the logs'),
+    nearDuplicates: z
+      .array(z.strictObject({ id: z.string(), distance: z.number().int() }))
+      .optional()
+      .describe("`near_duplicate` only: the tenant's images the upload was refused for, nearest first"),
   })
   .meta({
     id: 'Problem',

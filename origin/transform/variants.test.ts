@@ -88,6 +88,7 @@ describe('VariantService', () => {
       orientation: null,
       blurhash: null,
       dominantColor: null,
+      perceptualHash: null,
       createdAt: new Date(),
       title: null,
       alt: null,

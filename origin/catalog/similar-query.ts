@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import { fail } from '../../core/errors.ts';
+import { MAX_SIMILAR_DISTANCE, bandNeighbours, bandRadius, hammingDistance, hashBands, isPerceptualHash } from '../similarity/hamming.ts';
+import type { Database } from './schema.ts';
+import type { SimilarImage, SimilarOptions } from './types.ts';
+
+/** One column per band, BAND_COUNT of them. */
+const bandColumns = ['phash_b0', 'phash_b1', 'phash_b2', 'phash_b3'] as const;
+
+/**
+ * Multi-index hashing over the catalog's band indexes (tenant, phash_bN): every row that can be
+ * within maxDistance shares a band with the query up to bandRadius bits, so one query asks each
+ * band's index for those values (`IN`, OR-ed: SQLite's multi-index OR, PostgreSQL's BitmapOr) and
+ * only the candidates' hashes come back to be measured exactly here.
+ */
+export async function findSimilar(db: Kysely<Database>, tenant: string, hash: string, options: SimilarOptions): Promise<SimilarImage[]> {
+  const { maxDistance, limit, excludeId } = options;
+  if (!isPerceptualHash(hash)) throw fail('invalid_request', 'a perceptual hash is 16 lower-case hex digits');
+  if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > MAX_SIMILAR_DISTANCE) {
+    throw fail('invalid_request', `maxDistance must be an integer from 0 to ${MAX_SIMILAR_DISTANCE}`);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw fail('invalid_request', 'limit must be an integer from 1 to 1000');
+  const radius = bandRadius(maxDistance);
+  const bands = hashBands(hash);
+  const candidates = await db
+    .selectFrom('images')
+    .select(['id', 'phash'])
+    .where('tenant', '=', tenant)
+    .where((eb) => eb.or(bandColumns.map((column, index) => eb(column, 'in', bandNeighbours(bands[index] ?? 0, radius)))))
+    .execute();
+  const found: SimilarImage[] = [];
+  for (const { id, phash } of candidates) {
+    if (phash === null || id === excludeId) continue;
+    const distance = hammingDistance(hash, phash);
+    if (distance <= maxDistance) found.push({ id, distance });
+  }
+  found.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return found.slice(0, limit);
+}
+
+/** The columns a perceptual hash is stored in: the hash and its bands. */
+export function perceptualHashColumns(hash: string | null) {
+  if (hash !== null && !isPerceptualHash(hash)) throw new Error(`catalog: "${hash}" is not a perceptual hash`);
+  const bands = hash === null ? null : hashBands(hash);
+  return {
+    phash: hash,
+    phash_b0: bands?.[0] ?? null,
+    phash_b1: bands?.[1] ?? null,
+    phash_b2: bands?.[2] ?? null,
+    phash_b3: bands?.[3] ?? null,
+  };
+}

@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { NamedMigration } from '../catalog/named-migration.ts';
+
+const bandColumns = ['phash_b0', 'phash_b1', 'phash_b2', 'phash_b3'];
+
+/**
+ * Near-duplicate detection (issue 15): the perceptual hash of each image and its four 16-bit
+ * bands, all nullable so the rows of an existing catalog stay as they are (unhashed until
+ * `npm run backfill`), one (tenant, band) index per band for multi-index hashing
+ * (origin/catalog/similar-query.ts), and how a multipart upload treats near duplicates at
+ * completion (`duplicates` of `POST /v1/uploads`; null = allow). Listed in catalog/migrations.ts.
+ */
+export const addPerceptualHash: NamedMigration = {
+  name: '0011-perceptual-hash',
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('images').addColumn('phash', 'text').execute();
+    for (const column of bandColumns) {
+      await db.schema.alterTable('images').addColumn(column, 'integer').execute();
+      await db.schema.createIndex(`images_tenant_${column}_idx`).ifNotExists().on('images').columns(['tenant', column]).execute();
+    }
+    await db.schema.alterTable('uploads').addColumn('duplicates', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('uploads').dropColumn('duplicates').execute();
+    for (const column of [...bandColumns].reverse()) {
+      await db.schema.dropIndex(`images_tenant_${column}_idx`).ifExists().execute();
+      await db.schema.alterTable('images').dropColumn(column).execute();
+    }
+    await db.schema.alterTable('images').dropColumn('phash').execute();
+  },
+};

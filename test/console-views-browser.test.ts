@@ -89,6 +89,37 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await expectClean('image-detail');
   });
 
+  it("filters the gallery with the catalog's search: words, tags, format, dates, order", async () => {
+    const { page } = browser;
+    await page.goto(browser.url());
+    const tiles = page.locator('ul.grid > li');
+    await expect.poll(() => tiles.count()).toBe(3);
+    /** Fills the filter form's fields by name (q, tag, format, from, to, sort) and applies it. */
+    const filter = async (fields: Record<string, string>) => {
+      await page.getByRole('button', { name: 'Clear' }).click();
+      for (const [name, value] of Object.entries(fields)) {
+        const field = page.locator(`form.filters [name="${name}"]`);
+        if (name === 'format' || name === 'sort') await field.selectOption({ label: value });
+        else await field.fill(value);
+      }
+      await page.getByRole('button', { name: 'Filter' }).click();
+    };
+    const names = () => page.locator('ul.grid .name').allInnerTexts();
+    await filter({ tag: 'workshop' });
+    await expect.poll(names).toEqual(['Workshop in spring']);
+    await filter({ q: 'plain' });
+    await expect.poll(names).toEqual(['plain-1.png', 'plain-0.png']);
+    await filter({ format: 'png', sort: 'oldest first' });
+    await expect.poll(names).toEqual(['plain-0.png', 'plain-1.png']);
+    await filter({ sort: 'largest first' });
+    await expect.poll(async () => (await names())[0]).toBe('Workshop in spring');
+    await filter({ from: '2020-01-01', to: '2020-12-31' });
+    await page.getByText('No images match this filter.').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => tiles.count()).toBe(3);
+    await expectClean('gallery-filtered');
+  });
+
   it('builds a URL: the preview changes size with w, a click sets the focal point, the snippets follow', async () => {
     const { page } = browser;
     const photo = ids[0] ?? '';
@@ -248,6 +279,51 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Gallery' }).waitFor();
     expect((await fetch(browser.url(`/v1/images/${doomed}`), { headers: auth })).status).toBe(404);
+    expect(browser.problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasChromium)('the console in a browser under SIGNED_URLS=required', { timeout: 180_000 }, () => {
+  let browser: ConsoleBrowser;
+  let id: string;
+
+  beforeAll(async () => {
+    browser = await startConsoleBrowser({ env: { API_KEYS: `acme:${KEY}`, SIGNED_URLS: 'required', SIGNING_KEYS: 'views-signing-key' } });
+    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#a63' } })
+      .png()
+      .toBuffer();
+    id = await upload(browser, png, 'image/png', 'signed.png');
+    await browser.signIn(KEY);
+    expect(browser.problems.filter((line) => !/status of 401/.test(line))).toEqual([]);
+    browser.problems.length = 0;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the gallery, the detail and the builder with URLs the service signed, none refused', async () => {
+    const { page } = browser;
+    expect((await fetch(browser.url(`/img/${id}/w_200`))).status).toBe(403);
+    await page.goto(browser.url());
+    const tile = page.locator('ul.grid img').first();
+    await tile.evaluate(decoded);
+    expect(await tile.getAttribute('src')).toMatch(/\?sig=[\w-]{43}$/);
+
+    await page.goto(browser.url(`/console/images/${id}`));
+    await page.locator('img.preview').evaluate(decoded);
+    expect(await page.getByRole('link', { name: 'Download original' }).getAttribute('href')).toMatch(new RegExp(`^/img/${id}\\?sig=`));
+
+    await page.goto(browser.url(`/console/build/${id}`));
+    await page.getByLabel('Width', { exact: true }).fill('200');
+    await expect.poll(() => page.locator('.preview-size').innerText(), { timeout: 20_000 }).toMatch(/^200 × 150 px/);
+    const signedUrl = await page.getByLabel('Signed URL').inputValue();
+    expect(signedUrl).toMatch(new RegExp(`/img/${id}/w_200,f_auto\\?sig=[\\w-]{43}$`));
+    expect((await fetch(signedUrl)).status).toBe(200);
+    const snippet = await page.getByLabel('img snippet').inputValue();
+    const [, src] = /src="([^"]+)"/.exec(snippet) ?? [];
+    expect(src).toMatch(/\?sig=/);
+    expect((await fetch(browser.url(src ?? ''))).status).toBe(200);
+    await browser.screenshot('url-builder-signed');
     expect(browser.problems).toEqual([]);
   });
 });

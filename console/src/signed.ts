@@ -59,17 +59,20 @@ export interface SignedLookup {
  * to the plain paths: the images then show the service's own error.
  */
 export function useSignedPaths(paths: readonly string[]): SignedLookup {
-  const key = paths.join('\n');
   const [answers, setAnswers] = useState<{ map: Map<string, string>; error?: string }>({ map: new Map() });
+  // Only what has no answer yet is asked for, so a growing gallery signs each tile once.
+  const missing = paths.filter((path) => !answers.map.has(path));
+  const key = missing.join('\n');
   useEffect(() => {
+    if (missing.length === 0) return;
     let live = true;
-    signPaths(paths).then(
+    signPaths(missing).then(
       (result) => {
         if (!live) return;
         setAnswers(({ map }) => {
           // Previews come and go as the form changes; old answers are dropped now and then.
-          const next = map.size > 500 ? new Map<string, string>() : new Map(map);
-          paths.forEach((path, index) => next.set(path, result.urls[index] ?? path));
+          const next = map.size > 5000 ? new Map<string, string>() : new Map(map);
+          missing.forEach((path, index) => next.set(path, result.urls[index] ?? path));
           return { map: next };
         });
       },

@@ -3,7 +3,8 @@ import { useLocation } from 'preact-iso';
 import { answer, client, messageOf } from '../api.ts';
 import { placeholderStyle } from '../placeholder.ts';
 import type { ImageObject } from '../types.ts';
-import { imagePath, srcset } from '../urls.ts';
+import { useSignedPaths } from '../signed.ts';
+import { imagePath } from '../urls.ts';
 
 export interface GalleryFilter {
   q: string;
@@ -11,28 +12,44 @@ export interface GalleryFilter {
   format: string;
   from: string;
   to: string;
+  sort: '' | 'createdAt' | '-bytes';
 }
 
-const emptyFilter: GalleryFilter = { q: '', tag: '', format: '', from: '', to: '' };
-const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic'];
+const emptyFilter: GalleryFilter = { q: '', tag: '', format: '', from: '', to: '', sort: '' };
+const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic'] as const;
+type ImageFormat = (typeof FORMATS)[number];
 const PAGE_SIZE = 48;
+const order: Record<GalleryFilter['sort'], string> = { '': 'newest first', createdAt: 'oldest first', '-bytes': 'largest first' };
 const TILE_WIDTHS = [160, 240, 320, 480];
+const tilePath = (id: string, width: number) => imagePath(id, `c_fill,w_${width},h_${width},f_auto`);
 
-/** One page of GET /v1/images: the API pages by upload time and has no search, so the filter applies below. */
-function listPage(cursor: string | null) {
-  return answer(client.GET('/v1/images', { params: { query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } } }));
+/** The tags typed in the filter: comma- or space-separated; every one must match. */
+export function filterTags(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((tag) => tag.trim().toLowerCase())
+    .filter(Boolean);
 }
 
-/** The filter, applied to each page as it comes back. */
-export function matches(image: ImageObject, filter: GalleryFilter): boolean {
-  const q = filter.q.trim().toLowerCase();
-  if (q && ![image.filename, image.title, image.alt, ...(image.tags ?? [])].some((text) => text?.toLowerCase().includes(q))) return false;
-  if (filter.tag && !(image.tags ?? []).includes(filter.tag.toLowerCase())) return false;
-  if (filter.format && image.format !== filter.format) return false;
-  const day = image.createdAt.slice(0, 10);
-  if (filter.from && day < filter.from) return false;
-  if (filter.to && day > filter.to) return false;
-  return true;
+/** The filter as GET /v1/images parameters: the catalog searches and filters, and pages the result on its cursor. */
+export function filterQuery(filter: GalleryFilter) {
+  const q = filter.q.trim();
+  const tags = filterTags(filter.tag);
+  return {
+    ...(q ? { q } : {}),
+    ...(tags.length ? { tag: tags } : {}),
+    ...(filter.format ? { format: filter.format as ImageFormat } : {}),
+    ...(filter.from ? { from: filter.from } : {}),
+    ...(filter.to ? { to: filter.to } : {}),
+    ...(filter.sort ? { sort: filter.sort } : {}),
+  };
+}
+
+/** One page of the tenant's images that pass the filter. */
+function listPage(filter: GalleryFilter, cursor: string | null) {
+  return answer(
+    client.GET('/v1/images', { params: { query: { limit: String(PAGE_SIZE), ...filterQuery(filter), ...(cursor ? { cursor } : {}) } } }),
+  );
 }
 
 /** The tenant's images, newest first, loaded page by page as the end of the grid scrolls into view. */
@@ -48,6 +65,12 @@ export function Gallery() {
   const [notice, setNotice] = useState<string>();
   const sentinel = useRef<HTMLDivElement>(null);
   const generation = useRef(0);
+  // Under SIGNED_URLS=required the tiles' URLs are signed by the service (POST /v1/sign).
+  const signed = useSignedPaths(images.flatMap((image) => TILE_WIDTHS.map((width) => tilePath(image.id, width))));
+  const tileSrcset = (id: string) => {
+    const urls = TILE_WIDTHS.map((width) => signed.loadFor(tilePath(id, width)));
+    return urls.every(Boolean) ? urls.map((url, index) => `${url ?? ''} ${TILE_WIDTHS[index] ?? 0}w`).join(', ') : undefined;
+  };
 
   const loadMore = async (reset: boolean) => {
     if (loading && !reset) return;
@@ -55,9 +78,9 @@ export function Gallery() {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await listPage(reset ? null : (next ?? null));
+      const page = await listPage(filter, reset ? null : (next ?? null));
       if (mine !== generation.current) return;
-      setImages((known) => [...(reset ? [] : known), ...page.items.filter((image) => matches(image, filter))]);
+      setImages((known) => [...(reset ? [] : known), ...page.items]);
       setNext(page.next);
     } catch (failure) {
       if (mine === generation.current) setError(messageOf(failure));
@@ -134,7 +157,7 @@ export function Gallery() {
           <input type="search" name="q" value={draft.q} onInput={(e) => setDraft({ ...draft, q: e.currentTarget.value })} />
         </label>
         <label>
-          Tag
+          Tags
           <input name="tag" value={draft.tag} onInput={(e) => setDraft({ ...draft, tag: e.currentTarget.value })} />
         </label>
         <label>
@@ -155,6 +178,20 @@ export function Gallery() {
         <label>
           To
           <input type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
+        </label>
+        <label>
+          Order
+          <select
+            name="sort"
+            value={draft.sort}
+            onChange={(e) => setDraft({ ...draft, sort: e.currentTarget.value as GalleryFilter['sort'] })}
+          >
+            {Object.entries(order).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit">Filter</button>
         <button
@@ -196,13 +233,13 @@ export function Gallery() {
           No images {filter === emptyFilter ? 'yet' : 'match this filter'}. <a href="/console/upload">Upload some</a>.
         </p>
       )}
-      <ul class="grid" aria-label="Images, newest first">
+      <ul class="grid" aria-label={`Images, ${order[filter.sort]}`}>
         {images.map((image) => (
           <li key={image.id} class={selected.has(image.id) ? 'tile selected' : 'tile'}>
             <a href={`/console/images/${image.id}`} class="thumb" style={placeholderStyle(image)}>
               <img
-                src={imagePath(image.id, 'c_fill,w_240,h_240,f_auto')}
-                srcset={srcset(image.id, TILE_WIDTHS, (w) => `c_fill,w_${w},h_${w},f_auto`)}
+                src={signed.loadFor(tilePath(image.id, 240))}
+                srcset={tileSrcset(image.id)}
                 sizes="(max-width: 520px) 45vw, 200px"
                 loading="lazy"
                 decoding="async"

@@ -244,9 +244,9 @@ describe('request plans', () => {
     expect(row.sources).toEqual({ render: 2, 'status 200': 2, 'status 503': 1 });
   });
 
-  it('starts the origin on the SPEC default gate unless --render-concurrency names another', () => {
+  it('starts the origin on the default gate (2 × cores, issue 20) unless --render-concurrency names another', () => {
     expect(parseOptions([]).renderConcurrency).toBeUndefined();
-    expect(renderGate(undefined)).toBe(availableParallelism());
+    expect(renderGate(undefined)).toBe(2 * availableParallelism());
     expect(renderGate(4)).toBe(4);
     expect(parseOptions(['--render-concurrency=4', '--only=jpeg-w800']).renderConcurrency).toBe(4);
     expect(() => parseOptions(['--render-concurrency=0'])).toThrow(/whole number/);

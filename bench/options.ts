@@ -9,8 +9,8 @@ export interface BenchOptions {
   /** `--no-scenarios`: skip uploads, single flight, 24 MP RSS and the leak check (for tuning runs). */
   scenarios: boolean;
   /**
-   * `--render-concurrency=N`: start the origin with RENDER_CONCURRENCY=N instead of the SPEC default
-   * (the core count), to measure what the render gate costs; the table and results say so.
+   * `--render-concurrency=N`: start the origin with RENDER_CONCURRENCY=N instead of the default
+   * (2 × the core count), to measure what the render gate costs; the table and results say so.
    */
   renderConcurrency: number | undefined;
   concurrencies: number[];
@@ -62,7 +62,7 @@ export function gateEnv(renderConcurrency: number | undefined): Record<string, s
   return renderConcurrency === undefined ? {} : { RENDER_CONCURRENCY: String(renderConcurrency) };
 }
 
-/** The render gate the origin runs with: its own config's default (the core count), or --render-concurrency. */
+/** The render gate the origin runs with: its own config's default (2 × the core count), or --render-concurrency. */
 export function renderGate(renderConcurrency: number | undefined): number {
   return loadConfig(gateEnv(renderConcurrency)).renderConcurrency;
 }

@@ -158,7 +158,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       'image/jpeg',
     );
     if (options.renderConcurrency !== undefined)
-      notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the SPEC default (the core count)`);
+      notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the default (2 × the core count)`);
     const wrk = wrkVersion();
     notes.push(
       wrk

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -21,7 +22,11 @@ describe('configuration', () => {
     expect(config.signedUrls).toBe('off');
     expect(config.maxUploadBytes).toBe(104857600);
     expect(config.maxInputPixels).toBe(100_000_000);
-    expect(config.renderConcurrency).toBeGreaterThan(0);
+    // Issue 20: twice the cores in flight, within a 512 MiB budget of estimated working sets.
+    expect(config.renderConcurrency).toBe(2 * availableParallelism());
+    expect(config.renderMemoryBytes).toBe(512 * 1024 * 1024);
+    expect(loadConfig({ RENDER_MEMORY_MB: '64' }).renderMemoryBytes).toBe(64 * 1024 * 1024);
+    expect(problemsOf({ RENDER_MEMORY_MB: '0' })).toHaveLength(1);
   });
 
   it('logs at info with access lines unless told otherwise', () => {

@@ -114,7 +114,10 @@ const envSchema = z.object({
   MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   /** Progressive scans cost encode time and decode memory for a few % fewer bytes: opt-in. */
   JPEG_PROGRESSIVE: boolean.default(false),
-  RENDER_CONCURRENCY: positiveInt(availableParallelism()),
+  /** 4 in flight kept both cores of the bench host 197 % busy, 2 kept them 175–185 % (issue 20). */
+  RENDER_CONCURRENCY: positiveInt(2 * availableParallelism()),
+  /** Estimated working sets of the renders in flight, added up (origin/transform/render-cost.ts). */
+  RENDER_MEMORY_MB: positiveInt(512),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
   MEMORY_CACHE_BYTES: z.coerce
@@ -206,6 +209,8 @@ export interface Config {
   /** JPEG_PROGRESSIVE: JPEG outputs are progressive by default (`fl_progressive` on every URL). */
   jpegProgressive: boolean;
   renderConcurrency: number;
+  /** Memory budget of the renders in flight, by their estimates (RENDER_MEMORY_MB). */
+  renderMemoryBytes: number;
   renderQueue: number;
   renderTimeoutMs: number;
   memoryCacheBytes: number;
@@ -297,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     jpegProgressive: e.JPEG_PROGRESSIVE,
     renderConcurrency: e.RENDER_CONCURRENCY,
+    renderMemoryBytes: e.RENDER_MEMORY_MB * 1024 * 1024,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
     memoryCacheBytes: e.MEMORY_CACHE_BYTES,

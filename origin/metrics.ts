@@ -12,9 +12,20 @@ export interface OriginMetrics {
   httpRequests: Counter<'route' | 'status'>;
   renderFailures: Counter<'code'>;
   singleFlight: Counter<'outcome'>;
+  renderAdmissions: Counter<'outcome'>;
 }
 
-export function createMetrics(live: { inFlightRenders: () => number; queuedRenders: () => number }): OriginMetrics {
+/** The render gate as /metrics reads it (origin/transform/render-gate.ts). */
+export interface RenderLoad {
+  inFlight: number;
+  queued: number;
+  /** Estimated working sets of the renders running, added up. */
+  inFlightBytes: number;
+  queuedBytes: number;
+  budgetBytes: number;
+}
+
+export function createMetrics(live: { renders: () => RenderLoad }): OriginMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelfront_process_' });
   const metrics: OriginMetrics = {
@@ -56,13 +67,19 @@ export function createMetrics(live: { inFlightRenders: () => number; queuedRende
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    renderAdmissions: new Counter({
+      name: 'pixelfront_render_admissions_total',
+      help: 'Renders at the gate: started at once, queued (then started), refused (queue full, or the estimated wait past RENDER_TIMEOUT_MS); alone: started over the whole memory budget, with nothing else running',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
   new Gauge({
     name: 'pixelfront_renders_in_flight',
     help: 'Renders running now',
     registers: [registry],
     collect() {
-      this.set(live.inFlightRenders());
+      this.set(live.renders().inFlight);
     },
   });
   new Gauge({
@@ -70,7 +87,31 @@ export function createMetrics(live: { inFlightRenders: () => number; queuedRende
     help: 'Renders waiting for a slot',
     registers: [registry],
     collect() {
-      this.set(live.queuedRenders());
+      this.set(live.renders().queued);
+    },
+  });
+  new Gauge({
+    name: 'pixelfront_render_memory_bytes',
+    help: 'Estimated working sets of the renders running now, added up (origin/transform/render-cost.ts)',
+    registers: [registry],
+    collect() {
+      this.set(live.renders().inFlightBytes);
+    },
+  });
+  new Gauge({
+    name: 'pixelfront_render_memory_budget_bytes',
+    help: 'RENDER_MEMORY_MB: renders start while their estimates fit it (one over it runs alone)',
+    registers: [registry],
+    collect() {
+      this.set(live.renders().budgetBytes);
+    },
+  });
+  new Gauge({
+    name: 'pixelfront_render_queued_memory_bytes',
+    help: 'Estimated working sets of the renders waiting, added up',
+    registers: [registry],
+    collect() {
+      this.set(live.renders().queuedBytes);
     },
   });
   return metrics;

@@ -71,7 +71,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await storage.close();
     throw error;
   });
-  const metrics = createMetrics({ inFlightRenders: () => variants.gate.inFlight, queuedRenders: () => variants.gate.queued });
+  const metrics = createMetrics({ renders: () => variants.gate });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
   const storageCounts = new StorageCounter(catalog.db, logger);
   const fleet =

@@ -6,6 +6,8 @@ import type { StorageCounter } from '../stats/storage-counter.ts';
 import { ladderKey, ladderPrefix } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { SingleFlight } from '../transform/single-flight.ts';
+import { estimateRenderCost, type RenderCost } from '../transform/render-cost.ts';
+import type { SourceHeader } from '../transform/render-types.ts';
 import { backfillMezzanines } from './backfill.ts';
 import { rungsFor, type Rung } from './rungs.ts';
 
@@ -29,8 +31,8 @@ export class LadderStore {
       storageCounts?: StorageCounter | undefined;
       ladderSizes: readonly number[];
       limits: { maxInputPixels: number; timeoutMs: number };
-      /** Runs the backfill's decode and encodes under the render gate, so it shares the CPU budget. */
-      schedule: (work: () => Promise<void>) => Promise<void>;
+      /** Runs the backfill's decode and encodes under the render gate, so it shares the CPU and memory budget. */
+      schedule: (cost: RenderCost, work: () => Promise<void>) => Promise<void>;
     },
   ) {}
 
@@ -64,7 +66,8 @@ export class LadderStore {
   backfill(image: ImageRecord, original: Buffer, stored: readonly Rung[]): void {
     const missing = this.expected(image).filter((rung) => !stored.some((have) => have.size === rung.size));
     if (missing.length === 0 || this.deleted.has(image.id)) return;
-    const work = this.flights.run(image.id, () => this.deps.schedule(() => this.make(image, original, missing)));
+    const cost = estimateMezzanineCost(image, missing);
+    const work = this.flights.run(image.id, () => this.deps.schedule(cost, () => this.make(image, original, missing)));
     if (this.running.has(work)) return;
     this.running.add(work);
     void work
@@ -98,4 +101,48 @@ export class LadderStore {
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
+}
+
+/**
+ * A backfill costs about what a render to its largest rung costs (one decode shrunk towards it, its
+ * encode), plus the rung's raw pixels, held while every rung is encoded from them; its time is
+ * each rung's as a render (an upper bound: the decode happens once). Estimated from the catalog
+ * row, since an image uploaded before the ladder has no header cached here.
+ */
+export function estimateMezzanineCost(image: ImageRecord, rungs: readonly Rung[]): RenderCost {
+  const largest = rungs.at(-1);
+  if (largest === undefined) return { bytes: 0, ms: 0 };
+  const channels = image.hasAlpha ? 4 : 3;
+  const header: SourceHeader = {
+    format: image.format === 'heic' || image.format === 'avif' ? 'heif' : image.format,
+    width: image.width,
+    height: image.height,
+    autoOrient: { width: image.width, height: image.height },
+    channels,
+    depth: 'uchar',
+    hasAlpha: image.hasAlpha,
+    hasProfile: false,
+    isProgressive: false,
+    ...(image.format === 'heic' ? { compression: 'hevc' } : {}),
+  };
+  const info = {
+    format: header.format ?? image.format,
+    width: image.width,
+    height: image.height,
+    frames: 1,
+    hasAlpha: image.hasAlpha,
+    hasProfile: false,
+    needsOrient: false,
+    grey: false,
+    hevc: image.format === 'heic',
+    density: undefined,
+    loop: undefined,
+    delay: undefined,
+  };
+  const limits = { maxOutputDimension: Number.MAX_SAFE_INTEGER, maxOutputPixels: Number.MAX_SAFE_INTEGER };
+  const costs = rungs.map((rung) =>
+    estimateRenderCost({ header, info, spec: { c: 'scale', w: rung.width, h: rung.height }, format: rung.format, limits }),
+  );
+  const held = largest.width * largest.height * channels;
+  return { bytes: (costs.at(-1)?.bytes ?? 0) + held, ms: costs.reduce((sum, cost) => sum + cost.ms, 0) };
 }

@@ -14,7 +14,26 @@ const maxSvgDensity = 100_000;
 export async function readSourceHeader(source: Buffer | string): Promise<SourceHeader> {
   const meta = await readHeader(source, (error) => sourceError(error));
   const { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay } = meta;
-  return { format, width, height, autoOrient, pages, hasAlpha, hasProfile, orientation, channels, compression, density, loop, delay };
+  // depth, interlacing and chroma subsampling: what the render's cost estimate needs (render-cost.ts).
+  const { depth, isProgressive, chromaSubsampling } = meta;
+  return {
+    format,
+    width,
+    height,
+    autoOrient,
+    pages,
+    hasAlpha,
+    hasProfile,
+    orientation,
+    channels,
+    compression,
+    density,
+    loop,
+    delay,
+    depth,
+    isProgressive,
+    chromaSubsampling,
+  };
 }
 
 /**

@@ -1,45 +1,181 @@
 import { fail } from '../../core/errors.ts';
+import type { RenderCost } from './render-cost.ts';
+
+export interface RenderGateOptions {
+  /** Renders at once (`RENDER_CONCURRENCY`). */
+  concurrency: number;
+  /** Renders waiting beyond those (`RENDER_QUEUE`). */
+  queueLimit: number;
+  /** Estimated working sets of the renders in flight, added up, stay within this (`RENDER_MEMORY_MB`). */
+  budgetBytes: number;
+  /** A request whose estimated wait passes this is refused at once (`RENDER_TIMEOUT_MS`). */
+  deadlineMs: number;
+}
 
 /**
- * Back-pressure for renders: at most `concurrency` run at once and at most `queueLimit` wait.
- * Past that a request is refused at once with 503 `overloaded` and Retry-After, instead of
- * piling up decoded images until memory runs out.
+ * How a render got past the gate, or did not, counted in /metrics: started at once, queued (and
+ * started later), refused; `alone` is counted besides, when a render over the whole budget starts.
+ */
+export type AdmissionOutcome = 'started' | 'queued' | 'refused_queue_full' | 'refused_deadline' | 'alone';
+
+interface Running {
+  cost: RenderCost;
+  started: number;
+}
+
+interface Waiter {
+  cost: RenderCost;
+  /** Counts the render as running (synchronously, so the next fit sees it) and wakes its request. */
+  start: () => void;
+}
+
+/** Estimates are corrected by how long renders really took, within these bounds. */
+const minSpeed = 0.05;
+const maxSpeed = 20;
+/** Weight of the newest render in the correction (an exponential moving average of log ratios). */
+const speedWeight = 0.2;
+/** A render past its estimate is assumed to need at least this share of it again. */
+const overrunShare = 0.1;
+
+/**
+ * Cost-based admission for renders (issue 20, decision 1). A render starts only while fewer than
+ * `concurrency` run and the estimated working sets in flight, its own added, fit `budgetBytes`;
+ * a render estimated larger than the whole budget starts only when nothing runs, and nothing
+ * starts beside it. The queue is strictly first in, first out: a render that does not fit blocks
+ * those behind it until it has started, so none can be overtaken forever (no starvation), at the
+ * price of a small render waiting behind a large one. A request that would wait longer than
+ * `deadlineMs` by the estimate, or find the queue full, is refused at once with 503 `overloaded`
+ * and a Retry-After of the estimated wait.
  */
 export class RenderGate {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly running = new Set<Running>();
+  private readonly waiting: Waiter[] = [];
+  private runningBytes = 0;
+  /** Measured time / estimated time of recent renders (1 until a render has finished). */
+  private speed = 1;
 
   constructor(
-    private readonly concurrency: number,
-    private readonly queueLimit: number,
+    private readonly options: RenderGateOptions,
+    private readonly observe: (outcome: AdmissionOutcome, cost: RenderCost) => void = () => undefined,
   ) {}
 
   get inFlight(): number {
-    return this.running;
+    return this.running.size;
   }
 
   get queued(): number {
     return this.waiting.length;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLimit) {
-        throw fail('overloaded', `render capacity exhausted (${this.concurrency} running, ${this.waiting.length} waiting)`, {
-          retryAfter: 1,
-        });
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+  get inFlightBytes(): number {
+    return this.runningBytes;
+  }
+
+  get queuedBytes(): number {
+    return this.waiting.reduce((sum, waiter) => sum + waiter.cost.bytes, 0);
+  }
+
+  get budgetBytes(): number {
+    return this.options.budgetBytes;
+  }
+
+  /** The multiplier applied to estimated times, learnt from finished renders. */
+  get speedFactor(): number {
+    return this.speed;
+  }
+
+  async run<T>(cost: RenderCost, task: () => Promise<T>): Promise<T> {
+    let entry: Running;
+    if (this.waiting.length === 0 && this.fits(cost)) {
+      entry = this.begin(cost);
+      this.observe('started', cost);
     } else {
-      this.running++;
+      entry = await this.enqueue(cost);
     }
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      // Hand the slot straight to the next waiter; `running` stays the same.
-      if (next) next();
-      else this.running--;
+      this.running.delete(entry);
+      this.runningBytes -= cost.bytes;
+      this.learn(cost, performance.now() - entry.started);
+      this.admit();
     }
   }
+
+  /** Estimated milliseconds before a render of this cost, arriving now, would start. */
+  estimatedWait(cost: RenderCost): number {
+    const now = performance.now();
+    const active = [...this.running].map((entry) => {
+      const expected = entry.cost.ms * this.speed;
+      return { end: Math.max(expected - (now - entry.started), expected * overrunShare), bytes: entry.cost.bytes };
+    });
+    let clock = 0;
+    // Replays the FIFO admission on the estimates: each render ahead starts once enough has ended.
+    for (const next of [...this.waiting.map((waiter) => waiter.cost), cost]) {
+      while (!this.fits(next, active.length, sum(active))) {
+        clock = Math.min(...active.map((entry) => entry.end));
+        for (let index = active.length - 1; index >= 0; index--) if ((active[index]?.end ?? 0) <= clock) active.splice(index, 1);
+      }
+      active.push({ end: clock + next.ms * this.speed, bytes: next.bytes });
+    }
+    return clock;
+  }
+
+  private async enqueue(cost: RenderCost): Promise<Running> {
+    const { queueLimit, deadlineMs, concurrency } = this.options;
+    const wait = this.estimatedWait(cost);
+    const retryAfter = Math.max(1, Math.ceil(wait / 1000));
+    if (this.waiting.length >= queueLimit) {
+      this.observe('refused_queue_full', cost);
+      throw fail(
+        'overloaded',
+        `render capacity exhausted (${this.running.size} of ${concurrency} running, ${this.waiting.length} waiting)`,
+        {
+          retryAfter,
+        },
+      );
+    }
+    if (wait > deadlineMs) {
+      this.observe('refused_deadline', cost);
+      throw fail(
+        'overloaded',
+        `the render would wait about ${Math.round(wait)} ms for memory and render slots, longer than RENDER_TIMEOUT_MS (${deadlineMs} ms)`,
+        { retryAfter },
+      );
+    }
+    this.observe('queued', cost);
+    return new Promise<Running>((resolve) => this.waiting.push({ cost, start: () => resolve(this.begin(cost)) }));
+  }
+
+  private begin(cost: RenderCost): Running {
+    const entry: Running = { cost, started: performance.now() };
+    this.running.add(entry);
+    this.runningBytes += cost.bytes;
+    if (cost.bytes > this.options.budgetBytes) this.observe('alone', cost);
+    return entry;
+  }
+
+  /** Starts waiters from the head while they fit; the first that does not fit stops the rest. */
+  private admit(): void {
+    for (let head = this.waiting[0]; head && this.fits(head.cost); head = this.waiting[0]) {
+      this.waiting.shift();
+      head.start();
+    }
+  }
+
+  /** Room for one more: a slot, and either nothing running or the budget holding it. */
+  private fits(cost: RenderCost, running = this.running.size, bytes = this.runningBytes): boolean {
+    if (running >= this.options.concurrency) return false;
+    return running === 0 || bytes + cost.bytes <= this.options.budgetBytes;
+  }
+
+  private learn(cost: RenderCost, elapsedMs: number): void {
+    if (cost.ms <= 0) return;
+    const ratio = Math.min(maxSpeed, Math.max(minSpeed, elapsedMs / cost.ms));
+    this.speed = Math.exp((1 - speedWeight) * Math.log(this.speed) + speedWeight * Math.log(ratio));
+  }
+}
+
+function sum(entries: { bytes: number }[]): number {
+  return entries.reduce((total, entry) => total + entry.bytes, 0);
 }

@@ -141,4 +141,7 @@ export type SourceHeader = Pick<
   | 'density'
   | 'loop'
   | 'delay'
+  | 'depth'
+  | 'isProgressive'
+  | 'chromaSubsampling'
 >;

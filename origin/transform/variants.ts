@@ -16,8 +16,9 @@ import type { UsageCounter } from '../stats/usage-counter.ts';
 import { originalKey, variantPrefix, watermarkKey } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
-import { readSourceHeader } from './probe.ts';
-import type { SourceHeader } from './render-types.ts';
+import { probeSource, readSourceHeader } from './probe.ts';
+import { estimateRenderCost, type RenderCost } from './render-cost.ts';
+import type { RenderInput, SourceHeader } from './render-types.ts';
 import { render } from './render.ts';
 import { renderTimeout } from '../sharp/errors.ts';
 import { RenderCpuMeter } from './render-cpu.ts';
@@ -94,7 +95,15 @@ export class VariantService {
     },
   ) {
     const { config } = deps;
-    this.gate = new RenderGate(config.renderConcurrency, config.renderQueue);
+    this.gate = new RenderGate(
+      {
+        concurrency: config.renderConcurrency,
+        queueLimit: config.renderQueue,
+        budgetBytes: config.renderMemoryBytes,
+        deadlineMs: config.renderTimeoutMs,
+      },
+      (outcome) => deps.metrics?.renderAdmissions.inc({ outcome }),
+    );
     this.ladder = new LadderStore({
       storage: deps.storage,
       catalog: deps.catalog,
@@ -102,7 +111,7 @@ export class VariantService {
       storageCounts: deps.storageCounts,
       ladderSizes: config.ladderSizes,
       limits: { maxInputPixels: config.maxInputPixels, timeoutMs: config.renderTimeoutMs },
-      schedule: (work) => this.gate.run(work),
+      schedule: (cost, work) => this.gate.run(cost, work),
     });
     const cacheBytes = Math.max(1, config.memoryCacheBytes);
     this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });
@@ -172,7 +181,7 @@ export class VariantService {
   }
 
   private async renderHere(key: string, request: VariantRequest, started: number): Promise<Flight> {
-    const lookup = await this.gate.run(() => this.render(request));
+    const lookup = await this.render(request);
     lookup.timings['lookup'] = performance.now() - started;
     if (this.deleted.has(request.image.id)) return { lookup, stored: Promise.resolve(false) };
     this.memory.set(key, lookup.variant);
@@ -240,33 +249,24 @@ export class VariantService {
     return false;
   }
 
+  /**
+   * Cheap before expensive: the source's bytes and header, the probe (source limits) and the cost
+   * estimate (output limits) come first, outside the gate; only the decode and encode wait for
+   * admission. Waiting requests hold their source's encoded bytes (at most RENDER_QUEUE of them).
+   */
   private async render(request: VariantRequest): Promise<VariantLookup> {
-    const { config, metrics } = this.deps;
+    const { metrics } = this.deps;
     const started = performance.now();
-    const spec = boxed(request.spec, request.image, config.maxOutputDimension);
-    const source = await this.renderSource(request.image, spec);
-    const loaded = performance.now() - started;
-    const { image } = request;
     try {
-      const header = await this.header(source.rung ? mezzanineCacheKey(image.id, source.rung) : image.id, source.data);
-      const { result, cpuUs } = await this.cpu.measure(() =>
-        render({
-          source: source.data,
-          header,
-          original: source.rung ? { width: image.width, height: image.height } : undefined,
-          spec,
-          format: request.identity.format,
-          loadWatermark: (name) => this.loadWatermark(request.image.tenant, name),
-          limits: {
-            maxInputPixels: config.maxInputPixels,
-            maxFrames: 1000,
-            timeoutMs: config.renderTimeoutMs,
-            maxOutputDimension: config.maxOutputDimension,
-            maxOutputPixels: config.maxOutputPixels,
-          },
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
+      const prepared = await this.prepare(request);
+      const loaded = performance.now() - started;
+      const admitted = await this.gate.run(prepared.cost, async () => {
+        const queue = performance.now() - started - loaded;
+        return { queue, ...(await this.cpu.measure(() => render(prepared.input))) };
+      });
+      const { result, cpuUs } = admitted;
+      // The wait for admission is Server-Timing's `queue`, not render time.
+      const seconds = (performance.now() - started - admitted.queue) / 1000;
       metrics?.rendersTotal.inc({ format: request.identity.format });
       metrics?.renderSeconds.observe({ format: request.identity.format }, seconds);
       // Here, not at the callers: requests sharing a single flight share this one render.
@@ -280,13 +280,46 @@ export class VariantService {
       return {
         variant: { data: result.data, format: result.format, contentType: result.contentType },
         source: 'render',
-        timings: { source: loaded, ...result.timings },
-        decoded: source.rung ? `ladder-${source.rung.size}` : 'original',
+        timings: { source: loaded, queue: admitted.queue, ...result.timings },
+        decoded: prepared.rung ? `ladder-${prepared.rung.size}` : 'original',
       };
     } catch (error) {
-      metrics?.renderFailures.inc({ code: isPixelfrontError(error) ? error.code : 'internal' });
+      // A refusal at the gate is counted by pixelfront_render_admissions_total, not as a failure.
+      if (!(isPixelfrontError(error) && error.code === 'overloaded'))
+        metrics?.renderFailures.inc({ code: isPixelfrontError(error) ? error.code : 'internal' });
       throw error;
     }
+  }
+
+  private async prepare(request: VariantRequest): Promise<{ input: RenderInput; cost: RenderCost; rung: Rung | undefined }> {
+    const { config } = this.deps;
+    const { image } = request;
+    const spec = boxed(request.spec, image, config.maxOutputDimension);
+    const source = await this.renderSource(image, spec);
+    const header = await this.header(source.rung ? mezzanineCacheKey(image.id, source.rung) : image.id, source.data);
+    const original = source.rung ? { width: image.width, height: image.height } : undefined;
+    const limits = {
+      maxInputPixels: config.maxInputPixels,
+      maxFrames: 1000,
+      timeoutMs: config.renderTimeoutMs,
+      maxOutputDimension: config.maxOutputDimension,
+      maxOutputPixels: config.maxOutputPixels,
+    };
+    const format = request.identity.format;
+    const info = await probeSource(source.data, spec, format, limits, header);
+    return {
+      input: {
+        source: source.data,
+        header,
+        original,
+        spec,
+        format,
+        loadWatermark: (name) => this.loadWatermark(image.tenant, name),
+        limits,
+      },
+      cost: estimateRenderCost({ header, info, spec, format, original, limits }),
+      rung: source.rung,
+    };
   }
 
   /**

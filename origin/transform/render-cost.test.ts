@@ -97,6 +97,15 @@ describe('render cost estimate', () => {
     expect(heavy.ms).toBeGreaterThan(light.ms + 1000);
   });
 
+  it("counts q_auto's search: three encodes, their scores and the metric worker, on lossy stills only", async () => {
+    const fixed = await cost(jpeg, { w: 800 }, 'webp');
+    const searched = await cost(jpeg, { w: 800, q: 'auto' }, 'webp');
+    expect(searched.bytes - fixed.bytes).toBeGreaterThan(56 * MiB);
+    expect(searched.ms).toBeGreaterThan(3 * fixed.ms);
+    // PNG has no quality to search: q_auto encodes it as with no q.
+    expect(await cost(jpeg, { w: 800, q: 'auto' }, 'png')).toEqual(await cost(jpeg, { w: 800 }, 'png'));
+  });
+
   it('counts a quarter turn as the whole turned image', async () => {
     const plain = await cost(jpeg, { w: 4000 }, 'png');
     const turned = await cost(jpeg, { w: 4000, a: 90 }, 'png');

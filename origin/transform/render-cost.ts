@@ -1,5 +1,7 @@
+import { qualityLevel } from '../../core/grammar/quality.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { regionNeeded } from '../ladder/select.ts';
+import { isLossy } from './encoder-settings.ts';
 import { planGeometry, type GeometryPlan } from './geometry.ts';
 import { checkOutputSize } from './output-limits.ts';
 import type { RenderLimits, SourceHeader, SourceInfo } from './render-types.ts';
@@ -70,6 +72,20 @@ const blurBytesPerPixel = 2.5;
 const blurMsPerMp = (sigma: number) => 25 + 1.5 * sigma;
 const sharpenMsPerMp = 45;
 
+/**
+ * `q_auto` on a still lossy output (origin/transform/auto-quality/): the output is materialised,
+ * encoded three times and each encode decoded and scored by SSIM on a worker thread at up to
+ * 1 MP. Measured on the 12 MP photo: w_800 JPEG +61 MiB and 3.5 × the time of a fixed quality
+ * (the worker's own heap most of it), w_4032 JPEG +262 MiB, WebP +200 MiB, w_2000 AVIF +158 to +185 MiB.
+ */
+const autoQualityBaseBytes = 56 * MiB;
+const autoQualityBytesPerPixel = 24;
+const autoQualityStartMs = 100;
+/** Per probe: scoring at up to 1 MP, and decoding the probe's output. */
+const autoQualityScoreMs = 300;
+const autoQualityDecodeMsPerMp = 15;
+const autoQualityProbes = 3;
+
 export interface CostInput {
   /** The header of the bytes that will be decoded (the original or the mezzanine). */
   header: SourceHeader;
@@ -93,8 +109,13 @@ export function estimateRenderCost(input: CostInput): RenderCost {
   checkOutputSize(plan, info.frames, input.limits);
   const decode = decodeCost(input, plan);
   const output = outputCost(plan, info.frames, format, input.header);
+  const search = autoQualityCost(spec, plan, info.frames, format, output);
   const effects = effectCost(spec, plan, info.frames, bands(input.header));
-  return { bytes: Math.ceil(baseBytes + decode.bytes + output.bytes + effects.bytes), ms: baseMs + decode.ms + output.ms + effects.ms };
+  const parts = [decode, output, search, effects];
+  return {
+    bytes: Math.ceil(baseBytes + parts.reduce((sum, part) => sum + part.bytes, 0)),
+    ms: baseMs + parts.reduce((sum, part) => sum + part.ms, 0),
+  };
 }
 
 /**
@@ -177,6 +198,21 @@ function outputCost(plan: GeometryPlan, frames: number, format: OutputFormat, he
   return {
     bytes: pixels * encodeBytesPerPixel[format] + window,
     ms: (pixels / MP) * encodeMsPerMp[format] + (format === 'avif' ? avifStartMs : 0),
+  };
+}
+
+/** What `q_auto`'s search adds to one encode: its other two encodes, three decodes and scores, the worker. */
+function autoQualityCost(spec: TransformSpec, plan: GeometryPlan, frames: number, format: OutputFormat, encode: RenderCost): RenderCost {
+  if (qualityLevel(spec.q) === undefined || !isLossy(format) || frames > 1) return { bytes: 0, ms: 0 };
+  const canvas = plan.pad ?? plan;
+  const megapixels = (canvas.width * canvas.height) / MP;
+  return {
+    // The encoder's own buffers come back with each probe (AVIF at 3 MP: +158 to +185 MiB).
+    bytes: autoQualityBaseBytes + canvas.width * canvas.height * (autoQualityBytesPerPixel + encodeBytesPerPixel[format]),
+    ms:
+      autoQualityStartMs +
+      (autoQualityProbes - 1) * encode.ms +
+      autoQualityProbes * (autoQualityScoreMs * Math.min(1, megapixels) + autoQualityDecodeMsPerMp * megapixels),
   };
 }
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describeMachine } from './machine.ts';
 import { parseOptions } from './options.ts';
 import { runBench } from './run.ts';
+import { evaluateQAuto, formatQAuto, qAutoRows } from './q-auto-report.ts';
+import { measureQAuto } from './scenarios/q-auto.ts';
 import { formatRows, formatTargets, formatUploads } from './table.ts';
 import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
@@ -30,6 +32,10 @@ async function main(): Promise<void> {
     const targets = evaluateTargets(result.rows, result.scenarios);
     const atGate = evaluateAtGate(result.rows);
     const ladder = evaluateLadder(result.rows);
+    // Issue 19's q_auto comparison: the full run only (SPEC section 8 lets --quick leave it out).
+    const qAutoSamples =
+      options.quick || !options.scenarios ? [] : await measureQAuto(corpus, false, (line) => console.error(`bench: ${line}`));
+    const qAuto = qAutoSamples.length === 0 ? undefined : { rows: qAutoRows(qAutoSamples), targets: evaluateQAuto(qAutoSamples) };
     const tuning = JSON.parse(await readFile(join(repoRoot, 'bench/tuning.json'), 'utf8')) as unknown;
     const report = {
       date: new Date().toISOString(),
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
       targets,
       atGate,
       ladder,
+      ...(qAuto === undefined ? {} : { qAuto }),
       notes: result.notes,
       tuning,
     };
@@ -58,6 +65,10 @@ async function main(): Promise<void> {
     console.log(`\n${formatTargets(targets)}\n`);
     if (ladder.length > 0)
       console.log(`Render ladder (issue 20): cold renders from the 2048 px mezzanine, limit from the original\n${formatTargets(ladder)}\n`);
+    if (qAuto !== undefined)
+      console.log(
+        `Content-aware quality (issue 19), in-process renders at 800 px\n${formatQAuto(qAutoSamples)}\n\n${formatTargets(qAuto.targets)}\n`,
+      );
     if (atGate.length > 0)
       console.log(
         `Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`,

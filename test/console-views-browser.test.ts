@@ -50,6 +50,8 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
         .toBuffer();
       ids.push(await upload(browser, png, 'image/png', `plain-${index}.png`));
     }
+    // A smaller, re-encoded copy of the photo: its near-duplicate.
+    ids.push(await upload(browser, await sharp(photo).resize(250).jpeg({ quality: 70 }).toBuffer(), 'image/jpeg', 'canon-small.jpg'));
     await browser.signIn(KEY);
     // Before signing in, the page's GET /v1/sessions/current answered 401, which Chromium logs.
     expect(browser.problems.filter((line) => !/status of 401/.test(line))).toEqual([]);
@@ -74,6 +76,11 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await expect(page.locator('dl.meta').first().innerText()).resolves.toMatch(/500 × 333 px[\s\S]*jpeg/);
     await page.getByRole('heading', { name: 'EXIF and IPTC' }).waitFor();
     await expect(page.locator('dl.meta').nth(1).innerText()).resolves.toMatch(/Camera\s+Canon EOS 300D DIGITAL/);
+    // Its re-encoded copy is found by the perceptual hash (GET /v1/images/:id/similar).
+    await page
+      .getByRole('list', { name: 'Near-duplicates, nearest first' })
+      .getByText(/canon-small\.jpg · \d+ bits? apart/)
+      .waitFor();
     await page.locator('img.preview').evaluate(decoded);
 
     await page.getByLabel('Tags', { exact: true }).fill('Workshop, spring , Canon');
@@ -93,7 +100,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     const { page } = browser;
     await page.goto(browser.url());
     const tiles = page.locator('ul.grid > li');
-    await expect.poll(() => tiles.count()).toBe(3);
+    await expect.poll(() => tiles.count()).toBe(4);
     /** Fills the filter form's fields by name (q, tag, format, from, to, sort) and applies it. */
     const filter = async (fields: Record<string, string>) => {
       await page.getByRole('button', { name: 'Clear' }).click();
@@ -116,7 +123,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await filter({ from: '2020-01-01', to: '2020-12-31' });
     await page.getByText('No images match this filter.').waitFor();
     await page.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => tiles.count()).toBe(3);
+    await expect.poll(() => tiles.count()).toBe(4);
     await expectClean('gallery-filtered');
   });
 
@@ -155,6 +162,13 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     expect(picture).toContain('<source type="image/avif"');
     expect(picture).toContain('c_fill,w_120,h_120,fp_0.3:0.5,f_avif 120w');
 
+    // Progressive JPEG (fl_progressive) with an explicit JPEG output.
+    await page.locator('select[name="f"]').selectOption('jpeg');
+    await page.getByLabel('Progressive JPEG').check();
+    await expect.poll(() => canonical.inputValue()).toMatch(/,f_jpeg,fl_progressive$|,fl_progressive,f_jpeg$/);
+    await expect.poll(() => size.innerText(), { timeout: 20_000 }).toMatch(/^120 × 120 px/);
+    await page.getByLabel('Progressive JPEG').uncheck();
+    await page.locator('select[name="f"]').selectOption('auto');
     // A bad value is named by core's grammar, in the page.
     await page.getByLabel('Quality').fill('500');
     await page.getByText(/q_500/).first().waitFor();
@@ -166,7 +180,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
   it('runs a batch on the gallery selection and downloads its ZIP', async () => {
     const { page } = browser;
     await page.goto(browser.url());
-    for (const id of ids.slice(1)) await page.locator(`li:has(a[href="/console/images/${id}"]) input[type="checkbox"]`).check();
+    for (const id of ids.slice(1, 3)) await page.locator(`li:has(a[href="/console/images/${id}"]) input[type="checkbox"]`).check();
     await page.getByRole('button', { name: 'Batch…' }).click();
     await page.getByText('2 images chosen in the gallery.').waitFor();
     await page.getByRole('checkbox', { name: /thumb/ }).check();
@@ -190,7 +204,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     const { page } = browser;
     await page.goto(browser.url('/console/stats'));
     await page.getByRole('heading', { name: /^Totals/ }).waitFor();
-    await expect(page.locator('[data-total="uploads"]').innerText()).resolves.toBe('3');
+    await expect(page.locator('[data-total="uploads"]').innerText()).resolves.toBe('4');
     // Four uPlot charts; the uploads chart's legend names a series per format.
     await expect.poll(() => page.locator('.chart canvas').count()).toBe(4);
     const legend = page.locator('.chart').first().locator('.u-legend');
@@ -201,7 +215,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     if (!area) throw new Error('no chart');
     await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
     await expect.poll(() => legend.locator('.u-series', { hasText: 'png' }).innerText()).toMatch(/png\s*2$/);
-    await expect(legend.locator('.u-series', { hasText: 'jpeg' }).innerText()).resolves.toMatch(/jpeg\s*1$/);
+    await expect(legend.locator('.u-series', { hasText: 'jpeg' }).innerText()).resolves.toMatch(/jpeg\s*2$/);
     await page.getByText('The numbers as a table').click();
     const today = new Date().toISOString().slice(0, 10);
     await expect(page.locator('details table tbody tr', { hasText: `${today}png2` }).count()).resolves.toBe(1);
@@ -214,7 +228,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await page.getByLabel('To').fill(new Date().toISOString().slice(0, 10));
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('heading', { name: /^Totals/ }).waitFor();
-    await expect.poll(() => page.locator('[data-total="uploads"]').innerText()).toBe('3');
+    await expect.poll(() => page.locator('[data-total="uploads"]').innerText()).toBe('4');
     await expectClean('statistics');
   });
 

@@ -25,6 +25,8 @@ export interface BuilderState {
   wmScale: string;
   q: string;
   f: '' | 'auto' | OutputFormat;
+  /** fl_progressive: a progressive JPEG. */
+  progressive: boolean;
 }
 
 export const emptyBuilder: BuilderState = {
@@ -48,6 +50,7 @@ export const emptyBuilder: BuilderState = {
   wmScale: '20',
   q: '',
   f: 'auto',
+  progressive: false,
 };
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -77,6 +80,7 @@ export function opsOf(state: BuilderState): string {
   if (state.wm) items.push(`wm_${state.wm}:${state.wmGravity}:${state.wmOpacity}:${state.wmScale}`);
   add('q', state.q);
   add('f', state.f);
+  if (state.progressive) items.push('fl_progressive');
   return items.join(',');
 }
 

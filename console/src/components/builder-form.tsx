@@ -118,7 +118,28 @@ export function BuilderForm({ state, onChange, presets, watermarks }: Props) {
             ))}
           </select>
         </label>
-        {text('q', 'Quality', 'auto, 1–100', 'text')}
+        <label>
+          Quality
+          <input
+            name="q"
+            list="quality-levels"
+            value={state.q}
+            placeholder="auto, 1–100"
+            onInput={(e) => set('q', e.currentTarget.value)}
+          />
+          <datalist id="quality-levels">
+            <option value="auto">content-aware, good</option>
+            <option value="auto:eco">content-aware, smaller</option>
+            <option value="auto:best">content-aware, finer</option>
+            <option value="60" />
+            <option value="80" />
+            <option value="90" />
+          </datalist>
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={state.progressive} onChange={(e) => set('progressive', e.currentTarget.checked)} /> Progressive
+          JPEG
+        </label>
       </Group>
       <Group legend="Effects">
         <label>

@@ -117,6 +117,8 @@ function Detail({ image, onChange }: { image: ImageObject; onChange: (image: Ima
             <dd>
               <code>{image.sha256}</code>
             </dd>
+            <dt>Perceptual hash</dt>
+            <dd>{image.perceptualHash ? <code>{image.perceptualHash}</code> : '—'}</dd>
             <dt>Placeholder</dt>
             <dd>
               <span class="swatch" style={placeholderStyle(image)} aria-hidden="true" /> {image.placeholder.dominantColor ?? 'no colour'}
@@ -133,7 +135,7 @@ function Detail({ image, onChange }: { image: ImageObject; onChange: (image: Ima
           <DeleteImage image={image} />
         </div>
       </div>
-      <NearDuplicates id={image.id} />
+      <NearDuplicates image={image} />
     </section>
   );
 }

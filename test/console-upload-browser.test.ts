@@ -15,6 +15,8 @@ import { corpusDir, hasCorpus } from './helpers/corpus.ts';
  */
 
 const KEY = 'acme-console-key';
+/** Below the console's 8 MiB multipart threshold, so that a mid-sized file meets a 413. */
+const MAX_UPLOAD_BYTES = 6 * 1024 * 1024;
 const bearer = { authorization: `Bearer ${KEY}` };
 const corpus = ['valid/jpeg_icc_exif_flower.jpg', 'valid/png_rgb_8bit.png', 'valid/webp_lossy_1024x772.webp'];
 /** Refused by the service: not a PNG by its bytes (415), and a PNG cut short (422). */
@@ -43,6 +45,7 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
   let work: string;
   let large: string;
   let paused: string;
+  let medium: string;
 
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(browser.url(path), { headers: bearer });
@@ -58,7 +61,9 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
     large = join(work, 'noise-large.png');
     paused = join(work, 'noise-paused.png');
     for (const path of [large, paused]) await noisePng(path, 2900, 2500);
-    browser = await startConsoleBrowser({ env: { API_KEYS: `acme:${KEY}` } });
+    medium = join(work, 'noise-medium.png');
+    await noisePng(medium, 1600, 1500); // about 7 MB: over MAX_UPLOAD_BYTES below, under the multipart threshold
+    browser = await startConsoleBrowser({ env: { API_KEYS: `acme:${KEY}`, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -194,6 +199,32 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
     expect(browser.problems).toEqual([]);
   });
 
+  it('sends a file that one request may not carry (413) again at once, in parts', async () => {
+    const { page } = browser;
+    expect((await stat(medium)).size).toBeGreaterThan(MAX_UPLOAD_BYTES);
+    const answers: string[] = [];
+    page.on('response', (response) => {
+      if (/\/v1\/(images|uploads)/.test(response.url()))
+        answers.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+    });
+    await page.locator('.uppy-DashboardContent-addMore').click();
+    await page.locator('input.uppy-Dashboard-input[type=file]').first().setInputFiles(medium);
+    await page.locator('.uppy-StatusBar-actionBtn--upload, .uppy-StatusBar-actionBtn--uploadNewlyAdded').first().click();
+    await expect.poll(() => page.locator('.uploaded li').count(), { timeout: 60_000 }).toBe(6);
+    expect(answers[0]).toBe('POST /v1/images 413');
+    expect(answers.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^POST \/v1\/uploads 201$/),
+        expect.stringMatching(/^POST \/v1\/uploads\/[\w-]+\/complete 201$/),
+      ]),
+    );
+    expect(await page.locator('.rejected li').count()).toBe(0);
+    expect(await byName('noise-medium.png')).toMatchObject({ width: 1600, height: 1500 });
+    // Chromium logs the 413 as a failed load, and Uppy logs its detail.
+    expect(browser.problems.filter((line) => !/status of 413|\[Uppy\] .*multipart upload/.test(line))).toEqual([]);
+    browser.problems.length = 0;
+  });
+
   it('shows the detail of each refused file and stores none of them', async () => {
     const { page } = browser;
     const before = (await images()).length;
@@ -234,7 +265,7 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
     const { page } = browser;
     await page.getByRole('link', { name: 'Gallery', exact: true }).click();
     const tiles = page.locator('ul.grid li.tile');
-    await expect.poll(() => tiles.count()).toBe(5);
+    await expect.poll(() => tiles.count()).toBe(6);
     const names = await page.locator('ul.grid .name').allInnerTexts();
     expect(names).toEqual(
       expect.arrayContaining([
@@ -246,9 +277,33 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
       ]),
     );
     expect(names.join(' ')).not.toMatch(/png_bad_signature|png_truncated/);
-    await expect.poll(() => page.locator('ul.grid img.loaded').count(), { timeout: 30_000 }).toBe(5);
+    await expect.poll(() => page.locator('ul.grid img.loaded').count(), { timeout: 30_000 }).toBe(6);
     await browser.screenshot('gallery');
     expect(await browser.accessibilityViolations()).toEqual([]);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('fits the upload view into 360 px without sideways scrolling, and passes axe there', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 360, height: 780 });
+    try {
+      await page.getByRole('link', { name: 'Upload', exact: true }).click();
+      await page.locator('.uppy-Dashboard').waitFor();
+      await page
+        .locator('input.uppy-Dashboard-input[type=file]')
+        .first()
+        .setInputFiles(join(corpusDir, corpus[1] ?? ''));
+      await page.locator('.uppy-Dashboard-Item').first().waitFor();
+      expect(
+        await page.evaluate(
+          () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(360);
+      await browser.screenshot('upload-narrow');
+      expect(await browser.accessibilityViolations()).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
     expect(browser.problems).toEqual([]);
   });
 

@@ -5,6 +5,8 @@ import ImageEditor from '@uppy/image-editor';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import '@uppy/image-editor/css/style.min.css';
+import './uploader.css';
+import { UploadRejected } from './send-bytes.ts';
 import { MULTIPART_THRESHOLD, uploadHooks, type UploadedBody, type UploadMeta } from './upload-hooks.ts';
 
 /**
@@ -44,6 +46,34 @@ export function createUploader(target: HTMLElement): Uploader {
   // The Dashboard instance is the target: its class is, but Uppy's types do not accept it as one.
   const dashboard = uppy.getPlugin('Dashboard');
   if (dashboard) uppy.use(ImageEditor<UploadMeta, UploadedBody>, { target: dashboard, quality: 0.9 });
-  uppy.use(AwsS3<UploadMeta, UploadedBody>, { ...uploadHooks, limit: 4, retryDelays: [0, 1000, 3000, 5000] });
+  // A service whose MAX_UPLOAD_BYTES is below the multipart threshold answers a mid-sized single
+  // upload 413; such a file is sent again at once, in parts (one part is enough for a small one).
+  const inParts = new Set<string>();
+  uppy.use(AwsS3<UploadMeta, UploadedBody>, {
+    ...uploadHooks,
+    shouldUseMultipart: (file) => inParts.has(file.id) || uploadHooks.shouldUseMultipart(file),
+    limit: 4,
+    retryDelays: [0, 1000, 3000, 5000],
+  });
+  uppy.on('upload-error', (file, error) => {
+    if (!file || inParts.has(file.id) || !(error instanceof UploadRejected) || error.problem.status !== 413) return;
+    inParts.add(file.id);
+    // After the other listeners have seen the refusal, so the retry is what they see last.
+    setTimeout(() => void uppy.retryUpload(file.id).catch(() => undefined), 0);
+  });
+  markFileListAsList(target);
   return uppy;
+}
+
+/**
+ * With a single file the Dashboard renders its item (role="listitem") in a plain div where many
+ * files get a role="list" parent, which axe reports as a critical fault (aria-required-parent).
+ * The missing role is added whenever that div appears; Preact keeps attributes it did not set.
+ */
+function markFileListAsList(target: HTMLElement): void {
+  const mark = () => {
+    for (const list of target.querySelectorAll('.uppy-Dashboard-files:not([role])')) list.setAttribute('role', 'list');
+  };
+  new MutationObserver(mark).observe(target, { childList: true, subtree: true });
+  mark();
 }

@@ -9,6 +9,13 @@ describe('acceptToken', () => {
     ['*/*', 'default'],
     ['image/*', 'default'],
     ['image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8', 'avif'], // Chrome
+    ['image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8', 'jxl'], // Chromium on these machines
+    ['image/webp,image/avif,image/jxl', 'jxl'], // the server's order, not the client's listing order
+    ['image/jxl;q=0.1,image/avif', 'jxl'], // any q > 0 counts: every listed format decodes
+    ['image/jxl;q=0,image/avif,image/webp', 'avif'],
+    ['image/jxl;q=0,image/avif;q=0,image/webp', 'webp'],
+    ['image/jxl', 'jxl'],
+    ['image/jxl;q=abc,image/webp', 'webp'],
     ['image/webp,*/*', 'webp'], // old Firefox
     ['image/webp,image/avif;q=0', 'webp'],
     ['image/avif;q=0.000,image/webp;q=0.5', 'webp'],
@@ -43,6 +50,8 @@ describe('format resolution', () => {
 
   it('resolves f_auto tokens for still sources', () => {
     expect(resolveFormat('avif', still('png', true))).toBe('avif');
+    expect(resolveFormat('jxl', still('png', true))).toBe('jxl');
+    expect(resolveFormat('jxl', still('heic'))).toBe('jxl');
     expect(resolveFormat('webp', still('jpeg'))).toBe('webp');
     expect(resolveFormat('default', still('png', true))).toBe('png');
     expect(resolveFormat('default', still('tiff'))).toBe('jpeg');
@@ -50,6 +59,7 @@ describe('format resolution', () => {
 
   it('keeps animated sources animated: WebP when accepted, else GIF', () => {
     expect(resolveFormat('avif', moving('gif'))).toBe('webp');
+    expect(resolveFormat('jxl', moving('gif'))).toBe('webp');
     expect(resolveFormat('webp', moving('gif'))).toBe('webp');
     expect(resolveFormat('default', moving('gif'))).toBe('gif');
     expect(resolveFormat('default', moving('webp'))).toBe('gif');

@@ -4,7 +4,7 @@
  */
 import type { OutputFormat, TransformSpec } from './transform-spec.ts';
 
-export type FormatToken = 'avif' | 'webp' | 'default';
+export type FormatToken = 'jxl' | 'avif' | 'webp' | 'default';
 
 export interface SourceTraits {
   /** The source's format as the catalog names it (`jpeg`, `png`, `webp`, `avif`, `gif`, `tiff`, `svg`, `heic`). */
@@ -31,17 +31,19 @@ function listedQualities(accept: string): Map<string, number> {
   return qualities;
 }
 
+/** Smallest first at equal quality (bench/README.md, JPEG XL): the first one Accept lists wins. */
+const PREFERENCE = ['jxl', 'avif', 'webp'] as const satisfies readonly FormatToken[];
+
 /**
- * AVIF when Accept lists `image/avif` with q > 0, else WebP likewise, else `default`. Only explicit
- * listings count: browsers list the modern formats they decode, while `image/*` and `*\/*` are
- * sent by clients that may not.
+ * JPEG XL when Accept lists `image/jxl` with q > 0, else AVIF likewise, else WebP, else `default`.
+ * The server's order decides, not the client's q values: every listed format decodes, and the
+ * smaller file is the better answer. Only explicit listings count: browsers list the modern
+ * formats they decode, while `image/*` and `*\/*` are sent by clients that may not.
  */
 export function acceptToken(accept: string | null | undefined): FormatToken {
   if (accept === null || accept === undefined || accept === '') return 'default';
   const qualities = listedQualities(accept);
-  if ((qualities.get('image/avif') ?? 0) > 0) return 'avif';
-  if ((qualities.get('image/webp') ?? 0) > 0) return 'webp';
-  return 'default';
+  return PREFERENCE.find((token) => (qualities.get(`image/${token}`) ?? 0) > 0) ?? 'default';
 }
 
 const WRITABLE: readonly OutputFormat[] = ['jpeg', 'png', 'webp', 'avif', 'gif'];
@@ -58,7 +60,8 @@ export function defaultFormat(source: SourceTraits): OutputFormat {
 
 /**
  * The output format for `f_auto`. An animated source gets the first accepted format that animates:
- * WebP (every client that accepts AVIF accepts WebP), else GIF, which every client takes.
+ * WebP (every client that accepts JPEG XL or AVIF accepts WebP), else GIF, which every client takes.
+ * The JPEG XL encoder here writes one frame, so an animation never becomes JPEG XL.
  */
 export function resolveFormat(token: FormatToken, source: SourceTraits): OutputFormat {
   if (source.animated) return token === 'default' ? 'gif' : 'webp';

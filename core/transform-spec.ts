@@ -9,7 +9,7 @@ export type Gravity =
   'center' | 'north' | 'south' | 'east' | 'west' | 'north_east' | 'north_west' | 'south_east' | 'south_west' | 'auto' | 'entropy';
 
 /** Formats pixelfront can write. */
-export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'jxl' | 'gif';
 
 export type Effect = { name: 'blur'; sigma: number } | { name: 'sharpen'; sigma?: number } | { name: 'grayscale' };
 

@@ -7,6 +7,7 @@ export type { FormatToken };
  * resolves f_auto exactly as the edge keyed it, whatever the browser sent.
  */
 const normalisedAccept: Record<FormatToken, string> = {
+  jxl: 'image/jxl',
   avif: 'image/avif',
   webp: 'image/webp',
   default: '*/*',

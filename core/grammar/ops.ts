@@ -52,7 +52,7 @@ const pair = (value: [number, number]) => `${value[0]}:${value[1]}`;
 const outputLimit = (limits: Limits) => limits.maxOutputDimension;
 const CROP_MODES = ['fit', 'fill', 'pad', 'scale', 'crop'] as const satisfies readonly CropMode[];
 const FLAGS = ['progressive'] as const satisfies readonly Flag[];
-const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
+const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'jxl', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
 
 const registry = {
   t: {
@@ -159,7 +159,7 @@ const registry = {
     value: enumOf(FORMATS, { jpg: 'jpeg' }),
     format: text,
     defaultText: "the source's",
-    docs: "output format; default: the source's if it is one of these, else PNG with alpha, JPEG without; `auto` negotiates from `Accept` (see f_auto)",
+    docs: "output format; default: the source's if it is one of these, else PNG with alpha, JPEG without; `jxl` is JPEG XL (written, never read; at most 16 MP); `auto` negotiates from `Accept`: JPEG XL, then AVIF, then WebP (see f_auto)",
   },
   fl: {
     label: 'flag',

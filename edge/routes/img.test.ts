@@ -78,10 +78,11 @@ describe('GET /img through the edge cache', () => {
     expect(await caches.default.match(cacheKey(EDGE, `/img/${id}/w_800,h_600`, undefined))).toBeDefined();
   });
 
-  it('f_auto: three Accept headers give three formats and three cache entries, and no more', async () => {
+  it('f_auto: four Accept headers give four formats and four cache entries, and no more', async () => {
     const id = freshId();
     const path = `/img/${id}/w_300,f_auto`;
     const accepts = {
+      jxl: 'image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8', // Chromium here
       avif: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8',
       webp: 'image/webp,*/*',
       default: 'image/png,image/*;q=0.8',
@@ -95,6 +96,7 @@ describe('GET /img through the edge cache', () => {
     }
     // The origin saw the canonical path with a normalised Accept carrying only the token.
     expect(origin.calls.map((call) => [call.path, call.headers.get('accept')])).toEqual([
+      [path, 'image/jxl'],
       [path, 'image/avif'],
       [path, 'image/webp'],
       [path, '*/*'],
@@ -102,6 +104,7 @@ describe('GET /img through the edge cache', () => {
 
     // Other spellings of the same three preferences are hits: nothing new is fetched or stored.
     const sameTokens = [
+      ['image/webp, image/avif, image/jxl;q=0.5', 'image/jxl'],
       ['image/avif', 'image/avif'],
       ['image/webp;q=0.9, image/jpeg', 'image/webp'],
       ['*/*', 'image/jpeg'],
@@ -113,14 +116,14 @@ describe('GET /img through the edge cache', () => {
       expect(response.headers.get('content-type')).toBe(type);
       expect(response.headers.get('vary')).toBe('Accept');
     }
-    expect(origin.calls).toHaveLength(3);
+    expect(origin.calls).toHaveLength(4);
 
-    for (const token of ['avif', 'webp', 'default'] as const) {
+    for (const token of ['jxl', 'avif', 'webp', 'default'] as const) {
       expect(await caches.default.match(cacheKey(EDGE, path, token))).toBeDefined();
     }
     // Keyed by token only: no entry without a token, none per raw Accept.
     expect(await caches.default.match(cacheKey(EDGE, path, undefined))).toBeUndefined();
-    expect(await caches.default.match(new Request(`${EDGE}${path}`, { headers: { accept: accepts.avif } }))).toBeUndefined();
+    expect(await caches.default.match(new Request(`${EDGE}${path}`, { headers: { accept: accepts.jxl } }))).toBeUndefined();
   });
 
   it('answers 304 to a matching If-None-Match, on a miss and on a hit', async () => {

@@ -68,7 +68,7 @@ export class FakeOrigin {
 /** Resolves f_auto the way the origin does from the (already normalised) Accept it receives. */
 function renderVariant(path: string, accept: string): Response {
   const auto = /(^|,)f_auto(,|$)/.test(path.split('/')[3] ?? '');
-  const format = !auto ? 'jpeg' : accept.includes('image/avif') ? 'avif' : accept.includes('image/webp') ? 'webp' : 'jpeg';
+  const format = (auto ? ['jxl', 'avif', 'webp'].find((token) => accept.includes(`image/${token}`)) : undefined) ?? 'jpeg';
   const headers = new Headers({
     'content-type': `image/${format}`,
     etag: `"${format}-${String(path.length)}-${path.replaceAll(/[^A-Za-z0-9]/g, '').slice(-16)}"`,

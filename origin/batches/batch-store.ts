@@ -238,7 +238,7 @@ function toItem(row: { image_id: string; canonical: string; format: string; vari
   return { imageId: row.image_id, canonical: row.canonical, format: row.format, variantKey: row.variant_key, name: row.name };
 }
 
-const outputFormats: ReadonlySet<string> = new Set<OutputFormat>(['jpeg', 'png', 'webp', 'avif', 'gif']);
+const outputFormats: ReadonlySet<string> = new Set<OutputFormat>(['jpeg', 'png', 'webp', 'avif', 'jxl', 'gif']);
 
 function isOutputFormat(format: string): format is OutputFormat {
   return outputFormats.has(format);

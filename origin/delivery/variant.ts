@@ -1,9 +1,10 @@
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
-import { acceptToken, outputFormat } from '../../core/negotiate.ts';
+import { acceptToken } from '../../core/negotiate.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import type { Services } from '../services.ts';
 import type { CanonicalTransform } from '../transform/plan.ts';
+import { autoFormat } from '../transform/auto-format.ts';
 import { variantRequest } from '../transform/variant-identity.ts';
 import { etagMatches } from '../../core/conditional.ts';
 import { deliveryHeaders, notModified, type DeliveryInfo } from './headers.ts';
@@ -11,7 +12,7 @@ import { findPublicImage } from './original.ts';
 
 /** The concrete output format for a spec and source; `f_auto` resolves against Accept. */
 export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: string | undefined): OutputFormat {
-  return outputFormat(spec, acceptToken(accept), { format: image.format, hasAlpha: image.hasAlpha, animated: image.frames > 1 });
+  return autoFormat(spec, image, acceptToken(accept));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Sharp } from 'sharp';
 import type { OutputFormat } from '../../core/transform-spec.ts';
 import { mediaTypes } from '../media-types.ts';
+import { JXL_EFFORT, JXL_QUALITY } from '../jxl/settings.ts';
 
 /**
  * Encoder settings, chosen for render latency first (measured on this 2-core box, 2725x2225 JPEG
@@ -24,7 +25,7 @@ export function isLossy(format: OutputFormat): format is LossyFormat {
   return Object.hasOwn(defaultQuality, format);
 }
 
-export const encoderEffort = { webp: 2, avif: 2, gif: 3, pngCompression: 6 } as const;
+export const encoderEffort = { webp: 2, avif: 2, jxl: JXL_EFFORT, gif: 3, pngCompression: 6 } as const;
 
 export interface EncodeOptions {
   format: OutputFormat;
@@ -54,6 +55,9 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
       return image.webp({ quality: q ?? defaultQuality.webp, effort: encoderEffort.webp, ...animation });
     case 'avif':
       return image.avif({ quality: q ?? defaultQuality.avif, effort: encoderEffort.avif, chromaSubsampling: '4:2:0' });
+    case 'jxl':
+      // sharp has no JPEG XL encoder: it renders sRGB RGBA, which the WebAssembly encoder takes (steps/encode.ts).
+      return image.toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' });
     case 'png':
       // An explicit q makes the PNG lossy: palette quantisation at that quality. Otherwise lossless.
       return typeof q === 'number'
@@ -67,6 +71,11 @@ export function applyEncoder(image: Sharp, options: EncodeOptions): Sharp {
         ...animation,
       });
   }
+}
+
+/** libjxl's quality (its distance follows from it) and effort; its default is the SSIM WebP's default reaches (bench/README.md). */
+export function jxlSettings(q: number | undefined): { quality: number; effort: number } {
+  return { quality: q ?? JXL_QUALITY, effort: encoderEffort.jxl };
 }
 
 function animationOptions(animation: { loop: number | undefined; delay: number[] | undefined }): { loop?: number; delay?: number[] } {

@@ -1,9 +1,10 @@
 import { fail } from '../../core/errors.ts';
 import { canonicalize, canonicalOps } from '../../core/grammar/canonical.ts';
 import type { GrammarContext } from '../../core/grammar/context.ts';
-import { resolveFormat, type FormatToken, type SourceTraits } from '../../core/negotiate.ts';
+import type { FormatToken } from '../../core/negotiate.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { ImageRecord } from '../catalog/types.ts';
+import { autoFormat } from './auto-format.ts';
 
 /**
  * Where every transform of the origin is planned: `/img` URLs, batches, eager presets and jobs all
@@ -49,7 +50,7 @@ export function canonicalTransform(grammar: TransformContext, ops: string): Cano
 
 const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Every token `f_auto` can resolve to: one variant each, so any browser's request is served from storage. */
-const negotiableTokens: readonly FormatToken[] = ['avif', 'webp', 'default'];
+const negotiableTokens: readonly FormatToken[] = ['jxl', 'avif', 'webp', 'default'];
 
 /**
  * Parses every preset name and raw transform up front, so a batch or an upload is refused whole
@@ -87,9 +88,5 @@ export function planEager(grammar: TransformContext, raw: string | readonly stri
 
 /** The concrete formats a transform is made in for one source: `f_auto` gives one per negotiable format. */
 export function formatsFor(transform: CanonicalTransform, image: ImageRecord): OutputFormat[] {
-  const traits: SourceTraits = { format: image.format, hasAlpha: image.hasAlpha, animated: image.frames > 1 };
-  const { f } = transform.spec;
-  if (f !== undefined && f !== 'auto') return [f];
-  if (f === undefined) return [resolveFormat('default', traits)];
-  return [...new Set(negotiableTokens.map((token) => resolveFormat(token, traits)))];
+  return [...new Set(negotiableTokens.map((token) => autoFormat(transform.spec, image, token)))];
 }

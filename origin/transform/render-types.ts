@@ -108,7 +108,7 @@ export interface RenderState {
   continueFrom(raw: RawImage): void;
   /** Awaits libvips work under the render deadline, mapping failures to PixelfrontErrors. */
   run<T>(work: Promise<T>): Promise<T>;
-  /** The render deadline (Date.now() scale), for work outside libvips (the q_auto metric worker). */
+  /** The render deadline (Date.now() scale), for work outside libvips (the q_auto metric worker, the JPEG XL encoder). */
   readonly deadline: number;
   /** Seconds left before the deadline, for sharp's timeout. */
   timeoutSeconds(): number;

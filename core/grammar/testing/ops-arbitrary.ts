@@ -84,7 +84,7 @@ function valueArbitraries(context: GrammarContext): { [K in OpKey]: fc.Arbitrary
       )
       .map(([name, gravity, opacity, scale, parts]) => [name, gravity, opacity, scale].slice(0, parts).join(':')),
     q: fc.oneof(integerText(1, 100), fc.constantFrom('auto', 'auto:eco', 'auto:good', 'auto:best')),
-    f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'),
+    f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'jxl', 'gif'),
     // `lossy` is a Cloudinary flag pixelfront does not have: refused like any unknown value.
     fl: fc.oneof({ weight: 5, arbitrary: fc.constant('progressive') }, { weight: 1, arbitrary: fc.constant('lossy') }),
   };

@@ -9,7 +9,7 @@ export async function cropResize(state: RenderState): Promise<void> {
   // size mean the same as from the original) and replayed in the mezzanine's coordinates.
   const planned = state.original ?? state;
   const plan = planGeometry(planned, state.spec, { animated: state.frames > 1, maxOutputDimension: state.limits.maxOutputDimension });
-  checkOutputSize(plan, state.frames, state.limits);
+  checkOutputSize(plan, state.frames, state.limits, state.format);
   state.pad = plan.pad;
   const ops = state.original ? opsOnMezzanine(plan, state, state.original) : withVectorFit(state, plan.ops, plan);
   if (ops.length === 0) return;

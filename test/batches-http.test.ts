@@ -86,23 +86,25 @@ describe('batches on the in-process queue', () => {
       { presets: ['auto'], transforms: ['f_auto,w_80', 'w_50,e_blur:2'], images: [a.id, b.id] },
       acme,
     );
-    expect(created.body).toMatchObject({ total: 8 });
+    expect(created.body).toMatchObject({ total: 10 });
     const finished = await waitForBatch(() => origin.url, String(created.body['id']), { headers: acme });
-    expect(finished).toMatchObject({ state: 'completed', done: 8 });
+    expect(finished).toMatchObject({ state: 'completed', done: 10 });
     const names = [...(await archive(origin.url, String(created.body['id']), acme)).keys()].sort();
     expect(names).toEqual(
       [
         'same-2.png/auto.avif',
+        'same-2.png/auto.jxl',
         'same-2.png/auto.png',
         'same-2.png/auto.webp',
         'same-2.png/w_50,e_blur_2.png',
         'same.png/auto.avif',
+        'same.png/auto.jxl',
         'same.png/auto.png',
         'same.png/auto.webp',
         'same.png/w_50,e_blur_2.png',
       ].sort(),
     );
-    for (const accept of ['image/avif,image/webp,*/*', 'image/webp,*/*', '*/*']) {
+    for (const accept of ['image/jxl,image/avif,image/webp,*/*', 'image/avif,image/webp,*/*', 'image/webp,*/*', '*/*']) {
       const served = await fetch(`${origin.url}/img/${a.id}/t_auto`, { headers: { accept } });
       expect(served.status).toBe(200);
       expect(served.headers.get('x-variant-source')).not.toBe('render');
@@ -113,7 +115,7 @@ describe('batches on the in-process queue', () => {
     const image = await upload(origin.url, await fixture(50, 400, 300), { eager: 'thumb,auto', headers: acme });
     const keys = ['c_fill,w_200,h_200', 'w_80,f_auto'].flatMap((ops) => {
       const { canonicalWithoutFormat, spec } = canonicalTransform(origin.services.grammar, ops);
-      const formats = spec.f === 'auto' ? (['avif', 'webp', 'png'] as const) : (['png'] as const);
+      const formats = spec.f === 'auto' ? (['jxl', 'avif', 'webp', 'png'] as const) : (['png'] as const);
       return formats.map((format) => variantIdentity(image.id, canonicalWithoutFormat, format).key);
     });
     await waitFor(

@@ -5,12 +5,13 @@ import { fail } from '../core/errors.ts';
 import { decodeHeic } from '../origin/heic/decode-heic.ts';
 import { heicAsPng } from '../origin/heic/heic-as-png.ts';
 import { corpusManifest, corpusPath, hasCorpus, type CorpusEntry } from './helpers/corpus.ts';
+import { decodeJxl } from './helpers/jxl.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 
 /**
  * HEIC/HEIF uploads end to end (issue 19): every corpus HEIC of valid/ and edge/ is accepted with
  * its display size, served back as image/heic, and renders to w_400 JPEG, WebP and AVIF with the
- * right size and orientation; the malformed ones are 415/422 and the origin stays up. The corpus
+ * right size and orientation (JPEG XL decoded back with libjxl); the malformed ones are 415/422 and the origin stays up. The corpus
  * has no second decoding of these photos (no JPEG of the same shot, and no other HEVC decoder
  * here), so the pixels are compared with libheif's own decode, resized by sharp: that checks
  * orientation and colour handling through ingest and render, not libheif itself.
@@ -26,6 +27,8 @@ const formats = [
   ['jpeg', 'jpeg'],
   ['webp', 'webp'],
   ['avif', 'heif'],
+  // sharp reads no JPEG XL: those answers are decoded back with libjxl (test/helpers/jxl.ts).
+  ['jxl', 'jxl'],
 ] as const;
 
 async function upload(origin: TestOrigin, bytes: Buffer) {
@@ -61,7 +64,7 @@ describe.skipIf(!hasCorpus)('HEIC uploads over HTTP', () => {
   afterAll(() => origin.destroy());
 
   it.each(accepted.map((entry) => [entry.file, entry] as const))(
-    '%s: 201, served as image/heic, w_400 JPEG/WebP/AVIF upright',
+    '%s: 201, served as image/heic, w_400 JPEG/WebP/AVIF/JPEG XL upright',
     { timeout: 180_000 },
     async (_file, entry) => {
       const bytes = await readFile(corpusPath(entry));
@@ -86,12 +89,18 @@ describe.skipIf(!hasCorpus)('HEIC uploads over HTTP', () => {
         expect(response.status, `${format}: ${await response.clone().text()}`).toBe(200);
         expect(/(?:^|, )decode;desc="([^"]+)"/.exec(response.headers.get('server-timing') ?? '')?.[1]).toBe(expectedDecode);
         expect(response.headers.get('content-type')).toBe(`image/${format}`);
-        const output = Buffer.from(await response.arrayBuffer());
-        const meta = await sharp(output).metadata();
+        const answer = Buffer.from(await response.arrayBuffer());
+        const output = format === 'jxl' ? (await decodeJxl(answer)).png : answer;
+        const meta = { ...(await sharp(output).metadata()), ...(format === 'jxl' ? { format: 'jxl' } : {}) };
         expect(meta.format).toBe(sharpName);
         expect(meta.width).toBe(width);
         expect(Math.abs((meta.height ?? 0) - height)).toBeLessThanOrEqual(1);
         if (entry.has_alpha && format !== 'jpeg') expect(meta.hasAlpha).toBe(true);
+        // libjxl always decodes to RGBA: the alpha plane itself says whether transparency came through.
+        if (format === 'jxl') {
+          const alpha = async (image: Buffer) => (await sharp(image).ensureAlpha().stats()).channels[3]?.min ?? -1;
+          expect(Math.abs((await alpha(output)) - (await alpha(reference))), 'JPEG XL alpha').toBeLessThanOrEqual(8);
+        }
         const sample = { width: Math.min(64, width), height: Math.max(1, Math.round((Math.min(64, width) * height) / width)) };
         const same = await difference(output, reference, sample.width, sample.height);
         // Lossy at q80 on a detailed photo: measured 2–7 against ~100 for the turned image.

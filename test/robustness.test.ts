@@ -46,6 +46,7 @@ const meaningful = [
   'png',
   'webp',
   'avif',
+  'jxl',
   'gif',
   'tiff',
   'blur:5',
@@ -130,7 +131,7 @@ const plausibleValue: Record<string, fc.Arbitrary<string>> = {
     .tuple(fc.constantFrom(...GRAVITY), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }))
     .map(([g, o, sc]) => `logo:${g}:${o}:${sc}`),
   q: fc.oneof(fc.constant('auto'), fc.integer({ min: 1, max: 100 }).map(String)),
-  f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'),
+  f: fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'jxl', 'gif'),
 };
 const plausibleOps = fc
   .uniqueArray(fc.constantFrom(...Object.keys(plausibleValue)), { minLength: 1, maxLength: 4 })
@@ -256,6 +257,8 @@ describe('GET /img with hostile ids, ops and names', () => {
         'bytes=0-0,1-1,2-2',
         'image/*;q=NaN',
         'image/avif;q=2',
+        'image/jxl;q=0.0001,image/avif',
+        'image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8',
         '*/*;q=-1',
         ',,,,',
         'x'.repeat(8000),

@@ -171,7 +171,7 @@ describe('parseOps: invalid inputs are invalid_transform naming the item', () =>
     ['q_auto:GOOD', 'q_auto:GOOD: quality must be'],
     ['q_auto:good:1', 'q_auto:good:1: quality must be'],
     ['q_auto:80', 'q_auto:80: quality must be'],
-    ['f_bmp', 'f_bmp: format must be one of auto, jpeg (jpg), png, webp, avif, gif'],
+    ['f_bmp', 'f_bmp: format must be one of auto, jpeg (jpg), png, webp, avif, jxl, gif'],
     ['f_JPEG', 'f_JPEG: format must be'],
     ['x'.repeat(1025), 'longer than 1024 characters'],
   ];

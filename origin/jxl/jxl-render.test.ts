@@ -92,9 +92,7 @@ describe('JPEG XL limits', () => {
     const source = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#808080' } })
       .png()
       .toBuffer();
-    const error = await render({ source, spec: { w: 5000, h: 5000, c: 'pad' }, format: 'jxl', limits }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await render({ source, spec: { w: 5000, h: 5000, c: 'pad' }, format: 'jxl', limits }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'invalid_transform', status: 400 });
     expect(String((error as Error).message)).toMatch(/JPEG XL/);
   });
@@ -103,7 +101,9 @@ describe('JPEG XL limits', () => {
     const pool = new JxlEncoderPool(1);
     try {
       const size = { width: 2000, height: 1500 };
-      const rgba = await sharp({ create: { ...size, channels: 4, noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      const rgba = await sharp({
+        create: { ...size, channels: 4, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+      })
         .raw()
         .toBuffer();
       const started = performance.now();

@@ -7,7 +7,7 @@ import { variantIdentity, variantRequest } from './variant-identity.ts';
 
 const grammar = { presets: builtInPresets, maxOutputDimension: 4000 };
 
-const image = { id: 'planTest0001', format: 'png', hasAlpha: true, frames: 1 } as ImageRecord;
+const image = { id: 'planTest0001', format: 'png', hasAlpha: true, frames: 1, width: 1000, height: 800 } as ImageRecord;
 
 describe('transform planning', () => {
   it('gives equivalent spellings one canonical form, with f kept out of the variant identity', () => {
@@ -41,7 +41,17 @@ describe('transform planning', () => {
   it('labels raw transforms by their canonical ops and plans one format per negotiable token for f_auto', () => {
     const [planned] = planTransforms(grammar, { presets: [], transforms: ['w_50,f_auto'] });
     expect(planned?.label).toBe(canonicalTransform(grammar, 'w_50,f_auto').canonical);
-    expect(formatsFor(planned!, image)).toEqual(['avif', 'webp', 'png']);
+    expect(formatsFor(planned!, image)).toEqual(['jxl', 'avif', 'webp', 'png']);
+  });
+
+  it('plans no JPEG XL for an f_auto output over the 16 MP its encoder holds, the default format instead', () => {
+    const large = { ...image, format: 'jpeg', hasAlpha: false, width: 6000, height: 4000 } as ImageRecord;
+    expect(formatsFor(canonicalTransform(grammar, 'f_auto'), large)).toEqual(['jpeg', 'avif', 'webp']);
+    expect(formatsFor(canonicalTransform(grammar, 'w_3000,f_auto'), large)).toEqual(['jxl', 'avif', 'webp', 'jpeg']);
+    // A pad canvas counts, not the image inside it.
+    const wide = { ...grammar, maxOutputDimension: 8192 };
+    expect(formatsFor(canonicalTransform(wide, 'c_pad,w_5000,h_5000,f_auto'), image)).toEqual(['png', 'avif', 'webp']);
+    expect(formatsFor(canonicalTransform(wide, 'c_pad,w_4000,h_4000,f_auto'), image)).toEqual(['jxl', 'avif', 'webp', 'png']);
   });
 
   it('hands the variant service the hash and key of exactly the request it renders', () => {

@@ -48,12 +48,17 @@ const wholeDecodeBytesPerPixel = { heif: 17, hevc: 14, webp: 8.5 } as const;
  * Output bytes per canvas pixel while encoding, the canvas itself included. JPEG keeps every
  * coefficient for its optimised Huffman pass (a 6000 × 6000 pad: 212 MiB); WebP and AVIF encode
  * whole pictures (164 and 482 MiB for that pad, AVIF 258 MiB for the 12 MP photo); GIF quantises
- * the whole frame (91 MiB at 3000 × 3000). PNG streams: its 6000 × 6000 pad rose 7 MiB.
+ * the whole frame (91 MiB at 3000 × 3000). PNG streams: its 6000 × 6000 pad rose 7 MiB. JPEG XL:
+ * the RGBA canvas, its copy for the worker and libjxl's WebAssembly heap (a 20 MP encode rose
+ * 1.3 GB, origin/jxl/settings.ts).
  */
-const encodeBytesPerPixel: Record<OutputFormat, number> = { jpeg: 6, webp: 4.5, avif: 20, gif: 10, png: 0 };
+const encodeBytesPerPixel: Record<OutputFormat, number> = { jpeg: 6, webp: 4.5, avif: 20, jxl: 65, gif: 10, png: 0 };
 
-/** Encode time per output megapixel, and AVIF's start-up (a 0.5 MP AVIF took 0.7 s, 12 MP 5.2 s). */
-const encodeMsPerMp: Record<OutputFormat, number> = { jpeg: 20, webp: 50, avif: 420, gif: 600, png: 80 };
+/**
+ * Encode time per output megapixel, and AVIF's start-up (a 0.5 MP AVIF took 0.7 s, 12 MP 5.2 s).
+ * JPEG XL at effort 3 in WebAssembly: 210–380 ms/MP (README, JPEG XL output).
+ */
+const encodeMsPerMp: Record<OutputFormat, number> = { jpeg: 20, webp: 50, avif: 420, jxl: 400, gif: 600, png: 80 };
 const avifStartMs = 400;
 
 /**
@@ -106,7 +111,7 @@ export function estimateRenderCost(input: CostInput): RenderCost {
   const { info, spec, format } = input;
   const planned = input.original ?? info;
   const plan = planGeometry(planned, spec, { animated: info.frames > 1, maxOutputDimension: input.limits.maxOutputDimension });
-  checkOutputSize(plan, info.frames, input.limits);
+  checkOutputSize(plan, info.frames, input.limits, format);
   const decode = decodeCost(input, plan);
   const output = outputCost(plan, info.frames, format, input.header);
   const search = autoQualityCost(spec, plan, info.frames, format, output);

@@ -173,6 +173,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     await page.getByLabel('Quality').fill('500');
     await page.getByText(/q_500/).first().waitFor();
     await page.getByLabel('Quality').fill('');
+    await expect.poll(() => canonical.inputValue()).toBe(`${browser.origin.url}/img/${photo}/c_fill,w_120,h_120,fp_0.3:0.5,f_auto`);
     await expect.poll(() => size.innerText(), { timeout: 20_000 }).toMatch(/^120 × 120 px/);
     await expectClean('url-builder');
   });

@@ -2949,6 +2949,16 @@ export interface operations {
         exp?: string;
       };
       header?: {
+        /** @description `f_auto` picks the output format from it (see f_auto) */
+        Accept?: string;
+        /** @description `w_auto`: the slot width in device pixels, rounded up to `AUTO_WIDTH_STEP`; a page opts in with `Accept-CH` */
+        'Sec-CH-Width'?: string;
+        /** @description `w_auto`: the legacy name of `Sec-CH-Width`, read when that one is absent or unusable */
+        Width?: string;
+        /** @description `dpr_auto`: the device pixel ratio, rounded up to tenths, 1…4 */
+        'Sec-CH-DPR'?: string;
+        /** @description `dpr_auto`: the legacy name of `Sec-CH-DPR` */
+        DPR?: string;
         /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
         'X-Request-Id'?: components['parameters']['RequestId'];
       };
@@ -2965,10 +2975,10 @@ export interface operations {
          *     | --- | --- | --- | --- |
          *     | `t` | a preset name of 1…64 characters A-Z a-z 0-9 _ - | — | expands to the preset's ops; explicit ops override the preset's (see Presets) |
          *     | `c` | one of fit, fill, pad, scale, crop | `fit` | fit inside the box keeping aspect; cover the box and crop; fit and pad to the box with `b`; stretch to the box; cut the region `x,y,w,h` out of the source |
-         *     | `w` | an integer 1…8192 | — | box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION` |
+         *     | `w` | an integer 1…8192, auto or auto:FALLBACK with FALLBACK an integer 1…8192 | — | box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`. `auto` takes the width, in device pixels, from the `Sec-CH-Width` (or `Width`) client hint, rounded up to `AUTO_WIDTH_STEP` and at most the source width; FALLBACK (default 800) without a hint; not with `dpr` or `c_crop` (see Client hints) |
          *     | `h` | an integer 1…8192 | — | box height in CSS pixels; alone, the width follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION` |
          *     | `ar` | W:H with W and H numbers 0.01…10000 (2 decimals at most), e.g. 16:9 or 1.91:1 | — | aspect ratio; with exactly one of `w`/`h` it derives the other; alone only with `c_fill` (largest crop of that ratio) or `c_pad` (smallest padded canvas) |
-         *     | `dpr` | a number 1…4 with one decimal at most | `1` | device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop` |
+         *     | `dpr` | a number 1…4 with one decimal at most, or auto | `1` | device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop`. `auto` takes it from the `Sec-CH-DPR` (or `DPR`) client hint (1 without one) and stays in the canonical form |
          *     | `g` | one of center, north, south, east, west, north_east, north_west, south_east, south_west, auto, entropy | `center` | what `c_fill` keeps and where `c_pad` places the image; `auto` is saliency, `entropy` the busiest region; excludes `fp` |
          *     | `fp` | X:Y with X and Y numbers 0…1 (4 decimals at most), e.g. 0.5:0.3 | — | focal point for `c_fill`, fractions of the oriented source (0:0 is the top left); excludes `g` |
          *     | `x` | an integer 0…100000000 | `0` | region left edge for `c_crop`, source pixels |
@@ -2991,6 +3001,8 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
+          /** @description the request headers the answer depends on: `Accept` for f_auto, `Sec-CH-Width, Width` for w_auto, `Sec-CH-DPR, DPR` for dpr_auto */
+          Vary?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3001,6 +3013,8 @@ export interface operations {
       304: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
+          /** @description the request headers the answer depends on: `Accept` for f_auto, `Sec-CH-Width, Width` for w_auto, `Sec-CH-DPR, DPR` for dpr_auto */
+          Vary?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -3026,6 +3040,16 @@ export interface operations {
         exp?: string;
       };
       header?: {
+        /** @description `f_auto` picks the output format from it (see f_auto) */
+        Accept?: string;
+        /** @description `w_auto`: the slot width in device pixels, rounded up to `AUTO_WIDTH_STEP`; a page opts in with `Accept-CH` */
+        'Sec-CH-Width'?: string;
+        /** @description `w_auto`: the legacy name of `Sec-CH-Width`, read when that one is absent or unusable */
+        Width?: string;
+        /** @description `dpr_auto`: the device pixel ratio, rounded up to tenths, 1…4 */
+        'Sec-CH-DPR'?: string;
+        /** @description `dpr_auto`: the legacy name of `Sec-CH-DPR` */
+        DPR?: string;
         /** @description kept when it matches the pattern, else the service makes one; found in every log line of the request */
         'X-Request-Id'?: components['parameters']['RequestId'];
       };
@@ -3042,10 +3066,10 @@ export interface operations {
          *     | --- | --- | --- | --- |
          *     | `t` | a preset name of 1…64 characters A-Z a-z 0-9 _ - | — | expands to the preset's ops; explicit ops override the preset's (see Presets) |
          *     | `c` | one of fit, fill, pad, scale, crop | `fit` | fit inside the box keeping aspect; cover the box and crop; fit and pad to the box with `b`; stretch to the box; cut the region `x,y,w,h` out of the source |
-         *     | `w` | an integer 1…8192 | — | box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION` |
+         *     | `w` | an integer 1…8192, auto or auto:FALLBACK with FALLBACK an integer 1…8192 | — | box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`. `auto` takes the width, in device pixels, from the `Sec-CH-Width` (or `Width`) client hint, rounded up to `AUTO_WIDTH_STEP` and at most the source width; FALLBACK (default 800) without a hint; not with `dpr` or `c_crop` (see Client hints) |
          *     | `h` | an integer 1…8192 | — | box height in CSS pixels; alone, the width follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION` |
          *     | `ar` | W:H with W and H numbers 0.01…10000 (2 decimals at most), e.g. 16:9 or 1.91:1 | — | aspect ratio; with exactly one of `w`/`h` it derives the other; alone only with `c_fill` (largest crop of that ratio) or `c_pad` (smallest padded canvas) |
-         *     | `dpr` | a number 1…4 with one decimal at most | `1` | device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop` |
+         *     | `dpr` | a number 1…4 with one decimal at most, or auto | `1` | device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop`. `auto` takes it from the `Sec-CH-DPR` (or `DPR`) client hint (1 without one) and stays in the canonical form |
          *     | `g` | one of center, north, south, east, west, north_east, north_west, south_east, south_west, auto, entropy | `center` | what `c_fill` keeps and where `c_pad` places the image; `auto` is saliency, `entropy` the busiest region; excludes `fp` |
          *     | `fp` | X:Y with X and Y numbers 0…1 (4 decimals at most), e.g. 0.5:0.3 | — | focal point for `c_fill`, fractions of the oriented source (0:0 is the top left); excludes `g` |
          *     | `x` | an integer 0…100000000 | `0` | region left edge for `c_crop`, source pixels |
@@ -3070,6 +3094,8 @@ export interface operations {
       200: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
+          /** @description the request headers the answer depends on: `Accept` for f_auto, `Sec-CH-Width, Width` for w_auto, `Sec-CH-DPR, DPR` for dpr_auto */
+          Vary?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3080,6 +3106,8 @@ export interface operations {
       304: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
+          /** @description the request headers the answer depends on: `Accept` for f_auto, `Sec-CH-Width, Width` for w_auto, `Sec-CH-DPR, DPR` for dpr_auto */
+          Vary?: string;
           [name: string]: unknown;
         };
         content?: never;

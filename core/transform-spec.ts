@@ -30,15 +30,28 @@ export type QualityLevel = 'eco' | 'good' | 'best';
 /** `q_auto` as stored in a spec: its canonical spelling (`auto` is the `good` level). */
 export type AutoQuality = 'auto' | 'auto:eco' | 'auto:best';
 
+/** The value of `w_auto[:FALLBACK]`: the width a request without a usable width hint gets. */
+export interface AutoWidth {
+  fallback: number;
+}
+
 export interface TransformSpec {
   c?: CropMode;
   /** Output box in pixels (after dpr was folded in). */
   w?: number;
   h?: number;
   /**
+   * `w_auto[:FALLBACK]` (then `w` is absent): the width comes from the request's client hint
+   * (core/client-hints.ts), or is FALLBACK without one. Resolved per request before any render.
+   */
+  wAuto?: number;
+  /** `dpr_auto` with an explicit `w` or `h`: they are multiplied by the request's DPR hint. */
+  dprAuto?: true;
+  /**
    * Aspect ratio width:height in lowest integer terms, e.g. [16, 9] or [191, 100] for `1.91:1`.
-   * Parsed specs carry it only when neither w nor h is given (otherwise it was folded into them),
-   * and then c is fill or pad: see targetBox in core/grammar/box.ts.
+   * Parsed specs carry it only when neither w nor h is given (otherwise it was folded into them):
+   * with c fill or pad (see targetBox in core/grammar/box.ts), or with `wAuto`, whose height it
+   * derives once the width is known.
    */
   ar?: [number, number];
   g?: Gravity;

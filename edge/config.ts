@@ -1,4 +1,5 @@
 import { fail, PixelfrontError } from '../core/errors.ts';
+import { DEFAULT_AUTO_WIDTH_STEP } from '../core/client-hints.ts';
 import { DEFAULT_MAX_OUTPUT_DIMENSION } from '../core/grammar/context.ts';
 import { roleNames, type Role } from '../core/roles.ts';
 import type { Env } from './env.ts';
@@ -15,6 +16,8 @@ export interface EdgeConfig {
   publicPresets: string[];
   originTimeoutMs: number;
   maxOutputDimension: number;
+  /** AUTO_WIDTH_STEP: `w_auto` width hints round up to a multiple of it, as at the origin. */
+  autoWidthStep: number;
   presets: PresetMap;
   /** Hit and miss counting (edge/edge-stats.ts); undefined without EDGE_STATS_SECRET. */
   edgeStats: { secret: string; flushMs: number } | undefined;
@@ -54,6 +57,7 @@ const bindingNames = Object.keys({
   PUBLIC_PRESETS: true,
   ORIGIN_TIMEOUT_MS: true,
   MAX_OUTPUT_DIMENSION: true,
+  AUTO_WIDTH_STEP: true,
   PRESETS: true,
   EDGE_STATS_SECRET: true,
   EDGE_STATS_FLUSH_MS: true,
@@ -84,6 +88,7 @@ function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
   if (signedUrls === 'required' && signingKeys.length === 0) problems.push('SIGNED_URLS=required needs the SIGNING_KEYS secret');
   const originTimeoutMs = integer('ORIGIN_TIMEOUT_MS', env.ORIGIN_TIMEOUT_MS, defaultOriginTimeoutMs, 1, 600_000, problems);
   const maxOutputDimension = integer('MAX_OUTPUT_DIMENSION', env.MAX_OUTPUT_DIMENSION, DEFAULT_MAX_OUTPUT_DIMENSION, 1, 16_383, problems);
+  const autoWidthStep = integer('AUTO_WIDTH_STEP', env.AUTO_WIDTH_STEP, DEFAULT_AUTO_WIDTH_STEP, 1, 16_383, problems);
   const presets = parsePresetsBinding(env.PRESETS, maxOutputDimension, problems);
   const publicPresets = list(env.PUBLIC_PRESETS);
   const statsFlushMs = integer('EDGE_STATS_FLUSH_MS', env.EDGE_STATS_FLUSH_MS, defaultStatsFlushMs, 100, 3_600_000, problems);
@@ -93,7 +98,18 @@ function parseEdgeConfig(raw: Env): EdgeConfig | PixelfrontError {
     if (presets !== undefined && !presets.has(name)) problems.push(`PUBLIC_PRESETS names unknown preset "${name}"`);
   }
   if (problems.length > 0 || presets === undefined) return fail('unavailable', `edge misconfigured: ${problems.join('; ')}`);
-  return { origins, roleOrigins, signingKeys, signedUrls, publicPresets, originTimeoutMs, maxOutputDimension, presets, edgeStats };
+  return {
+    origins,
+    roleOrigins,
+    signingKeys,
+    signedUrls,
+    publicPresets,
+    originTimeoutMs,
+    maxOutputDimension,
+    autoWidthStep,
+    presets,
+    edgeStats,
+  };
 }
 
 function parseOrigins(env: Env, problems: string[]): string[] {

@@ -4,8 +4,8 @@ import { requestInstance } from '../core/request-id.ts';
 
 export interface DeliveryContext {
   id: string;
-  /** f_auto: the answer depends on Accept. */
-  varyAccept: boolean;
+  /** The request headers the answer depends on (Accept for f_auto, the client hints): `Vary`. */
+  vary: readonly string[];
   ifNoneMatch: string | undefined;
   requestId: string;
 }
@@ -18,7 +18,7 @@ export async function deliver(response: Response, state: 'hit' | 'miss', context
   const headers = new Headers(response.headers);
   headers.set('x-edge-cache', state);
   headers.set('cache-tag', imageCacheTag(context.id));
-  if (context.varyAccept) headers.set('vary', 'Accept');
+  if (context.vary.length > 0) headers.set('vary', context.vary.join(', '));
   if (response.status === 200 && etagMatches(context.ifNoneMatch, headers.get('etag'))) {
     await response.body?.cancel();
     const kept = new Headers();

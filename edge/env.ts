@@ -25,6 +25,8 @@ export interface Env {
   ORIGIN_TIMEOUT_MS?: string;
   /** Largest output side after dpr (default 8192); must match the origin. */
   MAX_OUTPUT_DIMENSION?: string;
+  /** Client-hinted widths (`w_auto`) round up to a multiple of this (default 100); must match the origin. */
+  AUTO_WIDTH_STEP?: string;
   /** JSON of named presets (the origin's PRESETS_FILE content); built-in presets when unset. */
   PRESETS?: string;
   /** Secret shared with the origin: set, the Worker counts hits and misses and sends them to `POST /v1/edge-stats`. */

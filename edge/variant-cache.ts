@@ -4,9 +4,9 @@ import { REQUEST_ID_HEADER } from '../core/request-id.ts';
 /**
  * What the edge keeps in the Cache API: 200s for as long as the origin says (a year, immutable),
  * 404s briefly, nothing else. Stored copies carry no Vary header: the key already holds the
- * negotiated format, and Vary: Accept is added back when the copy is served. Nor Server-Timing:
- * the render it describes happened once, not on every hit; nor X-Request-Id, which names the
- * request that filled the cache, not the ones it serves.
+ * negotiated format and the rounded client hints, and Vary is added back when the copy is served.
+ * Nor Server-Timing: the render it describes happened once, not on every hit; nor X-Request-Id,
+ * which names the request that filled the cache, not the ones it serves.
  */
 const notFoundTtlSeconds = 60;
 

@@ -114,6 +114,8 @@ const envSchema = z.object({
   MAX_OUTPUT_PIXELS: positiveInt(40_000_000),
   /** Progressive scans cost encode time and decode memory for a few % fewer bytes: opt-in. */
   JPEG_PROGRESSIVE: boolean.default(false),
+  /** Client-hinted widths (`w_auto`) round up to a multiple of this, so the variants stay few; the edge's must match. */
+  AUTO_WIDTH_STEP: z.coerce.number().int().min(1).max(16383).default(100),
   /** 4 in flight kept both cores of the bench host 197 % busy, 2 kept them 175–185 % (issue 20). */
   RENDER_CONCURRENCY: positiveInt(2 * availableParallelism()),
   /** Estimated working sets of the renders in flight, added up (origin/transform/render-cost.ts). */
@@ -208,6 +210,8 @@ export interface Config {
   maxOutputPixels: number;
   /** JPEG_PROGRESSIVE: JPEG outputs are progressive by default (`fl_progressive` on every URL). */
   jpegProgressive: boolean;
+  /** AUTO_WIDTH_STEP: a `w_auto` width hint is rounded up to a multiple of it (core/client-hints.ts). */
+  autoWidthStep: number;
   renderConcurrency: number;
   /** Memory budget of the renders in flight, by their estimates (RENDER_MEMORY_MB). */
   renderMemoryBytes: number;
@@ -301,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
     maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     jpegProgressive: e.JPEG_PROGRESSIVE,
+    autoWidthStep: e.AUTO_WIDTH_STEP,
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderMemoryBytes: e.RENDER_MEMORY_MB * 1024 * 1024,
     renderQueue: e.RENDER_QUEUE,

@@ -120,6 +120,27 @@ describe('edge Worker in front of the real origin', () => {
     ]);
   });
 
+  it('passes client hints to the origin on a miss and keys w_auto by the rounded width (issue 19)', async () => {
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#d92' } })
+      .png()
+      .toBuffer();
+    const upload = await fetch(`${edge}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    const { id } = (await upload.json()) as { id: string };
+    const widthOf = async (response: Response) => (await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width;
+
+    const miss = await fetch(`${edge}/img/${id}/w_auto`, { headers: { 'sec-ch-width': '333' } });
+    expect([miss.status, miss.headers.get('x-edge-cache'), miss.headers.get('vary')]).toEqual([200, 'miss', 'Sec-CH-Width, Width']);
+    expect(await widthOf(miss)).toBe(400);
+    const hit = await fetch(`${edge}/img/${id}/w_auto`, { headers: { width: '390' } });
+    expect(hit.headers.get('x-edge-cache')).toBe('hit');
+    expect(await widthOf(hit)).toBe(400);
+    // Past the source: the origin caps it at the source's 640.
+    expect(await widthOf(await fetch(`${edge}/img/${id}/w_auto`, { headers: { 'sec-ch-width': '2000' } }))).toBe(640);
+    const doubled = await fetch(`${edge}/img/${id}/w_100,dpr_auto`, { headers: { 'sec-ch-dpr': '2' } });
+    expect(doubled.headers.get('vary')).toBe('Sec-CH-DPR, DPR');
+    expect(await widthOf(doubled)).toBe(200);
+  });
+
   it('passes the console through: / redirects, the page keeps its CSP and cache headers', async () => {
     const root = await fetch(`${edge}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);

@@ -42,6 +42,9 @@ const validOps = fc
     }),
     f: fc.option(fc.constantFrom('auto', 'jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'), { nil: undefined }),
     progressive: fc.boolean(),
+    // Client hints: w_auto[:N] in place of w, dpr_auto in place of dpr.
+    autoWidth: fc.option(fc.option(fc.integer({ min: 1, max: 2000 }), { nil: undefined }), { nil: null }),
+    dprAuto: fc.boolean(),
   })
   .map((r) => {
     const items: string[] = [];
@@ -51,10 +54,13 @@ const validOps = fc
     const needsSide = mode === 'scale' ? ['ar', 'none'] : mode === 'fill' || mode === 'pad' ? ['none'] : [];
     const sides = mode === 'crop' ? (r.sides.includes('ar') ? 'w-ar' : 'wh') : needsSide.includes(r.sides) ? 'w' : r.sides;
     const usesAr = sides.includes('ar') && (sides !== 'ar' || mode === 'fill' || mode === 'pad');
-    if (sides.startsWith('w')) items.push(`w_${r.w}`);
+    // w_auto takes no dpr and no c_crop.
+    const autoWidth = r.autoWidth !== null && mode !== 'crop' && sides.startsWith('w');
+    if (autoWidth) items.push(r.autoWidth === undefined ? 'w_auto' : `w_auto:${r.autoWidth}`);
+    else if (sides.startsWith('w')) items.push(`w_${r.w}`);
     if (sides === 'wh' || sides.startsWith('h')) items.push(`h_${r.h}`);
     if (usesAr) items.push(`ar_${r.ar[0]}:${r.ar[1]}`);
-    if (r.dpr !== undefined && mode !== 'crop') items.push(`dpr_${r.dpr}`);
+    if (!autoWidth && mode !== 'crop' && (r.dpr !== undefined || r.dprAuto)) items.push(r.dprAuto ? 'dpr_auto' : `dpr_${r.dpr}`);
     if (mode === 'fill' && r.fp !== undefined) items.push(`fp_${r.fp[0] / 100}:${r.fp[1] / 100}`);
     else if ((mode === 'fill' || mode === 'pad') && r.gravity !== undefined) items.push(`g_${r.gravity}`);
     if (mode === 'crop') items.push(`x_${r.xy[0]}`, `y_${r.xy[1]}`);

@@ -16,8 +16,12 @@ export function parseOps(ops: string, context: GrammarContext): TransformSpec {
   return resolveSpec(expandPreset(readItems(ops, context), context), context);
 }
 
-function specItem<K extends Exclude<OpKey, 't' | 'dpr' | 'e'>>(key: K, value: OpValues[K] | undefined): string | undefined {
+function specItem<K extends Exclude<OpKey, 't' | 'e'>>(key: K, value: OpValues[K] | undefined): string | undefined {
   return value === undefined || isDefaultValue(key, value) ? undefined : formatItem(key, value);
+}
+
+function autoOrNumber(spec: TransformSpec): OpValues['w'] | undefined {
+  return spec.wAuto === undefined ? spec.w : { fallback: spec.wAuto };
 }
 
 /**
@@ -27,8 +31,14 @@ function specItem<K extends Exclude<OpKey, 't' | 'dpr' | 'e'>>(key: K, value: Op
 export function canonicalOps(spec: TransformSpec): string {
   const items: string[] = [];
   for (const key of OP_KEYS) {
-    // t and dpr never survive parsing: presets are expanded and dpr is folded into w/h.
-    if (key === 't' || key === 'dpr') continue;
+    // t never survives parsing (presets are expanded), nor dpr, which is folded into w/h, except
+    // `dpr_auto`: like `w_auto`, its value comes with each request, so the URL keeps it.
+    if (key === 't') continue;
+    if (key === 'dpr' || key === 'w') {
+      const item = key === 'dpr' ? specItem('dpr', spec.dprAuto ? 'auto' : undefined) : specItem('w', autoOrNumber(spec));
+      if (item !== undefined) items.push(item);
+      continue;
+    }
     if (key === 'e') {
       const effects = [...(spec.e ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
       items.push(...effects.map((effect) => formatItem('e', effect)));

@@ -3,8 +3,9 @@
  * canonical spelling, default and docs. The parser, the canonicaliser and the docs table all read
  * this table; `satisfies OpRegistry` makes a missing or mistyped op a compile error.
  */
-import type { AutoQuality, CropMode, Effect, Flag, OutputFormat, TransformSpec } from '../transform-spec.ts';
+import type { AutoQuality, AutoWidth, CropMode, Effect, Flag, OutputFormat, TransformSpec } from '../transform-spec.ts';
 import { GRAVITIES, effect, formatEffect, formatWatermark, watermark } from './compound-values.ts';
+import { dprValue, formatWidth, widthValue } from './hint-values.ts';
 import { quality } from './quality.ts';
 import {
   colour,
@@ -24,8 +25,16 @@ import {
 export const OP_KEYS = ['t', 'c', 'w', 'h', 'ar', 'dpr', 'g', 'fp', 'x', 'y', 'a', 'e', 'b', 'wm', 'q', 'f', 'fl'] as const;
 export type OpKey = (typeof OP_KEYS)[number];
 
-/** The value one item of each key parses to (`e` is one effect per item). */
-export type OpValues = Required<Omit<TransformSpec, 'e'>> & { t: string; dpr: number; e: Effect };
+/**
+ * The value one item of each key parses to (`e` is one effect per item; `w` and `dpr` may be
+ * `auto`, which the spec keeps as `wAuto` and `dprAuto`).
+ */
+export type OpValues = Required<Omit<TransformSpec, 'e' | 'w' | 'wAuto' | 'dprAuto'>> & {
+  t: string;
+  w: number | AutoWidth;
+  dpr: number | 'auto';
+  e: Effect;
+};
 
 export interface OpSpec<T> {
   /** Human name used in messages: "w_abc: width must be …". */
@@ -70,9 +79,9 @@ const registry = {
   },
   w: {
     label: 'width',
-    value: intRange(1, outputLimit),
-    format: number,
-    docs: 'box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`',
+    value: widthValue(intRange(1, outputLimit)),
+    format: formatWidth,
+    docs: 'box width in CSS pixels; alone, the height follows the aspect ratio. The bound is `MAX_OUTPUT_DIMENSION`. `auto` takes the width, in device pixels, from the `Sec-CH-Width` (or `Width`) client hint, rounded up to `AUTO_WIDTH_STEP` and at most the source width; FALLBACK (default 800) without a hint; not with `dpr` or `c_crop` (see Client hints)',
   },
   h: {
     label: 'height',
@@ -88,10 +97,10 @@ const registry = {
   },
   dpr: {
     label: 'dpr',
-    value: decimal(1, 4, 1),
-    format: number,
+    value: dprValue(decimal(1, 4, 1)),
+    format: (value: number | 'auto') => String(value),
     default: 1,
-    docs: 'device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop`',
+    docs: 'device pixel ratio: multiplies `w` and `h` (rounded) and disappears from the canonical form; not with `c_crop`. `auto` takes it from the `Sec-CH-DPR` (or `DPR`) client hint (1 without one) and stays in the canonical form',
   },
   g: {
     label: 'gravity',

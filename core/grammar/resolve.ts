@@ -6,6 +6,7 @@
 import type { CropMode, TransformSpec } from '../transform-spec.ts';
 import { invalid, itemLabel, type Item, type ItemSet, type SingleKey } from './items.ts';
 import { checkFlagRules } from './flag-rules.ts';
+import { autoWidthBox, checkHintRules } from './hint-rules.ts';
 import { isDefaultValue, type OpValues } from './ops.ts';
 import type { Limits } from './validators.ts';
 
@@ -43,12 +44,18 @@ interface Box {
   ar?: [number, number];
 }
 
-/** Folds `dpr` into w/h, derives the missing side from `ar`, and enforces the output limit. */
+/**
+ * Folds `dpr` into w/h, derives the missing side from `ar`, and enforces the output limit. For
+ * `w_auto` the fallback width stands in (so `w_auto:8000,ar_1:2` is refused like `w_8000,ar_1:2`)
+ * and `dpr_auto` counts as 1: the hints are applied per request (core/client-hints.ts).
+ */
 function resolveBox(set: ItemSet, mode: CropMode, limits: Limits): Box {
   const { w, h, ar, dpr } = set.ops;
   // dpr has one decimal: scale by integers so x.5 rounds the same way on every runtime.
-  const tenths = Math.round((dpr?.value ?? 1) * 10);
-  const scaled = (side: Item<'w'> | Item<'h'> | undefined) => (side === undefined ? undefined : Math.round((side.value * tenths) / 10));
+  const tenths = typeof dpr?.value === 'number' ? Math.round(dpr.value * 10) : 10;
+  const sideValue = (value: OpValues['w']) => (typeof value === 'number' ? value : value.fallback);
+  const scaled = (side: Item<'w'> | Item<'h'> | undefined) =>
+    side === undefined ? undefined : Math.round((sideValue(side.value) * tenths) / 10);
   let width = scaled(w);
   let height = scaled(h);
   if (ar !== undefined) {
@@ -80,11 +87,14 @@ export function resolveSpec(set: ItemSet, limits: Limits): TransformSpec {
   const mode = set.ops.c?.value ?? 'fit';
   checkModeRules(set, mode);
   checkFlagRules(set);
-  const box = resolveBox(set, mode, limits);
+  const { wAuto, dprAuto } = checkHintRules(set);
+  const fixedBox = resolveBox(set, mode, limits);
+  const box = wAuto === undefined ? fixedBox : autoWidthBox(set, wAuto);
   const effects = [...set.effects.values()].map((item) => item.value).sort((a, b) => (a.name < b.name ? -1 : 1));
   const spec: TransformSpec = {
     c: valueOf(set.ops.c),
     ...box,
+    dprAuto,
     g: valueOf(set.ops.g),
     fp: valueOf(set.ops.fp),
     x: valueOf(set.ops.x),

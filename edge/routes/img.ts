@@ -6,6 +6,7 @@ import { isValidImageId } from '../../core/ids.ts';
 import { checkSignedAccess, isPublicPresetOps, singleSignatureParam } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import { cacheKey } from '../cache-key.ts';
+import { edgeHints } from '../client-hints.ts';
 import { edgeConfig, type EdgeConfig } from '../config.ts';
 import { edgeCountersFor, formatOfContentType, sendToOrigin } from '../edge-stats.ts';
 import { deliver } from '../delivery.ts';
@@ -35,8 +36,10 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   });
 
   const format = spec.f === 'auto' ? negotiateFormat(c.req.header('accept')) : undefined;
-  const key = cacheKey(url.origin, path, format?.token);
-  const context = { id, varyAccept: format !== undefined, ifNoneMatch: c.req.header('if-none-match'), requestId: c.get('requestId') };
+  const hints = edgeHints(spec, (name) => c.req.header(name), config);
+  const key = cacheKey(url.origin, path, format?.token, hints.key);
+  const vary = [...(format === undefined ? [] : ['Accept']), ...hints.vary];
+  const context = { id, vary, ifNoneMatch: c.req.header('if-none-match'), requestId: c.get('requestId') };
   const cache = caches.default;
   const cached = await lookup(cache, key, context.requestId);
   const counted = (answer: Response, state: 'hit' | 'miss') => countAnswer(c, config, { id, preset, state, answer });
@@ -46,7 +49,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
   // rule to the ops it receives, and would refuse their unsigned canonical spelling.
   const publicPreset = config.signedUrls === 'required' && isPublicPresetOps(ops, config.publicPresets);
   const originPath = publicPreset ? `/img/${id}/${ops}` : path;
-  const headers: Record<string, string> = { accept: format?.accept ?? '*/*', [REQUEST_ID_HEADER]: c.get('requestId') };
+  const headers: Record<string, string> = { accept: format?.accept ?? '*/*', ...hints.headers, [REQUEST_ID_HEADER]: c.get('requestId') };
   // The origin sees the canonical ops; this lets it count its delivery under the preset the URL named.
   if (preset !== undefined) headers[PRESET_HEADER] = preset;
   const response = await fetchFromOrigin((base) => originRequest(base, originPath, url.searchParams, headers), {
@@ -94,8 +97,10 @@ function countAnswer(
 
 /**
  * The origin gets the canonical path (or a public preset's `t_NAME`; never the SEO name or a stray
- * query) and, for f_auto, an Accept header holding only the negotiated token, plus the request id. `sig`/`exp` go along
- * so an origin that also requires signed URLs accepts the request; they are not part of the cache key.
+ * query) and, for f_auto, an Accept header holding only the negotiated token, for w_auto and
+ * dpr_auto hint headers holding only the rounded values (edge/client-hints.ts), plus the request
+ * id. `sig`/`exp` go along so an origin that also requires signed URLs accepts the request; they
+ * are not part of the cache key.
  */
 function originRequest(base: string, path: string, query: URLSearchParams, headers: Record<string, string>): Request {
   const url = new URL(`${base}${path}`);

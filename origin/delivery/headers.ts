@@ -12,8 +12,8 @@ export interface DeliveryInfo {
   etag: string;
   canonicalPath: string;
   source: VariantSource;
-  /** f_auto responses differ by Accept. */
-  varyAccept?: boolean;
+  /** The request headers the answer depends on: Accept for f_auto, the client hints w_auto and dpr_auto read. */
+  vary?: readonly string[];
   /** Stage timings in ms, for Server-Timing. */
   timings?: Record<string, number>;
   /** What a render decoded (`ladder-2048`, `original`): Server-Timing's `decode` entry. */
@@ -36,7 +36,7 @@ export function deliveryHeaders(info: DeliveryInfo): Record<string, string> {
     link: `<${info.canonicalPath}>; rel="canonical"`,
   };
   if (info.bytes !== undefined) headers['content-length'] = String(info.bytes);
-  if (info.varyAccept) headers['vary'] = 'Accept';
+  if (info.vary !== undefined && info.vary.length > 0) headers['vary'] = info.vary.join(', ');
   if (info.contentType === 'image/svg+xml') headers['content-security-policy'] = SVG_CSP;
   // A memory hit has no stages: an empty Server-Timing would be a header with nothing in it.
   const timing = info.timings === undefined ? '' : serverTiming(info.timings, info.decoded);

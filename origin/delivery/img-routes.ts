@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
+import { readClientHints } from '../../core/client-hints.ts';
 import { checkSignedAccess, singleSignatureParam } from '../../core/signed-access.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { Services } from '../services.ts';
@@ -52,6 +53,13 @@ export function imgRoutes(services: Services) {
       id,
       transform: preset === transform.preset ? transform : { ...transform, preset },
       accept: c.req.header('accept'),
+      hints: {
+        values: readClientHints(transform.spec, (name) => c.req.header(name), {
+          step: services.config.autoWidthStep,
+          maxOutputDimension: services.config.maxOutputDimension,
+        }),
+        maxOutputDimension: services.config.maxOutputDimension,
+      },
       ifNoneMatch,
       counted,
     });

@@ -1,3 +1,4 @@
+import { hintVary, type ClientHints } from '../../core/client-hints.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import { acceptToken } from '../../core/negotiate.ts';
 import { canonicalImagePath } from '../../core/signing.ts';
@@ -21,19 +22,27 @@ export function variantFormat(spec: TransformSpec, image: ImageRecord, accept: s
  */
 export async function deliverVariant(
   services: Pick<Services, 'catalog' | 'variants' | 'usage'>,
-  input: { id: string; transform: CanonicalTransform; accept: string | undefined; ifNoneMatch: string | undefined; counted: boolean },
+  input: {
+    id: string;
+    transform: CanonicalTransform;
+    accept: string | undefined;
+    /** The request's client hints (read only for w_auto and dpr_auto) and the limit a hinted box is held to. */
+    hints: { values: ClientHints; maxOutputDimension: number };
+    ifNoneMatch: string | undefined;
+    counted: boolean;
+  },
 ): Promise<Response> {
   const { transform } = input;
   const image = await findPublicImage(services.catalog, input.id);
   // The variant's identity, hashed once: its hash is the ETag's and its key the VariantService's.
-  const request = variantRequest(image, transform, variantFormat(transform.spec, image, input.accept));
+  const request = variantRequest(image, transform, variantFormat(transform.spec, image, input.accept), input.hints);
   const info: DeliveryInfo = {
     contentType: '',
     // Unique per image content and variant; strong, since the bytes never change.
     etag: `"${image.sha256.slice(0, 12)}-${request.identity.hash}"`,
     canonicalPath: canonicalImagePath(image.id, transform.canonical),
     source: 'memory',
-    varyAccept: transform.spec.f === 'auto',
+    vary: [...(transform.spec.f === 'auto' ? ['Accept'] : []), ...hintVary(transform.spec)],
   };
   if (etagMatches(input.ifNoneMatch, info.etag)) return notModified(info);
 

@@ -34,6 +34,23 @@ export const seoNameSchema = z
   .string()
   .describe('a free file name for people and search engines (`harbour.webp`); never changes the response');
 
+/** The request headers a variant may depend on (f_auto, w_auto, dpr_auto); a hint that does not parse is ignored. */
+export const variantHeadersSchema = z.object({
+  Accept: z.string().optional().describe('`f_auto` picks the output format from it (see f_auto)'),
+  'Sec-CH-Width': z
+    .string()
+    .optional()
+    .describe('`w_auto`: the slot width in device pixels, rounded up to `AUTO_WIDTH_STEP`; a page opts in with `Accept-CH`'),
+  Width: z.string().optional().describe('`w_auto`: the legacy name of `Sec-CH-Width`, read when that one is absent or unusable'),
+  'Sec-CH-DPR': z.string().optional().describe('`dpr_auto`: the device pixel ratio, rounded up to tenths, 1…4'),
+  DPR: z.string().optional().describe('`dpr_auto`: the legacy name of `Sec-CH-DPR`'),
+});
+
+/** Response headers of a variant. */
+export const variantResponseHeaders = {
+  Vary: 'the request headers the answer depends on: `Accept` for f_auto, `Sec-CH-Width, Width` for w_auto, `Sec-CH-DPR, DPR` for dpr_auto',
+};
+
 export const signedUrlQuerySchema = z.object({
   sig: z.string().optional().describe('the HMAC-SHA256 signature of the canonical path (required when `SIGNED_URLS=required`)'),
   exp: z.string().regex(/^\d+$/).optional().describe('expiry, Unix seconds, covered by `sig`'),

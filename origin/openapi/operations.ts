@@ -26,7 +26,14 @@ import {
   topReportSchema,
 } from '../stats/api-schema.ts';
 import { watermarkPageSchema, watermarkSchema } from '../watermarks/responses.ts';
-import { imageIdSchema, opsSchema, seoNameSchema, signedUrlQuerySchema } from './img-grammar.ts';
+import {
+  imageIdSchema,
+  opsSchema,
+  seoNameSchema,
+  signedUrlQuerySchema,
+  variantHeadersSchema as variantHeaders,
+  variantResponseHeaders,
+} from './img-grammar.ts';
 import { raw, route, type Operation } from './operation.ts';
 
 /**
@@ -124,8 +131,8 @@ export const operations: readonly Operation[] = [
   route('public', 'documentation', 'GET /docs/{file}', 'Files of the reference page', { 200: raw(['text/javascript', 'text/css']), 304: null }, ['not_found']),
 
   route('public', 'delivery', 'GET /img/{id}', 'The original image (SVG sanitised)', { params: imageId, query: signedUrlQuerySchema, 200: image, 304: null }, deliveryErrors),
-  route('public', 'delivery', 'GET /img/{id}/{ops}', 'A variant: the image transformed by `ops`', { params: imageId.extend({ ops: opsSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', ...deliveryErrors]),
-  route('public', 'delivery', 'GET /img/{id}/{ops}/{name}', 'A variant with a file name for people', { params: imageId.extend({ ops: opsSchema, name: seoNameSchema }), query: signedUrlQuerySchema, 200: image, 304: null }, ['invalid_transform', ...deliveryErrors]),
+  route('public', 'delivery', 'GET /img/{id}/{ops}', 'A variant: the image transformed by `ops`', { params: imageId.extend({ ops: opsSchema }), query: signedUrlQuerySchema, headers: variantHeaders, 200: image, 304: null, responseHeaders: variantResponseHeaders }, ['invalid_transform', ...deliveryErrors]),
+  route('public', 'delivery', 'GET /img/{id}/{ops}/{name}', 'A variant with a file name for people', { params: imageId.extend({ ops: opsSchema, name: seoNameSchema }), query: signedUrlQuerySchema, headers: variantHeaders, 200: image, 304: null, responseHeaders: variantResponseHeaders }, ['invalid_transform', ...deliveryErrors]),
 
   route('public', 'console', 'GET /', 'Redirect to the web console', { 302: null }),
   route('public', 'console', 'GET /console', 'Redirect to /console/', { 301: null }),

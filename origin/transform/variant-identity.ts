@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { applyClientHints, type ClientHints } from '../../core/client-hints.ts';
+import { canonicalOps } from '../../core/grammar/canonical.ts';
 import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { ImageRecord } from '../catalog/types.ts';
 import { variantKey } from '../storage/layout.ts';
@@ -41,15 +43,38 @@ export interface VariantRequest {
   preset?: string | undefined;
 }
 
-/** The request for one concrete format of a planned transform; its identity is computed here, once. */
-export function variantRequest(image: ImageRecord, transform: CanonicalTransform, format: OutputFormat): VariantRequest {
-  const { fl: _flag, ...spec } = transform.spec;
+/** A request's client hints and the limit a hinted box is scaled down to. */
+export interface RequestHints {
+  values: ClientHints;
+  maxOutputDimension: number;
+}
+
+/**
+ * The request for one concrete format of a planned transform; its identity is computed here, once.
+ * `w_auto` and `dpr_auto` are resolved first, with the request's hints (batches and eager renders
+ * have none: the fallback width, a DPR of 1), so the variant is that of the box they give:
+ * `w_auto` hinted 700 is the object of `w_700`, and every hint past a raster source's width is one object.
+ */
+export function variantRequest(
+  image: ImageRecord,
+  transform: CanonicalTransform,
+  format: OutputFormat,
+  hints?: RequestHints,
+): VariantRequest {
+  const hinted = transform.spec.wAuto !== undefined || transform.spec.dprAuto === true;
+  // Without hints the box is the parsed one, which the grammar already held to the limit.
+  // An SVG renders at any size (its density follows the box), so only a raster source caps the width.
+  const sourceWidth = image.format === 'svg' ? undefined : image.width;
+  const bounds = { maxOutputDimension: hints?.maxOutputDimension ?? Infinity, ...(sourceWidth === undefined ? {} : { sourceWidth }) };
+  const resolved = hinted ? applyClientHints(transform.spec, hints?.values ?? {}, bounds) : transform.spec;
+  const { fl: _flag, f: _format, ...rest } = resolved;
+  const ops = hinted ? canonicalOps(rest) : transform.canonicalWithoutFormat;
   const progressive = format === 'jpeg' && transform.progressive;
   return {
     image,
     // The render reads `fl` as the encoder's: set exactly when this output is a progressive JPEG.
-    spec: progressive ? { ...spec, f: format, fl: 'progressive' } : { ...spec, f: format },
-    identity: variantIdentity(image.id, transform.canonicalWithoutFormat, format, progressive),
+    spec: progressive ? { ...rest, f: format, fl: 'progressive' } : { ...rest, f: format },
+    identity: variantIdentity(image.id, ops, format, progressive),
     preset: transform.preset,
   };
 }

@@ -54,10 +54,15 @@ function valueArbitraries(context: GrammarContext): { [K in OpKey]: fc.Arbitrary
   return {
     t: fc.constantFrom(...context.presets.keys()),
     c: fc.constantFrom('fit', 'fill', 'pad', 'scale', 'crop'),
-    w: integerText(1, max),
+    // `auto` and `auto:FALLBACK` (client hints) beside the numbers.
+    w: fc.oneof(
+      { weight: 6, arbitrary: integerText(1, max) },
+      { weight: 1, arbitrary: fc.constant('auto') },
+      { weight: 1, arbitrary: integerText(1, max).map((fallback) => `auto:${fallback}`) },
+    ),
     h: integerText(1, max),
     ar: fc.tuple(ratioTerm, ratioTerm).map(([w, h]) => `${w}:${h}`),
-    dpr: decimalText(1, 4, 1),
+    dpr: fc.oneof({ weight: 5, arbitrary: decimalText(1, 4, 1) }, { weight: 1, arbitrary: fc.constant('auto') }),
     g: fc.constantFrom(...GRAVITIES),
     fp: fc.tuple(decimalText(0, 1, 4), decimalText(0, 1, 4)).map(([x, y]) => `${x}:${y}`),
     x: integerText(0, 100_000_000),

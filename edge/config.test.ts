@@ -24,6 +24,14 @@ describe('edgeConfig', () => {
     expect(() => edgeConfig({ ORIGIN_URL: 'https://origin.example.com', EDGE_STATS_FLUSH_MS: '10' })).toThrow(/EDGE_STATS_FLUSH_MS/);
   });
 
+  it('rounds w_auto hints to AUTO_WIDTH_STEP (default 100), 1…16383 (issue 19)', () => {
+    expect(edgeConfig({ ORIGIN_URL: 'https://origin.example.com' }).autoWidthStep).toBe(100);
+    expect(edgeConfig({ ORIGIN_URL: 'https://origin.example.com', AUTO_WIDTH_STEP: '50' }).autoWidthStep).toBe(50);
+    for (const step of ['0', '2.5', 'x', '16384']) {
+      expect(() => edgeConfig({ ORIGIN_URL: 'https://origin.example.com', AUTO_WIDTH_STEP: step }), step).toThrow(/AUTO_WIDTH_STEP/);
+    }
+  });
+
   it('prefers ORIGIN_URLS and takes custom presets from PRESETS', () => {
     const config = edgeConfig({
       ORIGIN_URL: 'http://ignored.test',

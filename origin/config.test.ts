@@ -29,6 +29,15 @@ describe('configuration', () => {
     expect(problemsOf({ RENDER_MEMORY_MB: '0' })).toHaveLength(1);
   });
 
+  it('reads JPEG_PROGRESSIVE and AUTO_WIDTH_STEP (issue 19), naming a bad value', () => {
+    expect(loadConfig({})).toMatchObject({ jpegProgressive: false, autoWidthStep: 100 });
+    expect(loadConfig({ JPEG_PROGRESSIVE: 'true', AUTO_WIDTH_STEP: '64' })).toMatchObject({ jpegProgressive: true, autoWidthStep: 64 });
+    expect(problemsOf({ JPEG_PROGRESSIVE: 'maybe' })).toEqual([expect.stringMatching(/^JPEG_PROGRESSIVE: /)]);
+    for (const step of ['0', '1.5', 'wide', '20000']) {
+      expect(problemsOf({ AUTO_WIDTH_STEP: step }), step).toEqual([expect.stringMatching(/^AUTO_WIDTH_STEP: /)]);
+    }
+  });
+
   it('logs at info with access lines unless told otherwise', () => {
     expect(loadConfig({})).toMatchObject({ logLevel: 'info', logAccess: true });
     expect(loadConfig({ LOG_LEVEL: 'warn', LOG_ACCESS: 'false' })).toMatchObject({ logLevel: 'warn', logAccess: false });

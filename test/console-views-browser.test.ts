@@ -255,9 +255,11 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     expect(browser.problems).toEqual([]);
   });
 
-  it('works at 360 px wide without sideways scrolling', async () => {
+  it('works at 360 px wide without sideways scrolling, and in dark mode', async () => {
     const narrow = await browser.context.newPage();
     await narrow.setViewportSize({ width: 360, height: 780 });
+    // The narrow pass also runs in the dark colour scheme, so axe checks its contrast too.
+    await narrow.emulateMedia({ colorScheme: 'dark' });
     for (const [name, path] of [
       ['narrow-url-builder', `/console/build/${ids[1] ?? ''}`],
       ['narrow-image-detail', `/console/images/${ids[0] ?? ''}`],
@@ -277,6 +279,7 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
       const overflow = await narrow.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow, `${name}: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
       await browser.screenshot(name, narrow);
+      expect(await browser.accessibilityViolations(narrow), name).toEqual([]);
     }
     await narrow.close();
     expect(browser.problems).toEqual([]);

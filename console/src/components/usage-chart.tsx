@@ -32,12 +32,20 @@ export function UsageChart({
     if (!target) return;
     const width = () => Math.max(280, target.clientWidth);
     const format = unit ?? ((value: number) => value.toLocaleString());
+    // uPlot draws in fixed colours; the page's own keep the axes readable in dark mode too.
+    const styles = getComputedStyle(document.documentElement);
+    const colour = (name: string, fallback: string) => styles.getPropertyValue(name).trim() || fallback;
+    const axis = {
+      stroke: colour('--muted', '#555b66'),
+      grid: { stroke: colour('--line', '#d5d8de') },
+      ticks: { stroke: colour('--line', '#d5d8de') },
+    };
     const plot = new uPlot(
       {
         width: width(),
         height: 220,
         scales: { x: { time: true } },
-        axes: [{}, { values: (_u, ticks) => ticks.map((tick) => format(tick)), size: 70 }],
+        axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((tick) => format(tick)), size: 70 }],
         series: [
           { label: 'day' },
           ...series.map((line, index) => ({

@@ -1,49 +1,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { answer, client, messageOf } from '../api.ts';
+import { emptyFilter, filterQuery, FORMATS, type GalleryFilter } from '../gallery-query.ts';
 import { placeholderStyle } from '../placeholder.ts';
 import type { ImageObject } from '../types.ts';
 import { useSignedPaths } from '../signed.ts';
 import { imagePath } from '../urls.ts';
 
-export interface GalleryFilter {
-  q: string;
-  tag: string;
-  format: string;
-  from: string;
-  to: string;
-  sort: '' | 'createdAt' | '-bytes';
-}
-
-const emptyFilter: GalleryFilter = { q: '', tag: '', format: '', from: '', to: '', sort: '' };
-const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg', 'heic'] as const;
-type ImageFormat = (typeof FORMATS)[number];
 const PAGE_SIZE = 48;
 const order: Record<GalleryFilter['sort'], string> = { '': 'newest first', createdAt: 'oldest first', '-bytes': 'largest first' };
 const TILE_WIDTHS = [160, 240, 320, 480];
 const tilePath = (id: string, width: number) => imagePath(id, `c_fill,w_${width},h_${width},f_auto`);
-
-/** The tags typed in the filter: comma- or space-separated; every one must match. */
-export function filterTags(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((tag) => tag.trim().toLowerCase())
-    .filter(Boolean);
-}
-
-/** The filter as GET /v1/images parameters: the catalog searches and filters, and pages the result on its cursor. */
-export function filterQuery(filter: GalleryFilter) {
-  const q = filter.q.trim();
-  const tags = filterTags(filter.tag);
-  return {
-    ...(q ? { q } : {}),
-    ...(tags.length ? { tag: tags } : {}),
-    ...(filter.format ? { format: filter.format as ImageFormat } : {}),
-    ...(filter.from ? { from: filter.from } : {}),
-    ...(filter.to ? { to: filter.to } : {}),
-    ...(filter.sort ? { sort: filter.sort } : {}),
-  };
-}
 
 /** One page of the tenant's images that pass the filter. */
 function listPage(filter: GalleryFilter, cursor: string | null) {

@@ -47,6 +47,7 @@ export class SsimScorer {
   async score(candidate: Uint8Array): Promise<number> {
     if (this.failure !== undefined) throw this.failure;
     if (candidate.length !== this.width * this.height * 4) throw new Error('the SSIM candidate is not the reference size');
+    if (Date.now() >= this.deadline) throw this.expired();
     const id = this.nextId++;
     const copy = new Uint8Array(candidate).buffer;
     let timer: NodeJS.Timeout | undefined;

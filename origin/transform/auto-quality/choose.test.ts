@@ -68,13 +68,16 @@ describe.skipIf(!hasCorpus)('q_auto on a corpus photo (real sharp, real SSIM)', 
     }
   });
 
-  it.each(['png', 'gif'] as const satisfies readonly OutputFormat[])('%s: q_auto encodes as with no q (no search)', async (format) => {
-    const source = await readFile(`${corpusDir}valid/jpeg_icc_exif_flower.jpg`);
-    const auto = await render({ source, spec: { w: 100, q: 'auto' }, format, limits });
-    const plain = await render({ source, spec: { w: 100 }, format, limits });
-    expect(auto.quality).toBeUndefined();
-    expect(auto.data.equals(plain.data)).toBe(true);
-  });
+  it.each(['png', 'gif', 'jxl'] as const satisfies readonly OutputFormat[])(
+    '%s: q_auto encodes as with no q (no search)',
+    async (format) => {
+      const source = await readFile(`${corpusDir}valid/jpeg_icc_exif_flower.jpg`);
+      const auto = await render({ source, spec: { w: 100, q: 'auto' }, format, limits });
+      const plain = await render({ source, spec: { w: 100 }, format, limits });
+      expect(auto.quality).toBeUndefined();
+      expect(auto.data.equals(plain.data)).toBe(true);
+    },
+  );
 
   it('scores outputs over 1 MP at 1 MP', () => {
     expect(metricSize(800, 600)).toEqual({ width: 800, height: 600 });

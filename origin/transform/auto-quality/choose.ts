@@ -28,18 +28,34 @@ export async function encodeAtLevel(state: RenderState, format: LossyFormat, lev
   const scorer = new SsimScorer(reference, size.width, size.height, state.deadline, () => renderTimeout());
   try {
     return await searchQuality(qualityLadder(format, level), qualityTarget(format, level), async (quality) => {
+      const output = await encodeCandidate(state, format, quality);
+      const decoded = await state.run(metricPixels(sharp(output.data), state, size));
+      return { quality, score: await scorer.score(decoded), output };
+    });
+  } finally {
+    await scorer.close();
+  }
+}
+
+/**
+ * One candidate encode from the materialised pixels. Each lossy format needs its case (the switch
+ * is exhaustive): JPEG XL, which sharp cannot encode or decode, would join with a case that
+ * encodes through origin/jxl/'s worker pool and a decode for the score, plus its entry in
+ * targets.ts; until then `isLossy` leaves it out and `q_auto` on it encodes as with no `q`.
+ */
+function encodeCandidate(state: RenderState, format: LossyFormat, quality: number): Promise<Encoded> {
+  switch (format) {
+    case 'jpeg':
+    case 'webp':
+    case 'avif': {
       const encoder = applyEncoder(state.current().clone(), {
         format,
         q: quality,
         progressive: state.spec.fl === 'progressive',
         animation: undefined,
       });
-      const output = await state.run(encoder.timeout({ seconds: state.timeoutSeconds() }).toBuffer({ resolveWithObject: true }));
-      const decoded = await state.run(metricPixels(sharp(output.data), state, size));
-      return { quality, score: await scorer.score(decoded), output };
-    });
-  } finally {
-    await scorer.close();
+      return state.run(encoder.timeout({ seconds: state.timeoutSeconds() }).toBuffer({ resolveWithObject: true }));
+    }
   }
 }
 

@@ -223,7 +223,7 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Send part n (1…10000) */
+    /** Send part n (1…10000); part 1 is checked from the header it holds (format 415, pixel limit 422: the upload is failed), and a part that would take the upload past its declared size is 413 */
     put: operations['putV1UploadsIdPartsN'];
     post?: never;
     delete?: never;
@@ -1076,6 +1076,21 @@ export interface components {
           status?: 504;
           /** @enum {unknown} */
           code?: 'gateway_timeout';
+        };
+      };
+    };
+    /** @description `image_too_large` */
+    image_too_large: {
+      headers: {
+        'X-Request-Id': components['headers']['RequestId'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'] & {
+          /** @constant */
+          status?: 422;
+          /** @enum {unknown} */
+          code?: 'image_too_large';
         };
       };
     };
@@ -2126,7 +2141,9 @@ export interface operations {
       408: components['responses']['request_timeout'];
       409: components['responses']['conflict'];
       413: components['responses']['payload_too_large'];
+      415: components['responses']['unsupported_media_type'];
       421: components['responses']['misdirected'];
+      422: components['responses']['image_too_large'];
       429: components['responses']['rate_limited'];
       503: components['responses']['unavailable'];
     };

@@ -7,6 +7,7 @@ import type { ImageRecord } from '../origin/catalog/types.ts';
 import type { PlannedTransform } from '../origin/transform/plan.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
 import { sweepExpiredUploads } from '../origin/multipart/sweeper.ts';
+import { pngHead, webpHead } from './helpers/image-heads.ts';
 import { send } from './helpers/robustness.ts';
 
 const MiB = 1024 * 1024;
@@ -77,7 +78,9 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
         etag: md5(slices[2] as Buffer),
         size: (slices[2] as Buffer).length,
       });
-      expect((await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB))).status).toBe(200);
+      // A first try at part 1 with the right head (part 1 is checked from it) and wrong bytes after.
+      const wrongFirst = Buffer.concat([source.subarray(0, 64 * 1024), randomBytes(5 * MiB - 64 * 1024)]);
+      expect((await call('PUT', `/uploads/${id}/parts/1`, wrongFirst)).status).toBe(200);
       expect((await call('PUT', `/uploads/${id}/parts/2`, slices[1])).status).toBe(200);
       const resent = await call('PUT', `/uploads/${id}/parts/1`, slices[0]);
       expect(resent.body).toEqual({ partNumber: 1, etag: md5(slices[0] as Buffer), size: 5 * MiB });
@@ -154,7 +157,7 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
 
     it('missing, mismatched and too-small parts are 400 naming them, and the upload stays open', async () => {
       const id = await start();
-      const first = randomBytes(5 * MiB);
+      const first = (await bigPng(3)).subarray(0, 5 * MiB);
       await call('PUT', `/uploads/${id}/parts/1`, first);
       await call('PUT', `/uploads/${id}/parts/3`, randomBytes(100));
       const gap = await call('POST', `/uploads/${id}/complete`);
@@ -180,11 +183,16 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('DELETE', `/uploads/${id}`)).status).toBe(204);
     });
 
-    it('content that is not an image is 415 and leaves nothing in storage or the catalog', async () => {
+    it('content that is not an image is 415 on its part 1 (issue 20), fails the upload and leaves nothing in storage or the catalog', async () => {
       const before = await call('GET', '/images');
       const id = await start({ filename: 'notes.bin' });
-      await call('PUT', `/uploads/${id}/parts/2`, randomBytes(1234));
-      await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB));
+      expect((await call('PUT', `/uploads/${id}/parts/2`, randomBytes(1234))).status).toBe(200);
+      const first = await call('PUT', `/uploads/${id}/parts/1`, randomBytes(5 * MiB));
+      expect(first.status).toBe(415);
+      expect(first.body['code']).toBe('unsupported_media_type');
+      expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
+      // Failed at once: no more parts, and completion gives the same answer.
+      expect((await call('PUT', `/uploads/${id}/parts/3`, randomBytes(1234))).status).toBe(409);
       const rejected = await call('POST', `/uploads/${id}/complete`);
       expect(rejected.status).toBe(415);
       expect(rejected.body['code']).toBe('unsupported_media_type');
@@ -192,6 +200,65 @@ function describeUploads(name: string, storageEnv: () => Promise<Record<string, 
       expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'aborted', error: { code: 'unsupported_media_type' } });
       expect(await storedKeys(`uploads/${id}/`)).toEqual([]);
       expect((await call('GET', '/images')).body['items']).toEqual(before.body['items']);
+    });
+
+    it('part 1 of an image over MAX_INPUT_PIXELS is 422 on its PUT, from the header alone, and fails the upload', async () => {
+      for (const [name, head] of [
+        ['png', pngHead(12_000, 10_000, 5 * MiB)],
+        ['webp', webpHead(16_383, 16_383, 5 * MiB)],
+      ] as const) {
+        const id = await start({ filename: `huge.${name}`, size: 1024 * MiB });
+        const refused = await call('PUT', `/uploads/${id}/parts/1`, head);
+        expect(refused.status, name).toBe(422);
+        expect(refused.body['code'], name).toBe('image_too_large');
+        expect(String(refused.body['detail']), name).toContain('over the limit of 100000000');
+        expect((await call('GET', `/uploads/${id}`)).body, name).toMatchObject({
+          state: 'aborted',
+          error: { code: 'image_too_large' },
+          parts: [],
+        });
+        expect(await storedKeys(`uploads/${id}/`), name).toEqual([]);
+        expect((await call('POST', `/uploads/${id}/complete`)).status, name).toBe(422);
+      }
+      // Within the limit, the same kind of head is taken (completion judges the whole file).
+      const fine = await start({ size: 1024 * MiB });
+      expect((await call('PUT', `/uploads/${fine}/parts/1`, pngHead(4000, 3000, 5 * MiB))).status).toBe(200);
+      expect((await call('DELETE', `/uploads/${fine}`)).status).toBe(204);
+    });
+
+    it('a part that would take the upload past its declared size is 413 on that PUT, saying so; the upload stays open', async () => {
+      const source = await bigPng(5);
+      const id = await start({ size: 6 * MiB, partSize: 5 * MiB });
+      expect((await call('PUT', `/uploads/${id}/parts/1`, source.subarray(0, 5 * MiB))).status).toBe(200);
+      // Refused from its Content-Length before the body is read: through node:http, as below.
+      const refused = await send(origin.url, {
+        method: 'PUT',
+        path: `/v1/uploads/${id}/parts/2`,
+        headers: { authorization: `Bearer ${keyA}` },
+        body: source.subarray(5 * MiB, 7 * MiB),
+      });
+      expect(refused.status).toBe(413);
+      const over = { body: JSON.parse(refused.body.toString('utf8')) as Json };
+      expect(over.body['code']).toBe('payload_too_large');
+      expect(over.body['detail']).toBe(
+        `part 2 of ${2 * MiB} bytes would take the upload to ${7 * MiB} bytes, past its declared size of ${6 * MiB} (the other parts hold ${5 * MiB})`,
+      );
+      // The same without Content-Length: spooled, then refused with the same message.
+      const chunk = source.subarray(5 * MiB, 7 * MiB);
+      const chunked = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const overChunked = await call('PUT', `/uploads/${id}/parts/2`, chunked);
+      expect(overChunked.status).toBe(413);
+      expect(String(overChunked.body['detail'])).toContain(`past its declared size of ${6 * MiB}`);
+      // A part 1 sent again counts without its earlier self; the right part 2 is taken.
+      expect((await call('PUT', `/uploads/${id}/parts/1`, source.subarray(0, 5 * MiB))).status).toBe(200);
+      expect((await call('PUT', `/uploads/${id}/parts/2`, source.subarray(5 * MiB, 6 * MiB))).status).toBe(200);
+      expect((await call('GET', `/uploads/${id}`)).body).toMatchObject({ state: 'open', receivedBytes: 6 * MiB });
+      expect((await call('DELETE', `/uploads/${id}`)).status).toBe(204);
     });
 
     it("another tenant's upload is 404, a bad part number 400, a part over partSize 413", async () => {

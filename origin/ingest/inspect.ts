@@ -85,14 +85,20 @@ export async function inspectAndDecode(path: string, limits: InspectLimits): Pro
 }
 
 async function inspect(path: string, limits: InspectLimits, deadline: number): Promise<Inspection> {
-  const sniffed = sniffFormat(await readHead(path));
+  const format = supportedFormat(await readHead(path));
+  if (format === 'svg' || format === 'svgz') return inspectSvg(path, limits, deadline);
+  return inspectRaster(path, format, limits, deadline);
+}
+
+/** The format of a file from its first SNIFF_BYTES; one pixelfront does not take is 415 (also multipart part 1's check). */
+export function supportedFormat(head: Uint8Array): RasterFormat | 'svg' | 'svgz' {
+  const sniffed = sniffFormat(head);
   if (sniffed === null) {
     throw fail('unsupported_media_type', 'the content is not an image in a supported format (JPEG, PNG, WebP, AVIF, GIF, TIFF, SVG, HEIC)');
   }
   if (sniffed.format === 'bmp') throw fail('unsupported_media_type', 'BMP images are not supported');
   if (sniffed.format === 'gzip') throw fail('unsupported_media_type', 'gzip-compressed data that is not an SVG image');
-  if (sniffed.format === 'svg' || sniffed.format === 'svgz') return inspectSvg(path, limits, deadline);
-  return inspectRaster(path, sniffed.format, limits, deadline);
+  return sniffed.format;
 }
 
 async function readHead(path: string): Promise<Uint8Array> {
@@ -152,7 +158,7 @@ async function checkEmbeddedImages(svg: string, ownPixels: number, maxInputPixel
   }
 }
 
-type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;
+export type RasterFormat = Exclude<SniffedFormat, 'svg' | 'svgz' | 'bmp' | 'gzip'>;
 
 async function inspectRaster(path: string, sniffed: RasterFormat, limits: InspectLimits, deadline: number): Promise<Inspection> {
   const metadata = await readUploadHeader(path, path);
@@ -214,7 +220,8 @@ function resolveFormat(sniffed: RasterFormat, metadata: Metadata): ImageFormat {
   return sniffed;
 }
 
-function checkPixels(width: number, height: number, frames: number, maxInputPixels: number): void {
+/** width × height × frames over MAX_INPUT_PIXELS is 422 image_too_large (also multipart part 1's check). */
+export function checkPixels(width: number, height: number, frames: number, maxInputPixels: number): void {
   const pixels = width * height * frames;
   if (pixels > maxInputPixels) {
     const size = frames > 1 ? `${width}×${height}×${frames} frames` : `${width}×${height}`;

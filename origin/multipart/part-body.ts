@@ -13,12 +13,20 @@ export interface MeteredPart {
   /** Valid once the stream has ended. */
   md5(): string;
   bytes(): number;
+  /** The first `keepHead` bytes (fewer if the part is shorter): part 1's header check reads them. */
+  head(): Buffer;
 }
 
-export function meterPart(source: Readable, options: { maxBytes: number; expectedBytes: number | undefined }): MeteredPart {
+export function meterPart(
+  source: Readable,
+  options: { maxBytes: number; expectedBytes: number | undefined; keepHead?: number },
+): MeteredPart {
   const hash = createHash('md5');
   let bytes = 0;
   let digest: string | undefined;
+  const keepHead = options.keepHead ?? 0;
+  const head: Buffer[] = [];
+  let headBytes = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
@@ -28,6 +36,11 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
         return callback(fail('invalid_request', `the part body is longer than its Content-Length of ${options.expectedBytes}`));
       }
       hash.update(chunk);
+      if (headBytes < keepHead) {
+        const kept = chunk.subarray(0, keepHead - headBytes);
+        head.push(kept);
+        headBytes += kept.length;
+      }
       callback(null, chunk);
     },
     flush(callback) {
@@ -60,5 +73,6 @@ export function meterPart(source: Readable, options: { maxBytes: number; expecte
     stream,
     md5: () => digest ?? hash.copy().digest('hex'),
     bytes: () => bytes,
+    head: () => Buffer.concat(head),
   };
 }

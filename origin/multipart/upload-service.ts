@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { fail } from '../../core/errors.ts';
+import { fail, isPixelfrontError } from '../../core/errors.ts';
 import { newImageId } from '../../core/ids.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
 import type { Services } from '../services.ts';
@@ -8,6 +8,7 @@ import { uploadObjectKey, uploadPrefix } from '../storage/layout.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
 import { choosePartSize, MAX_MULTIPART_BYTES } from './limits.ts';
 import type { DuplicatePolicy } from '../similarity/near-duplicates.ts';
+import { checkFirstPart, FIRST_PART_HEAD_BYTES } from './first-part-check.ts';
 import { meterPart } from './part-body.ts';
 import { UploadStore, type PartRow, type UploadRow } from './upload-store.ts';
 
@@ -124,24 +125,32 @@ export class UploadService {
     }
     const otherParts = (await this.store.parts(id)).filter((part) => part.part_number !== partNumber);
     const otherBytes = otherParts.reduce((sum, part) => sum + part.size, 0);
-    if (contentLength !== undefined && otherBytes + contentLength > this.maxBytes) {
-      throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
-    }
+    if (contentLength !== undefined) this.checkTotal(upload, partNumber, otherBytes, contentLength);
 
     // S3's UploadPart needs the length before the first byte: a chunked part is spooled first.
     const spooled = contentLength === undefined ? await receiveToTempFile(body, { tempDir: this.services.tempDir, maxBytes }) : undefined;
-    if (spooled && otherBytes + spooled.bytes > this.maxBytes) {
-      await spooled.discard();
-      throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
+    if (spooled) {
+      try {
+        this.checkTotal(upload, partNumber, otherBytes, spooled.bytes);
+      } catch (error) {
+        await spooled.discard();
+        throw error;
+      }
     }
     let info: PartInfo;
     let backendEtag: string;
+    let head: Buffer;
     try {
       const size = spooled?.bytes ?? contentLength ?? 0;
-      const metered = meterPart(spooled ? createReadStream(spooled.path) : body, { maxBytes, expectedBytes: size });
+      const metered = meterPart(spooled ? createReadStream(spooled.path) : body, {
+        maxBytes,
+        expectedBytes: size,
+        keepHead: partNumber === 1 ? FIRST_PART_HEAD_BYTES : 0,
+      });
       const receipt = await this.multipart.uploadPart(upload.storage_key, upload.backend_upload_id, partNumber, metered.stream, size);
       info = { partNumber, etag: metered.md5(), size: metered.bytes() };
       backendEtag = receipt.etag;
+      head = metered.head();
     } finally {
       await spooled?.discard();
     }
@@ -153,6 +162,7 @@ export class UploadService {
       await this.freeStorage(upload, false);
       throw fail('conflict', `upload ${id} was ${now?.state ?? 'removed'} while part ${partNumber} was being received`);
     }
+    if (partNumber === 1) await this.checkHead(upload, head, info.size);
     await this.store.savePart({
       upload_id: id,
       part_number: partNumber,
@@ -162,6 +172,42 @@ export class UploadService {
       uploaded_at: this.now(),
     });
     return info;
+  }
+
+  /**
+   * Refuses a part that would take the upload past the multipart limit, or past the size it
+   * declared at creation (completion would refuse the sum anyway; this says so on the PUT).
+   */
+  private checkTotal(upload: UploadRow, partNumber: number, otherBytes: number, partBytes: number): void {
+    const total = otherBytes + partBytes;
+    if (total > this.maxBytes) throw fail('payload_too_large', `the upload would exceed the multipart limit of ${this.maxBytes} bytes`);
+    if (upload.declared_size !== null && total > upload.declared_size) {
+      throw fail(
+        'payload_too_large',
+        `part ${partNumber} of ${partBytes} bytes would take the upload to ${total} bytes, past its declared size of ${upload.declared_size} (the other parts hold ${otherBytes})`,
+      );
+    }
+  }
+
+  /**
+   * Part 1 holds the head of the file: a format pixelfront does not take (415) or a size over
+   * MAX_INPUT_PIXELS (422) fails the upload now, as completion would have, and frees its parts.
+   */
+  private async checkHead(upload: UploadRow, head: Buffer, partBytes: number): Promise<void> {
+    try {
+      await checkFirstPart(head, {
+        wholeFile: upload.declared_size !== null && partBytes === upload.declared_size,
+        maxInputPixels: this.services.config.maxInputPixels,
+      });
+    } catch (error) {
+      if (!isPixelfrontError(error)) throw error;
+      // A completion that took the lease meanwhile decides from the whole file instead.
+      if (!(await this.store.markAborted(upload.id, this.now(), { error: { code: error.code, detail: error.message } }))) {
+        throw fail('conflict', `upload ${upload.id} is being completed; part 1 was not kept`);
+      }
+      await this.freeStorage(upload, true);
+      throw error;
+    }
   }
 
   /** Aborts an open upload and frees its parts; aborting an aborted upload is a no-op. */

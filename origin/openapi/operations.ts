@@ -109,7 +109,7 @@ export const operations: readonly Operation[] = [
   route('tenant', 'uploads', 'POST /v1/uploads', 'Start a resumable multipart upload', { body: createUploadSchema, 201: uploadCreatedSchema }, ['payload_too_large', 'invalid_transform']),
   route('tenant', 'uploads', 'GET /v1/uploads', "The tenant's uploads in progress, newest first", { query: pageQuerySchema, 200: uploadPageSchema }),
   route('tenant', 'uploads', 'GET /v1/uploads/{id}', 'An upload and its received parts', { 200: uploadStatusSchema }, ['not_found']),
-  route('tenant', 'uploads', 'PUT /v1/uploads/{id}/parts/{n}', 'Send part n (1…10000)', { body: raw('application/octet-stream'), 200: uploadPartSchema, responseHeaders: { ETag: 'the quoted MD5 hex of the part' } }, ['not_found', 'conflict', 'payload_too_large']),
+  route('tenant', 'uploads', 'PUT /v1/uploads/{id}/parts/{n}', 'Send part n (1…10000); part 1 is checked from the header it holds (format 415, pixel limit 422: the upload is failed), and a part that would take the upload past its declared size is 413', { body: raw('application/octet-stream'), 200: uploadPartSchema, responseHeaders: { ETag: 'the quoted MD5 hex of the part' } }, ['not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'image_too_large']),
   route('tenant', 'uploads', 'POST /v1/uploads/{id}/complete', 'Assemble the parts into an image', { body: completeUploadSchema, 201: uploadedImageSchema, 200: uploadedImageSchema }, ['not_found', 'conflict', 'near_duplicate', ...uploadErrors]),
   route('tenant', 'uploads', 'DELETE /v1/uploads/{id}', 'Abort an upload', { 204: null }, ['not_found', 'conflict']),
 

@@ -159,7 +159,9 @@ describe.skipIf(!hasChromium)('the console in a browser: detail, URL builder, ba
     );
     expect(img).toContain('sizes="(max-width: 120px) 100vw, 120px" width="120" height="120"');
     const picture = await page.getByLabel('picture snippet').inputValue();
-    expect(picture).toContain('<source type="image/avif"');
+    expect(picture).toContain('<source type="image/jxl"');
+    expect(picture.indexOf('<source type="image/jxl"')).toBeLessThan(picture.indexOf('<source type="image/avif"'));
+    expect(picture).toContain('<source type="image/webp"');
     expect(picture).toContain('c_fill,w_120,h_120,fp_0.3:0.5,f_avif 120w');
 
     // Progressive JPEG (fl_progressive) with an explicit JPEG output.

@@ -61,7 +61,9 @@ const pair = (value: [number, number]) => `${value[0]}:${value[1]}`;
 const outputLimit = (limits: Limits) => limits.maxOutputDimension;
 const CROP_MODES = ['fit', 'fill', 'pad', 'scale', 'crop'] as const satisfies readonly CropMode[];
 const FLAGS = ['progressive'] as const satisfies readonly Flag[];
-const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'jxl', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
+/** The values of `f`; exported so the console's URL builder offers exactly these. */
+export const FORMAT_TOKENS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'jxl', 'gif'] as const satisfies readonly (OutputFormat | 'auto')[];
+const FORMATS = FORMAT_TOKENS;
 
 const registry = {
   t: {

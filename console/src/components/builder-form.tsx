@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { GRAVITIES } from '../../../core/grammar/compound-values.ts';
+import { FORMAT_TOKENS as FORMATS } from '../../../core/grammar/ops.ts';
 import type { BuilderState } from '../builder.ts';
 import type { Preset, WatermarkEntry } from '../types.ts';
 
@@ -10,7 +11,6 @@ const MODES = [
   ['scale', 'scale: stretch to the box'],
   ['crop', 'crop: cut a region x, y, w, h'],
 ] as const;
-const FORMATS = ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif'] as const;
 const WATERMARK_GRAVITIES = GRAVITIES.filter((gravity) => gravity !== 'auto' && gravity !== 'entropy');
 
 interface Props {

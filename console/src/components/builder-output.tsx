@@ -18,7 +18,7 @@ interface Rendered {
 
 /**
  * The preview of the canonical variant and what to copy: the canonical URL, an `<img srcset
- * sizes>`, a `<picture>` with AVIF and WebP sources, and the signed URL when the service signs.
+ * sizes>`, a `<picture>` with JPEG XL, AVIF and WebP sources, and the signed URL when the service signs.
  */
 export function BuilderOutput({ image, canonicalOps: ops }: { image: ImageObject; canonicalOps: string }) {
   const spec = useMemo(() => {
@@ -27,7 +27,8 @@ export function BuilderOutput({ image, canonicalOps: ops }: { image: ImageObject
   }, [ops]);
   const path = imagePath(image.id, ops);
   const candidates = useMemo(() => srcsetCandidates(image.id, spec, image.width), [image.id, spec]);
-  const pictureFormats = spec.f === undefined || spec.f === 'auto' ? (['avif', 'webp'] as const) : ([] as const);
+  // Browsers take the first source they decode: JPEG XL and AVIF are the smallest, WebP nearly everywhere.
+  const pictureFormats = spec.f === undefined || spec.f === 'auto' ? (['jxl', 'avif', 'webp'] as const) : ([] as const);
   const fallback = withFormat(spec, spec.f === 'auto' ? undefined : spec.f);
   const sourceSets = pictureFormats.map((format) => ({
     format,

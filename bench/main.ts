@@ -10,6 +10,8 @@ import { parseOptions } from './options.ts';
 import { runBench } from './run.ts';
 import { evaluateQAuto, formatQAuto, qAutoRows } from './q-auto-report.ts';
 import { measureQAuto } from './scenarios/q-auto.ts';
+import { evaluateJxl, formatJxl, jxlRows } from './jxl-report.ts';
+import { measureJxl } from './scenarios/jxl.ts';
 import { formatRows, formatTargets, formatUploads } from './table.ts';
 import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
@@ -36,6 +38,10 @@ async function main(): Promise<void> {
     const qAutoSamples =
       options.quick || !options.scenarios ? [] : await measureQAuto(corpus, false, (line) => console.error(`bench: ${line}`));
     const qAuto = qAutoSamples.length === 0 ? undefined : { rows: qAutoRows(qAutoSamples), targets: evaluateQAuto(qAutoSamples) };
+    // Issue 19's JPEG XL comparison, likewise the full run only.
+    const jxlSamples =
+      options.quick || !options.scenarios ? [] : await measureJxl(corpus, false, (line) => console.error(`bench: ${line}`));
+    const jxl = jxlSamples.length === 0 ? undefined : { rows: jxlRows(jxlSamples), targets: evaluateJxl(jxlSamples) };
     const tuning = JSON.parse(await readFile(join(repoRoot, 'bench/tuning.json'), 'utf8')) as unknown;
     const report = {
       date: new Date().toISOString(),
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
       atGate,
       ladder,
       ...(qAuto === undefined ? {} : { qAuto }),
+      ...(jxl === undefined ? {} : { jxl }),
       notes: result.notes,
       tuning,
     };
@@ -68,6 +75,10 @@ async function main(): Promise<void> {
     if (qAuto !== undefined)
       console.log(
         `Content-aware quality (issue 19), in-process renders at 800 px\n${formatQAuto(qAutoSamples)}\n\n${formatTargets(qAuto.targets)}\n`,
+      );
+    if (jxl !== undefined)
+      console.log(
+        `JPEG XL (issue 19): bytes at WebP's default SSIM and encode time, same pixels at 800 px\n${formatJxl(jxlSamples)}\n\n${formatTargets(jxl.targets)}\n`,
       );
     if (atGate.length > 0)
       console.log(

@@ -11,8 +11,11 @@ import { sendBytes, UploadRejected } from './send-bytes.ts';
  * file's Title, Alt text and Tags (Uppy meta fields) become the upload's title, alt and tags.
  */
 
-/** What the Dashboard's meta fields hold per file. */
-export type UploadMeta = { title?: string; alt?: string; tags?: string };
+/**
+ * What the Dashboard's meta fields hold per file, and `duplicates`, set for every file by the
+ * view's "refuse near-duplicates" choice (Uppy's global meta).
+ */
+export type UploadMeta = { title?: string; alt?: string; tags?: string; duplicates?: 'allow' | 'reject' };
 /** What an upload answers, as Uppy's upload-success passes it on. */
 export type UploadedBody = { location: string; imageId?: string; deduplicated?: boolean };
 export type UploadFile = UppyFile<UploadMeta, UploadedBody>;
@@ -36,13 +39,18 @@ export function partSizeFor(size: number): number {
 }
 
 /** Title, alt and tags as typed: blank ones are left out (the service refuses empty strings). */
-export function metadataOf(meta: Partial<UploadMeta>): UploadMeta {
-  const fields: UploadMeta = {};
+export function metadataOf(meta: Partial<UploadMeta>): Pick<UploadMeta, 'title' | 'alt' | 'tags'> {
+  const fields: Pick<UploadMeta, 'title' | 'alt' | 'tags'> = {};
   for (const name of ['title', 'alt', 'tags'] as const) {
     const value = meta[name]?.trim();
     if (value) fields[name] = value;
   }
   return fields;
+}
+
+/** `duplicates=reject` when asked for (a 409 near_duplicate then refuses a near copy); the service's default otherwise. */
+function duplicatesOf(meta: Partial<UploadMeta>): { duplicates?: 'reject' } {
+  return meta.duplicates === 'reject' ? { duplicates: 'reject' } : {};
 }
 
 function imageBody(image: ImageObject & { deduplicated?: boolean }): UploadedBody {
@@ -58,7 +66,14 @@ export const uploadHooks = {
     const partSize = partSizeFor(size);
     const created = await answer(
       client.POST('/v1/uploads', {
-        body: { filename: file.name, ...(file.type ? { contentType: file.type } : {}), size, partSize, ...metadataOf(file.meta) },
+        body: {
+          filename: file.name,
+          ...(file.type ? { contentType: file.type } : {}),
+          size,
+          partSize,
+          ...metadataOf(file.meta),
+          ...duplicatesOf(file.meta),
+        },
       }),
     );
     if (created.partSize !== partSize) throw new Error(`the service chose parts of ${created.partSize} bytes, not ${partSize}`);
@@ -95,7 +110,7 @@ export const uploadHooks = {
   },
 
   getUploadParameters(file: UploadFile): AwsS3UploadParameters {
-    const query = new URLSearchParams({ filename: file.name ?? 'upload', ...metadataOf(file.meta) });
+    const query = new URLSearchParams({ filename: file.name ?? 'upload', ...metadataOf(file.meta), ...duplicatesOf(file.meta) });
     // aws-s3 sends a POST as an S3 form and a PUT as the bytes alone; the service takes the bytes
     // alone, so this says PUT and uploadPartBytes sends it as the POST the service expects.
     return {

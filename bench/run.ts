@@ -8,6 +8,7 @@ import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } f
 import { startScriptEnv, startServer, type Server } from './processes.ts';
 import type { Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { measureLeak } from './scenarios/leak.ts';
+import { measureNearDuplicates, NEAR_DUPLICATE_ROWS } from './scenarios/near-duplicates.ts';
 import { make24mp, measureRss24mp } from './scenarios/rss-24mp.ts';
 import { measureSingleFlight } from './scenarios/single-flight.ts';
 import { measureMultipartUploads, measureSingleUploads } from './scenarios/uploads.ts';
@@ -326,6 +327,11 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
   } finally {
     await edge?.dispose();
     await Promise.allSettled([origin.stop(), limit.stop(), ipx.stop()]);
+  }
+  // Catalog scale (SPEC section 8: the full run only), with the servers stopped so it has the machine.
+  if (options.scenarios && !options.quick) {
+    log(`near-duplicate lookups at ${NEAR_DUPLICATE_ROWS} hashes of one tenant`);
+    scenarios.nearDuplicates = await measureNearDuplicates(NEAR_DUPLICATE_ROWS, log);
   }
   return { rows, uploads, scenarios, notes, serverEnv, renderGate: gate };
 }

@@ -1,6 +1,7 @@
 import type { Row, Scenarios, TargetResult } from './report-types.ts';
 import { findRow } from './table.ts';
 import { ratio } from './stats.ts';
+import { NEAR_DUPLICATE_DEFAULT } from './scenarios/near-duplicates.ts';
 
 /** The issue's targets (issue 7), with the thresholds in one place. */
 export const thresholds = {
@@ -12,6 +13,7 @@ export const thresholds = {
   warmConcurrency: 8,
   rss24mpMiB: 700,
   leakGrowth: 0.15,
+  nearDuplicateP95Ms: 100,
 } as const;
 
 /** The workload on which pixelfront must beat ipx by 20 %. */
@@ -32,6 +34,27 @@ export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios): Tar
     rssTarget(scenarios),
     leakTarget(scenarios),
     singleFlightTarget(scenarios),
+    ...nearDuplicateTargets(scenarios),
+  ];
+}
+
+/** Issue 15: p95 of one near-duplicate lookup (at the default distance) at 1 M hashes of one tenant, per engine. */
+function nearDuplicateTargets(scenarios: Scenarios): TargetResult[] {
+  const name = (engine: string) => `near-duplicate lookup p95 < ${thresholds.nearDuplicateP95Ms} ms at 1 M hashes of one tenant, ${engine}`;
+  const run = scenarios.nearDuplicates;
+  if (!run)
+    return ['sqlite', 'postgres'].map((engine) => ({ name: name(engine), pass: undefined, detail: 'not measured (full run only)' }));
+  return [
+    ...run.engines.map((engine) => {
+      const lookup = engine.lookups.find((figures) => figures.maxDistance === NEAR_DUPLICATE_DEFAULT) ?? engine.lookups[0];
+      const p95 = lookup?.p95Ms ?? Number.NaN;
+      return {
+        name: name(engine.engine),
+        pass: p95 < thresholds.nearDuplicateP95Ms && engine.plantedFound === engine.planted && engine.rows >= 1_000_000,
+        detail: `p95 ${p95.toFixed(1)} ms (p50 ${lookup?.p50Ms.toFixed(1) ?? '–'}) over ${engine.rows} rows, ~${lookup?.medianCandidates ?? '–'} candidates a lookup, full scan ${engine.scanMedianMs.toFixed(0)} ms, planted copies found ${engine.plantedFound}/${engine.planted}`,
+      };
+    }),
+    ...run.skipped.map((skipped) => ({ name: name(skipped.split(':')[0] ?? skipped), pass: undefined, detail: skipped })),
   ];
 }
 

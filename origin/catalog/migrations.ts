@@ -4,7 +4,7 @@ import { createBatches } from '../batches/migration.ts';
 import { createSessions } from '../sessions/migration.ts';
 import { createStatistics, createUsageCounts } from '../stats/migration.ts';
 import { createUploads, indexUploadsByTenant } from '../multipart/migration.ts';
-import { addPerceptualHash } from '../similarity/migration.ts';
+import { addPerceptualHash, coverPerceptualHashBands } from '../similarity/migration.ts';
 import { addEmbeddedMetadata, addUserMetadata, createImagesAndCounters } from './migration.ts';
 import type { NamedMigration } from './named-migration.ts';
 import { addSearch } from './search-migration.ts';
@@ -30,6 +30,7 @@ export const migrations: readonly NamedMigration[] = [
   addEmbeddedMetadata,
   addSearch,
   addPerceptualHash,
+  coverPerceptualHashBands,
 ];
 
 /** Serves a fixed list to Kysely's Migrator, refusing a list whose order differs from name order. */

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
 import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
+import { candidateQuery } from './similar-query.ts';
 import { describeCatalogSearch, describeSearchUpgrade } from './search.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelfront-catalog-'));
@@ -40,6 +41,22 @@ describe('sqlite catalog database', () => {
       expect(await migrateToLatest(db)).toEqual([]);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('answers a near-duplicate lookup from the four covering band indexes, never a scan of the tenant', async () => {
+    const catalog = await createCatalog(testConfig({ DATABASE_URL: 'sqlite://:memory:' }));
+    try {
+      const query = candidateQuery(catalog.db, 't', '8123456789abcdef', 10).compile();
+      const { rows } = await catalog.db.executeQuery<{ detail: string }>({ ...query, sql: `explain query plan ${query.sql}` });
+      const steps = rows.map((row) => row.detail);
+      for (const band of [0, 1, 2, 3])
+        expect(steps).toContain(
+          `SEARCH images USING COVERING INDEX images_tenant_phash_b${band}_cover_idx (tenant=? AND phash_b${band}=?)`,
+        );
+      expect(steps.filter((step) => step.startsWith('SCAN images'))).toEqual([]);
+    } finally {
+      await catalog.close();
     }
   });
 

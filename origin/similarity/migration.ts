@@ -29,3 +29,31 @@ export const addPerceptualHash: NamedMigration = {
     await db.schema.alterTable('images').dropColumn('phash').execute();
   },
 };
+
+/**
+ * The band indexes become covering: (tenant, band, phash, id). A lookup reads the candidates' hashes
+ * and ids from the indexes alone (SQLite's covering index, PostgreSQL's index-only scan) instead
+ * of visiting a table row per candidate: at 1 M hashes of one tenant that took the p95 of a lookup
+ * from about 90 (SQLite) and 170 ms (PostgreSQL) to about 20 and 45 ms (bench/README.md). Rows
+ * are untouched; the narrower indexes of 0011 go, since these serve everything they did.
+ */
+export const coverPerceptualHashBands: NamedMigration = {
+  name: '0013-perceptual-hash-covering',
+  async up(db: Kysely<unknown>) {
+    for (const column of bandColumns) {
+      await db.schema
+        .createIndex(`images_tenant_${column}_cover_idx`)
+        .ifNotExists()
+        .on('images')
+        .columns(['tenant', column, 'phash', 'id'])
+        .execute();
+      await db.schema.dropIndex(`images_tenant_${column}_idx`).ifExists().execute();
+    }
+  },
+  async down(db: Kysely<unknown>) {
+    for (const column of bandColumns) {
+      await db.schema.createIndex(`images_tenant_${column}_idx`).ifNotExists().on('images').columns(['tenant', column]).execute();
+      await db.schema.dropIndex(`images_tenant_${column}_cover_idx`).ifExists().execute();
+    }
+  },
+};

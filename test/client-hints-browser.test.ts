@@ -4,7 +4,8 @@
  * `<meta http-equiv="Delegate-CH">`, and whose `<img>` elements say `sizes="333px"`. At a device
  * scale factor of 2 Chromium sends `Sec-CH-Width: 666` with them; the origin answers w_auto with
  * that width (666 with AUTO_WIDTH_STEP=1, 700 with the default step of 100) and dpr_auto with
- * the DPR. Skipped, with a notice, where there is no Chromium.
+ * the DPR. The same page without the delegation sends no hint, and gets the fallback. Skipped,
+ * with a notice, where there is no Chromium.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -73,12 +74,13 @@ async function recordingFront(origin: TestOrigin, received: Received[]): Promise
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/** The page: on another port than the images, so it must delegate the hints to their host. */
-function page(images: { exact: string; stepped: string; doubled: string }, hosts: string[]): string {
-  const delegated = ['sec-ch-width', 'sec-ch-dpr'].map((hint) => `${hint} ${hosts.join(' ')}`).join('; ');
+/** The page: on another port than the images, so it must delegate the hints to their host (or, to show that, not). */
+function page(images: { exact: string; stepped: string; doubled: string }, delegateTo: string[] | undefined): string {
+  const delegated = ['sec-ch-width', 'sec-ch-dpr'].map((hint) => `${hint} ${(delegateTo ?? []).join(' ')}`).join('; ');
+  const meta = delegateTo === undefined ? '' : `<meta http-equiv="Delegate-CH" content="${delegated}">`;
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>client hints</title>
-<meta http-equiv="Delegate-CH" content="${delegated}">
+${meta}
 </head><body>
 <img id="exact" src="${images.exact}" sizes="333px" alt="">
 <img id="stepped" src="${images.stepped}" sizes="333px" alt="">
@@ -108,17 +110,20 @@ describe.skipIf(!hasChromium)('client hints in headless Chromium', { timeout: 12
     const exactFront = await recordingFront(exactOrigin, received);
     const steppedFront = await recordingFront(steppedOrigin, received);
     servers.push(exactFront.server, steppedFront.server);
-    const html = page(
-      {
-        exact: `${exactFront.url}/img/${exactId}/w_auto/harbour.jpg`,
-        stepped: `${steppedFront.url}/img/${steppedId}/w_auto/harbour.jpg`,
-        doubled: `${steppedFront.url}/img/${steppedId}/w_100,dpr_auto/harbour.jpg`,
-      },
-      [exactFront.url, steppedFront.url],
-    );
-    const pages = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      response.end(html);
+    // The SEO name differs per page, so the browser's cache never answers for the other page.
+    const images = (name: string) => ({
+      exact: `${exactFront.url}/img/${exactId}/w_auto/${name}`,
+      stepped: `${steppedFront.url}/img/${steppedId}/w_auto/${name}`,
+      doubled: `${steppedFront.url}/img/${steppedId}/w_100,dpr_auto/${name}`,
+    });
+    const html: Record<string, string> = {
+      '/': page(images('harbour.jpg'), [exactFront.url, steppedFront.url]),
+      '/plain': page(images('plain.jpg'), undefined),
+    };
+    const pages = createServer((request, response) => {
+      const body = html[request.url ?? ''];
+      response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(body ?? 'not found');
     });
     await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
     servers.push(pages);
@@ -142,11 +147,12 @@ describe.skipIf(!hasChromium)('client hints in headless Chromium', { timeout: 12
     if (profile !== '') await rm(profile, { recursive: true, force: true });
   });
 
-  it('sends the slot width in device pixels to the delegated host, and gets an image of that width', async () => {
+  /** Loads a page and answers its images' natural sizes by id. */
+  async function naturalSizes(path: string): Promise<Record<string, { complete: boolean; width: number; height: number }>> {
     const tab = context?.pages()[0] ?? (await context?.newPage());
     if (tab === undefined) throw new Error('no browser tab');
-    await tab.goto(pageUrl, { waitUntil: 'load' });
-    const natural = await tab.evaluate(() => {
+    await tab.goto(new URL(path, pageUrl).href, { waitUntil: 'load' });
+    return tab.evaluate(() => {
       // This runs in the page; the Node side's lib has no DOM types, so the page is reached through globalThis.
       interface PageImage {
         id: string;
@@ -162,7 +168,24 @@ describe.skipIf(!hasChromium)('client hints in headless Chromium', { timeout: 12
         ]),
       );
     });
-    const images = received.filter((request) => request.path.startsWith('/img/'));
+  }
+
+  // First, while the browser has seen no page that delegates: a page must ask for the hints.
+  it('sends no width hint to another host unless the page delegates it, and the images get the fallback', async () => {
+    const natural = await naturalSizes('/plain');
+    const images = received.filter((request) => request.path.endsWith('/plain.jpg'));
+    expect(images).toHaveLength(3);
+    expect(images.map(({ width, dpr }) => ({ width, dpr }))).toEqual(Array(3).fill({ width: undefined, dpr: undefined }));
+    expect(natural).toEqual({
+      exact: { complete: true, width: 800, height: 600 },
+      stepped: { complete: true, width: 800, height: 600 },
+      doubled: { complete: true, width: 100, height: 75 },
+    });
+  });
+
+  it('sends the slot width in device pixels to the delegated host, and gets an image of that width', async () => {
+    const natural = await naturalSizes('/');
+    const images = received.filter((request) => request.path.endsWith('/harbour.jpg'));
     // The hints as the origin received them: 333 CSS px at DPR 2, and the DPR itself.
     expect(images.map(({ width, dpr }) => ({ width, dpr }))).toEqual([
       { width: '666', dpr: '2' },

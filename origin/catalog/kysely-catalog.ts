@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql, type Insertable, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { fail } from '../../core/errors.ts';
 import { keysetPage } from './cursor.ts';
-import { imageOrder, whereImageFilters, type Engine } from './image-filters.ts';
+import { filteredImages, imageOrder, type Engine } from './image-filters.ts';
 import { findSimilar, perceptualHashColumns } from './similar-query.ts';
 import type { Database, ImagesTable } from './schema.ts';
 import { searchText } from './search-text.ts';
@@ -35,8 +35,14 @@ export class KyselyCatalog implements Catalog {
   private readonly imageByIdSql: string;
   private readonly engine: Engine;
 
-  /** The underlying database, for repositories of later tables (uploads, batches) to share. */
-  constructor(readonly db: Kysely<Database>) {
+  /**
+   * The underlying database, for repositories of later tables (uploads, batches) to share.
+   * `driverLimit` is for tests: 0 makes every search walk the sort index (catalog/search-plan.ts).
+   */
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly options: { driverLimit?: number } = {},
+  ) {
     this.imageByIdSql = db.selectFrom('images').selectAll().where('id', '=', '').compile().sql;
     this.engine = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
   }
@@ -82,7 +88,7 @@ export class KyselyCatalog implements Catalog {
       throw fail('invalid_request', `limit must be an integer from 1 to ${maxListLimit}`);
     }
     const order = imageOrder(sort);
-    const query = whereImageFilters(this.db.selectFrom('images').selectAll(), tenant, filters, this.engine);
+    const query = await filteredImages(this.db, this.engine, tenant, filters, this.options.driverLimit);
     const { page, next } = await keysetPage(query, { order, limit, cursor });
     return { items: page.map(toRecord), next };
   }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
 import { describeCatalogContract, describeCatalogUpgrade } from './catalog.contract.ts';
-import { createCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
+import { createCatalog, KyselyCatalog, migrateToLatest, migrations, openDatabase } from './index.ts';
 import { candidateQuery } from './similar-query.ts';
 import { describeCatalogSearch, describeSearchUpgrade } from './search.contract.ts';
 
@@ -19,6 +19,11 @@ describeCatalogContract('sqlite', () => createCatalog(testConfig({ DATABASE_URL:
 const emptyDatabase = async () => openDatabase(`sqlite://${join(dir, `upgrade-${Math.random().toString(36).slice(2)}.db`)}`);
 describeCatalogUpgrade('sqlite', emptyDatabase);
 describeCatalogSearch('sqlite', () => createCatalog(testConfig({ DATABASE_URL: databaseUrl })));
+// The same answers when no filter is selective enough to drive the plan (the page walks the sort index).
+describeCatalogSearch('sqlite, walking the sort index', async () => {
+  const catalog = await createCatalog(testConfig({ DATABASE_URL: databaseUrl }));
+  return new KyselyCatalog(catalog.db, { driverLimit: 0 });
+});
 describeSearchUpgrade('sqlite', emptyDatabase);
 
 describe('sqlite catalog database', () => {

@@ -366,6 +366,28 @@ export function describeCatalogUpgrade(name: string, openEmpty: () => Promise<Ky
         await db.destroy();
       }
     });
+
+    it('keeps hashed images of a catalog migrated to 0011 and finds them through the covering indexes of 0013', async () => {
+      const db = await openEmpty();
+      try {
+        await migrateToLatest(
+          db,
+          migrations.filter((migration) => migration.name < '0012'),
+        );
+        const tenant = newTenant();
+        const image = newImage(tenant, { perceptualHash: '8f0e1d2c3b4a5968' });
+        await new KyselyCatalog(db).insertImage(image);
+
+        expect(await migrateToLatest(db)).toEqual(migrations.map((migration) => migration.name).filter((name) => name >= '0012'));
+        const catalog = new KyselyCatalog(db);
+        expect(await catalog.getImage(tenant, image.id)).toEqual(image);
+        expect(await catalog.findSimilar(tenant, '8f0e1d2c3b4a596b', { maxDistance: 4, limit: 10 })).toEqual([
+          { id: image.id, distance: 2 },
+        ]);
+      } finally {
+        await db.destroy();
+      }
+    });
   });
 }
 

@@ -4,11 +4,12 @@ import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 /**
- * Issue 20 decision 1 on a real origin with a tiny memory budget (RENDER_MEMORY_MB=64): a pad
- * of a 57 × 57 PNG to a 4000 × 4000 AVIF canvas is estimated at ~330 MB (16 MP × 20 B of AVIF
- * encode) and ~7 s, so it runs alone; small renders queue behind it (first in, first out) and a
- * request whose estimated wait passes RENDER_TIMEOUT_MS (10 s) is refused at once with 503.
- * The pad really takes about a second, so the deadline is never reached by the renders themselves.
+ * Issue 20 decision 1 on a real origin with a tiny memory budget (RENDER_MEMORY_MB=64): a 100 px
+ * SVG rendered at w_4000 as AVIF is a 16 MP raster and canvas, estimated at ~390 MiB (the RGBA
+ * raster plus 20 B a pixel of AVIF encode) and ~7 s (AVIF's time per megapixel of a picture), so
+ * it runs alone; small renders queue behind it (first in, first out) and a request whose
+ * estimated wait passes RENDER_TIMEOUT_MS (10 s) is refused at once with 503. The SVG is one
+ * colour, so the render really takes about a second and never reaches the deadline itself.
  */
 describe('render admission over HTTP', () => {
   let origin: TestOrigin;
@@ -21,10 +22,8 @@ describe('render admission over HTTP', () => {
 
   beforeAll(async () => {
     origin = await startTestOrigin({ RENDER_MEMORY_MB: '64', RENDER_CONCURRENCY: '4', RENDER_TIMEOUT_MS: '10000' });
-    const png = await sharp({ create: { width: 57, height: 57, channels: 3, background: '#336699' } })
-      .png()
-      .toBuffer();
-    const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><rect width="100" height="100" fill="#336699"/></svg>';
+    const response = await fetch(`${origin.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/svg+xml' }, body: svg });
     expect(response.status).toBe(201);
     id = ((await response.json()) as { id: string }).id;
   });
@@ -39,7 +38,7 @@ describe('render admission over HTTP', () => {
         return { response, body };
       });
 
-    const large = get('large', 'c_pad,w_4000,h_4000,f_avif');
+    const large = get('large', 'w_4000,f_avif');
     await waitFor(async () => (await metric('pixelfront_renders_in_flight')) === 1 || undefined, 10_000);
     expect(await metric('pixelfront_render_memory_bytes')).toBeGreaterThan(64 * 1024 * 1024);
     expect(await metric('pixelfront_render_memory_budget_bytes')).toBe(64 * 1024 * 1024);
@@ -47,12 +46,12 @@ describe('render admission over HTTP', () => {
     // Fits the budget by itself, but nothing starts beside a render over it.
     const small = get('small', 'w_50,f_jpeg');
     await waitFor(async () => (await metric('pixelfront_render_queue_length')) === 1 || undefined, 5_000);
-    const second = get('second', 'c_pad,w_4000,h_3999,f_avif');
+    const second = get('second', 'w_3999,f_avif');
     await waitFor(async () => (await metric('pixelfront_render_queue_length')) === 2 || undefined, 5_000);
     expect(await metric('pixelfront_renders_in_flight')).toBe(1);
     expect(await metric('pixelfront_render_queued_memory_bytes')).toBeGreaterThan(64 * 1024 * 1024);
 
-    // Behind ~7 s of the large pad and ~7 s of the second one: refused at once.
+    // Behind ~7 s of the large render and ~7 s of the second one: refused at once.
     const refused = await fetch(`${origin.url}/img/${id}/w_40,f_jpeg`);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');

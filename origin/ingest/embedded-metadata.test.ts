@@ -86,6 +86,19 @@ describe('embedded metadata read at ingest', () => {
     });
   });
 
+  it('reads the EXIF and XMP chunks of a WebP, which exifr cannot parse itself', async () => {
+    const webp = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#678' } })
+      .webp()
+      .withExif({ IFD0: { Make: 'Acme', Model: 'W-1' }, IFD2: { DateTimeOriginal: '2024:05:06 07:08:09', ISOSpeedRatings: '200' } })
+      .withXmp(xmp)
+      .toBuffer();
+    const path = join(dir, 'known.webp');
+    await writeFile(path, webp);
+    const read = await readEmbeddedMetadata(path, 'webp', { keepGps: false });
+    expect(read.exif).toMatchObject({ make: 'Acme', model: 'W-1', takenAt: '2024-05-06T07:08:09', iso: 200 });
+    expect(read.iptc).toEqual({ caption: null, keywords: ['harbour', 'fog'], creator: 'Ada Photographer', copyright: '© 2026 Ada' });
+  });
+
   it('keeps the GPS position only when asked (KEEP_GPS=true)', async () => {
     const read = await readEmbeddedMetadata(await knownJpeg(), 'jpeg', { keepGps: true });
     expect(read.exif?.gps?.latitude).toBeCloseTo(48.858, 3);
@@ -101,6 +114,10 @@ describe('embedded metadata read at ingest', () => {
         .toBuffer(),
     );
     expect(await readEmbeddedMetadata(plain, 'png', { keepGps: true })).toEqual({ exif: null, iptc: null });
+    expect(await readEmbeddedMetadata(plain, 'gif', { keepGps: true })).toEqual({ exif: null, iptc: null });
+    const plainWebp = join(dir, 'plain.webp');
+    await writeFile(plainWebp, await sharp(plain).webp().toBuffer());
+    expect(await readEmbeddedMetadata(plainWebp, 'webp', { keepGps: true })).toEqual({ exif: null, iptc: null });
     expect(await readEmbeddedMetadata(plain, 'webp', { keepGps: true })).toEqual({ exif: null, iptc: null });
     const broken = join(dir, 'broken.jpg');
     // An APP1 "Exif" segment claiming far more than it holds.

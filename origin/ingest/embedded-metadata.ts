@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import exifr from 'exifr';
 import type { EmbeddedMetadata, ExifFacts, IptcFacts } from '../catalog/types.ts';
+import { webpMetadataAsJpeg } from './webp-metadata.ts';
 
 /**
  * EXIF, IPTC and XMP read at ingest (issue 15) with exifr, from the file's head: given a path,
@@ -17,8 +18,8 @@ export const METADATA_HEAD_BYTES = 128 * 1024;
  */
 export const TIFF_METADATA_HEAD_BYTES = 4 * 1024 * 1024;
 
-/** Formats exifr reads (its WebP and GIF support is absent, SVG has none of these blocks). */
-const readable = new Set(['jpeg', 'tiff', 'png', 'heic', 'avif']);
+/** Formats exifr reads, and WebP through webp-metadata.ts (GIF's rare XMP is not read; SVG has none of these blocks). */
+const readable = new Set(['jpeg', 'tiff', 'png', 'heic', 'avif', 'webp']);
 
 const MAX_TEXT = 1024;
 const MAX_KEYWORDS = 100;
@@ -26,7 +27,11 @@ const MAX_KEYWORDS = 100;
 export async function readEmbeddedMetadata(path: string, format: string, options: { keepGps: boolean }): Promise<EmbeddedMetadata> {
   const none: EmbeddedMetadata = { exif: null, iptc: null };
   if (!readable.has(format)) return none;
-  const head = await readHead(path, format === 'tiff' ? TIFF_METADATA_HEAD_BYTES : METADATA_HEAD_BYTES);
+  const head =
+    format === 'webp'
+      ? await webpMetadataAsJpeg(path).catch(() => null)
+      : await readHead(path, format === 'tiff' ? TIFF_METADATA_HEAD_BYTES : METADATA_HEAD_BYTES);
+  if (head === null) return none;
   let parsed: Record<string, Record<string, unknown> | undefined> | undefined;
   try {
     parsed = (await exifr.parse(head, {

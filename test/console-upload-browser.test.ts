@@ -105,10 +105,20 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
     // Uppy came in its own chunk, fetched now, not with the first view.
     expect(scripts.some((path) => /\/assets\/create-uploader-[\w-]+\.js$/.test(path))).toBe(true);
 
-    await page
-      .locator('input.uppy-Dashboard-input[type=file]')
-      .first()
-      .setInputFiles([...corpus.map((file) => join(corpusDir, file)), large]);
+    // With the keyboard alone: Tab to "browse files", Enter opens the file chooser.
+    // Listening before the key press: playwright turns on file-chooser interception asynchronously.
+    const chosen = page.waitForEvent('filechooser');
+    const browse = page.locator('.uppy-Dashboard-browse').first();
+    await browse.waitFor();
+    await page.locator('#main').focus();
+    for (let presses = 0; presses < 40 && !(await browse.evaluate((button) => button === button.ownerDocument.activeElement)); presses++) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await browse.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    const chooser = await chosen;
+    expect(chooser.isMultiple()).toBe(true);
+    await chooser.setFiles([...corpus.map((file) => join(corpusDir, file)), large]);
     await expect.poll(() => page.locator('.uppy-Dashboard-Item').count()).toBe(4);
     await browser.screenshot('upload');
     expect(await browser.accessibilityViolations()).toEqual([]);

@@ -90,7 +90,9 @@ describe('edge statistics flushed to a running origin', () => {
       expect(hit.headers.get('x-edge-cache')).toBe('hit');
       expect((await hit.arrayBuffer()).byteLength).toBe(bytes);
     }
-    // A 304 delivers nothing and is not counted.
+    // A HEAD and a 304 deliver nothing and are not counted.
+    const head = await fetch(`${edge}/img/${id}/t_thumb`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-edge-cache')]).toEqual([200, 'hit']);
     const notModified = await fetch(`${edge}/img/${id}/t_thumb`, { headers: { 'if-none-match': miss.headers.get('etag') ?? '' } });
     expect(notModified.status).toBe(304);
     // Within flushMs of the last send: the hits wait in the isolate.

@@ -67,7 +67,7 @@ export async function imageRoute(c: Context<EdgeBindings>): Promise<Response> {
 const PRESET_HEADER = 'x-pixelfront-preset';
 
 /**
- * Counts an answer with a body (200; a 304 or an error delivers nothing) for the edge statistics,
+ * Counts an answer with a body (a GET's 200; a HEAD, a 304 or an error delivers nothing) for the edge statistics,
  * and hands a due send of the counters to `waitUntil`, after the answer.
  */
 function countAnswer(
@@ -77,7 +77,8 @@ function countAnswer(
 ): Response {
   const { edgeStats } = config;
   const { answer } = input;
-  if (edgeStats === undefined || answer.status !== 200) return answer;
+  // A HEAD delivers no body, as at the origin (whose count of a HEAD miss's GET stays: the edge got those bytes).
+  if (edgeStats === undefined || answer.status !== 200 || c.req.method === 'HEAD') return answer;
   const counters = edgeCountersFor(c.env);
   const now = Date.now();
   counters.count(

@@ -1,6 +1,12 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Row } from './report-types.ts';
 import { assumptions, capacity, capacityTables, type BenchResults } from './capacity.ts';
+import { newestFullRun, resultsFileName } from './results-file.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 const workloads = Object.keys(assumptions.coldWorkloads);
 
@@ -65,5 +71,43 @@ describe('capacity model', () => {
     partial.rows = partial.rows.filter((row) => !(row.workload === 'jpeg-avif' && row.mode === 'cold'));
     expect(() => capacity(partial)).toThrow(/no cold row for jpeg-avif/);
     expect(capacityTables(results(100))).toMatch(/\| delivery \| 34\.7 \|/);
+  });
+
+  it('shows the figures it read: per-core rates of each workload and upload MB/s per core', () => {
+    const measured = capacity(results(100, 40)).measured;
+    expect(measured.workloads.map((row) => row.workload)).toEqual(workloads);
+    expect(measured.workloads[0]).toMatchObject({ coldPerCore: 10, storedPerCore: 500, memoryPerCore: 5000, edgeHitsPerSecond: undefined });
+    expect(measured.uploadMBPerCore).toEqual({ single: 20, multipart: 10 });
+    expect(capacityTables(results(100))).toMatch(/\| jpeg-w800 \| 30\.0 % \| 10\.00 \| 500 \| 5,000 \| — \| — \|/);
+  });
+});
+
+describe('npm run capacity', () => {
+  it("reads the newest full run at the default gate, not --quick, -rcN or the other benchmarks' files", async () => {
+    const names = [
+      '2026-12-01T19-18-37-861Z.json',
+      '2026-12-01T19-26-01-408Z-rc4.json',
+      '2026-12-02T10-00-00-000Z-quick.json',
+      '2026-12-03T19-12-38-358Z-q-auto.json',
+      '2026-12-03T19-54-00-987Z-jxl.json',
+      'search-2026-12-03T20-10-18-976Z.json',
+      '2026-11-23T16-10-31-578Z.json',
+    ];
+    expect(newestFullRun(names)).toBe('2026-12-01T19-18-37-861Z.json');
+    expect(newestFullRun(names.filter((name) => name.includes('-rc') || name.includes('search')))).toBeUndefined();
+    // The name is the one bench/main.ts writes, so a file it writes is one this reads.
+    expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: false })])).toBe('2026-12-04T01-02-03-456Z.json');
+    expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: true })])).toBeUndefined();
+    expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: false, renderConcurrency: 4 })])).toBeUndefined();
+    // And the folder as it is holds one (the stored runs are what the doc is computed from).
+    expect(newestFullRun(await readdir(join(root, 'bench/results')))).toBeDefined();
+  });
+
+  it("docs/capacity.md's tables are what the script computes from the results file they name", async () => {
+    const doc = await readFile(join(root, 'docs/capacity.md'), 'utf8');
+    const block = /<!-- capacity:begin -->\n([\s\S]*)\n<!-- capacity:end -->/.exec(doc)?.[1] ?? '';
+    const source = /from `bench\/results\/([^`]+)`/.exec(block)?.[1] ?? '';
+    const named = JSON.parse(await readFile(join(root, 'bench/results', source), 'utf8')) as BenchResults;
+    expect(block).toBe(capacityTables(named));
   });
 });

@@ -9,11 +9,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row, UploadFigures } from './report-types.ts';
+import { newestFullRun, resultsFileName } from './results-file.ts';
 
 export interface BenchResults {
   date: string;
   quick: boolean;
   machine: { nproc: number; cpu: string };
+  options?: { renderConcurrency?: number | undefined };
   rows: Row[];
   uploads: UploadFigures[];
 }
@@ -62,10 +64,15 @@ export type Assumptions = typeof assumptions;
 
 const secondsPerDay = 86_400;
 
-/** CPU ms per request of a workload in a mode, at the highest concurrency measured (the saturated figure). */
-function cpuMs(results: BenchResults, workload: string, mode: Row['mode']): number {
+/** A workload's row in a mode at the highest concurrency measured (the saturated figure). */
+function saturated(results: BenchResults, workload: string, mode: Row['mode']): Row['figures'] | undefined {
   const rows = results.rows.filter((row) => row.workload === workload && row.mode === mode).sort((a, b) => b.concurrency - a.concurrency);
-  const value = rows[0]?.figures.cpuMsPerRequest;
+  return rows[0]?.figures;
+}
+
+/** CPU ms per request of a workload in a mode (the origin's, all threads), saturated. */
+function cpuMs(results: BenchResults, workload: string, mode: Row['mode']): number {
+  const value = saturated(results, workload, mode)?.cpuMsPerRequest;
   if (value === undefined) throw new Error(`the results have no ${mode} row for ${workload}`);
   return value;
 }
@@ -85,7 +92,24 @@ export interface Role {
   replicas: number;
 }
 
+/** The benchmark's figures the model reads, per core where the model uses them per core. */
+export interface Measured {
+  workloads: {
+    workload: string;
+    /** Its share of the cold renders (an assumption, shown beside what it weights). */
+    share: number;
+    coldPerCore: number;
+    storedPerCore: number;
+    memoryPerCore: number;
+    /** Edge hits per second through the Worker in workerd on the benchmark machine, and what each cost the origin. */
+    edgeHitsPerSecond: number | undefined;
+    edgeHitOriginCpuMs: number | undefined;
+  }[];
+  uploadMBPerCore: { single: number; multipart: number };
+}
+
 export interface Capacity {
+  measured: Measured;
   roles: Role[];
   /** Delivery cores needed at other edge hit ratios. */
   hitRatios: { hitRatio: number; deliveryCores: number; deliveryReplicas: number }[];
@@ -126,6 +150,19 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
   const multipart = results.uploads.find((upload) => upload.kind === 'multipart')?.mbPerSecond;
   if (single === undefined || multipart === undefined) throw new Error('the results have no upload rows');
   const uploadPeak = (a.uploadsPerDay / secondsPerDay) * a.peakToAverage;
+  const perCore = (ms: number) => 1000 / ms;
+  const measured: Measured = {
+    workloads: Object.entries(a.coldWorkloads).map(([workload, share]) => ({
+      workload,
+      share,
+      coldPerCore: perCore(cpuMs(results, workload, 'cold')),
+      storedPerCore: perCore(cpuMs(results, workload, 'stored')),
+      memoryPerCore: perCore(cpuMs(results, workload, 'warm')),
+      edgeHitsPerSecond: saturated(results, workload, 'edge-hit')?.rps,
+      edgeHitOriginCpuMs: saturated(results, workload, 'edge-hit')?.cpuMsPerRequest,
+    })),
+    uploadMBPerCore: { single: single / results.machine.nproc, multipart: multipart / results.machine.nproc },
+  };
   // MB/s per core: the benchmark's rate over the machine's cores (a floor: the upload may not fill both).
   const uploadMs = (mbPerSecond: number) => (a.averageUploadMB / (mbPerSecond / results.machine.nproc)) * 1000;
   const roles = [
@@ -162,6 +199,7 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
     (writesPerMonth / 1e6) * a.prices.r2ClassAPerMillion +
     (readsPerMonth / 1e6) * a.prices.r2ClassBPerMillion;
   return {
+    measured,
     roles,
     hitRatios,
     fleets,
@@ -187,8 +225,21 @@ const percent = (value: number) => `${fixed(value * 100, value > 0.99 ? 2 : 1)} 
 /** The tables of docs/capacity.md, as Markdown. */
 export function capacityTables(results: BenchResults, a: Assumptions = assumptions): string {
   const model = capacity(results, a);
+  const source = resultsFileName(results.date, { quick: results.quick, renderConcurrency: results.options?.renderConcurrency });
+  const optional = (value: number | undefined, digits: number) => (value === undefined ? '—' : fixed(value, digits));
   const lines = [
-    `Computed by \`npm run capacity\` from \`bench/results/${results.date.replace(/[:.]/g, '-')}.json\` (${String(results.machine.nproc)} × ${results.machine.cpu}).`,
+    `Computed by \`npm run capacity\` from \`bench/results/${source}\` (${String(results.machine.nproc)} × ${results.machine.cpu}).`,
+    '',
+    "Measured (per core: 1000 ÷ the origin's CPU ms per request, all threads, at the highest concurrency run):",
+    '',
+    '| workload | share of cold renders | cold renders/s per core | stored variants/s per core | memory hits/s per core | edge hits/s (workerd, whole machine) | origin CPU ms per edge hit |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...model.measured.workloads.map(
+      (row) =>
+        `| ${row.workload} | ${percent(row.share)} | ${fixed(row.coldPerCore, 2)} | ${fixed(row.storedPerCore, 0)} | ${fixed(row.memoryPerCore, 0)} | ${optional(row.edgeHitsPerSecond, 0)} | ${optional(row.edgeHitOriginCpuMs, 2)} |`,
+    ),
+    '',
+    `Uploads: ${fixed(model.measured.uploadMBPerCore.single)} MB/s per core single, ${fixed(model.measured.uploadMBPerCore.multipart)} MB/s per core multipart (the benchmark's rate ÷ its ${String(results.machine.nproc)} cores).`,
     '',
     '| role | peak requests/s | CPU ms per request | cores at peak | replicas (3 zones, one may fail) |',
     '|---|---:|---:|---:|---:|',
@@ -221,12 +272,9 @@ export function capacityTables(results: BenchResults, a: Assumptions = assumptio
 const begin = '<!-- capacity:begin -->';
 const end = '<!-- capacity:end -->';
 
-/** The newest full (not --quick) results file. */
+/** The newest full run at the default gate (not --quick, not -rcN, not another benchmark's file). */
 async function latestResults(folder: string): Promise<string> {
-  const files = (await readdir(folder))
-    .filter((name) => name.endsWith('.json') && !name.includes('-quick') && !/-rc\d+\.json$/.test(name))
-    .sort();
-  const last = files.at(-1);
+  const last = newestFullRun(await readdir(folder));
   if (last === undefined) throw new Error(`no full benchmark results in ${folder}: run npm run bench`);
   return join(folder, last);
 }

@@ -17,6 +17,7 @@ import { formatRows, formatTargets, formatUploads } from './table.ts';
 import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
 import { repoRoot } from './processes.ts';
+import { resultsFileName } from './results-file.ts';
 
 const corpus = join(repoRoot, '../shared/corpus');
 
@@ -86,11 +87,7 @@ async function main(): Promise<void> {
       console.log(
         `Beside the targets: cold against raw sharp with no more renders in flight than the origin's gate (RENDER_CONCURRENCY=${result.renderGate})\n${formatTargets(atGate)}\n`,
       );
-    const file = join(
-      repoRoot,
-      'bench/results',
-      `${report.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}${options.renderConcurrency === undefined ? '' : `-rc${options.renderConcurrency}`}.json`,
-    );
+    const file = join(repoRoot, 'bench/results', resultsFileName(report.date, options));
     await mkdir(join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`results: ${file} (${report.minutes} min)`);

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…] [--render-concurrency=N]`: pixelfront against the raw-sharp limit and ipx
- * on loopback, then the targets of issue 7 as PASS/FAIL lines. Writes bench/results/<date>.json.
+ * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…] [--render-concurrency=N]`:
+ * pixelfront against the raw-sharp limit and ipx on loopback, then the targets of issue 7 as
+ * PASS/FAIL lines. Writes bench/results/<date>.json.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

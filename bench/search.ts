@@ -1,7 +1,8 @@
 /**
- * `npm run bench:search [-- --images=100000] [--queries=200] [--engines=sqlite,postgres] [--keep] [--reuse-sqlite=URL] [--reuse-postgres=URL]`: the
- * catalog search scenario of issue 15 on both engines, p95 of a tag query, a `q` query and a
- * combined one against the 50 ms target. Writes bench/results/search-<date>.json.
+ * `npm run bench:search [-- --images=100000] [--queries=200] [--engines=sqlite,postgres] [--keep]
+ * [--reuse-sqlite=URL] [--reuse-postgres=URL]`: the catalog search scenario of issue 15 on both
+ * engines, p95 of a tag query, a `q` query and a combined one against the 50 ms target. Writes
+ * bench/results/search-<date>.json.
  *
  * PostgreSQL: BENCH_DATABASE_URL (default the test server, postgres://postgres@127.0.0.1:5432/test),
  * in a schema of its own dropped afterwards. SQLite: a file in a temp folder.
@@ -85,7 +86,8 @@ async function runEngine(
     log(`${engine}: inserting ${images.length + others.length} images through Catalog.insertImage (${concurrency} at a time)`);
     const loadSeconds = reuse === '' ? await loadImages(catalog, [...images, ...others], concurrency) : 0;
     log(`${engine}: loaded in ${loadSeconds.toFixed(1)} s`);
-    // What autovacuum does after a bulk load on PostgreSQL (statistics, visibility map); SQLite is measured as the origin runs it, with no ANALYZE.
+    // What autovacuum does after a bulk load on PostgreSQL (statistics, visibility map); SQLite is
+    // measured as the origin runs it, with no ANALYZE.
     if (engine === 'postgres') await sql`vacuum analyze`.execute(db);
     const figures = await measureQueries(catalog, tenant, queryKinds(vocab, seeded(7)), queries);
     for (const row of figures) log(`${engine}: ${row.name} p50 ${row.p50} ms p95 ${row.p95} ms max ${row.max} ms (${row.meanItems} items)`);

@@ -194,7 +194,10 @@ export interface Config {
    * `idleMs`, or a single upload (`POST /v1/images`) has not arrived whole within `uploadMs`.
    */
   bodyTimeouts: { idleMs: number; uploadMs: number };
-  /** Scratch files (upload temp files, storage writes) untouched for `maxAgeMs` and not in use are removed at start and every `intervalMs`. */
+  /**
+   * Scratch files (upload temp files, storage writes) untouched for `maxAgeMs` and not in use are
+   * removed at start and every `intervalMs`.
+   */
   tempSweep: { maxAgeMs: number; intervalMs: number };
   maxInputPixels: number;
   /** KEEP_GPS: store the EXIF GPS position read at ingest (default: dropped). */

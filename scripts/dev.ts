@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole request path on one machine. Starts the origin from its TypeScript source
  * (tsx, so an edit needs no `npm run build`) and the edge Worker (`wrangler dev`, ORIGIN_URL pointing
- * at that origin), prefixes their logs, and stops both on Ctrl-C or when either exits. Ports: PORT (origin, default 8080), EDGE_PORT (default 8787).
+ * at that origin), prefixes their logs, and stops both on Ctrl-C or when either exits. Ports: PORT
+ * (origin, default 8080), EDGE_PORT (default 8787).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -53,6 +53,9 @@ export function floating(): void {
 export function handled(): void {
   void later();
 }
+
+// ${'A comment Prettier leaves as it is, however long: '.padEnd(150, 'x')}
+export const longString = '${'A string may be long, since breaking it would change it: '.padEnd(150, 'y')}';
 `;
 
 describe('eslint.config.js', () => {
@@ -82,8 +85,13 @@ describe('eslint.config.js', () => {
     expect(rulesAt('void later();')).toEqual([]);
   });
 
+  it('reports a comment line over 140 columns, not a long string', () => {
+    expect(rulesAt('A comment Prettier leaves')).toEqual(['max-len']);
+    expect(rulesAt('A string may be long')).toEqual([]);
+  });
+
   it('reports nothing else in the fixture', () => {
-    const expected = new Set(['@typescript-eslint/switch-exhaustiveness-check', '@typescript-eslint/no-floating-promises']);
+    const expected = new Set(['@typescript-eslint/switch-exhaustiveness-check', '@typescript-eslint/no-floating-promises', 'max-len']);
     expect(messages.filter((message) => !expected.has(message.ruleId ?? ''))).toEqual([]);
   });
 });

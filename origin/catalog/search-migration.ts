@@ -41,7 +41,10 @@ export const addSearch: NamedMigration = {
   },
 };
 
-/** Each filter or sort of GET /v1/images, within a tenant; tags use image_tags (0005), upload dates the (tenant, created_at) index (0001). */
+/**
+ * Each filter or sort of GET /v1/images, within a tenant; tags use image_tags (0005), upload dates
+ * the (tenant, created_at) index (0001).
+ */
 const searchIndexes = [
   { name: 'images_tenant_bytes_idx', columns: ['tenant', 'bytes desc', 'id desc'] },
   { name: 'images_tenant_format_created_idx', columns: ['tenant', 'format', 'created_at desc', 'id desc'] },

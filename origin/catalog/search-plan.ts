@@ -68,7 +68,10 @@ export async function chooseDriver(
   return chosen?.filter;
 }
 
-/** `base` (tenant, hash, format, upload time: conditions every plan applies as they are) and `filters`, planned as above; keysetPage orders and pages it. */
+/**
+ * `base` (tenant, hash, format, upload time: conditions every plan applies as they are) and
+ * `filters`, planned as above; keysetPage orders and pages it.
+ */
 export async function planQuery(
   db: Kysely<Database>,
   engine: 'sqlite' | 'postgres',

@@ -9,8 +9,9 @@ import { failFastRedisOptions, firstConnection } from '../queue/redis-connection
  * the variant to appear in storage instead of rendering it again. The holder renews the lease while
  * it works, so a holder that dies (SIGKILL, a lost node) releases the claim within one lease and
  * the next waiter takes it over. Waiters poll the claim, not storage: the holder releases it only
- * after its write-back settles, and a waiter that then wins the claim looks in storage first. Variants are deterministic, so a late write by a holder that lost
- * its lease is the same bytes, never a conflict; the token makes release and renewal safe.
+ * after its write-back settles, and a waiter that then wins the claim looks in storage first.
+ * Variants are deterministic, so a late write by a holder that lost its lease is the same bytes,
+ * never a conflict; the token makes release and renewal safe.
  */
 
 export type FleetOutcome = 'leader' | 'takeover' | 'follower' | 'timeout' | 'local';

@@ -95,6 +95,22 @@ describe('deploy/k8s', () => {
     expect(find('PodDisruptionBudget', name)?.spec.selector.matchLabels).toEqual(pod.metadata.labels);
   });
 
+  it('spreads every Deployment over zones, then nodes, so one zone lost leaves replicas elsewhere', () => {
+    const deployments = manifests.filter((manifest) => manifest.kind === 'Deployment');
+    expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(
+      [...roleNames, 'worker'].map((name) => `pixelfront-${name}`).sort(),
+    );
+    for (const deployment of deployments) {
+      const pod = deployment.spec.template;
+      const spread = (pod.spec.topologySpreadConstraints ?? []) as Array<{ topologyKey: string; labelSelector: { matchLabels: unknown } }>;
+      expect(
+        spread.map((constraint) => constraint.topologyKey),
+        deployment.metadata.name,
+      ).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      for (const constraint of spread) expect(constraint.labelSelector.matchLabels).toEqual(pod.metadata.labels);
+    }
+  });
+
   it('scales delivery and upload on CPU, and the worker pool on the BullMQ wait list through KEDA', () => {
     for (const role of ['delivery', 'upload']) {
       const hpa = find('HorizontalPodAutoscaler', `pixelfront-${role}`);

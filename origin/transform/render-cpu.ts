@@ -10,7 +10,12 @@ export class RenderCpuMeter {
   private inFlight = 0;
   /** Microseconds of CPU each render in flight has been given since this meter started. */
   private perRender = 0;
-  private last = process.cpuUsage();
+  private last: NodeJS.CpuUsage;
+
+  /** `readCpu` is the process's CPU clock; a test passes its own. */
+  constructor(private readonly readCpu: () => NodeJS.CpuUsage = () => process.cpuUsage()) {
+    this.last = readCpu();
+  }
 
   /** Runs one render; resolves with its result and its estimated CPU time in microseconds. */
   async measure<T>(render: () => Promise<T>): Promise<{ result: T; cpuUs: number }> {
@@ -28,7 +33,7 @@ export class RenderCpuMeter {
   }
 
   private advance(): void {
-    const now = process.cpuUsage();
+    const now = this.readCpu();
     const used = now.user - this.last.user + (now.system - this.last.system);
     this.last = now;
     if (this.inFlight > 0) this.perRender += used / this.inFlight;

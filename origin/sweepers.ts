@@ -1,7 +1,8 @@
 import { startUploadSweeper } from './multipart/sweeper.ts';
+import type { UploadDeps } from './multipart/upload-service.ts';
 import type { Services } from './services.ts';
 import { startVariantSweeper } from './storage/variant-sweeper.ts';
-import { startScratchSweeper } from './temp/sweeper.ts';
+import { startScratchSweeper, type ScratchDeps } from './temp/sweeper.ts';
 
 export interface Sweepers {
   /** Stops the timers and waits for a sweep in progress, so none runs on closed backends. */
@@ -14,7 +15,7 @@ export interface Sweepers {
  * variants older than VARIANT_TTL_DAYS (S3 buckets use a lifecycle rule on `variants/` instead).
  * Every timer is unref'd, and each sweep is safe on several replicas at once.
  */
-export async function startSweepers(services: Services): Promise<Sweepers> {
+export async function startSweepers(services: UploadDeps & ScratchDeps & Pick<Services, 'storageCounts'>): Promise<Sweepers> {
   const { config, logger, storage } = services;
   const uploads = startUploadSweeper(services);
   const scratch = await startScratchSweeper(services);

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import { isValidImageId } from '../../core/ids.ts';
-import type { ImageRecord } from '../catalog/types.ts';
+import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { OriginVariables } from '../http/auth.ts';
 import { parsePageQuery } from '../http/page-query.ts';
 import { parseJsonBody, readJsonBody } from '../http/request-body.ts';
@@ -46,7 +46,7 @@ export function batchRoutes(services: Services) {
     // Fail fast, before anything is written, when jobs cannot be queued.
     await services.queue.ping();
     const tenant = c.get('tenant');
-    const images = ids === undefined ? await allImages(services, tenant) : await namedImages(services, tenant, ids);
+    const images = ids === undefined ? await allImages(services.catalog, tenant) : await namedImages(services.catalog, tenant, ids);
     const items = planItems(images, planned);
     if (items.length > MAX_BATCH_ITEMS)
       throw fail('invalid_request', `the batch has ${items.length} variants; at most ${MAX_BATCH_ITEMS} per batch`);
@@ -102,11 +102,11 @@ function batchIdParam(id: string): string {
   return id;
 }
 
-async function allImages(services: Services, tenant: string): Promise<ImageRecord[]> {
+async function allImages(catalog: Catalog, tenant: string): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await services.catalog.listImages(tenant, { limit: 1000, cursor });
+    const page = await catalog.listImages(tenant, { limit: 1000, cursor });
     images.push(...page.items);
     cursor = page.next ?? undefined;
   } while (cursor !== undefined && images.length <= MAX_BATCH_ITEMS);
@@ -114,11 +114,11 @@ async function allImages(services: Services, tenant: string): Promise<ImageRecor
   return images.reverse();
 }
 
-async function namedImages(services: Services, tenant: string, ids: readonly string[]): Promise<ImageRecord[]> {
+async function namedImages(catalog: Catalog, tenant: string, ids: readonly string[]): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
   for (const id of new Set(ids)) {
     if (!isValidImageId(id)) throw fail('invalid_request', `"${id.slice(0, 80)}" is not an image id`);
-    const image = await services.catalog.getImage(tenant, id);
+    const image = await catalog.getImage(tenant, id);
     if (image === null) throw fail('not_found', `image ${id} not found`);
     images.push(image);
   }

@@ -7,7 +7,7 @@ import { checkSignedAccess, singleSignatureParam } from '../../core/signed-acces
 import { canonicalImagePath } from '../../core/signing.ts';
 import type { Services } from '../services.ts';
 import { deliverOriginal } from './original.ts';
-import { canonicalTransform, type CanonicalTransform } from '../transform/plan.ts';
+import { canonicalTransform, type CanonicalTransform, type TransformContext } from '../transform/plan.ts';
 import { deliverVariant } from './variant.ts';
 
 /**
@@ -18,8 +18,8 @@ import { deliverVariant } from './variant.ts';
 export const PRESET_HEADER = 'x-pixelfront-preset';
 
 /** A known preset name, or nothing: the header only labels statistics, and an unknown name is ignored. */
-function forwardedPreset(services: Services, value: string | undefined): string | undefined {
-  return value !== undefined && services.grammar.presets.has(value) ? value : undefined;
+function forwardedPreset(grammar: TransformContext, value: string | undefined): string | undefined {
+  return value !== undefined && grammar.presets.has(value) ? value : undefined;
 }
 
 export function imgRoutes(services: Services) {
@@ -48,7 +48,7 @@ export function imgRoutes(services: Services) {
     // Hono answers HEAD with a GET's headers and no body: nothing is delivered, so nothing is counted.
     const counted = c.req.method !== 'HEAD';
     if (!transform || canonical === '') return deliverOriginal(services, { id, ifNoneMatch, counted });
-    const preset = transform.preset ?? forwardedPreset(services, c.req.header(PRESET_HEADER));
+    const preset = transform.preset ?? forwardedPreset(services.grammar, c.req.header(PRESET_HEADER));
     return deliverVariant(services, {
       id,
       transform: preset === transform.preset ? transform : { ...transform, preset },

@@ -10,7 +10,7 @@ import { toImageObject } from '../ingest/image-object.ts';
 import { userMetadataFrom, userMetadataJsonShape, userMetadataText } from '../ingest/user-metadata.ts';
 import type { Services } from '../services.ts';
 import { duplicatePolicySchema } from '../similarity/near-duplicates.ts';
-import { eagerNames, planEager } from '../transform/plan.ts';
+import { eagerNames, planEager, type TransformContext } from '../transform/plan.ts';
 import { completeUpload } from './complete-upload.ts';
 import { MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './limits.ts';
 import { UploadService, type UploadServiceOptions } from './upload-service.ts';
@@ -54,7 +54,7 @@ export function uploadRoutes(services: Services, options: UploadServiceOptions =
       await readJsonBody(c, MAX_JSON_BYTES, services.config.bodyTimeouts),
       '{ filename?, contentType?, size?, partSize?, eager?, duplicates?, title?, alt?, tags?, meta? }',
     );
-    const eager = eagerPresets(services, body.eager);
+    const eager = eagerPresets(services.grammar, body.eager);
     const upload = await uploads.create(c.get('tenant'), {
       filename: cleanFilename(body.filename),
       contentType: body.contentType ?? null,
@@ -151,10 +151,10 @@ function describeUpload(upload: UploadRow, parts: PartRow[], image: ReturnType<t
  * Eager presets, checked now with the same parser as `POST /v1/images?eager=` (400
  * `invalid_transform` for an unknown preset): finding that out after a 1 GiB upload would be cruel.
  */
-function eagerPresets(services: Services, eager: string | string[] | undefined): string | null {
+function eagerPresets(grammar: TransformContext, eager: string | string[] | undefined): string | null {
   const names = eagerNames(eager);
   if (names.length === 0) return null;
-  planEager(services.grammar, names);
+  planEager(grammar, names);
   return names.join(',');
 }
 

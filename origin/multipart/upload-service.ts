@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { fail, isPixelfrontError } from '../../core/errors.ts';
 import { newImageId } from '../../core/ids.ts';
 import { receiveToTempFile } from '../ingest/receive.ts';
+import type { IngestDeps } from '../ingest/ingest-image.ts';
 import type { Services } from '../services.ts';
 import { uploadObjectKey, uploadPrefix } from '../storage/layout.ts';
 import { multipartFor, type MultipartStorage } from '../storage/multipart.ts';
@@ -31,6 +32,9 @@ export interface PartInfo {
   size: number;
 }
 
+/** What multipart uploads use of the services: ingest's own, scratch space, and what follows a stored upload. */
+export type UploadDeps = IngestDeps & Pick<Services, 'tempDir' | 'grammar' | 'afterUpload'>;
+
 export interface UploadServiceOptions {
   /** The clock, for expiry tests. */
   now?: () => number;
@@ -50,7 +54,7 @@ export class UploadService {
   readonly now: () => number;
 
   constructor(
-    readonly services: Services,
+    readonly services: UploadDeps,
     options: UploadServiceOptions = {},
   ) {
     this.store = new UploadStore(services.db);

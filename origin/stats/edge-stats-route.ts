@@ -28,7 +28,7 @@ export function edgeStatsRoute(services: Services): Handler {
       await readJsonBody(c, maxBodyBytes, services.config.bodyTimeouts),
       '{ "counts": [{ id, day, format, preset, hits, hitBytes, misses }] }',
     );
-    const owners = await ownersOf(services, [...new Set(body.counts.map((row) => row.id))]);
+    const owners = await ownersOf(services.db, [...new Set(body.counts.map((row) => row.id))]);
     let accepted = 0;
     for (const row of body.counts) {
       const tenant = owners.get(row.id);
@@ -40,10 +40,10 @@ export function edgeStatsRoute(services: Services): Handler {
   };
 }
 
-async function ownersOf(services: Services, ids: readonly string[]): Promise<Map<string, string>> {
+async function ownersOf(db: Services['db'], ids: readonly string[]): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   for (let start = 0; start < ids.length; start += idsPerQuery) {
-    const rows = await services.db
+    const rows = await db
       .selectFrom('images')
       .select(['id', 'tenant'])
       .where('id', 'in', ids.slice(start, start + idsPerQuery))

@@ -9,7 +9,10 @@ import { removeStaleFiles } from './temp-files.ts';
  * writes that never reached their rename. Only files older than TEMP_MAX_AGE_MS and not in use
  * by this process go (temp-files.ts).
  */
-export async function sweepScratch(services: Services): Promise<number> {
+/** What the scratch sweep reads: where uploads spool, the storage backend and TEMP_MAX_AGE_MS / TEMP_SWEEP_INTERVAL_MS. */
+export type ScratchDeps = Pick<Services, 'config' | 'tempDir' | 'storage' | 'logger'>;
+
+export async function sweepScratch(services: ScratchDeps): Promise<number> {
   const { maxAgeMs } = services.config.tempSweep;
   const uploads = await removeStaleFiles(services.tempDir, maxAgeMs);
   const storage = services.storage instanceof FileStorage ? await services.storage.removeStaleTempFiles(maxAgeMs) : 0;
@@ -17,7 +20,7 @@ export async function sweepScratch(services: Services): Promise<number> {
 }
 
 /** Sweeps once before the server listens (what the last crash left), then every TEMP_SWEEP_INTERVAL_MS. */
-export async function startScratchSweeper(services: Services): Promise<PeriodicTask> {
+export async function startScratchSweeper(services: ScratchDeps): Promise<PeriodicTask> {
   const sweep = async () => {
     const removed = await sweepScratch(services);
     if (removed > 0) services.logger.info('removed stale scratch files', { removed });

@@ -14,7 +14,7 @@ export interface SourceTraits {
 }
 
 /** q of each media range listed in Accept (first listing wins); ranges with a malformed q are skipped. */
-function listedQualities(accept: string): Map<string, number> {
+export function listedQualities(accept: string): Map<string, number> {
   const qualities = new Map<string, number>();
   for (const range of accept.split(',')) {
     const [type = '', ...params] = range.split(';').map((part) => part.trim());

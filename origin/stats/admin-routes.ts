@@ -18,7 +18,7 @@ export function adminRoutes(services: Services) {
     const range = statsRange(query);
     await services.usage.flush();
     const report = await statsReport(services.db, { tenant: undefined }, range, query.groupBy);
-    if (!wantsCsv(c, query.format)) return c.json(report);
+    if (!wantsCsv(c.req.header('accept'), query.format)) return c.json(report);
     const { header, rows } = statsCsv(report);
     return csvResponse(c, 'admin-stats', header, rows);
   });
@@ -39,7 +39,7 @@ export function adminRoutes(services: Services) {
         };
       }),
     };
-    if (!wantsCsv(c, query.format)) return c.json(report);
+    if (!wantsCsv(c.req.header('accept'), query.format)) return c.json(report);
     const rows = report.items.map((item) => [item.tenant, item.images, item.imageBytes, item.storedBytes]);
     return csvResponse(c, 'tenants', ['tenant', 'images', 'image_bytes', 'stored_bytes'], rows);
   });

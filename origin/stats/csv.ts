@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { listedQualities } from '../../core/negotiate.ts';
 
 export type CsvCell = string | number | null | undefined;
 
@@ -18,13 +19,18 @@ function csvCell(value: CsvCell): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** `?format=csv` wins; without it, an Accept header naming text/csv (and not JSON first) asks for CSV. */
-export function wantsCsv(c: Context, format: 'json' | 'csv' | undefined): boolean {
+/**
+ * `?format=csv` wins; without it, CSV when Accept rates `text/csv` above `application/json`, or
+ * as high and listed first (q values as f_auto reads them). `*\/*`, no Accept, or `text/csv;q=0`: JSON.
+ */
+export function wantsCsv(accept: string | undefined, format: 'json' | 'csv' | undefined): boolean {
   if (format !== undefined) return format === 'csv';
-  const accept = c.req.header('accept') ?? '';
-  const csv = accept.indexOf('text/csv');
-  const json = accept.indexOf('application/json');
-  return csv !== -1 && (json === -1 || csv < json);
+  const qualities = listedQualities(accept ?? '');
+  const csv = qualities.get('text/csv') ?? 0;
+  const json = qualities.get('application/json') ?? 0;
+  if (csv === 0 || csv < json) return false;
+  const order = [...qualities.keys()];
+  return csv > json || order.indexOf('text/csv') < order.indexOf('application/json');
 }
 
 /** The rows as a CSV download (`name`.csv), never cached by a shared cache. */

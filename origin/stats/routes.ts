@@ -22,7 +22,7 @@ export function statsRoutes(services: Services) {
     // This replica's counts are exact; other replicas' arrive with their next flush.
     await services.usage.flush();
     const report = await statsReport(services.db, { tenant: c.get('tenant') }, range, query.groupBy);
-    if (!wantsCsv(c, query.format)) return c.json(report);
+    if (!wantsCsv(c.req.header('accept'), query.format)) return c.json(report);
     const { header, rows } = statsCsv(report);
     return csvResponse(c, 'stats', header, rows);
   });
@@ -32,7 +32,7 @@ export function statsRoutes(services: Services) {
     const range = statsRange(query);
     await services.usage.flush();
     const report = await topImages(services.db, c.get('tenant'), range, query);
-    if (!wantsCsv(c, query.format)) return c.json(report);
+    if (!wantsCsv(c.req.header('accept'), query.format)) return c.json(report);
     const rows = report.items.map((item) => [item.id, item.filename, item.format, item.deliveries.count, item.deliveries.bytes]);
     return csvResponse(c, 'top-images', ['id', 'filename', 'format', 'deliveries', 'delivery_bytes'], rows);
   });
@@ -41,7 +41,7 @@ export function statsRoutes(services: Services) {
     const query = parseQuery(formatOnlyQuerySchema, c.req.query());
     const tenant = c.get('tenant');
     const report = storageReport((await storageTotals(services.storageCounts, services.config, tenant)).get(tenant), services.config);
-    if (!wantsCsv(c, query.format)) return c.json(report);
+    if (!wantsCsv(c.req.header('accept'), query.format)) return c.json(report);
     const rows = (['originals', 'variants', 'mezzanines', 'total'] as const).map((kind) => [
       kind,
       report[kind].objects,

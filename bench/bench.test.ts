@@ -7,12 +7,15 @@ import { combine, toRow, type Measured } from './phases.ts';
 import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
 import { scriptEnv } from './processes.ts';
-import type { Mode, Row, Scenarios } from './report-types.ts';
+import type { LadderQualityFigures, Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
-import { formatRows, tableCells } from './table.ts';
+import { formatLadderQuality, formatRows, formatUploads, tableCells } from './table.ts';
 import type { EngineFigures } from './scenarios/near-duplicates.ts';
-import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
+import { decodedTally, evaluateAtGate, evaluateTargets, servedByLadder } from './targets.ts';
+import { tallyKey } from './load.ts';
+import { psnr } from './scenarios/ladder-quality.ts';
+import { workloads } from './workloads.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
   return {
@@ -91,42 +94,114 @@ describe('table', () => {
 });
 
 describe('targets', () => {
+  const ladderQuality = (ladderPsnr: number, decoded = 'ladder-2048'): LadderQualityFigures => ({
+    workload: 'jpeg-w800',
+    ops: 'w_801',
+    width: 801,
+    height: 601,
+    decoded,
+    ladderPsnr,
+    directPsnr: 40,
+    ladderBytes: 90_000,
+    directBytes: 88_000,
+  });
   const scenarios: Scenarios = {
     rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500 },
     leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 330, anonFirstMiB: 200, anonAllMiB: 210 },
     singleFlight: { requests: 100, answered: 100, renders: 1 },
     nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40), nearDuplicateFigures('postgres', 60)], skipped: [] },
+    ladderQuality: [ladderQuality(39.95)],
   };
+  const upload = (kind: UploadFigures['kind'], mbPerSecond: number): UploadFigures => ({
+    kind,
+    files: 12,
+    bytes: 36e6,
+    concurrency: 2,
+    mbPerSecond,
+    peakRssMiB: 300,
+    errors: 0,
+  });
+  const uploads = [upload('limit', 80), upload('single', 51), upload('multipart', 34)];
+  const fromLadder = { 'render ladder-2048': 10 };
   const passing = [
     row('jpeg-w800', 'limit', 8, 40),
     row('jpeg-w800', 'ipx', 8, 30),
-    row('jpeg-w800', 'cold', 8, 37),
-    row('jpeg-w800', 'warm', 8, 800, { p99: 5 }),
+    { ...row('jpeg-w800', 'cold', 8, 80), sources: fromLadder },
+    row('jpeg-w800', 'warm', 8, 1800, { p99: 5 }),
   ];
 
   it('passes when every threshold holds', () => {
-    const results = evaluateTargets(passing, scenarios);
-    expect(results.map((result) => result.pass)).toEqual([true, true, true, true, true, true, true, true]);
+    const results = evaluateTargets(passing, scenarios, uploads);
+    expect(results.map((result) => [result.name, result.pass])).toEqual([
+      ['cold ≥ 2 × limit, jpeg-w800 (from the ladder)', true],
+      ['cold ≥ 2.4 × ipx, jpeg-w800', true],
+      ["ladder render PSNR ≥ the direct render's − 0.1 dB, jpeg-w800", true],
+      ['memory hits ≥ 20 × cold and p99 < 10 ms at c8, jpeg-w800', true],
+      ['single upload ≥ 50.4 MB/s (2 × 25.2)', true],
+      ['multipart upload ≥ 33.6 MB/s (2 × 16.8)', true],
+      ['peak RSS under 8 concurrent 24 MP renders < 700 MiB', true],
+      ['RSS after 5000 mixed requests within 15 % of RSS after 500', true],
+      ['100 concurrent identical cold requests: exactly one render, all answered', true],
+      ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite', true],
+      ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, postgres', true],
+    ]);
+    expect(results[4]?.detail).toBe('51.0 MB/s over 12 files at c2; upload limit 80.0 MB/s, 0.64× of it');
   });
 
-  it('fails cold under 0.9 × limit, the JPEG under 1.2 × ipx, slow or few memory hits, RSS, growth and extra renders', () => {
+  it('fails the ladder under 2 × limit or 2.4 × ipx, quality, slow uploads, slow or few memory hits, RSS, growth and extra renders', () => {
     const rows = [
       row('jpeg-w800', 'limit', 8, 40),
       row('jpeg-w800', 'ipx', 8, 32),
-      row('jpeg-w800', 'cold', 8, 35),
+      { ...row('jpeg-w800', 'cold', 8, 76), sources: fromLadder },
       row('jpeg-w800', 'warm', 8, 800, { p99: 12 }),
     ];
-    const results = evaluateTargets(rows, {
-      rss24mp: { ...scenarios.rss24mp, requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
-      leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
-      singleFlight: { requests: 100, answered: 100, renders: 2 },
-      nearDuplicates: {
-        engines: [nearDuplicateFigures('sqlite', 120), { ...nearDuplicateFigures('postgres', 50), plantedFound: 59 }],
-        skipped: [],
+    const results = evaluateTargets(
+      rows,
+      {
+        rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
+        leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
+        singleFlight: { requests: 100, answered: 100, renders: 2 },
+        nearDuplicates: {
+          engines: [nearDuplicateFigures('sqlite', 120), { ...nearDuplicateFigures('postgres', 50), plantedFound: 59 }],
+          skipped: [],
+        },
+        ladderQuality: [ladderQuality(39.89)],
       },
+      [upload('limit', 80), upload('single', 50), { ...upload('multipart', 40), errors: 1 }],
+    );
+    expect(results.map((result) => result.pass)).toEqual(Array.from({ length: 11 }, () => false));
+    expect(results[0]?.detail).toContain('1.90×');
+    expect(results[1]?.detail).toContain('2.38×');
+    expect(results[2]?.detail).toContain('origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
+  });
+
+  it('holds a workload the ladder does not serve to 0.95 × limit and 1 × ipx, and fails when the decode is not the expected one', () => {
+    const rows = (cold: number, sources: Record<string, number>) => [
+      row('photo-w600', 'limit', 2, 40),
+      row('photo-w600', 'ipx', 2, 35),
+      { ...row('photo-w600', 'cold', 2, cold), sources },
+    ];
+    const limitLine = (cold: number, sources: Record<string, number>) => evaluateTargets(rows(cold, sources), {})[0];
+    expect(limitLine(38, { 'render original': 8 })).toEqual({
+      name: 'cold ≥ 0.95 × limit, photo-w600 (ladder not used)',
+      pass: true,
+      detail: 'c2 38.0/40.0 req/s = 0.95×',
     });
-    expect(results.map((result) => result.pass)).toEqual([false, false, false, false, false, false, false, false]);
-    expect(results[0]?.detail).toContain('0.88×');
+    expect(limitLine(37.7, { 'render original': 8 })?.pass).toBe(false);
+    expect(evaluateTargets(rows(38, {}), {})[1]).toMatchObject({ name: 'cold ≥ 1 × ipx, photo-w600', pass: true });
+    expect(limitLine(38, { 'render original': 7, 'render ladder-2048': 1 })).toMatchObject({
+      pass: false,
+      detail: expect.stringContaining('expected the original'),
+    });
+    // A ladder workload whose renders decoded the original fails however fast it was.
+    const original = [row('jpeg-w800', 'limit', 2, 10), { ...row('jpeg-w800', 'cold', 2, 30), sources: { 'render original': 8 } }];
+    expect(evaluateTargets(original, {})[0]).toMatchObject({ pass: false, detail: expect.stringContaining('expected a mezzanine') });
+    expect(decodedTally(original, 'jpeg-w800')).toEqual({ original: 8 });
+  });
+
+  it('fails the quality guard when the origin did not decode a mezzanine', () => {
+    const guard = evaluateTargets([], { ladderQuality: [ladderQuality(41, 'original')] }).find((result) => result.name.includes('PSNR'));
+    expect(guard?.pass).toBe(false);
   });
 
   it('takes the memory-hit p99 from wrk when it measured one, and says which client it came from', () => {
@@ -140,40 +215,53 @@ describe('targets', () => {
     expect(warm([...hits, row('jpeg-w800', 'warm-wrk', 8, 900, { p99: 11 })])?.pass).toBe(false);
   });
 
-  it('compares cold with the gated limit beside the targets, only where a gated limit ran', () => {
+  it('compares cold with the gated limit beside the targets at the same minimum, only where a gated limit ran', () => {
     const rows = [
       row('png-webp', 'limit', 2, 30),
       row('png-webp', 'cold', 2, 26),
       row('png-webp', 'limit', 8, 40),
       row('png-webp', 'limit-gate', 8, 30),
-      row('png-webp', 'cold', 8, 28),
+      row('png-webp', 'cold', 8, 28.5),
     ];
-    expect(evaluateAtGate(rows)).toEqual([{ name: 'cold ≥ 0.9 × limit-gate, png-webp', pass: true, detail: 'c8 28.0/30.0 req/s = 0.93×' }]);
+    expect(evaluateAtGate(rows)).toEqual([
+      { name: 'cold ≥ 0.95 × limit-gate, png-webp', pass: true, detail: 'c8 28.5/30.0 req/s = 0.95×' },
+    ]);
     expect(evaluateAtGate([...rows.slice(0, 3), row('png-webp', 'limit-gate', 8, 32), row('png-webp', 'cold', 8, 28)])[0]?.pass).toBe(
       false,
     );
     expect(evaluateAtGate(rows.filter((each) => each.mode !== 'limit-gate'))).toEqual([]);
+    expect(evaluateAtGate([row('jpeg-w800', 'limit-gate', 8, 20), row('jpeg-w800', 'cold', 8, 39)])[0]).toMatchObject({
+      name: 'cold ≥ 2 × limit-gate, jpeg-w800',
+      pass: false,
+    });
   });
 
-  it('holds the workloads the ladder serves to 2 × the limit, and names only those measured', () => {
-    const rows = [
-      row('jpeg-w800', 'limit', 2, 30),
-      row('jpeg-w800', 'cold', 2, 61),
-      row('jpeg-w800', 'limit', 8, 30),
-      row('jpeg-w800', 'cold', 8, 59),
-      row('png-webp', 'limit', 2, 30),
-      row('png-webp', 'cold', 2, 30),
-    ];
-    const results = evaluateLadder(rows);
-    expect(results.map((result) => [result.name, result.pass])).toEqual([['ladder: cold ≥ 2 × limit, jpeg-w800', false]]);
-    expect(results[0]?.detail).toContain('c8 59.0/30.0 req/s = 1.97×');
-    expect(evaluateLadder(rows.filter((r) => r.concurrency === 2)).map((result) => result.pass)).toEqual([true]);
+  it('declares which workloads the ladder serves, with a reference for the quality guard on the two 12 MP targets', () => {
+    expect(workloads.filter((workload) => workload.ladder).map((workload) => workload.name)).toEqual([
+      'jpeg-w800',
+      'jpeg-fill-webp',
+      'jpeg-watermark',
+    ]);
+    expect(workloads.filter((workload) => workload.reference).map((workload) => workload.name)).toEqual(['jpeg-w800', 'jpeg-fill-webp']);
+    expect(servedByLadder('photo-w600')).toBe(false);
+    expect(servedByLadder('no-such-workload')).toBe(false);
   });
 
   it('skips what was not measured instead of passing it', () => {
     const results = evaluateTargets([row('jpeg-watermark', 'limit', 2, 10), row('jpeg-watermark', 'cold', 2, 10)], {});
     expect(results.find((result) => result.name.includes('ipx'))?.pass).toBeUndefined();
-    expect(results.filter((result) => result.pass === undefined)).toHaveLength(7);
+    expect(results.filter((result) => result.pass === undefined).map((result) => result.name)).toEqual([
+      'cold ≥ 2.4 × ipx, jpeg-watermark',
+      "ladder render PSNR ≥ the direct render's − 0.1 dB, ladder workloads",
+      'memory hits ≥ 20 × cold and p99 < 10 ms at c8, jpeg-watermark',
+      'single upload ≥ 50.4 MB/s (2 × 25.2)',
+      'multipart upload ≥ 33.6 MB/s (2 × 16.8)',
+      'peak RSS under 8 concurrent 24 MP renders < 700 MiB',
+      'RSS after 5000 mixed requests within 15 % of RSS after 500',
+      '100 concurrent identical cold requests: exactly one render, all answered',
+      'near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite',
+      'near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, postgres',
+    ]);
     const postgresAway = evaluateTargets([], {
       nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40)], skipped: ['postgres: unreachable'] },
     });
@@ -181,6 +269,46 @@ describe('targets', () => {
       true,
       undefined,
     ]);
+  });
+});
+
+describe('quality guard and tallies', () => {
+  it('scores PSNR: identical pixels are infinite, one grey level off everywhere is 48.13 dB, sizes must match', () => {
+    const image = (value: number, width = 4) => ({ data: Buffer.alloc(width * 2 * 3, value), width, height: 2 });
+    expect(psnr(image(100), image(100))).toBe(Number.POSITIVE_INFINITY);
+    expect(psnr(image(100), image(101))).toBeCloseTo(48.13, 2);
+    expect(() => psnr(image(100), image(100, 5))).toThrow(/sizes differ/);
+  });
+
+  it('tallies the source with what a render decoded, from Server-Timing', () => {
+    expect(tallyKey('render', 'source;dur=1.0, render;dur=20.1, decode;desc="ladder-2048";dur=22.0')).toBe('render ladder-2048');
+    expect(tallyKey('render', 'decode;desc="original"')).toBe('render original');
+    expect(tallyKey('memory', undefined)).toBe('memory');
+    expect(tallyKey(undefined, 'storage;dur=2')).toBe('none');
+  });
+
+  it('prints the guard as a table with the difference in dB', () => {
+    const table = formatLadderQuality([
+      {
+        workload: 'jpeg-w800',
+        ops: 'w_801',
+        width: 801,
+        height: 601,
+        decoded: 'ladder-2048',
+        ladderPsnr: 40.12,
+        directPsnr: 40,
+        ladderBytes: 1,
+        directBytes: 2,
+      },
+    ]);
+    expect(table.split('\n')[2]).toMatch(/jpeg-w800 +\| w_801 \| 801×601 \| ladder-2048 \| 40\.12 .*\| 40\.00 .*\| 0\.12 /);
+  });
+
+  it('labels the upload limit row in the upload table', () => {
+    const table = formatUploads([
+      { kind: 'limit', files: 4, bytes: 1, concurrency: 2, mbPerSecond: 60, peakRssMiB: 100, errors: 0, note: 'in-process' },
+    ]);
+    expect(table).toContain('| upload limit | 4');
   });
 });
 

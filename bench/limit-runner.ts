@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { configureSharp } from '../origin/transform/configure-sharp.ts';
 import type { Sample } from './stats.ts';
+import { runUploadLimit, type UploadLimitJob } from './upload-limit.ts';
 import { makeLogo, sources, workloads, type LimitInput, type SourceName } from './workloads.ts';
 
 export interface LimitJob {
@@ -15,6 +16,8 @@ export interface LimitJob {
   ks: number[];
   concurrency: number;
 }
+
+export type RunnerJob = LimitJob | UploadLimitJob;
 
 export interface LimitReply {
   samples: Sample[];
@@ -63,8 +66,9 @@ async function main(): Promise<void> {
   // The same process-wide sharp settings as origin/server.ts, so the limit is our stack's ceiling.
   configureSharp();
   const inputs = await loadInputs(corpus);
-  process.on('message', (job: LimitJob) => {
-    runJob(inputs, job).then(
+  process.on('message', (job: RunnerJob) => {
+    const work = 'upload' in job ? runUploadLimit(inputs.jpeg12mp.data, job.upload) : runJob(inputs, job);
+    work.then(
       (reply) => process.send?.(reply),
       (error: unknown) => process.send?.({ samples: [], seconds: 0, error: String(error) }),
     );

@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
-import type { LimitJob, LimitReply } from './limit-runner.ts';
+import type { LimitReply, RunnerJob } from './limit-runner.ts';
 import { repoRoot } from './processes.ts';
 
 export interface LimitProcess {
   pid: number;
   concurrency: number;
-  run(job: LimitJob): Promise<LimitReply>;
+  run(job: RunnerJob): Promise<LimitReply>;
   stop(): Promise<void>;
 }
 

@@ -13,7 +13,7 @@ export interface LoadPlan {
   /** Statuses that count as success (default 200). */
   okStatus?: (status: number, index: number) => boolean;
   headers?: Record<string, string>;
-  /** A response header whose values are tallied (e.g. x-variant-source). */
+  /** A response header whose values are tallied (e.g. x-variant-source), with the source a render decoded beside it. */
   tally?: string;
 }
 
@@ -55,8 +55,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
         samples.push({ ms: performance.now() - started, bytes: ok ? bytes : 0, ok });
         statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
         if (plan.tally) {
-          const value = response.headers[plan.tally];
-          const key = typeof value === 'string' ? value : 'none';
+          const key = tallyKey(response.headers[plan.tally], response.headers['server-timing']);
           tally[key] = (tally[key] ?? 0) + 1;
         }
       } catch (error) {
@@ -73,4 +72,14 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
     await pool.close();
   }
   return { samples, seconds: (performance.now() - started) / 1000, tally, statuses };
+}
+
+/**
+ * The tally's key: the header's value, then what a render decoded when Server-Timing names it
+ * (`render ladder-2048`, `render original`), so a row proves whether the ladder served it.
+ */
+export function tallyKey(value: string | string[] | undefined, serverTiming: string | string[] | undefined): string {
+  const key = typeof value === 'string' ? value : 'none';
+  const decoded = typeof serverTiming === 'string' ? /(?:^|,)\s*decode;desc="([^"]*)"/.exec(serverTiming)?.[1] : undefined;
+  return decoded === undefined ? key : `${key} ${decoded}`;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--no-edge] [--no-scenarios] [--only=workload,…] [--render-concurrency=N]`:
- * pixelfront against the raw-sharp limit and ipx on loopback, then the targets of issue 7 as
+ * pixelfront against the raw-sharp limit and ipx on loopback, then the targets of issues 7 and 20 as
  * PASS/FAIL lines. Writes bench/results/<date>.json.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +14,8 @@ import { evaluateQAuto, formatQAuto, qAutoRows } from './q-auto-report.ts';
 import { measureQAuto } from './scenarios/q-auto.ts';
 import { evaluateJxl, formatJxl, jxlRows } from './jxl-report.ts';
 import { measureJxl } from './scenarios/jxl.ts';
-import { formatRows, formatTargets, formatUploads } from './table.ts';
-import { evaluateAtGate, evaluateLadder, evaluateTargets } from './targets.ts';
+import { formatLadderQuality, formatRows, formatTargets, formatUploads } from './table.ts';
+import { evaluateAtGate, evaluateTargets } from './targets.ts';
 import { sources } from './workloads.ts';
 import { repoRoot } from './processes.ts';
 import { resultsFileName } from './results-file.ts';
@@ -34,9 +34,8 @@ async function main(): Promise<void> {
     for (const path of Object.values(sources)) await copyFile(join(corpus, path), join(ipxDir, path));
     const started = Date.now();
     const result = await runBench({ options, corpus, work, ipxDir, log: (line) => console.error(`bench: ${line}`) });
-    const targets = evaluateTargets(result.rows, result.scenarios);
+    const targets = evaluateTargets(result.rows, result.scenarios, result.uploads);
     const atGate = evaluateAtGate(result.rows);
-    const ladder = evaluateLadder(result.rows);
     // Issue 19's q_auto comparison: the full run only (SPEC section 8 lets --quick leave it out).
     const qAutoSamples =
       options.quick || !options.scenarios ? [] : await measureQAuto(corpus, false, (line) => console.error(`bench: ${line}`));
@@ -59,7 +58,6 @@ async function main(): Promise<void> {
       scenarios: result.scenarios,
       targets,
       atGate,
-      ladder,
       ...(qAuto === undefined ? {} : { qAuto }),
       ...(jxl === undefined ? {} : { jxl }),
       notes: result.notes,
@@ -74,8 +72,7 @@ async function main(): Promise<void> {
     if (result.scenarios.nearDuplicates) console.log(`${formatNearDuplicates(result.scenarios.nearDuplicates)}\n`);
     for (const note of result.notes) console.log(`note: ${note}`);
     console.log(`\n${formatTargets(targets)}\n`);
-    if (ladder.length > 0)
-      console.log(`Render ladder (issue 20): cold renders from the 2048 px mezzanine, limit from the original\n${formatTargets(ladder)}\n`);
+    if (result.scenarios.ladderQuality) console.log(`${formatLadderQuality(result.scenarios.ladderQuality)}\n`);
     if (qAuto !== undefined)
       console.log(
         `Content-aware quality (issue 19), in-process renders at 800 px\n${formatQAuto(qAutoSamples)}\n\n${formatTargets(qAuto.targets)}\n`,

@@ -21,7 +21,8 @@ export interface Row {
 }
 
 export interface UploadFigures {
-  kind: 'single' | 'multipart';
+  /** limit: the same files through the origin's own receive (sha256 + temp-file write) and validation, in-process, no HTTP. */
+  kind: 'single' | 'multipart' | 'limit';
   files: number;
   bytes: number;
   concurrency: number;
@@ -38,6 +39,8 @@ export interface Scenarios {
   leak?: { first: number; total: number; errors: number; rssFirstMiB: number; rssAllMiB: number; anonFirstMiB: number; anonAllMiB: number };
   /** N identical concurrent requests for a variant that does not exist yet. */
   singleFlight?: { requests: number; answered: number; renders: number };
+  /** Issue 20's quality guard, one entry per workload the ladder serves that has a reference. */
+  ladderQuality?: LadderQualityFigures[];
   /** Near-duplicate lookups at NEAR_DUPLICATE_ROWS hashes of one tenant, per catalog engine (full run only). */
   nearDuplicates?: NearDuplicateFigures;
 }
@@ -47,4 +50,20 @@ export interface TargetResult {
   /** undefined: could not be measured in this run (the detail says why). */
   pass: boolean | undefined;
   detail: string;
+}
+
+/** One output of a ladder workload, scored against the original resized without shrink-on-load, unencoded. */
+export interface LadderQualityFigures {
+  workload: string;
+  ops: string;
+  width: number;
+  height: number;
+  /** What the origin's render decoded (Server-Timing), e.g. ladder-2048. */
+  decoded: string;
+  /** The origin's answer (from the mezzanine), dB. */
+  ladderPsnr: number;
+  /** Raw sharp on the original with shrink-on-load (the limit's render), dB. */
+  directPsnr: number;
+  ladderBytes: number;
+  directBytes: number;
 }

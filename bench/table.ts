@@ -1,4 +1,4 @@
-import type { Mode, Row, TargetResult, UploadFigures } from './report-types.ts';
+import type { LadderQualityFigures, Mode, Row, TargetResult, UploadFigures } from './report-types.ts';
 import { ratio } from './stats.ts';
 
 /**
@@ -72,13 +72,32 @@ export function formatUploads(uploads: readonly UploadFigures[]): string {
   return formatTable(
     header,
     uploads.map((upload) => [
-      upload.kind,
+      upload.kind === 'limit' ? 'upload limit' : upload.kind,
       String(upload.files),
       String(upload.concurrency),
       upload.mbPerSecond === undefined ? '–' : fixed(upload.mbPerSecond, 1),
       upload.peakRssMiB === undefined ? '–' : fixed(upload.peakRssMiB, 0),
       upload.errors > 0 ? String(upload.errors) : '',
       upload.note ?? '',
+    ]),
+  );
+}
+
+/** Issue 20's quality guard: both renders' PSNR against the lossless no-shrink reference. */
+export function formatLadderQuality(figures: readonly LadderQualityFigures[]): string {
+  const header = ['quality guard', 'ops', 'size', 'decoded', 'origin PSNR dB', 'direct PSNR dB', 'Δ dB', 'origin bytes', 'direct bytes'];
+  return formatTable(
+    header,
+    figures.map((each) => [
+      each.workload,
+      each.ops,
+      `${each.width}×${each.height}`,
+      each.decoded,
+      fixed(each.ladderPsnr, 2),
+      fixed(each.directPsnr, 2),
+      fixed(each.ladderPsnr - each.directPsnr, 2),
+      String(each.ladderBytes),
+      String(each.directBytes),
     ]),
   );
 }

@@ -7,6 +7,8 @@ export const sources = {
   jpeg12mp: 'edge/jpeg_large_12mp_4032x3024.jpg',
   pngAlpha: 'valid/png_rgba_8bit_2048x1536.png',
   gifAnimated: 'valid/gif_animated_loop3.gif',
+  /** 6 MP, under the ladder's threshold (1.5 × 2048): the per-request overhead workloads of issue 20. */
+  photo6mp: 'valid/jpeg_baseline_photo_2725x2225.jpg',
 } as const;
 export type SourceName = keyof typeof sources;
 
@@ -29,6 +31,17 @@ export interface Workload {
   limit(input: LimitInput, k: number): Promise<Buffer>;
   /** Cold requests per phase relative to the run's base count (AVIF is ~50x slower). */
   weight: number;
+  /**
+   * Whether the origin's cold renders of this workload should decode a mezzanine (origin/ladder/select.ts
+   * at the default LADDER_SIZES): the target against the limit follows from it (bench/targets.ts), and the
+   * cold rows' Server-Timing decode tally must agree.
+   */
+  ladder: boolean;
+  /**
+   * The quality guard's reference (issue 20): the same geometry on the original without
+   * shrink-on-load, left unencoded. Only the workloads the guard scores have one.
+   */
+  reference?: (input: LimitInput, k: number) => Sharp;
 }
 
 function encode(
@@ -55,6 +68,24 @@ async function overlay(logo: Buffer, width: number, height: number): Promise<{ d
   return { data, width: info.width, height: info.height };
 }
 
+/** `w_<width>,wm_logo` in raw sharp: the logo at the bottom right, as origin/watermarks places it by default. */
+async function watermarked(input: LimitInput, width: number, source: { width: number; height: number }): Promise<Buffer> {
+  const height = Math.round((width * source.height) / source.width);
+  const logo = await overlay(input.logo, width, height);
+  const margin = Math.round(Math.min(width, height) * 0.02);
+  const image = sharp(input.data)
+    .resize({ width })
+    .composite([
+      {
+        input: logo.data,
+        raw: { width: logo.width, height: logo.height, channels: 4 },
+        left: width - margin - logo.width,
+        top: height - margin - logo.height,
+      },
+    ]);
+  return encode(image, 'jpeg');
+}
+
 export const workloads: Workload[] = [
   {
     name: 'jpeg-w800',
@@ -63,6 +94,8 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${800 - k},f_jpeg,q_80`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 800 - k }), 'jpeg'),
     weight: 1,
+    ladder: true,
+    reference: (input, k) => sharp(input.data).resize({ width: 800 - k, fastShrinkOnLoad: false }),
   },
   {
     name: 'jpeg-fill-webp',
@@ -71,6 +104,8 @@ export const workloads: Workload[] = [
     ipx: (k) => `s_${400 - k}x400,f_webp,q_80`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 400 - k, height: 400, fit: 'cover' }), 'webp'),
     weight: 1,
+    ladder: true,
+    reference: (input, k) => sharp(input.data).resize({ width: 400 - k, height: 400, fit: 'cover', fastShrinkOnLoad: false }),
   },
   {
     name: 'jpeg-avif',
@@ -79,6 +114,8 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${1200 - k},f_avif`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 1200 - k }), 'avif'),
     weight: 0.12,
+    // 1200 px needs 2 × that across the region: more than the 2048 px mezzanine holds.
+    ladder: false,
   },
   {
     name: 'png-webp',
@@ -87,30 +124,17 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${600 - k},f_webp,q_80`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'webp'),
     weight: 1,
+    // 2048 px is under 1.5 × the rung: no mezzanine.
+    ladder: false,
   },
   {
     name: 'jpeg-watermark',
     source: 'jpeg12mp',
     ops: (k) => `w_${800 - k},wm_logo`,
     ipx: () => undefined,
-    limit: async (input, k) => {
-      const width = 800 - k;
-      const height = Math.round((width * 3024) / 4032);
-      const logo = await overlay(input.logo, width, height);
-      const margin = Math.round(Math.min(width, height) * 0.02);
-      const image = sharp(input.data)
-        .resize({ width })
-        .composite([
-          {
-            input: logo.data,
-            raw: { width: logo.width, height: logo.height, channels: 4 },
-            left: width - margin - logo.width,
-            top: height - margin - logo.height,
-          },
-        ]);
-      return encode(image, 'jpeg');
-    },
+    limit: (input, k) => watermarked(input, 800 - k, { width: 4032, height: 3024 }),
     weight: 1,
+    ladder: true,
   },
   {
     name: 'gif-webp',
@@ -124,5 +148,28 @@ export const workloads: Workload[] = [
       }),
     // Four blocks of distinct widths must stay above 0 px: 4 × 48 < 300.
     weight: 0.6,
+    // Animated: always the original.
+    ladder: false,
+  },
+  {
+    // Issue 20's per-request overhead: a source decoded at 1/4 scale, so HTTP, storage and catalog weigh most.
+    name: 'photo-w600',
+    source: 'photo6mp',
+    ops: (k) => `w_${600 - k}`,
+    ipx: (k) => `w_${600 - k},f_jpeg,q_80`,
+    limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'jpeg'),
+    weight: 1,
+    // 2725 px is under 1.5 × 2048: no mezzanine.
+    ladder: false,
+  },
+  {
+    // The watermark on a source under the ladder threshold (issue 20's "workloads the ladder does not serve").
+    name: 'photo-watermark',
+    source: 'photo6mp',
+    ops: (k) => `w_${600 - k},wm_logo`,
+    ipx: () => undefined,
+    limit: (input, k) => watermarked(input, 600 - k, { width: 2725, height: 2225 }),
+    weight: 1,
+    ladder: false,
   },
 ];

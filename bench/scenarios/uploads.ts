@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import type { LimitProcess } from '../limit.ts';
 import type { UploadFigures } from '../report-types.ts';
 import { sampleMemory } from '../rss.ts';
 import { withJpegComment } from '../origin-api.ts';
@@ -21,6 +22,35 @@ export async function measureSingleUploads(
     await response.body.text();
     return response.statusCode === 201;
   });
+}
+
+/**
+ * The upload limit beside the upload rows (bench/upload-limit.ts, in the limit runner's process):
+ * as many files of the same JPEG, at the same concurrency, without HTTP, storage or catalog.
+ */
+export async function measureUploadLimit(
+  limit: LimitProcess,
+  jpeg: Buffer,
+  files: number,
+  concurrency: number,
+  tempDir: string,
+): Promise<UploadFigures> {
+  const memory = sampleMemory(limit.pid);
+  const reply = await limit.run({ upload: { files, concurrency, tempDir } });
+  const peaks = await memory.stop();
+  if (reply.error) throw new Error(`upload limit: ${reply.error}`);
+  const ok = reply.samples.filter((sample) => sample.ok);
+  const bytes = ok.reduce((sum, sample) => sum + sample.bytes, 0);
+  return {
+    kind: 'limit',
+    files,
+    bytes,
+    concurrency,
+    mbPerSecond: round(bytes / 1e6 / reply.seconds, 2),
+    peakRssMiB: round(peaks.peakRss / 2 ** 20, 1),
+    errors: reply.samples.length - ok.length,
+    note: `sha256 + temp-file write + strict validation (${(jpeg.length / 1e6).toFixed(1)} MB JPEG), in-process`,
+  };
 }
 
 interface UploadSession {

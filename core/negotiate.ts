@@ -68,6 +68,16 @@ export function resolveFormat(token: FormatToken, source: SourceTraits): OutputF
   return token === 'default' ? defaultFormat(source) : token;
 }
 
+/**
+ * The format `f_auto` answers with at once while a slower one renders (fast-first, SPEC section 8):
+ * WebP when the token names a modern format (every client that accepts JPEG XL or AVIF accepts
+ * WebP), else PNG for a source with alpha and JPEG otherwise, which every client takes.
+ */
+export function fastFormat(token: FormatToken, source: Pick<SourceTraits, 'hasAlpha'>): OutputFormat {
+  if (token !== 'default') return 'webp';
+  return source.hasAlpha ? 'png' : 'jpeg';
+}
+
 /** The format a spec renders to: its explicit `f`, `f_auto` negotiated, or the default. */
 export function outputFormat(spec: Pick<TransformSpec, 'f'>, token: FormatToken, source: SourceTraits): OutputFormat {
   if (spec.f === undefined) return defaultFormat(source);

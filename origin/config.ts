@@ -122,6 +122,8 @@ const envSchema = z.object({
   RENDER_MEMORY_MB: positiveInt(512),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
+  /** A cold f_auto whose chosen format is estimated to encode longer than this is answered in the fast format first (0: always; a huge value: never). */
+  FAST_FIRST_MS: z.coerce.number().int().min(0).default(300),
   MEMORY_CACHE_BYTES: z.coerce
     .number()
     .int()
@@ -220,6 +222,8 @@ export interface Config {
   renderMemoryBytes: number;
   renderQueue: number;
   renderTimeoutMs: number;
+  /** FAST_FIRST_MS: the estimated encode past which a cold f_auto gets the fast format first (origin/transform/fast-first.ts). */
+  fastFirstMs: number;
   memoryCacheBytes: number;
   variantTtlDays: number;
   uploadExpiryHours: number;
@@ -313,6 +317,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     renderMemoryBytes: e.RENDER_MEMORY_MB * 1024 * 1024,
     renderQueue: e.RENDER_QUEUE,
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+    fastFirstMs: e.FAST_FIRST_MS,
     memoryCacheBytes: e.MEMORY_CACHE_BYTES,
     variantTtlDays: e.VARIANT_TTL_DAYS,
     uploadExpiryHours: e.UPLOAD_EXPIRY_HOURS,

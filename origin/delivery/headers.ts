@@ -5,6 +5,11 @@ import type { VariantSource } from '../transform/variants.ts';
  * (an id always names the same bytes), so every 200 may be cached for a year.
  */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * The one exception (SPEC section 8): f_auto's fast-first answer, a stand-in while the better
+ * format renders (origin/transform/fast-first.ts). The edge keeps it no longer either.
+ */
+export const FAST_FIRST_CACHE = 'public, max-age=60';
 export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 export interface DeliveryInfo {
@@ -12,6 +17,8 @@ export interface DeliveryInfo {
   etag: string;
   canonicalPath: string;
   source: VariantSource;
+  /** Cache-Control when it is not IMMUTABLE (a fast-first answer). */
+  cacheControl?: string;
   /** The request headers the answer depends on: Accept for f_auto, the client hints w_auto and dpr_auto read. */
   vary?: readonly string[];
   /** Stage timings in ms, for Server-Timing. */
@@ -29,7 +36,7 @@ export interface DeliveryInfo {
 export function deliveryHeaders(info: DeliveryInfo): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': info.contentType,
-    'cache-control': IMMUTABLE,
+    'cache-control': info.cacheControl ?? IMMUTABLE,
     etag: info.etag,
     'x-content-type-options': 'nosniff',
     'x-variant-source': info.source,

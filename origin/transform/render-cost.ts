@@ -22,6 +22,12 @@ export interface RenderCost {
   ms: number;
 }
 
+/** A render's cost with the encode's share of its time apart: f_auto's fast-first compares it with FAST_FIRST_MS. */
+export interface RenderEstimate extends RenderCost {
+  /** The output's encode, with q_auto's extra probe encodes and scores. */
+  encodeMs: number;
+}
+
 const MiB = 1024 * 1024;
 const MP = 1_000_000;
 
@@ -56,10 +62,14 @@ const encodeBytesPerPixel: Record<OutputFormat, number> = { jpeg: 6, webp: 4.5, 
 
 /**
  * Encode time per output megapixel, and AVIF's start-up (a 0.5 MP AVIF took 0.7 s, 12 MP 5.2 s).
- * JPEG XL at effort 3 in WebAssembly: 210–380 ms/MP (README, JPEG XL output).
+ * JPEG XL at effort 3 in WebAssembly: 210–380 ms/MP (README, JPEG XL output). The start-up grows
+ * with the picture up to `avifStartMp`: encoding alone (sharp, the origin's settings, one thread,
+ * a loaded 2-core host) took 10–15 ms at 0.011 MP, 82–97 ms at 0.12 MP and 361–425 ms at 0.48 MP,
+ * where a fixed 400 ms told f_auto's fast-first (FAST_FIRST_MS) that a 120 px AVIF was slow.
  */
 const encodeMsPerMp: Record<OutputFormat, number> = { jpeg: 20, webp: 50, avif: 420, jxl: 400, gif: 600, png: 80 };
 const avifStartMs = 400;
+const avifStartMp = 0.5;
 /**
  * The padded part of a `c_pad` canvas is one colour, which some encoders pass over much faster
  * (a flat 6000 × 6000 pad: AVIF 2.5 s = 70 ms/MP, PNG 0.2 s, GIF 40 ms/MP; JPEG and WebP as for a
@@ -114,7 +124,7 @@ export interface CostInput {
  * The estimate for one render. Plans the geometry as the render will, so an output over the
  * output limits is refused here (400), before the render waits for admission.
  */
-export function estimateRenderCost(input: CostInput): RenderCost {
+export function estimateRenderCost(input: CostInput): RenderEstimate {
   const { info, spec, format } = input;
   const planned = input.original ?? info;
   const plan = planGeometry(planned, spec, { animated: info.frames > 1, maxOutputDimension: input.limits.maxOutputDimension });
@@ -127,6 +137,7 @@ export function estimateRenderCost(input: CostInput): RenderCost {
   return {
     bytes: Math.ceil(baseBytes + parts.reduce((sum, part) => sum + part.bytes, 0)),
     ms: baseMs + parts.reduce((sum, part) => sum + part.ms, 0),
+    encodeMs: output.ms + search.ms,
   };
 }
 
@@ -213,7 +224,7 @@ function outputCost(plan: GeometryPlan, frames: number, format: OutputFormat, he
     ms:
       (picture / MP) * encodeMsPerMp[format] +
       ((pixels - picture) / MP) * flatEncodeMsPerMp[format] +
-      (format === 'avif' ? avifStartMs : 0),
+      (format === 'avif' ? avifStartMs * Math.min(1, pixels / MP / avifStartMp) : 0),
   };
 }
 

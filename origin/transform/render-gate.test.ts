@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
-import { RenderGate, type AdmissionOutcome, type RenderGateOptions } from './render-gate.ts';
+import { RenderGate, type AdmissionOutcome, type RenderGateOptions, type RenderPriority } from './render-gate.ts';
 import type { RenderCost } from './render-cost.ts';
 
 /** Fake renders: each runs until the test finishes it, and records when it started. */
@@ -17,7 +17,7 @@ class Tasks {
   }
 
   /** Submits a render of this cost; resolves with the gate's answer once it ends. */
-  submit(name: string, cost: RenderCost): Promise<unknown> {
+  submit(name: string, cost: RenderCost, priority?: RenderPriority): Promise<unknown> {
     return this.gate.run(
       cost,
       () =>
@@ -25,6 +25,7 @@ class Tasks {
           this.started.push(name);
           this.finishers.set(name, (failed) => (failed ? reject(new Error(`${name} failed`)) : resolve(name)));
         }),
+      priority,
     );
   }
 
@@ -181,5 +182,41 @@ describe('render gate', () => {
     await settle();
     expect(tasks.gate.estimatedWait(cost(10))).toBeLessThan(2500);
     await tasks.finish('a');
+  });
+
+  it('lets foreground renders overtake background ones, which hold at most half the slots', async () => {
+    const tasks = new Tasks({ concurrency: 4, budgetBytes: 1000 });
+    for (const name of ['b1', 'b2', 'b3']) void tasks.submit(name, cost(10), 'background');
+    await settle();
+    // Two of four slots: the third background render waits although two slots are free.
+    expect(tasks.started).toEqual(['b1', 'b2']);
+    expect([tasks.gate.inFlight, tasks.gate.queued]).toEqual([2, 1]);
+    for (const name of ['f1', 'f2', 'f3']) void tasks.submit(name, cost(10));
+    await settle();
+    expect(tasks.started).toEqual(['b1', 'b2', 'f1', 'f2']);
+    // A background render ends: the foreground render waiting takes the slot, not b3.
+    await tasks.finish('b1');
+    expect(tasks.started).toEqual(['b1', 'b2', 'f1', 'f2', 'f3']);
+    await tasks.finish('f1');
+    expect(tasks.started.at(-1)).toBe('b3');
+    // The wait told to a foreground request leaves the background queue out.
+    void tasks.submit('b4', cost(10, 60_000), 'background');
+    await settle();
+    expect(tasks.gate.estimatedWait(cost(10))).toBeLessThan(1000);
+    for (const name of ['b2', 'f2', 'f3', 'b3']) await tasks.finish(name);
+    expect(tasks.started.at(-1)).toBe('b4');
+    await tasks.finish('b4');
+    expect([tasks.gate.inFlight, tasks.gate.queued]).toEqual([0, 0]);
+  });
+
+  it('refuses a background render when its queue is full, without a deadline', async () => {
+    const tasks = new Tasks({ concurrency: 2, queueLimit: 1, deadlineMs: 1 });
+    void tasks.submit('b1', cost(10, 10_000), 'background');
+    void tasks.submit('b2', cost(10, 10_000), 'background');
+    await settle();
+    expect(tasks.started).toEqual(['b1']);
+    expect((await refusal(tasks.submit('b3', cost(10), 'background'))).code).toBe('overloaded');
+    await tasks.finish('b1');
+    await tasks.finish('b2');
   });
 });

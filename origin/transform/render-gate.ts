@@ -18,9 +18,17 @@ export interface RenderGateOptions {
  */
 export type AdmissionOutcome = 'started' | 'queued' | 'refused_queue_full' | 'refused_deadline' | 'alone';
 
+/**
+ * `background`: a render nobody waits for (f_auto's upgrade after a fast-first answer). It passes
+ * the same count and budget, but every foreground render waiting goes first, and background
+ * renders hold at most half the slots, so the requests they follow are not slowed by them.
+ */
+export type RenderPriority = 'foreground' | 'background';
+
 interface Running {
   cost: RenderCost;
   started: number;
+  background: boolean;
 }
 
 interface Waiter {
@@ -45,12 +53,16 @@ const overrunShare = 0.1;
  * those behind it until it has started, so none can be overtaken forever (no starvation), at the
  * price of a small render waiting behind a large one. A request that would wait longer than
  * `deadlineMs` by the estimate, or find the queue full, is refused at once with 503 `overloaded`
- * and a Retry-After of the estimated wait.
+ * and a Retry-After of the estimated wait. Background renders queue apart (at most `queueLimit`
+ * of them, with no deadline: nobody waits) and start only when no foreground render is waiting.
  */
 export class RenderGate {
   private readonly running = new Set<Running>();
   private readonly waiting: Waiter[] = [];
+  /** Background renders waiting: started only while `waiting` is empty. */
+  private readonly backlog: Waiter[] = [];
   private runningBytes = 0;
+  private runningBackground = 0;
   /** Measured time / estimated time of recent renders (1 until a render has finished). */
   private speed = 1;
 
@@ -64,7 +76,7 @@ export class RenderGate {
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.backlog.length;
   }
 
   get inFlightBytes(): number {
@@ -72,7 +84,7 @@ export class RenderGate {
   }
 
   get queuedBytes(): number {
-    return this.waiting.reduce((sum, waiter) => sum + waiter.cost.bytes, 0);
+    return [...this.waiting, ...this.backlog].reduce((sum, waiter) => sum + waiter.cost.bytes, 0);
   }
 
   get budgetBytes(): number {
@@ -84,25 +96,27 @@ export class RenderGate {
     return this.speed;
   }
 
-  async run<T>(cost: RenderCost, task: () => Promise<T>): Promise<T> {
+  async run<T>(cost: RenderCost, task: () => Promise<T>, priority: RenderPriority = 'foreground'): Promise<T> {
+    const background = priority === 'background';
     let entry: Running;
-    if (this.waiting.length === 0 && this.fits(cost)) {
-      entry = this.begin(cost);
+    if (this.waiting.length === 0 && (background ? this.backlog.length === 0 && this.fitsBackground(cost) : this.fits(cost))) {
+      entry = this.begin(cost, background);
       this.observe('started', cost);
     } else {
-      entry = await this.enqueue(cost);
+      entry = await (background ? this.enqueueBackground(cost) : this.enqueue(cost));
     }
     try {
       return await task();
     } finally {
       this.running.delete(entry);
       this.runningBytes -= cost.bytes;
+      if (entry.background) this.runningBackground--;
       this.learn(cost, performance.now() - entry.started);
       this.admit();
     }
   }
 
-  /** Estimated milliseconds before a render of this cost, arriving now, would start. */
+  /** Estimated milliseconds before a foreground render of this cost, arriving now, would start (background ones waiting are overtaken). */
   estimatedWait(cost: RenderCost): number {
     const now = performance.now();
     const active = [...this.running].map((entry) => {
@@ -144,23 +158,48 @@ export class RenderGate {
       );
     }
     this.observe('queued', cost);
-    return new Promise<Running>((resolve) => this.waiting.push({ cost, start: () => resolve(this.begin(cost)) }));
+    return new Promise<Running>((resolve) => this.waiting.push({ cost, start: () => resolve(this.begin(cost, false)) }));
   }
 
-  private begin(cost: RenderCost): Running {
-    const entry: Running = { cost, started: performance.now() };
+  private async enqueueBackground(cost: RenderCost): Promise<Running> {
+    if (this.backlog.length >= this.options.queueLimit) {
+      this.observe('refused_queue_full', cost);
+      throw fail('overloaded', `${this.backlog.length} background renders are already waiting`, {
+        retryAfter: Math.max(1, Math.ceil(this.estimatedWait(cost) / 1000)),
+      });
+    }
+    this.observe('queued', cost);
+    return new Promise<Running>((resolve) => this.backlog.push({ cost, start: () => resolve(this.begin(cost, true)) }));
+  }
+
+  private begin(cost: RenderCost, background: boolean): Running {
+    const entry: Running = { cost, started: performance.now(), background };
     this.running.add(entry);
     this.runningBytes += cost.bytes;
+    if (background) this.runningBackground++;
     if (cost.bytes > this.options.budgetBytes) this.observe('alone', cost);
     return entry;
   }
 
-  /** Starts waiters from the head while they fit; the first that does not fit stops the rest. */
+  /**
+   * Starts waiters from the head while they fit; the first that does not fit stops the rest.
+   * Background renders follow once no foreground render waits.
+   */
   private admit(): void {
     for (let head = this.waiting[0]; head && this.fits(head.cost); head = this.waiting[0]) {
       this.waiting.shift();
       head.start();
     }
+    if (this.waiting.length > 0) return;
+    for (let head = this.backlog[0]; head && this.fitsBackground(head.cost); head = this.backlog[0]) {
+      this.backlog.shift();
+      head.start();
+    }
+  }
+
+  /** Half the slots at most (one at least) go to background renders, so foreground ones find room. */
+  private fitsBackground(cost: RenderCost): boolean {
+    return this.runningBackground < Math.max(1, Math.floor(this.options.concurrency / 2)) && this.fits(cost);
   }
 
   /** Room for one more: a slot, and either nothing running or the budget holding it. */

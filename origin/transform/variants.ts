@@ -17,12 +17,13 @@ import { originalKey, variantPrefix, watermarkKey } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
 import { probeSource, readSourceHeader } from './probe.ts';
-import { estimateRenderCost, type RenderCost } from './render-cost.ts';
+import { estimateRenderCost, type RenderEstimate } from './render-cost.ts';
 import type { RenderInput, SourceHeader } from './render-types.ts';
 import { render } from './render.ts';
 import { renderTimeout } from '../sharp/errors.ts';
 import { RenderCpuMeter } from './render-cpu.ts';
-import { RenderGate } from './render-gate.ts';
+import { RenderGate, type RenderPriority } from './render-gate.ts';
+import { FastFirst } from './fast-first.ts';
 import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { VariantRequest } from './variant-identity.ts';
@@ -42,6 +43,8 @@ export interface VariantLookup {
   timings: Record<string, number>;
   /** What a render decoded: `ladder-<size>` (a mezzanine) or `original`; for Server-Timing. */
   decoded?: string;
+  /** A fast-first answer (fast-first.ts): the better format rendering meanwhile; the answer is short-lived. */
+  upgrading?: OutputFormat;
 }
 
 /** The bytes a render decodes: the original, or a mezzanine with the original's oriented size. */
@@ -76,6 +79,7 @@ export class VariantService {
   private readonly deleted = new LRUCache<string, true>({ max: 10_000 });
   private readonly cpu = new RenderCpuMeter();
   readonly ladder: LadderStore;
+  private readonly fastFirst: FastFirst;
 
   constructor(
     private readonly deps: {
@@ -113,6 +117,22 @@ export class VariantService {
       limits: { maxInputPixels: config.maxInputPixels, timeoutMs: config.renderTimeoutMs },
       schedule: (cost, work) => this.gate.run(cost, work),
     });
+    this.fastFirst = new FastFirst(
+      {
+        cached: (request) => {
+          const variant = this.memory.get(request.identity.key);
+          return variant && { variant, source: 'memory', timings: {} };
+        },
+        stored: (request) => this.fromStorage(request.identity.key, request.identity.format, performance.now()),
+        encodeMs: async (request) => (await this.prepare(request)).cost.encodeMs,
+        fetch: (request) => this.fetch(request),
+        renderInBackground: async (request) => {
+          const { key } = request.identity;
+          return (await this.flights.run(key, () => this.loadOrRender(key, request, 'background'))).stored;
+        },
+      },
+      { limitMs: config.fastFirstMs, logger: deps.logger },
+    );
     const cacheBytes = Math.max(1, config.memoryCacheBytes);
     this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });
     // Originals are re-read for every new variant of an image; keep the recent ones close.
@@ -122,13 +142,21 @@ export class VariantService {
     });
   }
 
-  /** `request.identity` was computed once by the caller (its hash is also the delivery's ETag). */
-  async get(request: VariantRequest): Promise<VariantLookup> {
+  /**
+   * `request.identity` was computed once by the caller (its hash is also the delivery's ETag).
+   * `fast`: an f_auto request's fast-first alternative (fast-first.ts), answered instead while a
+   * cold `request` whose encode is estimated past FAST_FIRST_MS renders in the background.
+   */
+  async get(request: VariantRequest, fast?: VariantRequest): Promise<VariantLookup> {
+    return this.count(await (fast === undefined ? this.fetch(request) : this.fastFirst.get(request, fast)));
+  }
+
+  private async fetch(request: VariantRequest): Promise<VariantLookup> {
     const { key } = request.identity;
     const cached = this.memory.get(key);
-    if (cached) return this.count({ variant: cached, source: 'memory', timings: {} });
+    if (cached) return { variant: cached, source: 'memory', timings: {} };
     const { lookup } = await this.flights.run(key, () => this.loadOrRender(key, request));
-    return this.count(lookup);
+    return lookup;
   }
 
   /** Makes sure the variant is in storage; renders it only when it is not. */
@@ -156,16 +184,16 @@ export class VariantService {
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) this.memory.delete(key);
   }
 
-  private async loadOrRender(key: string, request: VariantRequest): Promise<Flight> {
+  private async loadOrRender(key: string, request: VariantRequest, priority: RenderPriority = 'foreground'): Promise<Flight> {
     const started = performance.now();
     const stored = await this.fromStorage(key, request.identity.format, started);
     if (stored) return { lookup: stored, stored: Promise.resolve(true) };
     const { fleet } = this.deps;
-    if (fleet === undefined) return this.renderHere(key, request, started);
+    if (fleet === undefined) return this.renderHere(key, request, started, priority);
     const shared = await fleet.run(key, {
       lookup: () => this.fromStorage(key, request.identity.format, started),
       render: async () => {
-        const flight = await this.renderHere(key, request, started);
+        const flight = await this.renderHere(key, request, started, priority);
         return { result: flight.lookup, stored: flight.stored };
       },
     });
@@ -180,8 +208,8 @@ export class VariantService {
     return { variant, source: 'storage', timings: { storage: performance.now() - started } };
   }
 
-  private async renderHere(key: string, request: VariantRequest, started: number): Promise<Flight> {
-    const lookup = await this.render(request);
+  private async renderHere(key: string, request: VariantRequest, started: number, priority: RenderPriority): Promise<Flight> {
+    const lookup = await this.render(request, priority);
     lookup.timings['lookup'] = performance.now() - started;
     if (this.deleted.has(request.image.id)) return { lookup, stored: Promise.resolve(false) };
     this.memory.set(key, lookup.variant);
@@ -193,6 +221,7 @@ export class VariantService {
 
   /** Resolves once every background write-back has finished (the server awaits it on close). */
   async settled(): Promise<void> {
+    await this.fastFirst.settled();
     while (this.writes.size > 0) await Promise.allSettled([...this.writes.values()]);
     await this.ladder.settled();
   }
@@ -254,16 +283,20 @@ export class VariantService {
    * estimate (output limits) come first, outside the gate; only the decode and encode wait for
    * admission. Waiting requests hold their source's encoded bytes (at most RENDER_QUEUE of them).
    */
-  private async render(request: VariantRequest): Promise<VariantLookup> {
+  private async render(request: VariantRequest, priority: RenderPriority): Promise<VariantLookup> {
     const { metrics } = this.deps;
     const started = performance.now();
     try {
       const prepared = await this.prepare(request);
       const loaded = performance.now() - started;
-      const admitted = await this.gate.run(prepared.cost, async () => {
-        const queue = performance.now() - started - loaded;
-        return { queue, ...(await this.cpu.measure(() => render(prepared.input))) };
-      });
+      const admitted = await this.gate.run(
+        prepared.cost,
+        async () => {
+          const queue = performance.now() - started - loaded;
+          return { queue, ...(await this.cpu.measure(() => render(prepared.input))) };
+        },
+        priority,
+      );
       const { result, cpuUs } = admitted;
       // The wait for admission is Server-Timing's `queue`, not render time.
       const seconds = (performance.now() - started - admitted.queue) / 1000;
@@ -291,7 +324,7 @@ export class VariantService {
     }
   }
 
-  private async prepare(request: VariantRequest): Promise<{ input: RenderInput; cost: RenderCost; rung: Rung | undefined }> {
+  private async prepare(request: VariantRequest): Promise<{ input: RenderInput; cost: RenderEstimate; rung: Rung | undefined }> {
     const { config } = this.deps;
     const { image } = request;
     const spec = boxed(request.spec, image, config.maxOutputDimension);

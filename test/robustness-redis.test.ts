@@ -12,6 +12,9 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
  * proxy that cuts every connection or goes silent while clients keep asking (issue 14, items 1
  * and 2). The process must stay up; meanwhile `POST /v1/batches` answers 503 `unavailable` within
  * REDIS_COMMAND_TIMEOUT_MS and `/readyz` says `degraded`; both are back within seconds of Redis.
+ * Cold deliveries go on throughout (docs/capacity.md: delivery keeps working without Redis): with
+ * REDIS_URL each claims its variant fleet-wide in Redis first (issue 18), and renders here when
+ * Redis cannot say.
  */
 
 const commandTimeoutMs = 1_000;
@@ -59,7 +62,14 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ transforms: ['w_10'], images: [imageId] }),
       });
-      const requests = [{ path: '/v1/batches', init: batch }, { path: '/readyz' }, { path: `/v1/images/${imageId}` }];
+      let width = 10;
+      const requests = [
+        { path: '/v1/batches', init: batch },
+        { path: '/readyz' },
+        { path: `/v1/images/${imageId}` },
+        // A new variant each time: a cold render under the fleet-wide claim.
+        { path: '/img/:id/w_N', url: () => `/img/${imageId}/w_${String((width += 1))}` },
+      ];
       const load = startLoad(origin.url, requests, { clients: 6, giveUpMs: 15_000 });
       const ok = (sample: Sample) =>
         sample.path === '/v1/batches'
@@ -83,6 +93,12 @@ describe.runIf(available)('Redis cut and blackholed under load', () => {
       const slow = load.samples.filter((sample) => sample.ms > answerWithinMs);
       expect(slow.slice(0, 5), report).toEqual([]);
       for (const phase of phases) expect(phase.recovered, report).toBeLessThan(recoverWithinMs);
+      // The claims went through Redis while it answered, and were rendered here while it did not.
+      const outcomes = await (await fetch(`${origin.url}/metrics`)).text();
+      const flights = (outcome: string) =>
+        Number(new RegExp(`^pixelfront_single_flight_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(outcomes)?.[1] ?? 0);
+      expect(flights('leader'), outcomes).toBeGreaterThan(0);
+      expect(flights('local'), outcomes).toBeGreaterThan(0);
     },
   );
 });

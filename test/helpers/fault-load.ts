@@ -28,7 +28,10 @@ export interface Load {
 }
 
 export interface Request {
+  /** What the samples name it by, and what is fetched unless `url` says otherwise. */
   path: string;
+  /** A path per call (a new variant each time, say). */
+  url?: () => string;
   init?: () => RequestInit;
 }
 
@@ -48,7 +51,10 @@ export function startLoad(base: string, requests: readonly Request[], options: {
       let detail: string | undefined;
       let state: string | undefined;
       try {
-        const response = await fetch(`${base}${request.path}`, { ...request.init?.(), signal: AbortSignal.timeout(options.giveUpMs) });
+        const response = await fetch(`${base}${request.url?.() ?? request.path}`, {
+          ...request.init?.(),
+          signal: AbortSignal.timeout(options.giveUpMs),
+        });
         status = response.status;
         const text = await response.text();
         const body = text.startsWith('{') ? (JSON.parse(text) as { code?: string; detail?: string; status?: unknown }) : {};

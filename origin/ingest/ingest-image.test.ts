@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from '../../test/helpers/origin.ts';
+import { startTestServices, type TestServices } from '../../test/helpers/services.ts';
 import { ladderKey, originalKey, variantKey } from '../storage/layout.ts';
 import { deleteImage } from './delete-image.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
@@ -9,18 +9,18 @@ import { receiveToTempFile } from './receive.ts';
 import { emptyUserMetadata } from './user-metadata.ts';
 
 describe('ingestReceivedFile', () => {
-  let origin: TestOrigin;
+  let services: TestServices;
   beforeAll(async () => {
-    origin = await startTestOrigin();
+    services = await startTestServices();
   });
-  afterAll(() => origin.destroy());
+  afterAll(() => services.destroy());
 
   it('answers with the registered image even when its usage count cannot be written', async () => {
     const png = await sharp({ create: { width: 23, height: 17, channels: 3, background: '#abcdef' } })
       .png()
       .toBuffer();
-    const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
-    const { catalog, db } = origin.services;
+    const received = await receiveToTempFile(Readable.from([png]), { tempDir: services.tempDir, maxBytes: 1_000_000 });
+    const { catalog, db } = services;
     // The upload counter's insert fails; everything else reaches the real database.
     const failingCount = new Proxy(db, {
       get(target, property) {
@@ -34,8 +34,8 @@ describe('ingestReceivedFile', () => {
       },
     });
     const warnings: string[] = [];
-    const logger = { ...origin.services.logger, warn: (message: string) => void warnings.push(message) };
-    const result = await ingestReceivedFile({ ...origin.services, db: failingCount, logger }, 'default', received, {
+    const logger = { ...services.logger, warn: (message: string) => void warnings.push(message) };
+    const result = await ingestReceivedFile({ ...services, db: failingCount, logger }, 'default', received, {
       filename: 'a.png',
       ...emptyUserMetadata,
     });
@@ -43,19 +43,19 @@ describe('ingestReceivedFile', () => {
     expect(result.deduplicated).toBe(false);
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();
-    expect(await origin.services.storage.head(originalKey(result.image.id))).not.toBeNull();
+    expect(await services.storage.head(originalKey(result.image.id))).not.toBeNull();
   });
 
   it('deletes every object an image owns: the original, its variants and its ladder', async () => {
     const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } })
       .png()
       .toBuffer();
-    const received = await receiveToTempFile(Readable.from([png]), { tempDir: origin.services.tempDir, maxBytes: 1_000_000 });
-    const { image } = await ingestReceivedFile(origin.services, 'default', received, { filename: null, ...emptyUserMetadata });
-    const { storage } = origin.services;
+    const received = await receiveToTempFile(Readable.from([png]), { tempDir: services.tempDir, maxBytes: 1_000_000 });
+    const { image } = await ingestReceivedFile(services, 'default', received, { filename: null, ...emptyUserMetadata });
+    const { storage } = services;
     const owned = [originalKey(image.id), variantKey(image.id, 'a1b2', 'webp'), ladderKey(image.id, 1024, 'webp')];
     for (const key of owned.slice(1)) await storage.put(key, Buffer.from('x'));
-    await deleteImage(origin.services, 'default', image.id);
+    await deleteImage(services, 'default', image.id);
     for (const key of owned) expect(await storage.head(key), key).toBeNull();
   });
 });

@@ -83,3 +83,41 @@ describe('import graph', () => {
     expect(importedFiles.map((file) => file.fileName)).toEqual(['./b.ts', './c.ts']);
   });
 });
+
+/**
+ * The arrows issue 13 turned around, kept that way: shared facts sit where every user can import
+ * them without reaching into a sibling's internals. Paths are relative to the repository.
+ */
+describe('import arrows', () => {
+  const files = roots.flatMap((root) => sourceFiles(join(repoRoot, root)));
+  const edges = [...importGraph(files)].flatMap(([file, targets]) =>
+    targets.map((target) => ({ from: relative(repoRoot, file), to: relative(repoRoot, target) })),
+  );
+  const isTestSupport = (path: string) => /\.(test|contract)\.ts$/.test(path) || path.startsWith('test/') || path.includes('/testing/');
+  const from = (folder: string) => edges.filter((edge) => edge.from.startsWith(folder) && !isTestSupport(edge.from));
+  const named = (list: { from: string; to: string }[]) => list.map((edge) => `${edge.from} → ${edge.to}`);
+
+  it('core/ imports nothing outside core/', () => {
+    expect(named(edges.filter((edge) => edge.from.startsWith('core/') && !edge.to.startsWith('core/')))).toEqual([]);
+  });
+
+  it('no shipped source file imports test support (the bench and scripts may)', () => {
+    const shipped = ['core/', 'origin/', 'edge/', 'worker-pool/', 'cli/', 'console/src/'];
+    const sources = edges.filter((edge) => shipped.some((root) => edge.from.startsWith(root)) && !isTestSupport(edge.from));
+    expect(named(sources.filter((edge) => isTestSupport(edge.to)))).toEqual([]);
+  });
+
+  it('delivery/ and transform/ take keys from storage/layout.ts, not ingest/ (only the shared SVG sanitiser)', () => {
+    const intoIngest = [...from('origin/delivery/'), ...from('origin/transform/')].filter((edge) => edge.to.startsWith('origin/ingest/'));
+    expect(named(intoIngest.filter((edge) => !edge.to.startsWith('origin/ingest/svg/')))).toEqual([]);
+  });
+
+  it('batches/ plan through transform/, not delivery/', () => {
+    expect(named(from('origin/batches/').filter((edge) => edge.to.startsWith('origin/delivery/')))).toEqual([]);
+  });
+
+  it('tests beside origin modules do not start a whole origin (those live in test/)', () => {
+    const beside = edges.filter((edge) => edge.from.startsWith('origin/') && edge.from.endsWith('.test.ts'));
+    expect(named(beside.filter((edge) => edge.to === 'test/helpers/origin.ts'))).toEqual([]);
+  });
+});

@@ -1,12 +1,14 @@
 /**
- * Dockerfile.origin is not built on these machines (no Docker engine runs here), so this suite
- * checks what building and running it depends on, against the code: every file the origin and the
- * worker import is copied into the build stage and not left out by .dockerignore, the image takes
- * the compiled dist/ from there, every package they import is installed by `npm ci --omit=dev`, and
- * the image starts the origin as `npm start` does.
+ * What building and running Dockerfile.origin depends on, checked against the code in a second
+ * (test/container.test.ts builds and runs the image, which takes minutes): every file the origin
+ * and the worker import is copied into the build stage and not left out by .dockerignore, test
+ * support and benchmarks are, the image takes the compiled dist/ from there, every package they
+ * import is installed by `npm ci --omit=dev`, and the image starts the origin as `npm start` does.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scriptEnv } from '../bench/processes.ts';
 import {
@@ -20,6 +22,7 @@ import {
 } from './helpers/dockerfile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
 const entries = { origin: 'origin/main.ts', worker: 'worker-pool/main.ts' } as const;
 
 interface Manifest {
@@ -88,6 +91,16 @@ describe('Dockerfile.origin', () => {
     expect(image.find((instruction) => instruction.keyword === 'COPY' && instruction.args.startsWith('--from'))?.args).toMatch(
       /node_modules/,
     );
+  });
+
+  it('leaves test support and benchmarks out of every stage (.dockerignore)', async () => {
+    const copied = stages.flatMap(copiedFromContext);
+    const { stdout } = await run('git', ['ls-files', '-co', '--exclude-standard'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const files = stdout.split('\n').filter(Boolean);
+    // Test support: tests, the storage/catalog/queue contract suites, property-test generators.
+    const support = files.filter((file) => /(^|\/)(test|bench|testing)\/|\.(test|contract)\.tsx?$/.test(file));
+    expect(support.filter((file) => copied.some((source) => file.startsWith(`${source}/`))).length).toBeGreaterThan(5);
+    expect(support.filter((file) => inImage(file, copied, ignored))).toEqual([]);
   });
 
   it('starts the origin as npm start does, listening beyond the container, on a data volume', () => {

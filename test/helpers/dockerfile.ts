@@ -2,8 +2,8 @@ import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
 /**
- * What building and running Dockerfile.origin depends on, read from the repository: the image is
- * not built on these machines (no Docker engine), so test/dockerfile.test.ts checks these instead.
+ * What building and running Dockerfile.origin depends on, read from the repository, so that
+ * test/dockerfile.test.ts checks it in a second (test/container.test.ts builds it, in minutes).
  */
 
 export interface Instruction {

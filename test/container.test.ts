@@ -41,9 +41,11 @@ const available = has('podman') && has('debootstrap') && has('runc') && process.
 if (!available)
   console.warn('container test skipped: needs root with podman, runc and debootstrap (apt-get install podman runc debootstrap)');
 
-const image = 'localhost/pixelfront:test';
-// Container names of this run's own, so that two checkouts running this file never meet.
-const [first, second] = ['a', 'b'].map((name) => `pixelfront-test-${randomBytes(4).toString('hex')}-${name}`) as [string, string];
+// The image and container names are this run's own, so that two checkouts running this file at
+// once (on a shared machine) never run each other's build.
+const runId = randomBytes(4).toString('hex');
+const image = `localhost/pixelfront:test-${runId}`;
+const [first, second] = ['a', 'b'].map((name) => `pixelfront-test-${runId}-${name}`) as [string, string];
 const minutes = 60_000;
 
 describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () => {
@@ -64,6 +66,7 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
 
   afterAll(async () => {
     await podman(['rm', '-f', first, second]).catch(() => undefined);
+    await podman(['rmi', image]).catch(() => undefined); // the tag; the build's layers stay cached
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -72,6 +75,22 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
     async () => {
       const { stdout: size } = await podman(['image', 'inspect', '--format', '{{.Size}}', image]);
       console.info(`container image ${image}: ${(Number(size) / 1024 / 1024).toFixed(0)} MiB`);
+      // What the image holds besides its packages: the compiled code and the console, no test
+      // support or benchmark (.dockerignore, and tsconfig.build.json's exclusions).
+      const { stdout: listing } = await podman([
+        'run',
+        '--rm',
+        '--network=none',
+        '--entrypoint',
+        'sh',
+        image,
+        '-c',
+        'cd /app && find . -path ./node_modules -prune -o -type f -print',
+      ]);
+      const files = listing.split('\n').filter(Boolean);
+      expect(files).toContain('./dist/origin/main.js');
+      expect(files).toContain('./dist/worker-pool/main.js');
+      expect(files.filter((file) => /\/(test|bench|testing)\/|\.(test|contract)\.[cm]?[jt]sx?(\.map)?$/.test(file))).toEqual([]);
 
       const data = join(dir, 'data');
       await run('mkdir', ['-p', data]);
@@ -98,9 +117,22 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
       expect(variant.headers.get('content-type')).toBe('image/webp');
       expect((await sharp(Buffer.from(await variant.arrayBuffer())).metadata()).width).toBe(200);
 
-      // podman stop sends SIGTERM and, after 10 s, SIGKILL: a graceful stop is well inside that and exits 0.
+      // podman stop sends SIGTERM and, after 10 s, SIGKILL: a graceful stop is well inside that and
+      // exits 0. Nothing lost: an upload whose body is still arriving when SIGTERM lands (the server
+      // then refuses new connections) is finished, answered 201 and kept.
+      const late = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#97412a' } })
+        .png()
+        .toBuffer();
+      const inFlight = trickledUpload(`${url}/v1/images?filename=late.png`, late);
+      await inFlight.started;
       const stopping = Date.now();
-      await podman(['stop', '--time', '10', first], minutes);
+      const stopped = podman(['stop', '--time', '10', first], minutes);
+      await waitUntilRefused(url);
+      inFlight.finish();
+      const lateAnswer = await inFlight.response;
+      expect(lateAnswer.status, lateAnswer.body.toString()).toBe(201);
+      const lateId = (JSON.parse(lateAnswer.body.toString()) as { id: string }).id;
+      await stopped;
       const stopMs = Date.now() - stopping;
       const { stdout: exitCode } = await podman(['inspect', '--format', '{{.State.ExitCode}}', first]);
       expect(exitCode.trim()).toBe('0');
@@ -110,9 +142,14 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
       // Nothing lost: a new container on the same volume serves the same original, byte for byte.
       await start(second);
       await waitForHealthy(url);
-      const original = await fetch(`${url}/img/${id}`);
-      expect(original.status).toBe(200);
-      expect(Buffer.from(await original.arrayBuffer()).equals(png)).toBe(true);
+      for (const [stored, bytes] of [
+        [id, png],
+        [lateId, late],
+      ] as const) {
+        const original = await fetch(`${url}/img/${stored}`);
+        expect(original.status).toBe(200);
+        expect(Buffer.from(await original.arrayBuffer()).equals(bytes)).toBe(true);
+      }
       await podman(['stop', '--time', '10', second], minutes);
     },
     5 * minutes,
@@ -121,8 +158,6 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
   it(
     'plays the deploy/k8s Deployments with podman kube play: every pod ready, two delivery replicas behind one Service port',
     async () => {
-      // The manifests name localhost/pixelfront:latest: the image just built, under that name.
-      await podman(['tag', image, 'localhost/pixelfront:latest']);
       const suffix = randomBytes(4).toString('hex');
       const network = `pixelfront-kube-${suffix}`;
       const schema = testSchema('pf_kube', 'kube play');
@@ -156,6 +191,7 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
         played = await playDeployments(podman, {
           dir,
           network,
+          image,
           config: {
             STORAGE_URL: 's3://kube/pixelfront',
             S3_ENDPOINT: `http://${await forward(s3.endpoint)}`,
@@ -284,6 +320,39 @@ function call(url: string, method: string, headers: Record<string, string> = {},
 
 function get(url: string) {
   return call(url, 'GET');
+}
+
+/** A raw upload whose first half is sent at once (`started`) and the rest only on `finish()`. */
+function trickledUpload(url: string, body: Buffer) {
+  let answered: (answer: { status: number; body: Buffer }) => void = () => undefined;
+  let failed: (error: Error) => void = () => undefined;
+  const response = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+    answered = resolve;
+    failed = reject;
+  });
+  const headers = { 'content-type': 'image/png', 'content-length': String(body.length) };
+  const request = httpRequest(url, { method: 'POST', headers, agent: false }, (answer) => {
+    const chunks: Buffer[] = [];
+    answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+    answer.on('end', () => answered({ status: answer.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    answer.on('error', failed);
+  });
+  request.on('error', failed);
+  const half = Math.floor(body.length / 2);
+  const started = new Promise<void>((resolve) => request.write(body.subarray(0, half), () => resolve()));
+  return { started, response, finish: () => void request.end(body.subarray(half)) };
+}
+
+/** Until a new connection to the server is refused: it got SIGTERM and stopped listening. */
+async function waitUntilRefused(url: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const refused = await get(`${url}/healthz`).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+    );
+    if (refused) return;
+  }
+  throw new Error(`${url} still took new connections 10 s after the stop began`);
 }
 
 async function freePort(): Promise<number> {

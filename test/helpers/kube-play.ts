@@ -55,7 +55,14 @@ export type Podman = (args: string[], timeoutMs?: number) => Promise<{ stdout: s
 
 export async function playDeployments(
   podman: Podman,
-  options: { dir: string; network: string; config: Record<string, string>; secrets: Record<string, string> },
+  options: {
+    dir: string;
+    network: string;
+    /** The image the played containers run instead of the manifests' (this run's own build). */
+    image: string;
+    config: Record<string, string>;
+    secrets: Record<string, string>;
+  },
 ): Promise<PlayedSet> {
   const folder = join(repoRoot, 'deploy/k8s');
   const docs: Doc[] = [];
@@ -68,7 +75,7 @@ export async function playDeployments(
   for (const doc of docs) {
     if (doc.kind === 'Secret') secret = doc;
     else if (doc.kind === 'ConfigMap') played.push({ ...doc, data: { ...doc.data, ...options.config } });
-    else if (doc.kind === 'Deployment') played.push(withoutPorts(doc));
+    else if (doc.kind === 'Deployment') played.push(asPlayed(doc, options.image));
     else played.push(doc);
   }
   if (secret === undefined) throw new Error('deploy/k8s has no Secret');
@@ -109,10 +116,13 @@ export async function playDeployments(
   }
 }
 
-/** The Deployment as played: its containers without `ports` (see the module comment). */
-function withoutPorts(doc: Doc): Doc {
+/** The Deployment as played: its containers without `ports` (see the module comment), on `image`. */
+function asPlayed(doc: Doc, image: string): Doc {
   const copy = structuredClone(doc);
-  for (const container of copy.spec.template.spec.containers as Array<{ ports?: unknown }>) delete container.ports;
+  for (const container of copy.spec.template.spec.containers as Array<{ ports?: unknown; image: string }>) {
+    delete container.ports;
+    container.image = image;
+  }
   return copy;
 }
 

@@ -160,6 +160,16 @@ function describeRoutes(name: string, backend: () => Record<string, string>, opt
         expect((await fetch(`${origin.url}${path}`)).status, path).toBe(401);
         expect((await fetch(`${origin.url}${path}`, { headers: { authorization: 'Bearer admin-key-0002' } })).status, path).toBe(401);
       }
+      // Nor does a console session of a tenant get in.
+      const session = await fetch(`${origin.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'key-acme-0001' }),
+      });
+      expect(session.status).toBe(201);
+      const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const bySession = await fetch(`${origin.url}/v1/admin/tenants`, { headers: { cookie } });
+      expect([bySession.status, ((await bySession.json()) as { code?: string }).code]).toEqual([403, 'forbidden']);
       // An admin key is not a tenant key.
       expect((await fetch(`${origin.url}/v1/stats`, { headers: admin })).status).toBe(401);
       expect((await fetch(`${origin.url}/v1/admin/stats?groupBy=tenant,hour`, { headers: admin })).status).toBe(400);
@@ -201,6 +211,24 @@ function describeRoutes(name: string, backend: () => Record<string, string>, opt
 }
 
 describeRoutes('SQLite', () => ({}));
+
+describe('admin routes in open mode', () => {
+  it('are 403 for the open tenant and answer only the admin key', async () => {
+    const origin = await startTestOrigin({ ADMIN_KEYS: 'ops:admin-key-0001' });
+    try {
+      for (const path of ['/v1/admin/stats', '/v1/admin/tenants']) {
+        const anyone = await fetch(`${origin.url}${path}`, { headers: { authorization: 'Bearer anything-at-all' } });
+        expect([anyone.status, ((await anyone.json()) as { code?: string }).code], path).toEqual([403, 'forbidden']);
+        expect((await fetch(`${origin.url}${path}`)).status, path).toBe(403);
+        expect((await fetch(`${origin.url}${path}`, { headers: admin })).status, path).toBe(200);
+      }
+      // Open mode has no keys, so a tenant is listed once it stores something.
+      expect((await getJson<TenantsReport>(`${origin.url}/v1/admin/tenants`, admin)).items).toEqual([]);
+    } finally {
+      await origin.destroy();
+    }
+  });
+});
 
 const schema = testSchema('pf_stats_routes', 'statistics routes on PostgreSQL');
 const pgAvailable = await schema.create();

@@ -12,8 +12,8 @@ const digest = (secret: string) => createHash('sha256').update(secret).digest();
 /**
  * `POST /v1/edge-stats`: the edge Worker's hit and miss counters per image, day, format and preset
  * (edge/edge-stats.ts), sent with `Authorization: Bearer <EDGE_STATS_SECRET>` (compared as SHA-256
- * digests in constant time). Each row is attributed to the image's owner here and added to the
- * usage counters; rows of images the catalog no longer holds are dropped.
+ * digests in constant time). Each row is attributed to the image's owner here and written to the
+ * usage counters before the answer; rows of images the catalog no longer holds are dropped.
  */
 export function edgeStatsRoute(services: Services): Handler {
   const secret = services.config.edgeStatsSecret;
@@ -29,14 +29,13 @@ export function edgeStatsRoute(services: Services): Handler {
       '{ "counts": [{ id, day, format, preset, hits, hitBytes, misses }] }',
     );
     const owners = await ownersOf(services.db, [...new Set(body.counts.map((row) => row.id))]);
-    let accepted = 0;
-    for (const row of body.counts) {
+    const rows = body.counts.flatMap((row) => {
       const tenant = owners.get(row.id);
-      if (tenant === undefined) continue;
-      services.usage.countEdge({ ...row, tenant, imageId: row.id, preset: row.preset ?? undefined });
-      accepted += 1;
-    }
-    return c.json({ accepted, unknown: body.counts.length - accepted }, 202);
+      return tenant === undefined ? [] : [{ ...row, tenant, imageId: row.id, preset: row.preset ?? undefined }];
+    });
+    // Stored before the 202: the Worker forgets what was accepted, and resends all of a failed (503) send.
+    await services.usage.recordEdge(rows);
+    return c.json({ accepted: rows.length, unknown: body.counts.length - rows.length }, 202);
   };
 }
 

@@ -37,16 +37,18 @@ async function usage(): Promise<Kysely<Database>> {
   counter.countRender({ tenant: 'acme', format: 'webp', preset: undefined, bytes: 700, cpuUs: 1_200 }, at('2026-03-02'));
   counter.countDelivery({ tenant: 'acme', imageId: 'imageA01', format: 'webp', preset: 'thumb', bytes: 300 }, at('2026-02-27'));
   counter.countDelivery({ tenant: 'acme', imageId: 'imageA01', format: 'jpeg', preset: undefined, bytes: 1000 }, at('2026-03-02'));
-  counter.countEdge({
-    tenant: 'acme',
-    imageId: 'imageA01',
-    day: '2026-03-02',
-    format: 'webp',
-    preset: 'thumb',
-    hits: 3,
-    hitBytes: 900,
-    misses: 1,
-  });
+  await counter.recordEdge([
+    {
+      tenant: 'acme',
+      imageId: 'imageA01',
+      day: '2026-03-02',
+      format: 'webp',
+      preset: 'thumb',
+      hits: 3,
+      hitBytes: 900,
+      misses: 1,
+    },
+  ]);
   await counter.flush();
   return db;
 }

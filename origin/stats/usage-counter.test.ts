@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type Database } from '../catalog/index.ts';
 import { createLogger } from '../logger.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
@@ -89,6 +89,41 @@ describe('UsageCounter', () => {
     await migrateToLatest(db);
     await counter.flush();
     expect(await stored(db)).toEqual([plain({ day: '2026-05-05', tenant: 'acme', kind: 'render', format: 'jpeg', count: 2, bytes: 15 })]);
+  });
+
+  it('writes edge counters before it resolves, and none of a send whose write fails', async () => {
+    const db = await database();
+    const counter = new UsageCounter(db, { logger: silent, flushMs: 60_000 });
+    const edge = {
+      tenant: 'acme',
+      imageId: 'image0001',
+      day: '2026-06-01',
+      format: 'webp',
+      preset: 'thumb',
+      hits: 4,
+      hitBytes: 400,
+      misses: 1,
+    };
+    await counter.recordEdge([edge, { ...edge, hits: 0, hitBytes: 0, misses: 2 }]);
+    // No flush: a 202 means stored.
+    const thumb = (row: { kind: string; count: number; bytes: number }) => ({
+      ...row,
+      day: '2026-06-01',
+      tenant: 'acme',
+      format: 'webp',
+      preset: 'thumb',
+      cpu_us: 0,
+    });
+    expect(await stored(db)).toEqual([thumb({ kind: 'edge_hit', count: 4, bytes: 400 }), thumb({ kind: 'edge_miss', count: 3, bytes: 0 })]);
+
+    // The second table of the transaction is missing: the first one's rows are rolled back.
+    await sql`drop table image_delivery_counts`.execute(db);
+    await expect(counter.recordEdge([edge])).rejects.toThrow();
+    expect((await stored(db)).map((row) => [row.kind, row.count])).toEqual([
+      ['edge_hit', 4],
+      ['edge_miss', 3],
+    ]);
+    await expect(counter.recordEdge([])).resolves.toBeUndefined();
   });
 
   it('flushes on its timer and at close', async () => {

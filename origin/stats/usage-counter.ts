@@ -50,8 +50,8 @@ const dayOf = (at: Date) => at.toISOString().slice(0, 10); // UTC
  * into one database sum up. A failed flush keeps its counts for the next one.
  */
 export class UsageCounter {
-  private readonly usage = new PendingSums<UsageCountsTable>(['day', 'tenant', 'kind', 'format', 'preset'], ['count', 'bytes', 'cpu_us']);
-  private readonly images = new PendingSums<ImageDeliveryCountsTable>(['day', 'tenant', 'image_id'], ['count', 'bytes']);
+  private readonly usage = usageSums();
+  private readonly images = imageSums();
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly db: Kysely<Database & UsageTables>;
@@ -84,15 +84,29 @@ export class UsageCounter {
     this.images.add({ day, tenant, image_id: imageId, count: 1, bytes });
   }
 
-  /** Edge hits and misses; hits are deliveries the origin never saw, so they count for `top` too. */
-  countEdge(edge: EdgeUsage): void {
-    const { tenant, imageId, day, format } = edge;
-    const preset = edge.preset ?? '';
-    if (edge.hits > 0) {
-      this.usage.add({ day, tenant, kind: 'edge_hit', format, preset, count: edge.hits, bytes: edge.hitBytes, cpu_us: 0 });
-      this.images.add({ day, tenant, image_id: imageId, count: edge.hits, bytes: edge.hitBytes });
+  /**
+   * Edge hits and misses (POST /v1/edge-stats), written before this resolves, in one transaction:
+   * a send the origin accepted (202) is stored, and a failed write (it rejects, 503) stores none of
+   * it, so the Worker's retry counts it once. Hits are deliveries the origin never saw, so they count
+   * for `top` too.
+   */
+  async recordEdge(rows: readonly EdgeUsage[]): Promise<void> {
+    const usage = usageSums();
+    const images = imageSums();
+    for (const edge of rows) {
+      const { tenant, imageId, day, format } = edge;
+      const preset = edge.preset ?? '';
+      if (edge.hits > 0) {
+        usage.add({ day, tenant, kind: 'edge_hit', format, preset, count: edge.hits, bytes: edge.hitBytes, cpu_us: 0 });
+        images.add({ day, tenant, image_id: imageId, count: edge.hits, bytes: edge.hitBytes });
+      }
+      if (edge.misses > 0) usage.add({ day, tenant, kind: 'edge_miss', format, preset, count: edge.misses, bytes: 0, cpu_us: 0 });
     }
-    if (edge.misses > 0) this.usage.add({ day, tenant, kind: 'edge_miss', format, preset, count: edge.misses, bytes: 0, cpu_us: 0 });
+    if (usage.size === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const chunk of chunks(usage.take())) await upsertUsage(trx, chunk);
+      for (const chunk of chunks(images.take())) await upsertImages(trx, chunk);
+    });
   }
 
   /** Writes what was counted so far. Flushes run one after another; never rejects. */
@@ -110,31 +124,8 @@ export class UsageCounter {
   }
 
   private async write(): Promise<void> {
-    await this.writeChunks(this.usage, 'usage counts', (rows) =>
-      this.db
-        .insertInto('usage_counts')
-        .values(rows)
-        .onConflict((conflict) =>
-          conflict.columns(['tenant', 'day', 'kind', 'format', 'preset']).doUpdateSet((eb) => ({
-            count: eb('usage_counts.count', '+', eb.ref('excluded.count')),
-            bytes: eb('usage_counts.bytes', '+', eb.ref('excluded.bytes')),
-            cpu_us: eb('usage_counts.cpu_us', '+', eb.ref('excluded.cpu_us')),
-          })),
-        )
-        .execute(),
-    );
-    await this.writeChunks(this.images, 'image delivery counts', (rows) =>
-      this.db
-        .insertInto('image_delivery_counts')
-        .values(rows)
-        .onConflict((conflict) =>
-          conflict.columns(['tenant', 'day', 'image_id']).doUpdateSet((eb) => ({
-            count: eb('image_delivery_counts.count', '+', eb.ref('excluded.count')),
-            bytes: eb('image_delivery_counts.bytes', '+', eb.ref('excluded.bytes')),
-          })),
-        )
-        .execute(),
-    );
+    await this.writeChunks(this.usage, 'usage counts', (rows) => upsertUsage(this.db, rows));
+    await this.writeChunks(this.images, 'image delivery counts', (rows) => upsertImages(this.db, rows));
   }
 
   private async writeChunks<Row extends object>(
@@ -153,4 +144,41 @@ export class UsageCounter {
       this.options.logger.warn(`${what} not flushed; retrying with the next flush`, { rows: rows.length - written, error: String(error) });
     }
   }
+}
+
+type UsageDb = Kysely<Database & UsageTables>;
+
+const usageSums = () => new PendingSums<UsageCountsTable>(['day', 'tenant', 'kind', 'format', 'preset'], ['count', 'bytes', 'cpu_us']);
+const imageSums = () => new PendingSums<ImageDeliveryCountsTable>(['day', 'tenant', 'image_id'], ['count', 'bytes']);
+
+function* chunks<Row>(rows: readonly Row[]): Generator<Row[]> {
+  for (let start = 0; start < rows.length; start += rowsPerStatement) yield rows.slice(start, start + rowsPerStatement);
+}
+
+/** Adds the rows to the stored counters (several replicas' sums add up). */
+function upsertUsage(db: UsageDb, rows: UsageCountsTable[]) {
+  return db
+    .insertInto('usage_counts')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['tenant', 'day', 'kind', 'format', 'preset']).doUpdateSet((eb) => ({
+        count: eb('usage_counts.count', '+', eb.ref('excluded.count')),
+        bytes: eb('usage_counts.bytes', '+', eb.ref('excluded.bytes')),
+        cpu_us: eb('usage_counts.cpu_us', '+', eb.ref('excluded.cpu_us')),
+      })),
+    )
+    .execute();
+}
+
+function upsertImages(db: UsageDb, rows: ImageDeliveryCountsTable[]) {
+  return db
+    .insertInto('image_delivery_counts')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['tenant', 'day', 'image_id']).doUpdateSet((eb) => ({
+        count: eb('image_delivery_counts.count', '+', eb.ref('excluded.count')),
+        bytes: eb('image_delivery_counts.bytes', '+', eb.ref('excluded.bytes')),
+      })),
+    )
+    .execute();
 }

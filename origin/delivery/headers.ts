@@ -1,4 +1,4 @@
-import type { VariantSource } from '../transform/variants.ts';
+import type { VariantSource } from '../transform/variant-lookup.ts';
 
 /**
  * Delivery headers of SPEC section 6, shared by originals and variants. Images are immutable

@@ -4,7 +4,7 @@ import type { ImageRecord } from '../catalog/types.ts';
 import type { Logger } from '../logger.ts';
 import { FastFirst, type FastFirstSteps } from './fast-first.ts';
 import { variantIdentity, type VariantRequest } from './variant-identity.ts';
-import type { VariantLookup } from './variants.ts';
+import type { VariantLookup } from './variant-lookup.ts';
 
 const image = { id: 'fastFirst01' } as ImageRecord;
 const requestOf = (format: OutputFormat): VariantRequest => ({

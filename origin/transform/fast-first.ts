@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { VariantRequest } from './variant-identity.ts';
-import type { VariantLookup } from './variants.ts';
+import type { VariantLookup } from './variant-lookup.ts';
 
 /** What fast-first asks of the VariantService; every lookup here is uncounted (the service counts what it answers). */
 export interface FastFirstSteps {

@@ -27,25 +27,7 @@ import { FastFirst } from './fast-first.ts';
 import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { VariantRequest } from './variant-identity.ts';
-
-/** A rendered variant as it is served and cached. */
-export interface Variant {
-  data: Buffer;
-  format: OutputFormat;
-  contentType: string;
-}
-
-export type VariantSource = 'memory' | 'storage' | 'render';
-
-export interface VariantLookup {
-  variant: Variant;
-  source: VariantSource;
-  timings: Record<string, number>;
-  /** What a render decoded: `ladder-<size>` (a mezzanine) or `original`; for Server-Timing. */
-  decoded?: string;
-  /** A fast-first answer (fast-first.ts): the better format rendering meanwhile; the answer is short-lived. */
-  upgrading?: OutputFormat;
-}
+import type { Variant, VariantLookup } from './variant-lookup.ts';
 
 /** The bytes a render decodes: the original, or a mezzanine with the original's oriented size. */
 interface RenderSource {

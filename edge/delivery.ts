@@ -11,7 +11,18 @@ export interface DeliveryContext {
 }
 
 /** Headers a 304 repeats from the 200 it stands for (RFC 9110 section 15.4.5). */
-const notModifiedHeaders = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'link', 'x-edge-cache', 'cache-tag'];
+const notModifiedHeaders = [
+  'cache-control',
+  'age',
+  'content-location',
+  'date',
+  'etag',
+  'expires',
+  'vary',
+  'link',
+  'x-edge-cache',
+  'cache-tag',
+];
 
 /** The client's answer to an /img request, from the cache (`hit`) or the origin (`miss`). */
 export async function deliver(response: Response, state: 'hit' | 'miss', context: DeliveryContext): Promise<Response> {

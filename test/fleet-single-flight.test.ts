@@ -6,11 +6,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import sharp from 'sharp';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
 import { testSchema } from './helpers/postgres.ts';
-import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
+import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl, waitForFlightClaim } from './helpers/redis.ts';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.ts';
 
 const schema = testSchema('pf_fleet', 'fleet single flight');
@@ -82,7 +81,7 @@ describe.skipIf(!ready)('fleet-wide single flight over two origins', () => {
     const path = `/img/${id}/w_1100,f_avif`;
     const before = await renders(b);
     void fetch(`${a.url}${path}`).catch(() => undefined); // a claims it, then dies
-    await waitForClaim(prefix);
+    await waitForFlightClaim(prefix);
     const waiting = Promise.all(Array.from({ length: 50 }, () => fetch(`${b.url}${path}`)));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await a.stop('SIGKILL');
@@ -113,19 +112,4 @@ async function flightOutcomes(origin: SpawnedOrigin): Promise<Record<string, num
   return Object.fromEntries(
     [...text.matchAll(/^pixelfront_single_flight_total\{outcome="(\w+)"\} (\d+)/gm)].map((match) => [match[1], Number(match[2])]),
   );
-}
-
-/** Until some origin holds a claim under the prefix. */
-async function waitForClaim(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
-  try {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-      const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:flight:*`, 'COUNT', 1000);
-      if (keys.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('no origin claimed the variant within 10 s');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -43,3 +43,22 @@ export async function dropQueuePrefix(prefix: string, url = testRedisUrl): Promi
     redis.disconnect();
   }
 }
+
+/**
+ * Until some replica holds a fleet-wide single-flight claim under the prefix (origin/transform/
+ * fleet-flight.ts keeps it at `<prefix>:flight:<key>`): a test that needs a holder waits for the
+ * claim itself, not for a time a loaded machine may overrun.
+ */
+export async function waitForFlightClaim(prefix: string, url = testRedisUrl): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:flight:*`, 'COUNT', 1000);
+      if (keys.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('no replica claimed the variant within 10 s');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -10,23 +10,9 @@ import { waitFor } from './helpers/wait-for.ts';
 import { createLogger } from '../origin/logger.ts';
 import { testConfig } from './helpers/config.ts';
 import { startWorker, type RunningWorker } from '../worker-pool/worker.ts';
-import { archive, createBatch, fixture, progress, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
+import { archive, createBatch, fixture, progress, startRedisOrigin, upload, uploadMany, waitForBatch } from './helpers/batches.ts';
 
 const available = await redisReachable('batches on BullMQ');
-
-async function redisOrigin(dataDir: string, prefix: string): Promise<TestOrigin> {
-  const origin = await startTestOrigin({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix });
-  await waitFor(
-    () =>
-      origin.services.queue.ping().then(
-        () => true,
-        () => undefined,
-      ),
-    10_000,
-    'the queue connection',
-  );
-  return origin;
-}
 
 // The waits inside the tests, and test timeouts above their sums, so a wait that runs out fails
 // with its own message instead of vitest's bare timeout.
@@ -41,7 +27,7 @@ describe.skipIf(!available)('batches on BullMQ workers', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-redis-batches-'));
     prefix = randomQueuePrefix();
-    origin = await redisOrigin(dataDir, prefix);
+    origin = await startRedisOrigin(dataDir, prefix);
   });
   afterAll(async () => {
     await origin.close();

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../origin/logger.ts';
 import type { StatsReport, StorageReport } from '../origin/stats/api-schema.ts';
 import { startWorker } from '../worker-pool/worker.ts';
-import { createBatch, uploadMany, waitForBatch } from './helpers/batches.ts';
+import { createBatch, startRedisOrigin, uploadMany, waitForBatch } from './helpers/batches.ts';
 import { testConfig } from './helpers/config.ts';
-import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
+import type { TestOrigin } from './helpers/origin.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from './helpers/redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
 
 /**
  * Issue 16 for the worker pool (`npm run worker`, BullMQ): its job lines carry the batch and job
@@ -30,16 +29,7 @@ describe.skipIf(!available)('the worker pool', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-worker-observability-'));
     prefix = randomQueuePrefix();
-    origin = await startTestOrigin({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, API_KEYS: `acme:${KEY}` });
-    await waitFor(
-      () =>
-        origin.services.queue.ping().then(
-          () => true,
-          () => undefined,
-        ),
-      10_000,
-      'the queue connection',
-    );
+    origin = await startRedisOrigin(dataDir, prefix, { API_KEYS: `acme:${KEY}` });
   });
   afterAll(async () => {
     await origin?.close();

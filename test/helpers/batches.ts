@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { expect } from 'vitest';
+import { startTestOrigin, type TestOrigin } from './origin.ts';
+import { testRedisUrl } from './redis.ts';
 import { waitFor } from './wait-for.ts';
 import type { BatchProgress } from '../../origin/batches/batch-store.ts';
 
@@ -117,4 +119,19 @@ export function readZip(zip: Buffer): Map<string, Buffer> {
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+/** An origin whose queue is BullMQ on the test Redis under `prefix`, once its queue connection answers. */
+export async function startRedisOrigin(dataDir: string, prefix: string, env: Record<string, string> = {}): Promise<TestOrigin> {
+  const origin = await startTestOrigin({ DATA_DIR: dataDir, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, ...env });
+  await waitFor(
+    () =>
+      origin.services.queue.ping().then(
+        () => true,
+        () => undefined,
+      ),
+    10_000,
+    'the queue connection',
+  );
+  return origin;
 }

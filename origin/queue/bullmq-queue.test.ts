@@ -1,6 +1,9 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.ts';
 import { dropQueuePrefix, randomQueuePrefix, redisReachable, testRedisUrl } from '../../test/helpers/redis.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
-import { BullmqQueue, startBullmqConsumer } from './bullmq-queue.ts';
+import { BullmqQueue, startBullmqConsumer, VARIANT_QUEUE } from './bullmq-queue.ts';
 import { contractRetry, describeQueueContract } from './queue.contract.ts';
 
 const available = await redisReachable('BullMQ queue contract');
@@ -38,3 +41,34 @@ describeQueueContract(
   },
   { skip: !available },
 );
+
+describe.skipIf(!available)('BullMQ wait list', () => {
+  it("keeps waiting jobs in the Redis list <prefix>:variants:wait, the one deploy/k8s/worker.yaml's KEDA trigger counts", async () => {
+    const prefix = randomQueuePrefix();
+    const queue = new BullmqQueue({ redisUrl: testRedisUrl, prefix, timeoutMs: 5_000 }, createLogger('silent'));
+    const redis = new Redis(testRedisUrl);
+    try {
+      const job = (n: number) => ({
+        id: `wait-${String(n)}`,
+        job: { imageId: 'abcdefgh12', canonical: `w_${String(n)}`, format: 'webp' as const },
+      });
+      await waitFor(
+        () =>
+          queue.ping().then(
+            () => true,
+            () => undefined,
+          ),
+        10_000,
+        'Redis connection',
+      );
+      await queue.enqueue([job(1), job(2), job(3)]);
+      // No consumer runs: all three wait, in the list KEDA's redis scaler reads with LLEN.
+      expect(await redis.llen(`${prefix}:${VARIANT_QUEUE}:wait`)).toBe(3);
+      expect(await queue.depth()).toBe(3);
+    } finally {
+      redis.disconnect();
+      await queue.close();
+      await dropQueuePrefix(prefix);
+    }
+  });
+});

@@ -27,6 +27,8 @@ describe('roleOf (SPEC section 8, Roles)', () => {
 describe('ROLES', () => {
   it('defaults to every role and refuses an unknown one', () => {
     expect([...testConfig().roles].sort()).toEqual(['api', 'delivery', 'multipart', 'upload']);
+    expect([...testConfig({ ROLES: 'all' }).roles].sort()).toEqual(['api', 'delivery', 'multipart', 'upload']);
+    expect([...testConfig({ ROLES: 'delivery,all' }).roles].sort()).toEqual(['api', 'delivery', 'multipart', 'upload']);
     expect([...testConfig({ ROLES: 'delivery, api' }).roles].sort()).toEqual(['api', 'delivery']);
     expect(() => testConfig({ ROLES: 'delivery,render' })).toThrow(/ROLES/);
   });

@@ -91,7 +91,12 @@ export function scriptEnv(script: string): Record<string, string> {
   return env;
 }
 
-export async function startScriptEnv(): Promise<Record<string, string>> {
+/** The environment a package.json script sets for its process (`start`: the origin, `worker`: the worker pool). */
+export async function npmScriptEnv(name: 'start' | 'worker'): Promise<Record<string, string>> {
   const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { scripts?: Record<string, string> };
-  return scriptEnv(manifest.scripts?.['start'] ?? '');
+  return scriptEnv(manifest.scripts?.[name] ?? '');
+}
+
+export function startScriptEnv(): Promise<Record<string, string>> {
+  return npmScriptEnv('start');
 }

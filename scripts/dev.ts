@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { npmScriptEnv } from '../bench/processes.ts';
 
 const originPort = process.env.PORT ?? '8080';
 const edgePort = process.env.EDGE_PORT ?? '8787';
@@ -77,7 +78,11 @@ async function announceWhenReady(): Promise<void> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-start('origin', process.execPath, ['--import', 'tsx', 'origin/main.ts'], { ...process.env, MALLOC_ARENA_MAX: '2', PORT: originPort });
+start('origin', process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
+  ...process.env,
+  ...(await npmScriptEnv('start')),
+  PORT: originPort,
+});
 start(
   'edge',
   'npx',

@@ -61,10 +61,13 @@ describe('memory stays flat while large bodies stream through', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  // 96 MiB, not 64: since the render ladder, ingest decodes the whole 33 MP image strictly (every
-  // scan, no shrink-on-load) and encodes a 2048 px mezzanine from it; libvips still streams the
-  // decode, so growth stays below the body size (measured 77.5 MiB on 2026-12-03, was < 64 before).
-  it("accepts a 90 MiB image with the server's private RSS growing by less than 96 MiB", async () => {
+  // What grows is fixed per upload, not proportional to the body: the socket's 64 KiB chunks
+  // until the young generation is collected (about 30 MiB with V8's default young generation,
+  // 4 MiB with npm start's 1 MiB one), and the one strict decode at full resolution (ingest
+  // decodes all 33 MP, every scan, into a 2048 px image for the mezzanine: about 38 MiB, libvips'
+  // strips included). Measured 2026-12-04 on 2 cores: 49 MiB as npm start runs it, 79 without its
+  // NODE_OPTIONS, 101 once under a loaded CI run.
+  it("accepts a 90 MiB image with the server's private RSS growing by less than 64 MiB", async () => {
     const path = join(dir, 'big.jpg');
     await sharp({
       create: { width: 5750, height: 5750, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } },
@@ -86,7 +89,7 @@ describe('memory stays flat while large bodies stream through', () => {
     const body = (await response.json()) as { width: number; bytes: number };
     expect(response.status, JSON.stringify(body)).toBe(201);
     expect(body).toMatchObject({ width: 5750, bytes: size });
-    expect(growth).toBeLessThan(96 * MiB);
+    expect(growth).toBeLessThan(64 * MiB);
   });
 
   it("refuses a 1 GiB body against the 100 MiB limit with 413, the server's private RSS growing by less than 64 MiB", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { npmScriptEnv } from '../../bench/processes.ts';
 import { testConfig } from './config.ts';
 import { recordAnswersOf } from './recorded-answers.ts';
 import type { Logger } from '../../origin/logger.ts';
@@ -43,18 +44,23 @@ export interface SpawnedProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Each entry point and the package.json script that runs it. */
+const scripts = { 'origin/main.ts': 'start', 'worker-pool/main.ts': 'worker' } as const;
+
 /**
- * A pixelfront process as its npm script runs it (`node --import tsx <entry>`), resolved with
- * the first match of `ready` in its output, or rejected if it exits or stays silent for 30 s.
+ * A pixelfront process as its npm script runs it (the script's environment, such as
+ * MALLOC_ARENA_MAX and NODE_OPTIONS, with the source run by `node --import tsx <entry>`),
+ * resolved with the first match of `ready` in its output, or rejected if it exits or stays
+ * silent for 30 s.
  */
 export async function spawnPixelfront(
-  entry: string,
+  entry: keyof typeof scripts,
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<SpawnedProcess & { ready: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info', ...(await npmScriptEnv(scripts[entry])), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

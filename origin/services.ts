@@ -88,7 +88,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
           (outcome) => metrics.singleFlight.inc({ outcome }),
         );
   const svg = new SvgWorkerPool({ limits: config.svgLimits, workers: config.svgWorkers });
-  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, storageCounts, fleet, svg });
+  const tempDir = join(config.dataDir, 'tmp');
+  const variants = new VariantService({ config, storage, catalog, logger, metrics, usage, storageCounts, fleet, svg, tempDir });
   const work = createBatchWork(config, logger, catalog.db);
   const services: Services = {
     config,
@@ -100,7 +101,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     metrics,
     variants,
     svg,
-    tempDir: join(config.dataDir, 'tmp'),
+    tempDir,
     queue: work.queue,
     batches: work.batches,
     usage,

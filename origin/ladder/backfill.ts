@@ -14,7 +14,7 @@ import type { LadderSource, Rung } from './rungs.ts';
 export async function backfillMezzanines(
   storage: ObjectStorage,
   image: LadderSource & { id: string },
-  original: Buffer,
+  original: Buffer | string,
   missing: readonly Rung[],
   limits: { maxInputPixels: number; timeoutMs: number },
 ): Promise<{ key: string; bytes: number }[]> {

@@ -11,6 +11,12 @@ import type { SourceHeader } from '../transform/render-types.ts';
 import { backfillMezzanines } from './backfill.ts';
 import { rungsFor, type Rung } from './rungs.ts';
 
+/** An original's bytes or local file, held until release(). */
+export interface OriginalSource {
+  data: Buffer | string;
+  release: () => void;
+}
+
 /**
  * The render side of the ladder: which mezzanines of an image are stored (one listing per image,
  * then kept), their bytes, and the lazy backfill of those missing, which runs in the background,
@@ -62,8 +68,11 @@ export class LadderStore {
     return null;
   }
 
-  /** Starts making the missing rungs from `original` in the background, unless already under way. */
-  backfill(image: ImageRecord, original: Buffer, stored: readonly Rung[]): void {
+  /**
+   * Starts making the missing rungs in the background, unless already under way; `original` is
+   * called once the work is admitted (a large original is a file held only while it is read).
+   */
+  backfill(image: ImageRecord, original: () => Promise<OriginalSource>, stored: readonly Rung[]): void {
     const missing = this.expected(image).filter((rung) => !stored.some((have) => have.size === rung.size));
     if (missing.length === 0 || this.deleted.has(image.id)) return;
     const cost = estimateMezzanineCost(image, missing);
@@ -78,8 +87,9 @@ export class LadderStore {
       .finally(() => this.running.delete(work));
   }
 
-  private async make(image: ImageRecord, original: Buffer, missing: readonly Rung[]): Promise<void> {
-    const written = await backfillMezzanines(this.deps.storage, image, original, missing, this.deps.limits);
+  private async make(image: ImageRecord, original: () => Promise<OriginalSource>, missing: readonly Rung[]): Promise<void> {
+    const source = await original();
+    const written = await backfillMezzanines(this.deps.storage, image, source.data, missing, this.deps.limits).finally(source.release);
     // Deleted meanwhile (here or in another process): remove what was just written.
     const row = await this.deps.catalog.getImageById(image.id).catch(() => undefined);
     if (this.deleted.has(image.id) || row === null) {

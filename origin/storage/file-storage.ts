@@ -110,6 +110,10 @@ export class FileStorage implements ObjectStorage {
     return this.info(key, stat);
   }
 
+  async localFile(key: string): Promise<string | null> {
+    return (await this.head(key)) ? this.pathOf(key) : null;
+  }
+
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     try {

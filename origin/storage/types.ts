@@ -46,6 +46,12 @@ export interface ObjectStorage {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Deletes every object under prefix; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * Storage that keeps each object as a local file (FileStorage): the file's path, null when the
+   * key does not exist. The file never changes (objects are replaced by rename), so a reader may
+   * open it instead of streaming the object.
+   */
+  localFile?(key: string): Promise<string | null>;
   /** Throws when the backend cannot be reached (used by /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

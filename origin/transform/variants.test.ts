@@ -70,6 +70,7 @@ describe('VariantService', () => {
       logger: createLogger('silent'),
       metrics: undefined,
       svg, // never used: the sources here are PNG
+      tempDir: join(dir, 'tmp'),
     });
     const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
       .png()

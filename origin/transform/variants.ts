@@ -6,7 +6,7 @@ import type { OutputFormat, TransformSpec } from '../../core/transform-spec.ts';
 import type { Catalog, ImageRecord } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
 import type { SvgSanitizer } from '../ingest/svg/svg-pool.ts';
-import { LadderStore } from '../ladder/ladder-store.ts';
+import { LadderStore, type OriginalSource } from '../ladder/ladder-store.ts';
 import type { Rung } from '../ladder/rungs.ts';
 import { chooseRung } from '../ladder/select.ts';
 import type { Logger } from '../logger.ts';
@@ -24,16 +24,23 @@ import { renderTimeout } from '../sharp/errors.ts';
 import { RenderCpuMeter } from './render-cpu.ts';
 import { RenderGate, type RenderPriority } from './render-gate.ts';
 import { FastFirst } from './fast-first.ts';
+import { BUFFERED_SOURCE_MAX_BYTES, SourceFiles } from './source-files.ts';
 import type { FleetFlight } from './fleet-flight.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { VariantRequest } from './variant-identity.ts';
 import type { Variant, VariantLookup } from './variant-lookup.ts';
 
-/** The bytes a render decodes: the original, or a mezzanine with the original's oriented size. */
+/**
+ * What a render decodes: the original (its bytes, or for a large one a local file), or a
+ * mezzanine with the original's oriented size; release() once the render is over.
+ */
 interface RenderSource {
-  data: Buffer;
+  data: Buffer | string;
   rung: Rung | undefined;
+  release: () => void;
 }
+
+const nothingToRelease = (): void => undefined;
 
 /** One shared lookup, and whether its variant reached storage (false: its write-back failed). */
 interface Flight {
@@ -62,6 +69,7 @@ export class VariantService {
   private readonly cpu = new RenderCpuMeter();
   readonly ladder: LadderStore;
   private readonly fastFirst: FastFirst;
+  private readonly sourceFiles: SourceFiles;
 
   constructor(
     private readonly deps: {
@@ -78,9 +86,12 @@ export class VariantService {
       fleet?: FleetFlight | undefined;
       /** Sanitises SVG sources off the event loop. */
       svg: SvgSanitizer;
+      /** Where large originals of a storage without local files are downloaded for renders. */
+      tempDir: string;
     },
   ) {
     const { config } = deps;
+    this.sourceFiles = new SourceFiles({ storage: deps.storage, tempDir: deps.tempDir });
     this.gate = new RenderGate(
       {
         concurrency: config.renderConcurrency,
@@ -161,6 +172,7 @@ export class VariantService {
     const prefix = variantPrefix(imageId);
     this.deleted.set(imageId, true);
     this.ladder.forget(imageId);
+    this.sourceFiles.forget(originalKey(imageId));
     for (const key of this.sources.keys()) if (key === imageId || key.startsWith(prefix)) this.sources.delete(key);
     for (const key of this.headers.keys()) if (key === imageId || key.startsWith(prefix)) this.headers.delete(key);
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) this.memory.delete(key);
@@ -201,11 +213,15 @@ export class VariantService {
     return { lookup, stored: this.writeBack(key, lookup.variant, request.image) };
   }
 
-  /** Resolves once every background write-back has finished (the server awaits it on close). */
+  /**
+   * Resolves once every background write-back and backfill has finished (the server awaits it
+   * on close), then removes the downloaded originals.
+   */
   async settled(): Promise<void> {
     await this.fastFirst.settled();
     while (this.writes.size > 0) await Promise.allSettled([...this.writes.values()]);
     await this.ladder.settled();
+    await this.sourceFiles.close();
   }
 
   /** Never rejects: resolves false when the write failed, or landed after its image was deleted. */
@@ -271,14 +287,16 @@ export class VariantService {
     try {
       const prepared = await this.prepare(request);
       const loaded = performance.now() - started;
-      const admitted = await this.gate.run(
-        prepared.cost,
-        async () => {
-          const queue = performance.now() - started - loaded;
-          return { queue, ...(await this.cpu.measure(() => render(prepared.input))) };
-        },
-        priority,
-      );
+      const admitted = await this.gate
+        .run(
+          prepared.cost,
+          async () => {
+            const queue = performance.now() - started - loaded;
+            return { queue, ...(await this.cpu.measure(() => render(prepared.input))) };
+          },
+          priority,
+        )
+        .finally(prepared.release);
       const { result, cpuUs } = admitted;
       // The wait for admission is Server-Timing's `queue`, not render time.
       const seconds = (performance.now() - started - admitted.queue) / 1000;
@@ -306,11 +324,29 @@ export class VariantService {
     }
   }
 
-  private async prepare(request: VariantRequest): Promise<{ input: RenderInput; cost: RenderEstimate; rung: Rung | undefined }> {
+  /** The caller releases the source once the render is over (or refused). */
+  private async prepare(
+    request: VariantRequest,
+  ): Promise<{ input: RenderInput; cost: RenderEstimate; rung: Rung | undefined; release: () => void }> {
     const { config } = this.deps;
     const { image } = request;
     const spec = boxed(request.spec, image, config.maxOutputDimension);
     const source = await this.renderSource(image, spec);
+    try {
+      return { ...(await this.planned(request, spec, source)), rung: source.rung, release: source.release };
+    } catch (error) {
+      source.release();
+      throw error;
+    }
+  }
+
+  private async planned(
+    request: VariantRequest,
+    spec: TransformSpec,
+    source: RenderSource,
+  ): Promise<{ input: RenderInput; cost: RenderEstimate }> {
+    const { config } = this.deps;
+    const { image } = request;
     const header = await this.header(source.rung ? mezzanineCacheKey(image.id, source.rung) : image.id, source.data);
     const original = source.rung ? { width: image.width, height: image.height } : undefined;
     const limits = {
@@ -333,7 +369,6 @@ export class VariantService {
         limits,
       },
       cost: estimateRenderCost({ header, info, spec, format, original, limits }),
-      rung: source.rung,
     };
   }
 
@@ -347,16 +382,27 @@ export class VariantService {
     if (rung) {
       const key = mezzanineCacheKey(image.id, rung);
       const cached = this.sources.get(key);
-      if (cached) return { data: cached, rung };
+      if (cached) return { data: cached, rung, release: nothingToRelease };
       const data = await this.ladder.load(image, rung);
       if (data) {
         this.sources.set(key, data);
-        return { data, rung };
+        return { data, rung, release: nothingToRelease };
       }
     }
-    const original = await this.source(image);
-    this.ladder.backfill(image, original, stored);
-    return { data: original, rung: undefined };
+    const original = await this.original(image);
+    this.ladder.backfill(image, () => this.original(image), stored);
+    return { ...original, rung: undefined };
+  }
+
+  /**
+   * The original as libvips should read it: an SVG or a small original as bytes (source()), a
+   * large one as a local file read in sequence, never whole in memory.
+   */
+  private async original(image: ImageRecord): Promise<OriginalSource> {
+    if (image.format === 'svg' || image.bytes <= BUFFERED_SOURCE_MAX_BYTES)
+      return { data: await this.source(image), release: nothingToRelease };
+    const file = await this.sourceFiles.acquire(originalKey(image.id));
+    return { data: file.path, release: file.release };
   }
 
   /**
@@ -382,7 +428,7 @@ export class VariantService {
    * The source's header, read once per image: reading it costs ~0.4 ms of CPU and a trip through
    * the thread pool, for every new variant otherwise (bench/tuning.json).
    */
-  private async header(imageId: string, source: Buffer): Promise<SourceHeader> {
+  private async header(imageId: string, source: Buffer | string): Promise<SourceHeader> {
     const cached = this.headers.get(imageId);
     if (cached) return cached;
     const header = await readSourceHeader(source);

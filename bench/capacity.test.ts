@@ -41,6 +41,16 @@ describe('capacity model', () => {
     expect(capacity(results(200)).roles[0]!.cores).toBeGreaterThan(1.9 * delivery.cores);
   });
 
+  it('bounds delivery by the case where every request is a cold render', () => {
+    const { allCold, roles } = capacity(results(100));
+    expect(allCold.peakPerSecond).toBeCloseTo((10_000_000 * 3) / 86_400, 6);
+    expect(allCold.cpuMsPerRequest).toBeCloseTo(100, 6);
+    expect(allCold.cores).toBeGreaterThan(10 * roles[0]!.cores);
+    expect(capacityTables(results(100))).toMatch(
+      /if all 10 M requests a day were cold renders .* 49\.6 cores at peak \(347\.2 renders\/s × 100\.0 ms\), 38 replicas/,
+    );
+  });
+
   it('keeps a replica per zone and enough to carry the peak with one zone lost', () => {
     const heavy = capacity(results(2_000)).roles.find((role) => role.role === 'delivery')!;
     expect(heavy.replicas).toBe(Math.ceil((Math.ceil(heavy.cores / 2) * 3) / 2));

@@ -113,6 +113,8 @@ export interface Capacity {
   roles: Role[];
   /** Delivery cores needed at other edge hit ratios. */
   hitRatios: { hitRatio: number; deliveryCores: number; deliveryReplicas: number }[];
+  /** The bound: every one of the day's requests a cold render (no edge, memory or storage hit). */
+  allCold: Role;
   /** The lowest edge hit ratio a delivery fleet of N replicas holds at peak. */
   fleets: { replicas: number; minHitRatio: number }[];
   storage: {
@@ -176,6 +178,7 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
     const { cores, replicas } = sized('delivery', originPerSecond(hitRatio), deliveryMs);
     return { hitRatio, deliveryCores: cores, deliveryReplicas: replicas };
   });
+  const allCold = sized('delivery', originPerSecond(0), coldMs);
   const fleets = [3, 6, 12, 24].map((replicas) => {
     // Cores that carry the peak with one zone down, at the target utilisation.
     const cores = ((replicas * (a.zones - 1)) / a.zones) * a.coresPerReplica;
@@ -202,6 +205,7 @@ export function capacity(results: BenchResults, a: Assumptions = assumptions): C
     measured,
     roles,
     hitRatios,
+    allCold,
     fleets,
     storage: { originalsTB: a.originalsTB, images, mezzaninesTB, variantsTB, totalTB, s3MonthlyUsd, r2MonthlyUsd },
   };
@@ -252,6 +256,8 @@ export function capacityTables(results: BenchResults, a: Assumptions = assumptio
     '| edge hit ratio | delivery cores at peak | delivery replicas |',
     '|---:|---:|---:|',
     ...model.hitRatios.map((row) => `| ${percent(row.hitRatio)} | ${fixed(row.deliveryCores)} | ${String(row.deliveryReplicas)} |`),
+    '',
+    `The bound: if all ${fixed(a.requestsPerDay / 1e6, 0)} M requests a day were cold renders (no edge, memory or storage hit), delivery would need ${fixed(model.allCold.cores)} cores at peak (${fixed(model.allCold.peakPerSecond)} renders/s × ${fixed(model.allCold.cpuMsPerRequest)} ms), ${String(model.allCold.replicas)} replicas.`,
     '',
     '| delivery replicas | lowest edge hit ratio they hold at peak, one zone down |',
     '|---:|---:|',

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EdgeCounters, formatOfContentType, type EdgeCount } from './edge-stats.ts';
 
 const at = Date.parse('2026-03-01T10:00:00Z');
@@ -62,6 +62,18 @@ describe('edge counters', () => {
     expect(sent).toEqual([[expect.objectContaining({ hits: 2, hitBytes: 200 })]]);
     await counters.sendIfDue(at + 2_600, 1_000, send);
     expect(sent[1]).toEqual([expect.objectContaining({ hits: 1 })]);
+  });
+
+  it('logs a failed send under the id of the request that made it', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const counters = new EdgeCounters();
+      counters.count(hit(), at);
+      await counters.sendIfDue(at, 1_000, () => Promise.reject(new Error('origin down')), 'req-42');
+      expect(warn).toHaveBeenCalledWith('edge: statistics not sent; kept for the next send (request req-42)', 'Error: origin down');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('names formats as the origin does', () => {

@@ -1,3 +1,4 @@
+import { REQUEST_ID_HEADER } from '../core/request-id.ts';
 import type { EdgeConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { fetchFromOrigin } from './origin-client.ts';
@@ -21,7 +22,7 @@ const maxPendingRows = 50_000;
 /**
  * The Worker's hit and miss counters per image, UTC day, output format and preset, held in the
  * isolate's memory and sent to the origin at most every `flushMs`, from the request that finds
- * them due (through `waitUntil`, after its answer). An isolate evicted before its next send loses
+ * them due (through `waitUntil`, beside its answer). An isolate evicted before its next send loses
  * what it counted since the last one: the accepted loss (README, Edge statistics). A failed send
  * keeps its rows for the next one.
  */
@@ -45,8 +46,11 @@ export class EdgeCounters {
     });
   }
 
-  /** The send to hand to `waitUntil` when one is due (none in flight, `flushMs` since the last); else undefined. */
-  sendIfDue(now: number, flushMs: number, send: (rows: EdgeCount[]) => Promise<void>): Promise<void> | undefined {
+  /**
+   * The send to hand to `waitUntil` when one is due (none in flight, `flushMs` since the last); else
+   * undefined. `requestId` is the request that made it: its failure is logged under that id.
+   */
+  sendIfDue(now: number, flushMs: number, send: (rows: EdgeCount[]) => Promise<void>, requestId = ''): Promise<void> | undefined {
     if (this.sending || this.pending.size === 0 || now - this.lastSend < flushMs) return undefined;
     this.sending = true;
     this.lastSend = now;
@@ -58,7 +62,7 @@ export class EdgeCounters {
         for (; sent < rows.length; sent += rowsPerRequest) await send(rows.slice(sent, sent + rowsPerRequest));
       } catch (error) {
         for (const row of rows.slice(sent)) this.merge(row);
-        console.warn('edge: statistics not sent; kept for the next send', String(error));
+        console.warn(`edge: statistics not sent; kept for the next send (request ${requestId})`, String(error));
       } finally {
         this.sending = false;
       }
@@ -89,13 +93,16 @@ export function edgeCountersFor(env: Env): EdgeCounters {
   return found;
 }
 
-/** POSTs rows to an `api` origin with the shared secret; a non-2xx answer is a failed send. */
-export async function sendToOrigin(config: EdgeConfig, secret: string, rows: EdgeCount[]): Promise<void> {
+/**
+ * POSTs rows to an `api` origin with the shared secret, under the id of the request that made the
+ * send (so the origin's access line of the POST is found by it); a non-2xx answer is a failed send.
+ */
+export async function sendToOrigin(config: EdgeConfig, secret: string, rows: EdgeCount[], requestId: string): Promise<void> {
   const response = await fetchFromOrigin(
     (base) =>
       new Request(`${base}/v1/edge-stats`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId },
         body: JSON.stringify({ counts: rows }),
       }),
     { origins: config.roleOrigins.api, affinityKey: 'edge-stats', timeoutMs: config.originTimeoutMs, retry: false },

@@ -69,8 +69,8 @@ describe('edge statistics flushed to a running origin', () => {
     expect(upload.status).toBe(201);
     const { id } = (await upload.json()) as { id: string };
 
-    // The first count of the isolate is due at once: the miss is sent after its answer.
-    const miss = await fetch(`${edge}/img/${id}/t_thumb`);
+    // The first count of the isolate is due at once: the miss is sent beside its answer.
+    const miss = await fetch(`${edge}/img/${id}/t_thumb`, { headers: { 'x-request-id': 'first-thumb' } });
     expect(miss.headers.get('x-edge-cache')).toBe('miss');
     const bytes = (await miss.arrayBuffer()).byteLength;
     const afterMiss = await waitFor(
@@ -80,6 +80,29 @@ describe('edge statistics flushed to a running origin', () => {
       },
       15_000,
       'the first send',
+    );
+    // The send went under the id of the request that made it: the origin's access line of the POST has it.
+    const accessLines = () =>
+      (origin?.output() ?? '')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['msg'] === 'request');
+    // Stored before its 202, so the POST's line may come a moment after the row shows.
+    const firstThumb = await waitFor(
+      () => {
+        const found = accessLines().filter((line) => line['requestId'] === 'first-thumb');
+        return found.length === 2 ? found : undefined;
+      },
+      5_000,
+      'the access line of the send',
+    );
+    // In either order: the send starts as the answer does.
+    expect(firstThumb).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'GET', route: '/img/:id/:ops', status: 200 }),
+        expect.objectContaining({ method: 'POST', route: '/v1/edge-stats', status: 202 }),
+      ]),
     );
     // The origin served the miss itself, under the preset the edge forwarded.
     expect(afterMiss.deliveries).toEqual({ count: 1, bytes });

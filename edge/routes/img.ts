@@ -68,7 +68,7 @@ const PRESET_HEADER = 'x-pixelfront-preset';
 
 /**
  * Counts an answer with a body (a GET's 200; a HEAD, a 304 or an error delivers nothing) for the edge statistics,
- * and hands a due send of the counters to `waitUntil`, after the answer.
+ * and hands a due send of the counters to `waitUntil`, beside the answer (never delaying it).
  */
 function countAnswer(
   c: Context<EdgeBindings>,
@@ -91,7 +91,8 @@ function countAnswer(
     },
     now,
   );
-  const send = counters.sendIfDue(now, edgeStats.flushMs, (rows) => sendToOrigin(config, edgeStats.secret, rows));
+  const requestId = c.get('requestId');
+  const send = counters.sendIfDue(now, edgeStats.flushMs, (rows) => sendToOrigin(config, edgeStats.secret, rows, requestId), requestId);
   if (send !== undefined) c.executionCtx.waitUntil(send);
   return answer;
 }

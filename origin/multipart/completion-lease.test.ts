@@ -75,6 +75,24 @@ describe('multipart completion lease', () => {
     expect((await store.get('t', 'u1'))?.lease_until).toBe(takeover);
   });
 
+  it('stops quietly when the completion recorded its outcome before a renewal that was due', async () => {
+    const until = now + COMPLETION_LEASE_MS;
+    expect(await store.lease('u1', now, until)).toBe(true);
+    keepLease(service, 'u1', until);
+    // Completed (lease cleared), then the renewal fires before the completion stops the lease.
+    await store.markCompleted('u1', 'image-1', false, now);
+    await passMs(COMPLETION_RENEW_MS);
+    expect(warnings).toEqual([]);
+    await store.insert(upload('u2'));
+    const until2 = now + COMPLETION_LEASE_MS;
+    expect(await store.lease('u2', now, until2)).toBe(true);
+    keepLease(service, 'u2', until2);
+    await store.release('u2', now); // a failed completion gives the upload back
+    await passMs(COMPLETION_RENEW_MS);
+    expect(warnings).toEqual([]);
+    expect((await store.get('t', 'u2'))?.lease_until).toBeNull();
+  });
+
   it('stops renewing and says so when another request took the upload over', async () => {
     const until = now + COMPLETION_LEASE_MS;
     expect(await store.lease('u1', now, until)).toBe(true);

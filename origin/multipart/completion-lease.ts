@@ -9,8 +9,10 @@ export interface HeldLease {
 /**
  * Keeps a completion's lease alive while it works: every COMPLETION_RENEW_MS it moves the expiry
  * COMPLETION_LEASE_MS ahead, but only while the row still carries the expiry this holder set. A
- * renewal that finds another expiry means another request took over (this one was too slow to
- * renew): it stops, and that request's completion yields the same image (per-tenant dedupe).
+ * renewal that finds another expiry on the open upload means another request took over (this
+ * one was too slow to renew): it stops, and that request's completion yields the same image
+ * (per-tenant dedupe). One that finds the upload completed, aborted or released stops quietly:
+ * the completion itself got there first (a renewal falls due while it records its outcome).
  */
 export function keepLease(service: UploadService, id: string, leaseUntil: number): HeldLease {
   let held = leaseUntil;
@@ -24,7 +26,9 @@ export function keepLease(service: UploadService, id: string, leaseUntil: number
       return;
     }
     stop();
-    service.services.logger.warn('a multipart completion lost its lease to another request', { uploadId: id });
+    const now = await service.store.leaseState(id);
+    if (now?.state === 'open' && now.lease_until !== null)
+      service.services.logger.warn('a multipart completion lost its lease to another request', { uploadId: id });
   };
   const timer = setInterval(() => {
     // A database that does not answer: the lease may run out, and then another request takes over.

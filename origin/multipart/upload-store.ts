@@ -115,6 +115,11 @@ export class UploadStore {
     return (result.numUpdatedRows ?? 0n) > 0n;
   }
 
+  /** The upload's state and lease expiry, as a renewal that failed finds them. */
+  async leaseState(id: string): Promise<Pick<UploadRow, 'state' | 'lease_until'> | undefined> {
+    return this.db.selectFrom('uploads').select(['state', 'lease_until']).where('id', '=', id).executeTakeFirst();
+  }
+
   async release(id: string, now: number): Promise<void> {
     await this.db
       .updateTable('uploads')

@@ -76,6 +76,31 @@ describe('edge counters', () => {
     }
   });
 
+  it('keeps at most 50,000 rows while the origin refuses them, and says how many counts it dropped', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const counters = new EdgeCounters();
+      const down = () => Promise.reject(new Error('origin down'));
+      for (let n = 0; n < 50_000; n += 1) counters.count(hit(`image${String(n).padStart(5, '0')}`), at);
+      // Rows already waiting still add up; new ones beyond the cap are dropped.
+      counters.count(hit('image00000'), at);
+      counters.count(hit('imageNew001'), at);
+      counters.count({ ...hit('imageNew002'), state: 'miss' }, at);
+      await counters.sendIfDue(at, 1_000, down, 'req-1');
+      expect(warn).toHaveBeenCalledWith('edge: 2 hits and misses not counted: 50000 rows waited for the origin');
+      warn.mockClear();
+      const sent: EdgeCount[][] = [];
+      await counters.sendIfDue(at + 1_000, 1_000, (rows) => (sent.push(rows), Promise.resolve()), 'req-2');
+      expect(warn).not.toHaveBeenCalled();
+      const rows = sent.flat();
+      expect(rows).toHaveLength(50_000);
+      expect(rows.find((row) => row.id === 'image00000')?.hits).toBe(2);
+      expect(rows.some((row) => row.id.startsWith('imageNew'))).toBe(false);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('names formats as the origin does', () => {
     expect(['image/webp', 'image/jpeg', 'image/svg+xml', 'image/avif; q=1', 'text/html', null].map(formatOfContentType)).toEqual([
       'webp',

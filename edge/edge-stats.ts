@@ -16,7 +16,10 @@ export interface EdgeCount {
 
 /** What the origin accepts in one request; a longer list goes in several. */
 const rowsPerRequest = 10_000;
-/** Beyond this many distinct rows (an origin down for long), new rows are dropped rather than memory grown. */
+/**
+ * Beyond this many distinct rows (an origin down for long), new rows are dropped rather than memory
+ * grown; the next send due logs how many hits and misses that cost.
+ */
 const maxPendingRows = 50_000;
 
 /**
@@ -30,7 +33,8 @@ export class EdgeCounters {
   private pending = new Map<string, EdgeCount>();
   private lastSend = Number.NEGATIVE_INFINITY;
   private sending = false;
-  dropped = 0;
+  /** Hits and misses not kept since the last warning: they came while `maxPendingRows` rows waited. */
+  private dropped = 0;
 
   count(entry: { id: string; format: string; preset: string | undefined; state: 'hit' | 'miss'; bytes: number }, now: number): void {
     const day = new Date(now).toISOString().slice(0, 10);
@@ -52,6 +56,10 @@ export class EdgeCounters {
    */
   sendIfDue(now: number, flushMs: number, send: (rows: EdgeCount[]) => Promise<void>, requestId = ''): Promise<void> | undefined {
     if (this.sending || this.pending.size === 0 || now - this.lastSend < flushMs) return undefined;
+    if (this.dropped > 0) {
+      console.warn(`edge: ${String(this.dropped)} hits and misses not counted: ${String(maxPendingRows)} rows waited for the origin`);
+      this.dropped = 0;
+    }
     this.sending = true;
     this.lastSend = now;
     const rows = [...this.pending.values()];
@@ -79,7 +87,7 @@ export class EdgeCounters {
     } else if (this.pending.size < maxPendingRows) {
       this.pending.set(key, { ...row });
     } else {
-      this.dropped += 1;
+      this.dropped += row.hits + row.misses;
     }
   }
 }

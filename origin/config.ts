@@ -122,7 +122,10 @@ const envSchema = z.object({
   RENDER_MEMORY_MB: positiveInt(512),
   RENDER_QUEUE: z.coerce.number().int().min(0).default(64),
   RENDER_TIMEOUT_MS: positiveInt(30_000),
-  /** A cold f_auto whose chosen format is estimated to encode longer than this is answered in the fast format first (0: always; a huge value: never). */
+  /**
+   * A cold f_auto whose chosen format is estimated to encode longer than this is answered in the
+   * fast format first (0: always; a huge value: never).
+   */
   FAST_FIRST_MS: z.coerce.number().int().min(0).default(300),
   MEMORY_CACHE_BYTES: z.coerce
     .number()

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { decodeJxl, isJxl } from './helpers/jxl.ts';
-import { repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { accessLinesOf, repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -112,12 +112,7 @@ describe('edge Worker in front of the real origin', () => {
     expect(await replaced.json()).toMatchObject({ instance: `urn:request:${id}` });
 
     // …and the origin's access lines (JSON on its stdout) carry the same ids.
-    const accessLines = () =>
-      (origin?.output() ?? '')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line['msg'] === 'request');
+    const accessLines = () => accessLinesOf(origin?.output() ?? '');
     const logged = await waitFor(() => {
       const found = accessLines().filter((line) => ['e2e-trace-api', 'e2e-trace-img', id].includes(String(line['requestId'])));
       return found.length >= 3 ? found : undefined;

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import type { StatsReport, TopReport } from '../origin/stats/api-schema.ts';
-import { repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
+import { accessLinesOf, repoRoot, spawnOrigin, type SpawnedOrigin } from './helpers/origin.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -82,12 +82,7 @@ describe('edge statistics flushed to a running origin', () => {
       'the first send',
     );
     // The send went under the id of the request that made it: the origin's access line of the POST has it.
-    const accessLines = () =>
-      (origin?.output() ?? '')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line['msg'] === 'request');
+    const accessLines = () => accessLinesOf(origin?.output() ?? '');
     // Stored before its 202, so the POST's line may come a moment after the row shows.
     const firstThumb = await waitFor(
       () => {

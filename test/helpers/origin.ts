@@ -127,6 +127,15 @@ export async function spawnOrigin(env: Record<string, string>): Promise<SpawnedO
   };
 }
 
+/** The access lines (`"msg":"request"`) among a spawned process's JSON log lines. */
+export function accessLinesOf(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line['msg'] === 'request');
+}
+
 /** Uploads a small generated PNG (`POST /v1/images`, open mode) and returns its id. */
 export async function uploadPng(baseUrl: string, background = '#3a7'): Promise<string> {
   const png = await sharp({ create: { width: 40, height: 30, channels: 3, background } })

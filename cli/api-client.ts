@@ -68,6 +68,14 @@ export class ApiClient {
     return result.ok ? result.value.items.find((image) => image.sha256 === sha256) : undefined;
   }
 
+  /**
+   * One small authenticated request before any file is sent: a server that is not there or a
+   * key it refuses is then said once, instead of once for every file.
+   */
+  reachable(): Promise<Result<unknown>> {
+    return this.send(() => this.client.GET('/v1/images', { params: { query: { limit: '1' } } }));
+  }
+
   /** A batch making these presets of these images (eager presets of files not sent again). */
   createBatch(presets: string[], images: string[]): Promise<Result<BatchCreated>> {
     return this.send(() => this.client.POST('/v1/batches', { body: { presets, images } }));

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +38,15 @@ function runCli(args: string[], onStart: (kill: (signal?: NodeJS.Signals) => voi
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
     onStart((signal = 'SIGKILL') => child.kill(signal));
   });
+}
+
+/** A loopback port nothing listens on (taken, then freed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Slows the server's part writes, so a signal lands mid-upload, and counts every part it stores. */
@@ -227,6 +237,27 @@ describe('pixelfront upload against a real origin', () => {
     expect(run.code).toBe(1);
     for (const name of ['one.png', 'two.png', 'bad.png']) expect(run.stdout.split(name).length - 1, `${name} in:\n${run.stdout}`).toBe(1);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('2 uploaded, 0 deduplicated, 1 rejected, 0 failed');
+  });
+
+  it('says once, before any file, that the server cannot be reached or refuses the key', async () => {
+    const folder = join(dir, 'refused');
+    await mkdir(folder, { recursive: true });
+    for (const name of ['a.png', 'b.png']) {
+      await sharp({ create: { width: 10, height: 10, channels: 3, background: name === 'a.png' ? '#010203' : '#040506' } })
+        .png()
+        .toFile(join(folder, name));
+    }
+    const closed = await closedPort();
+    const away = await runCli([folder, '--endpoint', `http://127.0.0.1:${closed}`, '--state-dir', join(dir, 'state')]);
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/^pixelfront: cannot reach http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\): is the origin running there\?/);
+    expect(away.stdout, 'no line per file').toBe('');
+
+    const wrongKey = await runCli([folder, '--endpoint', origin.url, '--key', 'not-the-key', '--state-dir', join(dir, 'state')]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain(`pixelfront: ${origin.url} refused the API key (401 unauthorized:`);
+    expect(wrongKey.stdout, 'no line per file').toBe('');
+    expect((await origin.services.catalog.listImages('cli', { limit: 1000 })).items.map((image) => image.filename)).not.toContain('a.png');
   });
 
   it('on a re-run asks by content hash and sends nothing the server has; --eager then queues a batch', async () => {

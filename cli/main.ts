@@ -102,6 +102,7 @@ export async function upload(options: UploadOptions, signal?: AbortSignal): Prom
   };
   let summary: Summary;
   try {
+    if (files.length > 0) await checkServer(api, options.endpoint);
     await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
     // Files never started because of Ctrl-C are listed too, so the summary says what is left.
     for (const [index, file] of files.entries()) {
@@ -116,6 +117,23 @@ export async function upload(options: UploadOptions, signal?: AbortSignal): Prom
     await api.close();
   }
   return { summary, listedFiles: progress.listedFiles };
+}
+
+/**
+ * Stops the run before the first file when the server cannot be reached or refuses the key (the
+ * same answer would come for every file). Other failures (a 503, a 429) are left to each file's
+ * own retries.
+ */
+async function checkServer(api: ApiClient, endpoint: string): Promise<void> {
+  const answer = await api.reachable();
+  if (answer.ok) return;
+  const { status, code, detail } = answer.problem;
+  if (status === 0) {
+    throw new Error(`cannot reach ${endpoint} (${detail}): is the origin running there? Set it with --endpoint or PIXELFRONT_ENDPOINT`);
+  }
+  if (status === 401 || status === 403) {
+    throw new Error(`${endpoint} refused the API key (${status} ${code}: ${detail}): pass the bare key with --key or PIXELFRONT_KEY`);
+  }
 }
 
 /**

@@ -106,7 +106,18 @@ describe('targets', () => {
     directBytes: 88_000,
   });
   const scenarios: Scenarios = {
-    rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500 },
+    rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500, idleBeforeMiB: 200, idleAfterMiB: 230 },
+    largeTiff: {
+      bytes: 800e6,
+      uploadSeconds: 30,
+      uploadPeakRssMiB: 340,
+      requests: 3,
+      ok: 3,
+      renderSeconds: 12,
+      renderPeakRssMiB: 699,
+      idleBeforeMiB: 220,
+      idleAfterMiB: 217,
+    },
     leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 330, anonFirstMiB: 200, anonAllMiB: 210 },
     singleFlight: { requests: 100, answered: 100, renders: 1 },
     nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40), nearDuplicateFigures('postgres', 60)], skipped: [] },
@@ -140,11 +151,17 @@ describe('targets', () => {
       ['single upload ≥ 50.4 MB/s (2 × 25.2)', true],
       ['multipart upload ≥ 33.6 MB/s (2 × 16.8)', true],
       ['peak RSS under 8 concurrent 24 MP renders < 700 MiB', true],
+      ['idle RSS after 8 concurrent 24 MP renders within 15 % of idle RSS before', true],
+      ["peak RSS of the 800 MB 16-bit TIFF's upload and of 3 concurrent renders of it < 700 MiB", true],
+      ['idle RSS after the 800 MB TIFF renders within 15 % of idle RSS before', true],
       ['RSS after 5000 mixed requests within 15 % of RSS after 500', true],
       ['100 concurrent identical cold requests: exactly one render, all answered', true],
       ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite', true],
       ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, postgres', true],
     ]);
+    const detail = (start: string) => results.find((result) => result.name.startsWith(start))?.detail;
+    expect(detail('idle RSS after 8')).toBe('200 → 230 MiB (+15.0 %)');
+    expect(detail('idle RSS after the 800 MB')).toBe('220 → 217 MiB (-1.4 %)');
     expect(results[4]?.detail).toBe('51.0 MB/s over 12 files at c2; upload limit 80.0 MB/s, 0.64× of it');
   });
 
@@ -158,7 +175,18 @@ describe('targets', () => {
     const results = evaluateTargets(
       rows,
       {
-        rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600 },
+        rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600, idleBeforeMiB: 200, idleAfterMiB: 231 },
+        largeTiff: {
+          bytes: 800e6,
+          uploadSeconds: 30,
+          uploadPeakRssMiB: 340,
+          requests: 3,
+          ok: 3,
+          renderSeconds: 12,
+          renderPeakRssMiB: 700,
+          idleBeforeMiB: 220,
+          idleAfterMiB: 2438,
+        },
         leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
         singleFlight: { requests: 100, answered: 100, renders: 2 },
         nearDuplicates: {
@@ -169,7 +197,7 @@ describe('targets', () => {
       },
       [upload('limit', 80), upload('single', 50), { ...upload('multipart', 40), errors: 1 }],
     );
-    expect(results.map((result) => result.pass)).toEqual(Array.from({ length: 11 }, () => false));
+    expect(results.map((result) => result.pass)).toEqual(Array.from({ length: 14 }, () => false));
     expect(results[0]?.detail).toContain('1.90×');
     expect(results[1]?.detail).toContain('2.38×');
     expect(results[2]?.detail).toContain('origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
@@ -257,6 +285,9 @@ describe('targets', () => {
       'single upload ≥ 50.4 MB/s (2 × 25.2)',
       'multipart upload ≥ 33.6 MB/s (2 × 16.8)',
       'peak RSS under 8 concurrent 24 MP renders < 700 MiB',
+      'idle RSS after 8 concurrent 24 MP renders within 15 % of idle RSS before',
+      "peak RSS of the 800 MB 16-bit TIFF's upload and of 3 concurrent renders of it < 700 MiB",
+      'idle RSS after the 800 MB TIFF renders within 15 % of idle RSS before',
       'RSS after 5000 mixed requests within 15 % of RSS after 500',
       '100 concurrent identical cold requests: exactly one render, all answered',
       'near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite',

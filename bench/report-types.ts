@@ -33,8 +33,28 @@ export interface UploadFigures {
 }
 
 export interface Scenarios {
-  /** 8 concurrent renders of a 24 MP source. */
-  rss24mp?: { requests: number; ok: number; seconds: number; peakRssMiB: number; peakAnonMiB: number };
+  /** 8 concurrent renders of a 24 MP source; idle RSS (VmRSS, MiB) before and after them. */
+  rss24mp?: {
+    requests: number;
+    ok: number;
+    seconds: number;
+    peakRssMiB: number;
+    peakAnonMiB: number;
+    idleBeforeMiB?: number;
+    idleAfterMiB?: number;
+  };
+  /** The 800 MB 16-bit TIFF: its multipart upload, then 3 concurrent renders; idle RSS before and after them. */
+  largeTiff?: {
+    bytes: number;
+    uploadSeconds: number;
+    uploadPeakRssMiB: number;
+    requests: number;
+    ok: number;
+    renderSeconds: number;
+    renderPeakRssMiB: number;
+    idleBeforeMiB: number;
+    idleAfterMiB: number;
+  };
   /** RSS after the first `first` mixed requests and after all `total`, measured once idle. */
   leak?: { first: number; total: number; errors: number; rssFirstMiB: number; rssAllMiB: number; anonFirstMiB: number; anonAllMiB: number };
   /** N identical concurrent requests for a variant that does not exist yet. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
 import { startLimit, type LimitProcess } from './limit.ts';
@@ -9,6 +9,7 @@ import { startScriptEnv, startServer, type Server } from './processes.ts';
 import type { Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { measureLeak } from './scenarios/leak.ts';
 import { measureNearDuplicates, NEAR_DUPLICATE_ROWS } from './scenarios/near-duplicates.ts';
+import { makeLargeTiff, measureLargeTiff } from './scenarios/large-tiff.ts';
 import { make24mp, measureRss24mp } from './scenarios/rss-24mp.ts';
 import { measureSingleFlight } from './scenarios/single-flight.ts';
 import { measureMultipartUploads, measureSingleUploads, measureUploadLimit } from './scenarios/uploads.ts';
@@ -267,6 +268,15 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     if (options.scenarios) {
       log('8 concurrent 24 MP renders');
       scenarios.rss24mp = await measureRss24mp(origin.url, origin.pid, big, 0);
+    }
+    if (options.scenarios && !options.quick) {
+      log('the 800 MB 16-bit TIFF: made, uploaded in parts, 3 renders at once (on a fresh origin)');
+      const tiff = join(context.work, 'large.tif');
+      await makeLargeTiff(tiff);
+      await origin.stop();
+      origin = await startOrigin(dataDir, options.renderConcurrency);
+      scenarios.largeTiff = await measureLargeTiff(origin.url, origin.pid, tiff);
+      await rm(tiff, { force: true });
     }
     await each(async (workload, concurrency, index, count) => {
       const paths = imgPaths(workload, variantKs(options, 'cold', index, count, workload.weight));

@@ -22,6 +22,10 @@ export const thresholds = {
   warmP99Ms: 10,
   warmConcurrency: 8,
   rss24mpMiB: 700,
+  /** Issue 20: the 800 MB TIFF's upload and renders each peak under this, like the 24 MP renders. */
+  largeTiffMiB: 700,
+  /** Issue 20: idle RSS after big renders within this fraction of idle RSS before them. */
+  idleGrowth: 0.15,
   leakGrowth: 0.15,
   nearDuplicateP95Ms: 100,
 } as const;
@@ -49,6 +53,9 @@ export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios, uplo
     ...workloadNames.map((workload) => warmTarget(rows, workload)),
     ...uploadTargets(uploads),
     rssTarget(scenarios),
+    idleTarget('8 concurrent 24 MP renders', scenarios.rss24mp),
+    largeTiffTarget(scenarios),
+    idleTarget('the 800 MB TIFF renders', scenarios.largeTiff),
     leakTarget(scenarios),
     singleFlightTarget(scenarios),
     ...nearDuplicateTargets(scenarios),
@@ -234,6 +241,30 @@ function rssTarget(scenarios: Scenarios): TargetResult {
     name,
     pass,
     detail: `VmRSS ${run.peakRssMiB.toFixed(0)} MiB (anonymous ${run.peakAnonMiB.toFixed(0)} MiB), ${run.ok}/${run.requests} answered 200 in ${run.seconds.toFixed(1)} s`,
+  };
+}
+
+function largeTiffTarget(scenarios: Scenarios): TargetResult {
+  const name = `peak RSS of the 800 MB 16-bit TIFF's upload and of 3 concurrent renders of it < ${thresholds.largeTiffMiB} MiB`;
+  const run = scenarios.largeTiff;
+  if (!run) return { name, pass: undefined, detail: 'not measured (full runs only)' };
+  const pass = run.uploadPeakRssMiB < thresholds.largeTiffMiB && run.renderPeakRssMiB < thresholds.largeTiffMiB && run.ok === run.requests;
+  return {
+    name,
+    pass,
+    detail: `upload ${run.uploadPeakRssMiB.toFixed(0)} MiB in ${run.uploadSeconds.toFixed(1)} s, renders ${run.renderPeakRssMiB.toFixed(0)} MiB (${run.ok}/${run.requests} answered 200 in ${run.renderSeconds.toFixed(1)} s)`,
+  };
+}
+
+/** Idle RSS after a scenario's renders back within thresholds.idleGrowth of idle RSS before them. */
+function idleTarget(what: string, run: { idleBeforeMiB?: number; idleAfterMiB?: number } | undefined): TargetResult {
+  const name = `idle RSS after ${what} within ${thresholds.idleGrowth * 100} % of idle RSS before`;
+  if (run?.idleBeforeMiB === undefined || run.idleAfterMiB === undefined) return { name, pass: undefined, detail: 'not measured' };
+  const growth = run.idleAfterMiB / run.idleBeforeMiB - 1;
+  return {
+    name,
+    pass: growth <= thresholds.idleGrowth,
+    detail: `${run.idleBeforeMiB.toFixed(0)} → ${run.idleAfterMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)`,
   };
 }
 

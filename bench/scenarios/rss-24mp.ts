@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { runLoad } from '../load.ts';
 import type { Scenarios } from '../report-types.ts';
 import { sampleMemory } from '../rss.ts';
+import { idleRssMiB } from './large-tiff.ts';
 import { round } from '../stats.ts';
 
 /** A 24 MP JPEG (6000×4000) made from the 12 MP corpus photo; there is none in the corpus. */
@@ -19,6 +20,7 @@ export async function measureRss24mp(
   imageId: string,
   salt: number,
 ): Promise<NonNullable<Scenarios['rss24mp']>> {
+  const idleBeforeMiB = await idleRssMiB(pid);
   const memory = sampleMemory(pid, 10);
   const result = await runLoad({
     origin,
@@ -34,5 +36,7 @@ export async function measureRss24mp(
     seconds: round(result.seconds, 2),
     peakRssMiB: round(peaks.peakRss / 2 ** 20, 1),
     peakAnonMiB: round(peaks.peakAnon / 2 ** 20, 1),
+    idleBeforeMiB,
+    idleAfterMiB: await idleRssMiB(pid),
   };
 }

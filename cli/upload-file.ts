@@ -54,14 +54,17 @@ export async function uploadFile(ctx: UploadContext, file: LocalFile): Promise<F
 async function sendUnlessKnown(ctx: UploadContext, file: LocalFile): Promise<FileOutcome> {
   const known = await ctx.api.findBySha256(await fileSha256(file.path, ctx.signal));
   if (known) {
-    // Done by an earlier run, perhaps one cut off before it could forget its multipart state.
-    if (file.size > ctx.multipartThreshold) await clearState(stateFile(ctx.stateDir, ctx.endpoint, file));
+    // Done by an earlier run, perhaps one cut off before it could forget its multipart state
+    // (any size: a file under the threshold goes multipart when the server says it is too large).
+    await clearState(stateFile(ctx.stateDir, ctx.endpoint, file));
     ctx.onBytes(file.size);
     return { file: file.path, bytes: file.size, status: 'deduplicated', id: known.id, skipped: true };
   }
   if (file.size <= ctx.multipartThreshold) {
     const result = await ctx.api.uploadImage(file.path, basename(file.path), ctx.eager);
     if (result.ok) ctx.onBytes(file.size);
+    // Over the server's MAX_UPLOAD_BYTES (below the threshold here): where its 413 says large files go.
+    if (!result.ok && result.problem.status === 413) return uploadMultipart(ctx, file);
     return outcome(file, result);
   }
   return uploadMultipart(ctx, file);

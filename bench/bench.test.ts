@@ -7,7 +7,7 @@ import { combine, toRow, type Measured } from './phases.ts';
 import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
 import { scriptEnv } from './processes.ts';
-import type { LadderQualityFigures, Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
+import type { FastFirstFigures, LadderQualityFigures, Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
 import { formatLadderQuality, formatRows, formatUploads, tableCells } from './table.ts';
@@ -93,6 +93,15 @@ describe('table', () => {
   });
 });
 
+const fastFirst = (width: number, autoP95: number, webpP95 = 200): FastFirstFigures => ({
+  width,
+  ops: `w_${width}…w_${width - 23}`,
+  concurrency: 2,
+  webp: { requests: 12, errors: 0, p50: webpP95 / 2, p95: webpP95 },
+  auto: { requests: 12, errors: 0, p50: autoP95 / 2, p95: autoP95 },
+  autoAnswers: { 'image/webp original': 12 },
+});
+
 describe('targets', () => {
   const ladderQuality = (ladderPsnr: number, decoded = 'ladder-2048'): LadderQualityFigures => ({
     workload: 'jpeg-w800',
@@ -122,6 +131,7 @@ describe('targets', () => {
     singleFlight: { requests: 100, answered: 100, renders: 1 },
     nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40), nearDuplicateFigures('postgres', 60)], skipped: [] },
     ladderQuality: [ladderQuality(39.95)],
+    fastFirst: [fastFirst(800, 300), fastFirst(1200, 250)],
   };
   const upload = (kind: UploadFigures['kind'], mbPerSecond: number): UploadFigures => ({
     kind,
@@ -156,6 +166,8 @@ describe('targets', () => {
       ['idle RSS after the 800 MB TIFF renders within 15 % of idle RSS before', true],
       ['RSS after 5000 mixed requests within 15 % of RSS after 500', true],
       ['100 concurrent identical cold requests: exactly one render, all answered', true],
+      ["cold f_auto p95 ≤ 1.5 × cold f_webp p95, 12 MP JPEG at w_800, Chromium's Accept (FAST_FIRST_MS default)", true],
+      ["cold f_auto p95 ≤ 1.5 × cold f_webp p95, 12 MP JPEG at w_1200, Chromium's Accept (FAST_FIRST_MS default)", true],
       ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite', true],
       ['near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, postgres', true],
     ]);
@@ -194,10 +206,12 @@ describe('targets', () => {
           skipped: [],
         },
         ladderQuality: [ladderQuality(39.89)],
+        fastFirst: [fastFirst(800, 320), { ...fastFirst(1200, 100), auto: { requests: 12, errors: 1, p50: 50, p95: 100 } }],
       },
       [upload('limit', 80), upload('single', 63), { ...upload('multipart', 70), errors: 1 }],
     );
-    expect(results.map((result) => result.pass)).toEqual(Array.from({ length: 14 }, () => false));
+    expect(results.map((result) => result.pass)).toEqual(Array.from({ length: 16 }, () => false));
+    expect(results.find((result) => result.name.includes('w_800'))?.detail).toContain('320 / 200 ms = 1.60×');
     expect(results[0]?.detail).toContain('1.90×');
     expect(results[1]?.detail).toContain('2.38×');
     expect(results[2]?.detail).toContain('origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
@@ -290,6 +304,7 @@ describe('targets', () => {
       'idle RSS after the 800 MB TIFF renders within 15 % of idle RSS before',
       'RSS after 5000 mixed requests within 15 % of RSS after 500',
       '100 concurrent identical cold requests: exactly one render, all answered',
+      "cold f_auto p95 ≤ 1.5 × cold f_webp p95, 12 MP JPEG at w_800/1200, Chromium's Accept (FAST_FIRST_MS default)",
       'near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, sqlite',
       'near-duplicate lookup p95 < 100 ms at 1 M hashes of one tenant, postgres',
     ]);

@@ -23,6 +23,8 @@ export interface BenchOptions {
   leakFirst: number;
   leakTotal: number;
   singleFlight: number;
+  /** Cold f_webp and f_auto requests per round and width of the fast-first scenario, and its rounds. */
+  fastFirst: { perRound: number; rounds: number };
   uploads: number;
   /** Upper bound of one phase, whatever is left of its requests. */
   maxPhaseSeconds: number;
@@ -43,8 +45,28 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     throw new Error(`--render-concurrency takes a whole number from 1 to 999, got "${renderConcurrency}"`);
   const quick = argv.includes('--quick');
   const base = quick
-    ? { cold: 8, warm: 300, edgeHits: 200, leakFirst: 100, leakTotal: 1000, singleFlight: 100, uploads: 4, maxPhaseSeconds: 20 }
-    : { cold: 80, warm: 4000, edgeHits: 2000, leakFirst: 500, leakTotal: 5000, singleFlight: 100, uploads: 12, maxPhaseSeconds: 60 };
+    ? {
+        cold: 8,
+        warm: 300,
+        edgeHits: 200,
+        leakFirst: 100,
+        leakTotal: 1000,
+        singleFlight: 100,
+        uploads: 4,
+        maxPhaseSeconds: 20,
+        fastFirst: { perRound: 4, rounds: 2 },
+      }
+    : {
+        cold: 80,
+        warm: 4000,
+        edgeHits: 2000,
+        leakFirst: 500,
+        leakTotal: 5000,
+        singleFlight: 100,
+        uploads: 12,
+        maxPhaseSeconds: 60,
+        fastFirst: { perRound: 12, rounds: 3 },
+      };
   return {
     quick,
     edge: !argv.includes('--no-edge'),

@@ -63,6 +63,28 @@ export interface Scenarios {
   ladderQuality?: LadderQualityFigures[];
   /** Near-duplicate lookups at NEAR_DUPLICATE_ROWS hashes of one tenant, per catalog engine (full run only). */
   nearDuplicates?: NearDuplicateFigures;
+  /** Issue 20's fast-first: cold f_auto misses with Chromium's Accept against cold f_webp renders (bench/scenarios/fast-first.ts). */
+  fastFirst?: FastFirstFigures[];
+}
+
+/** Latency of one mode's cold requests, ms to the whole response. */
+export interface ColdLatency {
+  requests: number;
+  errors: number;
+  p50: number;
+  p95: number;
+}
+
+export interface FastFirstFigures {
+  /** Output width of the first variant asked; the others are a pixel narrower each. */
+  width: number;
+  /** The widths asked, each a new variant of the 12 MP JPEG. */
+  ops: string;
+  concurrency: number;
+  webp: ColdLatency;
+  auto: ColdLatency;
+  /** Content-Type of the f_auto answers: image/webp is a fast-first answer, image/jxl one that waited. */
+  autoAnswers: Record<string, number>;
 }
 
 export interface TargetResult {

@@ -12,6 +12,7 @@ import { measureNearDuplicates, NEAR_DUPLICATE_ROWS } from './scenarios/near-dup
 import { makeLargeTiff, measureLargeTiff } from './scenarios/large-tiff.ts';
 import { make24mp, measureRss24mp } from './scenarios/rss-24mp.ts';
 import { measureSingleFlight } from './scenarios/single-flight.ts';
+import { FAST_FIRST_WIDTHS, measureFastFirst } from './scenarios/fast-first.ts';
 import { measureMultipartUploads, measureSingleUploads, measureUploadLimit } from './scenarios/uploads.ts';
 import { measureLadderQuality } from './scenarios/ladder-quality.ts';
 import { makeLogo, sources, workloads, type LimitInput, type SourceName } from './workloads.ts';
@@ -47,6 +48,7 @@ const configVariables = [
   'MEMORY_CACHE_BYTES',
   'RENDER_CONCURRENCY',
   'RENDER_QUEUE',
+  'FAST_FIRST_MS',
   'PORT',
   'DATA_DIR',
 ];
@@ -253,6 +255,10 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
     if (options.scenarios) {
       log('single flight');
       scenarios.singleFlight = await measureSingleFlight(origin.url, ids.jpeg12mp, options.singleFlight);
+      log("fast-first: cold f_auto with Chromium's Accept against cold f_webp");
+      scenarios.fastFirst = [];
+      for (const width of FAST_FIRST_WIDTHS)
+        scenarios.fastFirst.push(await measureFastFirst(origin.url, ids.jpeg12mp, { width, ...options.fastFirst, concurrency: 2 }));
       log('uploads');
       uploads.push(await measureUploadLimit(limit, data.jpeg12mp, options.uploads, 2, join(context.work, 'upload-limit')));
       await limit.stop();

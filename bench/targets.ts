@@ -31,6 +31,8 @@ export const thresholds = {
   idleGrowth: 0.15,
   leakGrowth: 0.15,
   nearDuplicateP95Ms: 100,
+  /** Issue 20: p95 of cold f_auto misses (Chromium's Accept) at most this × that of cold f_webp renders. */
+  fastFirstVsWebpP95: 1.5,
 } as const;
 
 /** Whether the origin should render a workload from a mezzanine; workloads the bench does not define do not. */
@@ -61,6 +63,7 @@ export function evaluateTargets(rows: readonly Row[], scenarios: Scenarios, uplo
     idleTarget('the 800 MB TIFF renders', scenarios.largeTiff),
     leakTarget(scenarios),
     singleFlightTarget(scenarios),
+    ...fastFirstTargets(scenarios),
     ...nearDuplicateTargets(scenarios),
   ];
 }
@@ -290,6 +293,25 @@ function singleFlightTarget(scenarios: Scenarios): TargetResult {
     pass: run.renders === 1 && run.answered === run.requests,
     detail: `${run.renders} render(s), ${run.answered}/${run.requests} answered 200`,
   };
+}
+
+/** Issue 20: the first viewer of an f_auto variant waits no longer than for a WebP, give or take half. */
+function fastFirstTargets(scenarios: Scenarios): TargetResult[] {
+  const limit = thresholds.fastFirstVsWebpP95;
+  const name = (width: number | string) =>
+    `cold f_auto p95 ≤ ${limit} × cold f_webp p95, 12 MP JPEG at w_${width}, Chromium's Accept (FAST_FIRST_MS default)`;
+  const runs = scenarios.fastFirst;
+  if (!runs || runs.length === 0) return [{ name: name('800/1200'), pass: undefined, detail: 'not measured' }];
+  return runs.map((run) => {
+    const value = ratio(run.auto.p95, run.webp.p95);
+    const errors = run.auto.errors + run.webp.errors;
+    const answers = JSON.stringify(run.autoAnswers);
+    return {
+      name: name(run.width),
+      pass: value !== undefined && value <= limit && errors === 0,
+      detail: `${run.auto.p95.toFixed(0)} / ${run.webp.p95.toFixed(0)} ms = ${value?.toFixed(2) ?? '–'}× (p50 ${run.auto.p50.toFixed(0)} / ${run.webp.p50.toFixed(0)} ms), ${run.auto.requests} + ${run.webp.requests} requests at c${run.concurrency}; f_auto answered ${answers}${errors ? `, ${errors} errors` : ''}`,
+    };
+  });
 }
 
 function signed(value: number, digits = 1): string {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isPixelfrontError } from '../../core/errors.ts';
 import { RenderGate, type AdmissionOutcome, type RenderGateOptions, type RenderPriority } from './render-gate.ts';
 import type { RenderCost } from './render-cost.ts';
@@ -11,8 +11,9 @@ class Tasks {
   readonly gate: RenderGate;
 
   constructor(options: Partial<RenderGateOptions> = {}) {
-    this.gate = new RenderGate({ concurrency: 4, queueLimit: 16, budgetBytes: 100, deadlineMs: 60_000, ...options }, (outcome) =>
-      this.outcomes.push(outcome),
+    this.gate = new RenderGate(
+      { concurrency: 4, queueLimit: 16, budgetBytes: 100, deadlineMs: 60_000, backgroundGraceMs: 0, ...options },
+      (outcome) => this.outcomes.push(outcome),
     );
   }
 
@@ -184,7 +185,7 @@ describe('render gate', () => {
     await tasks.finish('a');
   });
 
-  it('lets foreground renders overtake background ones, which hold at most half the slots', async () => {
+  it('starts background renders only while no foreground render runs or waits, in half the slots at most', async () => {
     const tasks = new Tasks({ concurrency: 4, budgetBytes: 1000 });
     for (const name of ['b1', 'b2', 'b3']) void tasks.submit(name, cost(10), 'background');
     await settle();
@@ -197,16 +198,49 @@ describe('render gate', () => {
     // A background render ends: the foreground render waiting takes the slot, not b3.
     await tasks.finish('b1');
     expect(tasks.started).toEqual(['b1', 'b2', 'f1', 'f2', 'f3']);
+    // Slots are free, but foreground renders run: b3 still waits.
     await tasks.finish('f1');
-    expect(tasks.started.at(-1)).toBe('b3');
+    await tasks.finish('f2');
+    expect(tasks.started).not.toContain('b3');
     // The wait told to a foreground request leaves the background queue out.
     void tasks.submit('b4', cost(10, 60_000), 'background');
     await settle();
     expect(tasks.gate.estimatedWait(cost(10))).toBeLessThan(1000);
-    for (const name of ['b2', 'f2', 'f3', 'b3']) await tasks.finish(name);
-    expect(tasks.started.at(-1)).toBe('b4');
+    await tasks.finish('f3');
+    expect(tasks.started.slice(-1)).toEqual(['b3']);
+    await tasks.finish('b2');
+    expect(tasks.started.slice(-1)).toEqual(['b4']);
+    await tasks.finish('b3');
     await tasks.finish('b4');
     expect([tasks.gate.inFlight, tasks.gate.queued]).toEqual([0, 0]);
+  });
+
+  it('starts a background render only once no foreground render has run for the grace', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const tasks = new Tasks({ concurrency: 4, backgroundGraceMs: 200 });
+      const flush = () => vi.advanceTimersByTimeAsync(0);
+      void tasks.submit('f1', cost(10));
+      await flush();
+      void tasks.submit('b1', cost(10), 'background');
+      await flush();
+      expect(tasks.started).toEqual(['f1']);
+      tasks.finish('f1').catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(150);
+      expect(tasks.started).toEqual(['f1']);
+      // A foreground render in the grace starts it again.
+      void tasks.submit('f2', cost(10));
+      await flush();
+      tasks.finish('f2').catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(150);
+      expect(tasks.started).toEqual(['f1', 'f2']);
+      await vi.advanceTimersByTimeAsync(60);
+      expect(tasks.started).toEqual(['f1', 'f2', 'b1']);
+      tasks.finish('b1').catch(() => undefined);
+      await flush();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a background render when its queue is full, without a deadline', async () => {

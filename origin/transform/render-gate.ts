@@ -10,6 +10,8 @@ export interface RenderGateOptions {
   budgetBytes: number;
   /** A request whose estimated wait passes this is refused at once (`RENDER_TIMEOUT_MS`). */
   deadlineMs: number;
+  /** How long no foreground render must have run or waited before a background one starts (default 200). */
+  backgroundGraceMs?: number;
 }
 
 /**
@@ -20,8 +22,11 @@ export type AdmissionOutcome = 'started' | 'queued' | 'refused_queue_full' | 're
 
 /**
  * `background`: a render nobody waits for (f_auto's upgrade after a fast-first answer). It passes
- * the same count and budget, but every foreground render waiting goes first, and background
- * renders hold at most half the slots, so the requests they follow are not slowed by them.
+ * the same count and budget, but starts only once no foreground render has run or waited for
+ * `backgroundGraceMs`, and background renders hold at most half the slots: the cores go to the
+ * requests someone waits for. A burst of requests has gaps of a few ms between one render's end
+ * and the next one's admission (the next request's header read and planning); a background render
+ * started in such a gap shares the cores with the burst for the second it takes.
  */
 export type RenderPriority = 'foreground' | 'background';
 
@@ -36,6 +41,8 @@ interface Waiter {
   /** Counts the render as running (synchronously, so the next fit sees it) and wakes its request. */
   start: () => void;
 }
+
+const defaultBackgroundGraceMs = 200;
 
 /** Estimates are corrected by how long renders really took, within these bounds. */
 const minSpeed = 0.05;
@@ -54,7 +61,7 @@ const overrunShare = 0.1;
  * price of a small render waiting behind a large one. A request that would wait longer than
  * `deadlineMs` by the estimate, or find the queue full, is refused at once with 503 `overloaded`
  * and a Retry-After of the estimated wait. Background renders queue apart (at most `queueLimit`
- * of them, with no deadline: nobody waits) and start only when no foreground render is waiting.
+ * of them, with no deadline: nobody waits) and start only when no foreground render runs or waits.
  */
 export class RenderGate {
   private readonly running = new Set<Running>();
@@ -63,6 +70,9 @@ export class RenderGate {
   private readonly backlog: Waiter[] = [];
   private runningBytes = 0;
   private runningBackground = 0;
+  /** When a foreground render last arrived or ended (performance.now()). */
+  private lastForeground = Number.NEGATIVE_INFINITY;
+  private backgroundTimer: NodeJS.Timeout | undefined;
   /** Measured time / estimated time of recent renders (1 until a render has finished). */
   private speed = 1;
 
@@ -98,12 +108,15 @@ export class RenderGate {
 
   async run<T>(cost: RenderCost, task: () => Promise<T>, priority: RenderPriority = 'foreground'): Promise<T> {
     const background = priority === 'background';
+    if (!background) this.lastForeground = performance.now();
     let entry: Running;
     if (this.waiting.length === 0 && (background ? this.backlog.length === 0 && this.fitsBackground(cost) : this.fits(cost))) {
       entry = this.begin(cost, background);
       this.observe('started', cost);
     } else {
-      entry = await (background ? this.enqueueBackground(cost) : this.enqueue(cost));
+      const queued = background ? this.enqueueBackground(cost) : this.enqueue(cost);
+      if (background) this.scheduleBackground();
+      entry = await queued;
     }
     try {
       return await task();
@@ -111,6 +124,7 @@ export class RenderGate {
       this.running.delete(entry);
       this.runningBytes -= cost.bytes;
       if (entry.background) this.runningBackground--;
+      else this.lastForeground = performance.now();
       this.learn(cost, performance.now() - entry.started);
       this.admit();
     }
@@ -183,23 +197,49 @@ export class RenderGate {
 
   /**
    * Starts waiters from the head while they fit; the first that does not fit stops the rest.
-   * Background renders follow once no foreground render waits.
+   * Background renders follow once no foreground render runs or waits.
    */
   private admit(): void {
     for (let head = this.waiting[0]; head && this.fits(head.cost); head = this.waiting[0]) {
       this.waiting.shift();
       head.start();
     }
-    if (this.waiting.length > 0) return;
     for (let head = this.backlog[0]; head && this.fitsBackground(head.cost); head = this.backlog[0]) {
       this.backlog.shift();
       head.start();
     }
+    this.scheduleBackground();
   }
 
-  /** Half the slots at most (one at least) go to background renders, so foreground ones find room. */
+  /**
+   * Only once no foreground render has run or waited for the grace, in half the slots at most
+   * (one at least).
+   */
   private fitsBackground(cost: RenderCost): boolean {
+    if (!this.foregroundIdle() || performance.now() - this.lastForeground < this.graceMs) return false;
     return this.runningBackground < Math.max(1, Math.floor(this.options.concurrency / 2)) && this.fits(cost);
+  }
+
+  private foregroundIdle(): boolean {
+    return this.waiting.length === 0 && this.running.size === this.runningBackground;
+  }
+
+  private get graceMs(): number {
+    return this.options.backgroundGraceMs ?? defaultBackgroundGraceMs;
+  }
+
+  /** Looks at the background queue again once the grace has passed (a foreground render's end looks anyway). */
+  private scheduleBackground(): void {
+    if (this.backgroundTimer !== undefined || this.backlog.length === 0 || !this.foregroundIdle()) return;
+    const left = this.lastForeground + this.graceMs - performance.now();
+    this.backgroundTimer = setTimeout(
+      () => {
+        this.backgroundTimer = undefined;
+        this.admit();
+      },
+      Math.max(0, Math.ceil(left)),
+    );
+    this.backgroundTimer.unref();
   }
 
   /** Room for one more: a slot, and either nothing running or the budget holding it. */

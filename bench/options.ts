@@ -54,7 +54,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         singleFlight: 100,
         uploads: 4,
         maxPhaseSeconds: 20,
-        fastFirst: { perRound: 4, rounds: 2 },
+        fastFirst: { perRound: 2, rounds: 2 },
       }
     : {
         cold: 80,

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { runLoad, type LoadResult } from '../load.ts';
 import { sumMetric, uploadImage } from '../origin-api.ts';
-import { repoRoot, startServer } from '../processes.ts';
+import { repoRoot, startScriptEnv, startServer } from '../processes.ts';
 import type { FastFirstFigures } from '../report-types.ts';
 import { summarize, type Sample } from '../stats.ts';
 import { describeMachine } from '../machine.ts';
@@ -91,13 +91,13 @@ async function idle(origin: string): Promise<void> {
 /**
  * Standalone (the full bench runs it among its scenarios): `node --import tsx
  * bench/scenarios/fast-first.ts [width] [perRound] [rounds]` starts an origin from the sources
- * (MALLOC_ARENA_MAX=2, defaults otherwise), uploads the 12 MP photo and prints the figures.
+ * (with the start script's environment, defaults otherwise), uploads the 12 MP photo and prints the figures.
  */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [width = 1200, perRound = 8, rounds = 3] = process.argv.slice(2).map(Number);
   const dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-fast-first-'));
   const server = await startServer(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
-    env: { ...process.env, MALLOC_ARENA_MAX: '2', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...(await startScriptEnv()), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     urlPattern: /"url":"(http:\/\/[^"]+)"/,
   });
   try {

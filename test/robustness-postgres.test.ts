@@ -52,7 +52,8 @@ describe.runIf(available)('PostgreSQL cut and blackholed under load', () => {
   });
 
   it('stays up through cuts and a silent database, answers 503 meanwhile and recovers within seconds', { timeout: 60_000 }, async () => {
-    const paths = [`/v1/images/${imageId}`, '/v1/images?limit=5', '/v1/stats', `/img/${imageId}`, '/readyz'];
+    // /img/:id/w_20 is a memory hit after its first answer, and still reads the image row first.
+    const paths = [`/v1/images/${imageId}`, '/v1/images?limit=5', '/v1/stats', `/img/${imageId}`, `/img/${imageId}/w_20`, '/readyz'];
     const load = startLoad(
       origin.url,
       paths.map((path) => ({ path })),

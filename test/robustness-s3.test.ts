@@ -14,7 +14,8 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
  * process must stay up, answer 503 `unavailable` within its S3 timeouts (times the SDK's three
  * attempts) while storage is gone, and answer 200 again within seconds of its return. The
  * memory caches are off (MEMORY_CACHE_BYTES=0), so every original delivered is read from S3. A
- * second case cuts S3 while an original of megabytes streams.
+ * second case cuts S3 while an original of megabytes streams; a third runs an origin with its
+ * memory cache on, whose memory hits go on while S3 is cut or silent (docs/capacity.md, 99.99 %).
  */
 
 const connectTimeoutMs = 1_000;
@@ -35,6 +36,8 @@ describe('S3 cut and blackholed under load', () => {
   let origin: SpawnedOrigin;
   let dataDir: string;
   let imageId: string;
+  /** The origin's S3 settings, through the proxy. */
+  let s3Env: Record<string, string>;
 
   beforeAll(async () => {
     s3 = await startS3rver();
@@ -42,8 +45,7 @@ describe('S3 cut and blackholed under load', () => {
     const { hostname, port } = new URL(s3.endpoint);
     proxy = await startTcpProxy({ host: hostname, port: Number(port) });
     dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-s3fault-'));
-    origin = await spawnOrigin({
-      DATA_DIR: dataDir,
+    s3Env = {
       STORAGE_URL: 's3://faults/images',
       S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
       S3_REGION: s3.region,
@@ -52,8 +54,8 @@ describe('S3 cut and blackholed under load', () => {
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       S3_CONNECT_TIMEOUT_MS: String(connectTimeoutMs),
       S3_REQUEST_TIMEOUT_MS: String(idleTimeoutMs),
-      MEMORY_CACHE_BYTES: '0',
-    });
+    };
+    origin = await spawnOrigin({ ...s3Env, DATA_DIR: dataDir, MEMORY_CACHE_BYTES: '0' });
     imageId = await uploadPng(origin.url, '#37a');
     // The variant exists in storage before the faults, so requesting it reads S3.
     expect((await fetch(`${origin.url}/img/${imageId}/w_20`)).status).toBe(200);
@@ -138,5 +140,36 @@ describe('S3 cut and blackholed under load', () => {
     expect(Buffer.from(await again.arrayBuffer()).equals(png)).toBe(true);
     expect(origin.child.exitCode, origin.output()).toBeNull();
     expect(origin.output()).not.toMatch(/Unhandled|uncaught/i);
+  });
+
+  it('answers its memory hits while S3 is cut or silent; new variants and uploads are 503', { timeout: 60_000 }, async () => {
+    const cached = await spawnOrigin({ ...s3Env, DATA_DIR: join(dataDir, 'cached') });
+    try {
+      const id = await uploadPng(cached.url, '#a73');
+      const warm = `/img/${id}/w_30`;
+      expect((await fetch(`${cached.url}${warm}`)).status).toBe(200); // rendered, now in memory
+      for (const fault of ['cut', 'blackhole'] as const) {
+        proxy[fault]();
+        try {
+          const hit = await fetch(`${cached.url}${warm}`);
+          expect(hit.status, fault).toBe(200);
+          expect(hit.headers.get('x-variant-source'), fault).toBe('memory');
+          // A new variant needs the original from S3.
+          const cold = await fetch(`${cached.url}/img/${id}/w_${fault === 'cut' ? 31 : 32}`);
+          expect(cold.status, fault).toBe(503);
+          expect(((await cold.json()) as { code: string }).code).toBe('unavailable');
+          // An upload is refused, not acknowledged and lost.
+          const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: fault === 'cut' ? '#123' : '#321' } })
+            .png()
+            .toBuffer();
+          const upload = await fetch(`${cached.url}/v1/images`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+          expect(upload.status, fault).toBe(503);
+        } finally {
+          proxy.restore();
+        }
+      }
+    } finally {
+      await cached.stop();
+    }
   });
 });

@@ -260,6 +260,29 @@ describe('pixelfront upload against a real origin', () => {
     expect((await origin.services.catalog.listImages('cli', { limit: 1000 })).items.map((image) => image.filename)).not.toContain('a.png');
   });
 
+  it('sends a file the server calls too large (413) as a multipart upload instead', async () => {
+    // An origin whose MAX_UPLOAD_BYTES is below the CLI's multipart threshold (32 MiB).
+    const small = await startTestOrigin({ MAX_UPLOAD_BYTES: '20000' });
+    try {
+      const file = join(dir, 'noise.png');
+      await sharp(randomBytes(120 * 120 * 3), { raw: { width: 120, height: 120, channels: 3 } })
+        .png()
+        .toFile(file);
+      const bytes = await readFile(file);
+      expect(bytes.length).toBeGreaterThan(20000);
+      const stateDir = join(dir, 'small-state');
+      const run = await runCli([file, '--endpoint', small.url, '--json', '--state-dir', stateDir]);
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as Summary;
+      expect(summary.items).toMatchObject([{ status: 'ok', partsSent: 1 }]);
+      const stored = await small.services.catalog.getImage('default', summary.items[0]?.id ?? '');
+      expect(stored?.sha256).toBe(sha256(bytes));
+      expect(await readdir(stateDir).catch(() => []), 'no resume state left').toEqual([]);
+    } finally {
+      await small.destroy();
+    }
+  });
+
   it('on a re-run asks by content hash and sends nothing the server has; --eager then queues a batch', async () => {
     const folder = join(dir, 'rerun');
     await mkdir(folder, { recursive: true });
@@ -420,34 +443,5 @@ describe('pixelfront upload against a real origin', () => {
     } finally {
       parts.restore();
     }
-  });
-});
-
-describe('pixelfront upload against an origin whose MAX_UPLOAD_BYTES is below the multipart threshold', () => {
-  let origin: TestOrigin;
-  let dir: string;
-  beforeAll(async () => {
-    origin = await startTestOrigin({ MAX_UPLOAD_BYTES: '20000' });
-    dir = await mkdtemp(join(tmpdir(), 'pixelfront-cli-small-'));
-  });
-  afterAll(async () => {
-    await origin?.destroy();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('sends a file the server calls too large (413) as a multipart upload instead', async () => {
-    const file = join(dir, 'noise.png');
-    await sharp(randomBytes(120 * 120 * 3), { raw: { width: 120, height: 120, channels: 3 } })
-      .png()
-      .toFile(file);
-    const bytes = await readFile(file);
-    expect(bytes.length).toBeGreaterThan(20000);
-    const run = await runCli([file, '--endpoint', origin.url, '--json', '--state-dir', join(dir, 'state')]);
-    expect(run.code, run.stderr).toBe(0);
-    const summary = JSON.parse(run.stdout) as Summary;
-    expect(summary.items).toMatchObject([{ status: 'ok', partsSent: 1 }]);
-    const stored = await origin.services.catalog.getImage('default', summary.items[0]?.id ?? '');
-    expect(stored?.sha256).toBe(sha256(bytes));
-    expect(await readdir(join(dir, 'state')).catch(() => []), 'no resume state left').toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { parseOptions, renderGate, rounds, variantKs } from './options.ts';
+import { asksIpx, parseOptions, renderGate, rounds, variantKs } from './options.ts';
 import { combine, toRow, type Measured } from './phases.ts';
 import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
@@ -14,7 +14,7 @@ import { formatLadderQuality, formatRows, formatUploads, tableCells } from './ta
 import type { EngineFigures } from './scenarios/near-duplicates.ts';
 import { decodedTally, evaluateAtGate, evaluateTargets, servedByLadder } from './targets.ts';
 import { tallyKey } from './load.ts';
-import { psnr } from './scenarios/ladder-quality.ts';
+import { psnr, qualityCases } from './scenarios/ladder-quality.ts';
 import { workloads } from './workloads.ts';
 
 function figures(rps: number, overrides: Partial<Figures> = {}): Figures {
@@ -156,7 +156,7 @@ describe('targets', () => {
     expect(results.map((result) => [result.name, result.pass])).toEqual([
       ['cold ≥ 2 × limit, jpeg-w800 (from the ladder)', true],
       ['cold ≥ 2.4 × ipx, jpeg-w800', true],
-      ["ladder render PSNR ≥ the direct render's − 0.1 dB, jpeg-w800", true],
+      ["ladder render PSNR ≥ the direct render's − 0.1 dB, jpeg-w800 w_801", true],
       ['memory hits ≥ 20 × cold and p99 < 10 ms at c8, jpeg-w800', true],
       ['single upload ≥ 0.8 × the upload limit', true],
       ['multipart upload ≥ 0.8 × the upload limit', true],
@@ -214,7 +214,7 @@ describe('targets', () => {
     expect(results.find((result) => result.name.includes('w_800'))?.detail).toContain('320 / 200 ms = 1.60×');
     expect(results[0]?.detail).toContain('1.90×');
     expect(results[1]?.detail).toContain('2.38×');
-    expect(results[2]?.detail).toContain('origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
+    expect(results[2]?.detail).toContain('801×601: origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
   });
 
   it('holds a workload the ladder does not serve to 0.95 × limit and 1 × ipx, and fails when the decode is not the expected one', () => {
@@ -286,6 +286,9 @@ describe('targets', () => {
     ]);
     expect(workloads.filter((workload) => workload.reference).map((workload) => workload.name)).toEqual(['jpeg-w800', 'jpeg-fill-webp']);
     expect(servedByLadder('photo-w600')).toBe(false);
+    // The guard's cases: each ladder workload's fresh variant, and w_1024, the widest the 2 × rule sends to the 2048 px rung.
+    const guarded = qualityCases.map(({ workload, k }) => workloads.find((each) => each.name === workload)?.ops(k));
+    expect(guarded).toEqual(['w_801', 'c_fill,w_401,h_400,f_webp', 'w_1024']);
     expect(servedByLadder('no-such-workload')).toBe(false);
   });
 
@@ -407,6 +410,13 @@ describe('request plans', () => {
     ];
     expect(new Set(short.flat()).size).toBe(26);
     expect(() => parseOptions(['--fast'])).toThrow(/unknown option/);
+  });
+
+  it('asks ipx for a slow workload at the lowest concurrency only in --quick', () => {
+    const quick = parseOptions(['--quick']);
+    const full = parseOptions([]);
+    expect([asksIpx(quick, true, 2), asksIpx(quick, true, 8), asksIpx(quick, false, 8)]).toEqual([true, false, true]);
+    expect([asksIpx(full, true, 2), asksIpx(full, true, 8)]).toEqual([true, true]);
   });
 
   it('splits a phase into rounds that each keep every connection busy', () => {

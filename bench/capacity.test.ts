@@ -109,6 +109,9 @@ describe('npm run capacity', () => {
     expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: false })])).toBe('2026-12-04T01-02-03-456Z.json');
     expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: true })])).toBeUndefined();
     expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: false, renderConcurrency: 4 })])).toBeUndefined();
+    // Tuning runs hold only some rows.
+    for (const partial of [{ only: ['photo-w600'] }, { scenarios: false }, { edge: false }])
+      expect(newestFullRun([resultsFileName('2026-12-04T01:02:03.456Z', { quick: false, ...partial })])).toBeUndefined();
     // And the folder as it is holds one (the stored runs are what the doc is computed from).
     expect(newestFullRun(await readdir(join(root, 'bench/results')))).toBeDefined();
   });

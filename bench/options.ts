@@ -124,3 +124,12 @@ export function rounds(ks: readonly number[], concurrency: number, maxRounds: nu
     ks.slice(Math.floor((index * ks.length) / count), Math.floor(((index + 1) * ks.length) / count)),
   );
 }
+
+/**
+ * Whether ipx takes its turn at this concurrency. `--quick` asks ipx for a slow workload (AVIF:
+ * ~8 s a render at ipx's effort 4 on 2 cores) at the lowest concurrency only: at c8 its 8
+ * renders alone took ~80 s of a quick run at load ~12, more than the rest of the AVIF rows.
+ */
+export function asksIpx(options: BenchOptions, slowIpx: boolean, concurrency: number): boolean {
+  return !(options.quick && slowIpx && concurrency > Math.min(...options.concurrencies));
+}

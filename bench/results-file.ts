@@ -5,11 +5,25 @@
  * no cold/stored/warm rows or upload figures.
  */
 
-/** `<date>.json`, `<date>-quick.json` (--quick) or `<date>-rc<N>.json` (--render-concurrency=N). */
-export function resultsFileName(date: string, options: { quick: boolean; renderConcurrency?: number | undefined }): string {
+/**
+ * `<date>.json`, `<date>-quick.json` (--quick), `<date>-rc<N>.json` (--render-concurrency=N), and
+ * `-partial` before `.json` for a tuning run (--only, --no-scenarios or --no-edge), whose rows are
+ * not the whole table the capacity model reads.
+ */
+export function resultsFileName(
+  date: string,
+  options: {
+    quick: boolean;
+    renderConcurrency?: number | undefined;
+    only?: readonly string[] | undefined;
+    scenarios?: boolean;
+    edge?: boolean;
+  },
+): string {
   const quick = options.quick ? '-quick' : '';
   const gate = options.renderConcurrency === undefined ? '' : `-rc${String(options.renderConcurrency)}`;
-  return `${date.replace(/[:.]/g, '-')}${quick}${gate}.json`;
+  const partial = options.only !== undefined || options.scenarios === false || options.edge === false ? '-partial' : '';
+  return `${date.replace(/[:.]/g, '-')}${quick}${gate}${partial}.json`;
 }
 
 const fullRun = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.json$/;

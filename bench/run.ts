@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEdge } from './edge.ts';
 import { startLimit, type LimitProcess } from './limit.ts';
-import { coldCount, gateEnv, renderGate, rounds, variantKs, type BenchOptions } from './options.ts';
+import { asksIpx, coldCount, gateEnv, renderGate, rounds, variantKs, type BenchOptions } from './options.ts';
 import { putWatermark, uploadImage } from './origin-api.ts';
 import { combine, httpPhase, measureHttp, measureLimit, toRow, type Measured } from './phases.ts';
 import { startScriptEnv, startServer, type Server } from './processes.ts';
@@ -157,6 +157,9 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       ids[name] = await uploadImage(origin.url, data[name], 'application/octet-stream');
     await putWatermark(origin.url, 'logo', await makeLogo());
     const big = await uploadImage(origin.url, await make24mp(data.jpeg12mp), 'image/jpeg');
+    const slow = workloads.filter((workload) => workload.slowIpx).map((workload) => workload.name);
+    if (options.quick && slow.length > 0)
+      notes.push(`--quick: ipx renders ${slow.join(', ')} at c${Math.min(...options.concurrencies)} only (seconds a render)`);
     if (options.renderConcurrency !== undefined)
       notes.push(`origin started with RENDER_CONCURRENCY=${options.renderConcurrency}, not the default (2 × the core count)`);
     const wrk = wrkVersion();
@@ -205,6 +208,7 @@ export async function runBench(context: BenchContext): Promise<BenchRun> {
       const ks = variantKs(options, 'cold', index, count, workload.weight);
       const paths = imgPaths(workload, ks);
       const ipxPaths = (chunk: number[]) => {
+        if (!asksIpx(options, workload.slowIpx ?? false, concurrency)) return undefined;
         const modifiers = chunk.map((k) => workload.ipx(k));
         return modifiers.every((modifier): modifier is string => modifier !== undefined)
           ? modifiers.map((modifier) => `/${modifier}/${sources[workload.source]}`)

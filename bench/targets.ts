@@ -111,13 +111,13 @@ export function decodedTally(rows: readonly Row[], workload: string): Record<str
 /** Issue 20's quality guard: PSNR of the ladder render and of the direct render against the lossless no-shrink reference. */
 function ladderQualityTargets(scenarios: Scenarios): TargetResult[] {
   const loss = thresholds.ladderPsnrLossDb;
-  const name = (workload: string) => `ladder render PSNR ≥ the direct render's − ${loss} dB, ${workload}`;
+  const name = (what: string) => `ladder render PSNR ≥ the direct render's − ${loss} dB, ${what}`;
   const run = scenarios.ladderQuality;
   if (!run) return [{ name: name('ladder workloads'), pass: undefined, detail: 'not measured' }];
   return run.map((figures) => ({
-    name: name(figures.workload),
+    name: name(`${figures.workload} ${figures.ops}`),
     pass: figures.decoded.startsWith('ladder-') && figures.ladderPsnr >= figures.directPsnr - loss,
-    detail: `${figures.ops} (${figures.width}×${figures.height}): origin ${figures.ladderPsnr.toFixed(2)} dB decoded from ${figures.decoded}, direct ${figures.directPsnr.toFixed(2)} dB (${signed(figures.ladderPsnr - figures.directPsnr, 2)} dB; bytes ${figures.ladderBytes} vs ${figures.directBytes})`,
+    detail: `${figures.width}×${figures.height}: origin ${figures.ladderPsnr.toFixed(2)} dB decoded from ${figures.decoded}, direct ${figures.directPsnr.toFixed(2)} dB (${signed(figures.ladderPsnr - figures.directPsnr, 2)} dB; bytes ${figures.ladderBytes} vs ${figures.directBytes})`,
   }));
 }
 

@@ -37,6 +37,8 @@ export interface Workload {
    * cold rows' Server-Timing decode tally must agree.
    */
   ladder: boolean;
+  /** ipx needs seconds a render here: `--quick` asks it at the lowest concurrency only (options.ts asksIpx). */
+  slowIpx?: boolean;
   /**
    * The quality guard's reference (issue 20): the same geometry on the original without
    * shrink-on-load, left unencoded. Only the workloads the guard scores have one.
@@ -116,6 +118,7 @@ export const workloads: Workload[] = [
     weight: 0.12,
     // 1200 px needs 2 × that across the region: more than the 2048 px mezzanine holds.
     ladder: false,
+    slowIpx: true,
   },
   {
     name: 'png-webp',

@@ -9,6 +9,17 @@ import { workloads, type LimitInput, type SourceName } from '../workloads.ts';
  */
 export const QUALITY_K = -1;
 
+/**
+ * What the guard scores: each ladder workload's fresh variant, and jpeg-w800 at w_1024, the widest
+ * output the 2 × rule (origin/ladder/select.ts) still sends to the 2048 px rung, where the
+ * mezzanine holds the least to spare.
+ */
+export const qualityCases: ReadonlyArray<{ workload: string; k: number }> = [
+  { workload: 'jpeg-w800', k: QUALITY_K },
+  { workload: 'jpeg-fill-webp', k: QUALITY_K },
+  { workload: 'jpeg-w800', k: 800 - 1024 },
+];
+
 /** Raw pixels to score against: RGB, 8 bits. */
 interface Pixels {
   data: Buffer;
@@ -35,8 +46,8 @@ export function psnr(a: Pixels, b: Pixels): number {
 }
 
 /**
- * Issue 20's quality guard: for each workload with a reference, the origin's answer (a new
- * variant, rendered from the mezzanine) and the limit's direct render of the original are each
+ * Issue 20's quality guard: for each case, the origin's answer (a new variant, rendered from
+ * the mezzanine) and the limit's direct render of the original are each
  * scored against the original resized without shrink-on-load and left unencoded.
  */
 export async function measureLadderQuality(
@@ -45,17 +56,18 @@ export async function measureLadderQuality(
   inputs: Record<SourceName, LimitInput>,
 ): Promise<LadderQualityFigures[]> {
   const figures: LadderQualityFigures[] = [];
-  for (const workload of workloads) {
-    if (!workload.reference) continue;
-    const ops = workload.ops(QUALITY_K);
+  for (const { workload: name, k } of qualityCases) {
+    const workload = workloads.find((candidate) => candidate.name === name);
+    if (!workload?.reference) throw new Error(`quality guard: ${name} has no reference`);
+    const ops = workload.ops(k);
     const response = await request(`${origin}/img/${ids[workload.source]}/${ops}`);
     const answer = Buffer.from(await response.body.arrayBuffer());
     if (response.statusCode !== 200) throw new Error(`quality guard ${ops}: ${response.statusCode} ${answer.toString('utf8', 0, 200)}`);
     const timing = response.headers['server-timing'];
     const decoded = (typeof timing === 'string' ? /decode;desc="([^"]*)"/.exec(timing)?.[1] : undefined) ?? 'unknown';
     const input = inputs[workload.source];
-    const direct = await workload.limit(input, QUALITY_K);
-    const reference = await pixels(workload.reference(input, QUALITY_K));
+    const direct = await workload.limit(input, k);
+    const reference = await pixels(workload.reference(input, k));
     figures.push({
       workload: workload.name,
       ops,

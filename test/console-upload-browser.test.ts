@@ -128,9 +128,22 @@ describe.skipIf(!hasChromium || !hasCorpus)('the console in a browser: sign-in a
     const { page } = browser;
     const item = page.locator('.uppy-Dashboard-Item', { hasText: 'jpeg_icc_exif_flower.jpg' });
     await item.locator('.uppy-Dashboard-Item-action--edit').click();
-    await page.locator('#uppy-Dashboard-FileCard-input-title').fill('Flower in the garden');
-    await page.locator('#uppy-Dashboard-FileCard-input-alt').fill('A pink flower against dark leaves');
-    await page.locator('#uppy-Dashboard-FileCard-input-tags').fill('Garden, flower');
+    // Uppy's file card may still re-render its fields just after opening (once in CI a value
+    // typed into one field landed in another), so each field is filled until all three hold
+    // their values; the last test checks what was stored.
+    const fields = {
+      '#uppy-Dashboard-FileCard-input-title': 'Flower in the garden',
+      '#uppy-Dashboard-FileCard-input-alt': 'A pink flower against dark leaves',
+      '#uppy-Dashboard-FileCard-input-tags': 'Garden, flower',
+    };
+    await expect
+      .poll(async () => {
+        for (const [selector, value] of Object.entries(fields))
+          if ((await page.locator(selector).inputValue()) !== value) await page.locator(selector).fill(value);
+        const values = await Promise.all(Object.keys(fields).map((selector) => page.locator(selector).inputValue()));
+        return values;
+      })
+      .toEqual(Object.values(fields));
     await page.getByRole('button', { name: 'Edit image' }).click();
     await page.locator('.cropper-crop-box').waitFor();
     await browser.screenshot('upload-editor');

@@ -13,6 +13,7 @@ export interface OriginMetrics {
   renderFailures: Counter<'code'>;
   singleFlight: Counter<'outcome'>;
   renderAdmissions: Counter<'outcome'>;
+  fastFirst: Counter<'outcome'>;
 }
 
 /** The render gate as /metrics reads it (origin/transform/render-gate.ts). */
@@ -64,6 +65,12 @@ export function createMetrics(live: { renders: () => RenderLoad }): OriginMetric
     singleFlight: new Counter({
       name: 'pixelfront_single_flight_total',
       help: 'Cold variants by fleet-wide single flight outcome: leader, takeover (after a dead holder), follower (found in storage), timeout, local (Redis unavailable)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    fastFirst: new Counter({
+      name: 'pixelfront_fast_first_total',
+      help: "f_auto's fast-first: answered (a fast-format answer while the better one renders), upgraded (its background render done), upgrade_failed (logged; the next request retries)",
       labelNames: ['outcome'],
       registers: [registry],
     }),

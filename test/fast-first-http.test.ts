@@ -36,14 +36,17 @@ async function ask(origin: TestOrigin, path: string, accept: string) {
   };
 }
 
-/** Sum of pixelfront_renders_total for one output format, from /metrics. */
-async function renders(origin: TestOrigin, format: string): Promise<number> {
+/** Sum of a counter's lines with this label, from /metrics. */
+async function counter(origin: TestOrigin, name: string, label: string): Promise<number> {
   const text = await (await fetch(`${origin.url}/metrics`)).text();
   return text
     .split('\n')
-    .filter((line) => line.startsWith('pixelfront_renders_total{') && line.includes(`format="${format}"`))
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(label))
     .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
+
+const renders = (origin: TestOrigin, format: string) => counter(origin, 'pixelfront_renders_total', `format="${format}"`);
+const fastFirst = (origin: TestOrigin, outcome: string) => counter(origin, 'pixelfront_fast_first_total', `outcome="${outcome}"`);
 
 /** The formats of the image's variants in storage, by their keys' extensions. */
 async function storedFormats(origin: TestOrigin, id: string): Promise<string[]> {
@@ -96,12 +99,14 @@ describe('f_auto fast-first (FAST_FIRST_MS, default 300)', () => {
   it('renders the better format once for many concurrent cold requests, and they all get the fast answer', async () => {
     const path = `/img/${id}/w_1180,f_auto`;
     const before = await renders(origin, 'avif');
+    const [answeredBefore, upgradedBefore] = [await fastFirst(origin, 'answered'), await fastFirst(origin, 'upgraded')];
     const answers = await Promise.all(Array.from({ length: 12 }, () => ask(origin, path, avifFirst)));
     expect(new Set(answers.map((answer) => `${answer.status} ${answer.type} ${answer.cache}`))).toEqual(
       new Set([`200 image/webp ${MINUTE}`]),
     );
     await origin.services.variants.settled();
     expect(await renders(origin, 'avif')).toBe(before + 1);
+    expect([await fastFirst(origin, 'answered'), await fastFirst(origin, 'upgraded')]).toEqual([answeredBefore + 12, upgradedBefore + 1]);
     expect((await ask(origin, path, avifFirst)).type).toBe('image/avif');
     expect(await renders(origin, 'avif')).toBe(before + 1);
   });

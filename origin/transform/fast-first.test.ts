@@ -138,7 +138,8 @@ describe('fast-first', () => {
   it('logs a failed background render and tries again on the next request', async () => {
     const steps = new FakeSteps();
     const logger = recordingLogger();
-    const fastFirst = new FastFirst(steps, { limitMs: 300, logger });
+    const outcomes: string[] = [];
+    const fastFirst = new FastFirst(steps, { limitMs: 300, logger, count: (outcome) => outcomes.push(outcome) });
     expect((await fastFirst.get(better, fast)).upgrading).toBe('avif');
     await settle();
     steps.background[0]?.done.reject(new Error('overloaded'));
@@ -151,5 +152,6 @@ describe('fast-first', () => {
     steps.background[1]?.done.resolve(true);
     await fastFirst.settled();
     expect((await fastFirst.get(better, fast)).variant.format).toBe('avif');
+    expect(outcomes).toEqual(['answered', 'upgrade_failed', 'answered', 'upgraded']);
   });
 });

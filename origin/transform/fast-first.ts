@@ -17,6 +17,9 @@ export interface FastFirstSteps {
   renderInBackground(request: VariantRequest): Promise<boolean>;
 }
 
+/** Counted in /metrics (pixelfront_fast_first_total). */
+export type FastFirstOutcome = 'answered' | 'upgraded' | 'upgrade_failed';
+
 type Decision = { kind: 'ready'; lookup: VariantLookup } | { kind: 'wait' } | { kind: 'fast'; answer: Promise<VariantLookup> };
 
 /**
@@ -38,7 +41,7 @@ export class FastFirst {
 
   constructor(
     private readonly steps: FastFirstSteps,
-    private readonly options: { limitMs: number; logger: Logger },
+    private readonly options: { limitMs: number; logger: Logger; count?: (outcome: FastFirstOutcome) => void },
   ) {}
 
   /** `better`: the f_auto variant in its chosen format; `fast`: the same transform in the fast format. */
@@ -90,10 +93,12 @@ export class FastFirst {
       .then(() => this.steps.renderInBackground(better))
       .then(
         (stored) => {
+          this.options.count?.('upgraded');
           // A failed write-back is logged where it happened; the variant stays in memory meanwhile.
           logger.debug('f_auto upgrade rendered', { key, format, stored, estimateMs: Math.round(estimateMs) });
         },
         (error: unknown) => {
+          this.options.count?.('upgrade_failed');
           logger.warn('f_auto upgrade failed; the next request for it tries again', { key, format, error: String(error) });
         },
       )
@@ -102,6 +107,7 @@ export class FastFirst {
   }
 
   private fastAnswer(lookup: VariantLookup, better: VariantRequest): VariantLookup {
+    this.options.count?.('answered');
     return { ...lookup, upgrading: better.identity.format };
   }
 }

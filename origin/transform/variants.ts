@@ -126,7 +126,7 @@ export class VariantService {
           return (await this.flights.run(key, () => this.loadOrRender(key, request, 'background'))).stored;
         },
       },
-      { limitMs: config.fastFirstMs, logger: deps.logger },
+      { limitMs: config.fastFirstMs, logger: deps.logger, count: (outcome) => deps.metrics?.fastFirst.inc({ outcome }) },
     );
     const cacheBytes = Math.max(1, config.memoryCacheBytes);
     this.memory = new LRUCache<string, Variant>({ maxSize: cacheBytes, sizeCalculation: (variant) => Math.max(1, variant.data.length) });

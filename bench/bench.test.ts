@@ -114,19 +114,20 @@ describe('targets', () => {
     ladderBytes: 90_000,
     directBytes: 88_000,
   });
+  const largeTiff = (renderPeakRssMiB: number, idleAfterMiB: number): Scenarios['largeTiff'] => ({
+    bytes: 800e6,
+    uploadSeconds: 30,
+    uploadPeakRssMiB: 340,
+    requests: 3,
+    ok: 3,
+    renderSeconds: 12,
+    renderPeakRssMiB,
+    idleBeforeMiB: 220,
+    idleAfterMiB,
+  });
   const scenarios: Scenarios = {
     rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500, idleBeforeMiB: 200, idleAfterMiB: 230 },
-    largeTiff: {
-      bytes: 800e6,
-      uploadSeconds: 30,
-      uploadPeakRssMiB: 340,
-      requests: 3,
-      ok: 3,
-      renderSeconds: 12,
-      renderPeakRssMiB: 699,
-      idleBeforeMiB: 220,
-      idleAfterMiB: 217,
-    },
+    largeTiff: largeTiff(699, 217),
     leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 330, anonFirstMiB: 200, anonAllMiB: 210 },
     singleFlight: { requests: 100, answered: 100, renders: 1 },
     nearDuplicates: { engines: [nearDuplicateFigures('sqlite', 40), nearDuplicateFigures('postgres', 60)], skipped: [] },
@@ -188,17 +189,7 @@ describe('targets', () => {
       rows,
       {
         rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 701, peakAnonMiB: 600, idleBeforeMiB: 200, idleAfterMiB: 231 },
-        largeTiff: {
-          bytes: 800e6,
-          uploadSeconds: 30,
-          uploadPeakRssMiB: 340,
-          requests: 3,
-          ok: 3,
-          renderSeconds: 12,
-          renderPeakRssMiB: 700,
-          idleBeforeMiB: 220,
-          idleAfterMiB: 2438,
-        },
+        largeTiff: largeTiff(700, 2438),
         leak: { first: 500, total: 5000, errors: 0, rssFirstMiB: 300, rssAllMiB: 346, anonFirstMiB: 200, anonAllMiB: 240 },
         singleFlight: { requests: 100, answered: 100, renders: 2 },
         nearDuplicates: {

@@ -29,6 +29,14 @@ class RemoteLikeStorage implements ObjectStorage {
   close: ObjectStorage['close'] = () => this.files.close();
 }
 
+/** A storage without local files holding the named objects (each object's bytes are its name). */
+async function remoteWith(root: string, ...names: string[]): Promise<RemoteLikeStorage> {
+  const storage = new RemoteLikeStorage(root);
+  await storage.open();
+  for (const name of names) await storage.put(`originals/${name}`, Buffer.from(name));
+  return storage;
+}
+
 describe('SourceFiles', () => {
   let dir: string;
   let tempDir: string;
@@ -54,18 +62,16 @@ describe('SourceFiles', () => {
   });
 
   it('downloads an object once for the renders using it at the same time, and keeps it for the next', async () => {
-    const storage = new RemoteLikeStorage(join(dir, 'objects'));
-    await storage.open();
-    await storage.put('originals/a', Buffer.from('large original'));
+    const storage = await remoteWith(join(dir, 'objects'), 'a');
     const files = new SourceFiles({ storage, tempDir });
     const [first, second] = await Promise.all([files.acquire('originals/a'), files.acquire('originals/a')]);
     expect(storage.reads).toBe(1);
     expect(first.path).toBe(second.path);
     expect(first.path.startsWith(tempDir)).toBe(true);
-    expect(await readFile(first.path, 'utf8')).toBe('large original');
+    expect(await readFile(first.path, 'utf8')).toBe('a');
     first.release();
     first.release(); // a second release of one holder changes nothing
-    expect(await readFile(second.path, 'utf8')).toBe('large original');
+    expect(await readFile(second.path, 'utf8')).toBe('a');
     second.release();
     const again = await files.acquire('originals/a');
     expect(storage.reads).toBe(1);
@@ -73,12 +79,10 @@ describe('SourceFiles', () => {
   });
 
   it('keeps at most four unused downloads, removing the least recently used', async () => {
-    const storage = new RemoteLikeStorage(join(dir, 'objects'));
-    await storage.open();
+    const storage = await remoteWith(join(dir, 'objects'), 'a', 'b', 'c', 'd', 'e');
     const files = new SourceFiles({ storage, tempDir });
     const paths: string[] = [];
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
-      await storage.put(`originals/${name}`, Buffer.from(name));
       const file = await files.acquire(`originals/${name}`);
       paths.push(file.path);
       file.release();
@@ -88,10 +92,7 @@ describe('SourceFiles', () => {
   });
 
   it('removes unused downloads on close, and one still in use when it is released', async () => {
-    const storage = new RemoteLikeStorage(join(dir, 'objects'));
-    await storage.open();
-    await storage.put('originals/a', Buffer.from('a'));
-    await storage.put('originals/b', Buffer.from('b'));
+    const storage = await remoteWith(join(dir, 'objects'), 'a', 'b');
     const files = new SourceFiles({ storage, tempDir });
     (await files.acquire('originals/a')).release();
     const inUse = await files.acquire('originals/b');
@@ -103,10 +104,7 @@ describe('SourceFiles', () => {
   });
 
   it('removes the download of a deleted object at once, or when its last user releases it', async () => {
-    const storage = new RemoteLikeStorage(join(dir, 'objects'));
-    await storage.open();
-    await storage.put('originals/a', Buffer.from('a'));
-    await storage.put('originals/b', Buffer.from('b'));
+    const storage = await remoteWith(join(dir, 'objects'), 'a', 'b');
     const files = new SourceFiles({ storage, tempDir });
     const idle = await files.acquire('originals/a');
     idle.release();
@@ -122,8 +120,7 @@ describe('SourceFiles', () => {
   });
 
   it('answers not_found for a missing object, leaves nothing behind and tries again next time', async () => {
-    const storage = new RemoteLikeStorage(join(dir, 'objects'));
-    await storage.open();
+    const storage = await remoteWith(join(dir, 'objects'));
     const files = new SourceFiles({ storage, tempDir });
     const error = await files.acquire('originals/late').catch((failure: unknown) => failure);
     expect(isPixelfrontError(error) && error.code).toBe('not_found');

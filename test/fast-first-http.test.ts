@@ -150,6 +150,29 @@ describe('FAST_FIRST_MS switches the behaviour', () => {
     expect([plain.type, plain.cache]).toEqual(['image/jpeg', YEAR]);
   });
 
+  it('0: a client with no modern token gets JPEG first (PNG for alpha) while an AVIF source renders in its own format', async () => {
+    const avif = (channels: 3 | 4) =>
+      sharp({ create: { width: 300, height: 200, channels, background: { r: 200, g: 90, b: 30, alpha: 0.5 } } })
+        .avif()
+        .toBuffer();
+    for (const [channels, fast] of [
+      [3, 'image/jpeg'],
+      [4, 'image/png'],
+    ] as const) {
+      const response = await fetch(`${eager.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/avif' },
+        body: await avif(channels),
+      });
+      const avifId = ((await response.json()) as { id: string }).id;
+      const first = await ask(eager, `/img/${avifId}/w_150,f_auto`, '*/*');
+      expect([first.type, first.cache, first.decoded?.hasAlpha]).toEqual([fast, MINUTE, channels === 4]);
+      await eager.services.variants.settled();
+      const next = await ask(eager, `/img/${avifId}/w_150,f_auto`, '*/*');
+      expect([next.type, next.cache]).toEqual(['image/avif', YEAR]);
+    }
+  });
+
   it('a huge value: the first viewer waits for the AVIF, as before', async () => {
     const first = await ask(never, `/img/${neverId}/w_1200,f_auto`, avifFirst);
     expect([first.type, first.cache]).toEqual(['image/avif', YEAR]);

@@ -18,6 +18,7 @@ import type { ObjectStorage } from '../storage/types.ts';
 import { contentTypes } from './encoder-settings.ts';
 import { probeSource, readSourceHeader } from './probe.ts';
 import { estimateRenderCost, type RenderEstimate } from './render-cost.ts';
+import { renderLimits } from './render-limits.ts';
 import type { RenderInput, SourceHeader } from './render-types.ts';
 import { render } from './render.ts';
 import { renderTimeout } from '../sharp/errors.ts';
@@ -351,13 +352,7 @@ export class VariantService {
     const { image } = request;
     const header = await this.header(source.rung ? mezzanineCacheKey(image.id, source.rung) : image.id, source.data);
     const original = source.rung ? { width: image.width, height: image.height } : undefined;
-    const limits = {
-      maxInputPixels: config.maxInputPixels,
-      maxFrames: 1000,
-      timeoutMs: config.renderTimeoutMs,
-      maxOutputDimension: config.maxOutputDimension,
-      maxOutputPixels: config.maxOutputPixels,
-    };
+    const limits = renderLimits(config);
     const format = request.identity.format;
     const info = await probeSource(source.data, spec, format, limits, header);
     return {

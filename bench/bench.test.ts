@@ -124,6 +124,8 @@ describe('targets', () => {
     renderPeakRssMiB,
     idleBeforeMiB: 220,
     idleAfterMiB,
+    cachesBeforeMiB: 1,
+    cachesAfterMiB: 21,
   });
   const scenarios: Scenarios = {
     rss24mp: { requests: 8, ok: 8, seconds: 3, peakRssMiB: 650, peakAnonMiB: 500, idleBeforeMiB: 200, idleAfterMiB: 230 },
@@ -174,7 +176,7 @@ describe('targets', () => {
     ]);
     const detail = (start: string) => results.find((result) => result.name.startsWith(start))?.detail;
     expect(detail('idle RSS after 8')).toBe('200 → 230 MiB (+15.0 %)');
-    expect(detail('idle RSS after the 800 MB')).toBe('220 → 217 MiB (-1.4 %)');
+    expect(detail('idle RSS after the 800 MB')).toBe('220 → 217 MiB (-1.4 %); the memory caches held 1 → 21 MiB, net of them -10.5 %');
     expect(results[4]?.detail).toBe('64.0 MB/s over 12 files at c2, upload limit 80.0 MB/s: 0.80×');
   });
 

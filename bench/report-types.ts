@@ -42,6 +42,9 @@ export interface Scenarios {
     peakAnonMiB: number;
     idleBeforeMiB?: number;
     idleAfterMiB?: number;
+    /** What the memory caches held at those two readings (pixelfront_memory_cache_bytes). */
+    cachesBeforeMiB?: number;
+    cachesAfterMiB?: number;
   };
   /** The 800 MB 16-bit TIFF: its multipart upload, then 3 concurrent renders; idle RSS before and after them. */
   largeTiff?: {
@@ -54,6 +57,8 @@ export interface Scenarios {
     renderPeakRssMiB: number;
     idleBeforeMiB: number;
     idleAfterMiB: number;
+    cachesBeforeMiB?: number;
+    cachesAfterMiB?: number;
   };
   /** RSS after the first `first` mixed requests and after all `total`, measured once idle. */
   leak?: { first: number; total: number; errors: number; rssFirstMiB: number; rssAllMiB: number; anonFirstMiB: number; anonAllMiB: number };

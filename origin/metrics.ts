@@ -26,7 +26,13 @@ export interface RenderLoad {
   budgetBytes: number;
 }
 
-export function createMetrics(live: { renders: () => RenderLoad }): OriginMetrics {
+/** Bytes the in-memory caches hold (origin/transform/variants.ts): rendered variants and recent sources. */
+export interface CacheLoad {
+  variants: number;
+  sources: number;
+}
+
+export function createMetrics(live: { renders: () => RenderLoad; caches: () => CacheLoad }): OriginMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pixelfront_process_' });
   const metrics: OriginMetrics = {
@@ -119,6 +125,17 @@ export function createMetrics(live: { renders: () => RenderLoad }): OriginMetric
     registers: [registry],
     collect() {
       this.set(live.renders().queuedBytes);
+    },
+  });
+  new Gauge({
+    name: 'pixelfront_memory_cache_bytes',
+    help: 'Bytes the in-memory caches hold: rendered variants (MEMORY_CACHE_BYTES) and recent sources (a quarter of it)',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      const caches = live.caches();
+      this.set({ cache: 'variants' }, caches.variants);
+      this.set({ cache: 'sources' }, caches.sources);
     },
   });
   return metrics;

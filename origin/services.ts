@@ -71,7 +71,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await storage.close();
     throw error;
   });
-  const metrics = createMetrics({ renders: () => variants.gate });
+  const metrics = createMetrics({ renders: () => variants.gate, caches: () => variants.cacheBytes() });
   const usage = new UsageCounter(catalog.db, { logger, flushMs: config.statsFlushMs });
   const storageCounts = new StorageCounter(catalog.db, logger);
   const fleet =

@@ -80,6 +80,19 @@ describe('variant delivery', () => {
     expect(revalidated.headers.get('etag')).toBe(first.headers.get('etag'));
   });
 
+  it('shows in /metrics what the memory caches hold: each new variant adds its bytes, a deleted image takes its own away', async () => {
+    const cached = (cache: string) => counter(origin, 'pixelfront_memory_cache_bytes', `cache="${cache}"`);
+    const other = await upload(origin, await photo(640, 480));
+    const [variantsBefore, sourcesBefore] = [await cached('variants'), await cached('sources')];
+    const response = await fetch(`${origin.url}/img/${other}/w_123`);
+    const bytes = (await response.arrayBuffer()).byteLength;
+    expect(response.headers.get('x-variant-source')).toBe('render');
+    expect(await cached('variants')).toBe(variantsBefore + bytes);
+    expect(await cached('sources')).toBeGreaterThan(sourcesBefore); // the original, kept for its next variant
+    expect((await fetch(`${origin.url}/v1/images/${other}`, { method: 'DELETE' })).status).toBe(204);
+    expect([await cached('variants'), await cached('sources')]).toEqual([variantsBefore, sourcesBefore]);
+  });
+
   it('renders 50 concurrent requests for one new variant exactly once', async () => {
     const before = await counter(origin, 'pixelfront_renders_total');
     const responses = await Promise.all(Array.from({ length: 50 }, () => fetch(`${origin.url}/img/${id}/w_333,e_grayscale`)));

@@ -5,6 +5,7 @@ import { runLoad } from '../load.ts';
 import type { Scenarios } from '../report-types.ts';
 import { readMemory, sampleMemory } from '../rss.ts';
 import { round } from '../stats.ts';
+import { sumMetric } from '../origin-api.ts';
 
 /** How long the origin is left alone before idle RSS is read. */
 const SETTLE_MS = 5000;
@@ -22,10 +23,22 @@ export async function makeLargeTiff(path: string): Promise<void> {
     .toFile(path);
 }
 
-/** Resident memory once the process has been left alone for SETTLE_MS, in MiB. */
-export async function idleRssMiB(pid: number): Promise<number> {
+/** Idle figures of a scenario, in MiB: VmRSS, and what the memory caches hold of it. */
+export interface IdleMemory {
+  idleMiB: number;
+  cachesMiB: number;
+}
+
+/**
+ * Resident memory once the process has been left alone for SETTLE_MS, and the bytes its memory
+ * caches hold then (`pixelfront_memory_cache_bytes`), so a growth can be told apart from what the
+ * default caches rightly keep of the renders.
+ */
+export async function idleMemory(origin: string, pid: number): Promise<IdleMemory> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  return round(((await readMemory(pid))?.rss ?? Number.NaN) / 2 ** 20, 1);
+  const rss = (await readMemory(pid))?.rss ?? Number.NaN;
+  const metrics = await (await request(`${origin}/metrics`)).body.text();
+  return { idleMiB: round(rss / 2 ** 20, 1), cachesMiB: round(sumMetric(metrics, 'pixelfront_memory_cache_bytes') / 2 ** 20, 1) };
 }
 
 /**
@@ -43,7 +56,7 @@ export async function measureLargeTiff(origin: string, pid: number, path: string
   const imageId = await uploadInParts(origin, path, size);
   const uploadSeconds = (performance.now() - started) / 1000;
   const uploadPeak = await upload.stop();
-  const idleBeforeMiB = await idleRssMiB(pid);
+  const before = await idleMemory(origin, pid);
 
   const paths = ['w_800', 'c_fill,w_400,h_400,f_webp', 'w_1200'];
   const renders = sampleMemory(pid, 10);
@@ -63,9 +76,13 @@ export async function measureLargeTiff(origin: string, pid: number, path: string
     ok: result.samples.filter((sample) => sample.ok).length,
     renderSeconds: round(result.seconds, 1),
     renderPeakRssMiB: round(renderPeak.peakRss / 2 ** 20, 1),
-    idleBeforeMiB,
-    idleAfterMiB: await idleRssMiB(pid),
+    ...idleFigures(before, await idleMemory(origin, pid)),
   };
+}
+
+/** The idle fields of a scenario's figures, from the readings before and after its renders. */
+export function idleFigures(before: IdleMemory, after: IdleMemory) {
+  return { idleBeforeMiB: before.idleMiB, idleAfterMiB: after.idleMiB, cachesBeforeMiB: before.cachesMiB, cachesAfterMiB: after.cachesMiB };
 }
 
 async function uploadInParts(origin: string, path: string, size: number): Promise<string> {

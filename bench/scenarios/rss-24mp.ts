@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { runLoad } from '../load.ts';
 import type { Scenarios } from '../report-types.ts';
 import { sampleMemory } from '../rss.ts';
-import { idleRssMiB } from './large-tiff.ts';
+import { idleFigures, idleMemory } from './large-tiff.ts';
 import { round } from '../stats.ts';
 
 /** A 24 MP JPEG (6000×4000) made from the 12 MP corpus photo; there is none in the corpus. */
@@ -20,7 +20,7 @@ export async function measureRss24mp(
   imageId: string,
   salt: number,
 ): Promise<NonNullable<Scenarios['rss24mp']>> {
-  const idleBeforeMiB = await idleRssMiB(pid);
+  const before = await idleMemory(origin, pid);
   const memory = sampleMemory(pid, 10);
   const result = await runLoad({
     origin,
@@ -36,7 +36,6 @@ export async function measureRss24mp(
     seconds: round(result.seconds, 2),
     peakRssMiB: round(peaks.peakRss / 2 ** 20, 1),
     peakAnonMiB: round(peaks.peakAnon / 2 ** 20, 1),
-    idleBeforeMiB,
-    idleAfterMiB: await idleRssMiB(pid),
+    ...idleFigures(before, await idleMemory(origin, pid)),
   };
 }

@@ -216,6 +216,11 @@ export class VariantService {
     return { lookup, stored: this.writeBack(key, lookup.variant, request.image) };
   }
 
+  /** Bytes the memory caches hold now (/metrics `pixelfront_memory_cache_bytes`). */
+  cacheBytes(): { variants: number; sources: number } {
+    return { variants: this.memory.calculatedSize, sources: this.sources.calculatedSize };
+  }
+
   /**
    * Resolves once every background write-back and backfill has finished (the server awaits it
    * on close), then removes the downloaded originals.

@@ -72,6 +72,20 @@ describe.each(['file', 's3'] as const)('a large original on %s storage', (backen
       expect([info.width, info.height]).toEqual([region.width, region.height]);
       expect(data.equals(expected)).toBe(true); // lossless crop: the same pixels
     }
+    // A cold f_auto estimates its encodes first (fast-first) and answers at once in WebP while the
+    // JPEG XL renders in the background: every use of the original releases it.
+    const auto = await fetch(`${origin.url}/img/${id}/w_2000,f_auto`, { headers: { accept: 'image/jxl,image/webp,*/*' } });
+    expect(auto.status).toBe(200);
+    expect(auto.headers.get('content-type')).toBe('image/webp');
+    await auto.arrayBuffer();
+    await vi.waitFor(
+      async () => {
+        const upgraded = await fetch(`${origin.url}/img/${id}/w_2000,f_auto`, { headers: { accept: 'image/jxl,image/webp,*/*' } });
+        await upgraded.arrayBuffer();
+        expect(upgraded.headers.get('content-type')).toBe('image/jxl');
+      },
+      { timeout: 60_000, interval: 500 },
+    );
     // S3: one download, kept for the next render; the embedded storage hands out its own file.
     expect(await downloads()).toHaveLength(backend === 's3' ? 1 : 0);
 

@@ -120,7 +120,11 @@ export class VariantService {
         stored: (request) => this.fromStorage(request.identity.key, request.identity.format, performance.now()),
         // The per-megapixel figures alone, not the gate's learnt speed: that moves with whatever
         // rendered last, and so did the answers (tried: at w_800 one run answered 11 of 36 fast, 25 JPEG XL).
-        encodeMs: async (request) => (await this.prepare(request)).cost.encodeMs,
+        encodeMs: async (request) => {
+          const prepared = await this.prepare(request);
+          prepared.release(); // the estimate holds no source: a large original's file is not kept for it
+          return prepared.cost.encodeMs;
+        },
         fetch: (request) => this.fetch(request),
         renderInBackground: async (request) => {
           const { key } = request.identity;

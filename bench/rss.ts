@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { memoryCacheBytes } from './origin-api.ts';
+import { round } from './stats.ts';
 
 export interface Memory {
   /** VmRSS: everything resident, including file pages libvips maps from the image it reads. */
@@ -75,4 +77,29 @@ export function sampleMemory(pid: number, everyMs = 20): { stop(): Promise<Proce
       return { peakRss, peakAnon, cpuMs: before === undefined || after === undefined ? undefined : after - before };
     },
   };
+}
+
+/** How long the origin is left alone before idle RSS is read. */
+const SETTLE_MS = 5000;
+
+/** Idle figures of a scenario, in MiB: VmRSS, and what the memory caches hold of it. */
+export interface IdleMemory {
+  idleMiB: number;
+  cachesMiB: number;
+}
+
+/**
+ * Resident memory once the process has been left alone for SETTLE_MS, and the bytes its memory
+ * caches hold then (`pixelfront_memory_cache_bytes`), so a growth can be told apart from what the
+ * default caches rightly keep of the renders.
+ */
+export async function idleMemory(origin: string, pid: number): Promise<IdleMemory> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const rss = (await readMemory(pid))?.rss ?? Number.NaN;
+  return { idleMiB: round(rss / 2 ** 20, 1), cachesMiB: round((await memoryCacheBytes(origin)) / 2 ** 20, 1) };
+}
+
+/** The idle fields of a scenario's figures, from the readings before and after its renders. */
+export function idleFigures(before: IdleMemory, after: IdleMemory) {
+  return { idleBeforeMiB: before.idleMiB, idleAfterMiB: after.idleMiB, cachesBeforeMiB: before.cachesMiB, cachesAfterMiB: after.cachesMiB };
 }

@@ -1,14 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { request } from 'undici';
 import { runLoad } from '../load.ts';
 import type { Scenarios } from '../report-types.ts';
-import { readMemory, sampleMemory } from '../rss.ts';
+import { idleFigures, idleMemory, sampleMemory } from '../rss.ts';
 import { round } from '../stats.ts';
-import { sumMetric } from '../origin-api.ts';
-
-/** How long the origin is left alone before idle RSS is read. */
-const SETTLE_MS = 5000;
+import { uploadInParts } from '../origin-api.ts';
 
 /**
  * The 800 MB source of issue 20: 10000 × 10000 RGBA at 16 bits, uncompressed (inside the
@@ -23,24 +19,6 @@ export async function makeLargeTiff(path: string): Promise<void> {
     .toFile(path);
 }
 
-/** Idle figures of a scenario, in MiB: VmRSS, and what the memory caches hold of it. */
-export interface IdleMemory {
-  idleMiB: number;
-  cachesMiB: number;
-}
-
-/**
- * Resident memory once the process has been left alone for SETTLE_MS, and the bytes its memory
- * caches hold then (`pixelfront_memory_cache_bytes`), so a growth can be told apart from what the
- * default caches rightly keep of the renders.
- */
-export async function idleMemory(origin: string, pid: number): Promise<IdleMemory> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const rss = (await readMemory(pid))?.rss ?? Number.NaN;
-  const metrics = await (await request(`${origin}/metrics`)).body.text();
-  return { idleMiB: round(rss / 2 ** 20, 1), cachesMiB: round(sumMetric(metrics, 'pixelfront_memory_cache_bytes') / 2 ** 20, 1) };
-}
-
 /**
  * Uploads the large TIFF through the multipart API (one strict decode and a mezzanine at
  * completion), then renders three variants of it at once: two the 2048 mezzanine serves and
@@ -53,7 +31,12 @@ export async function measureLargeTiff(origin: string, pid: number, path: string
   const { size } = await stat(path);
   const upload = sampleMemory(pid, 20);
   const started = performance.now();
-  const imageId = await uploadInParts(origin, path, size);
+  const file = await open(path, 'r');
+  const imageId = await uploadInParts(origin, {
+    filename: 'large.tif',
+    size,
+    readPart: async (offset, length) => (await file.read(Buffer.alloc(length), 0, length, offset)).buffer,
+  }).finally(() => file.close());
   const uploadSeconds = (performance.now() - started) / 1000;
   const uploadPeak = await upload.stop();
   const before = await idleMemory(origin, pid);
@@ -78,34 +61,4 @@ export async function measureLargeTiff(origin: string, pid: number, path: string
     renderPeakRssMiB: round(renderPeak.peakRss / 2 ** 20, 1),
     ...idleFigures(before, await idleMemory(origin, pid)),
   };
-}
-
-/** The idle fields of a scenario's figures, from the readings before and after its renders. */
-export function idleFigures(before: IdleMemory, after: IdleMemory) {
-  return { idleBeforeMiB: before.idleMiB, idleAfterMiB: after.idleMiB, cachesBeforeMiB: before.cachesMiB, cachesAfterMiB: after.cachesMiB };
-}
-
-async function uploadInParts(origin: string, path: string, size: number): Promise<string> {
-  const started = await json(`${origin}/v1/uploads`, 'POST', JSON.stringify({ filename: 'large.tif', size }), 'application/json');
-  const uploadId = String(started['uploadId']);
-  const partSize = Number(started['partSize']);
-  const file = await open(path, 'r');
-  try {
-    for (let part = 1, offset = 0; offset < size; part += 1, offset += partSize) {
-      const length = Math.min(partSize, size - offset);
-      const { buffer } = await file.read(Buffer.alloc(length), 0, length, offset);
-      await json(`${origin}/v1/uploads/${uploadId}/parts/${part}`, 'PUT', buffer);
-    }
-  } finally {
-    await file.close();
-  }
-  const image = await json(`${origin}/v1/uploads/${uploadId}/complete`, 'POST');
-  return String(image['id']);
-}
-
-async function json(url: string, method: 'POST' | 'PUT', body?: string | Buffer, contentType?: string): Promise<Record<string, unknown>> {
-  const response = await request(url, { method, body, headers: contentType ? { 'content-type': contentType } : {} });
-  const text = await response.body.text();
-  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
 }

@@ -1,8 +1,7 @@
 import sharp from 'sharp';
 import { runLoad } from '../load.ts';
 import type { Scenarios } from '../report-types.ts';
-import { sampleMemory } from '../rss.ts';
-import { idleFigures, idleMemory } from './large-tiff.ts';
+import { idleFigures, idleMemory, sampleMemory } from '../rss.ts';
 import { round } from '../stats.ts';
 
 /** A 24 MP JPEG (6000×4000) made from the 12 MP corpus photo; there is none in the corpus. */

@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ describe('ingestReceivedFile', () => {
     expect(result.image).toMatchObject({ width: 23, height: 17, format: 'png' });
     expect(await catalog.getImage('default', result.image.id)).not.toBeNull();
     expect(await services.storage.head(originalKey(result.image.id))).not.toBeNull();
+  });
+
+  it('makes the received temp file the original by moving it (file storage: same inode, no copy), and leaves no temp file', async () => {
+    const png = await sharp({ create: { width: 21, height: 13, channels: 3, background: '#654321' } })
+      .png()
+      .toBuffer();
+    const received = await receiveToTempFile(Readable.from([png]), { tempDir: services.tempDir, maxBytes: 1_000_000 });
+    const inode = (await stat(received.path)).ino;
+    const { image } = await ingestReceivedFile(services, 'default', received, { filename: null, ...emptyUserMetadata });
+    const path = await services.storage.localFile?.(originalKey(image.id));
+    expect(path && (await stat(path)).ino).toBe(inode);
+    expect(path && (await readFile(path)).equals(png)).toBe(true);
+    await expect(stat(received.path)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('deletes every object an image owns: the original, its variants and its ladder', async () => {

@@ -76,7 +76,9 @@ export async function ingestReceivedFile(
       createdAt: new Date(),
     };
     const key = originalKey(record.id);
-    await storage.put(key, createReadStream(file.path), { contentType: mediaTypes[record.format] });
+    // The temp file itself becomes the original where storage keeps local files (no copy).
+    const contentType = { contentType: mediaTypes[record.format] };
+    await (storage.putFile ? storage.putFile(key, file.path, contentType) : storage.put(key, createReadStream(file.path), contentType));
     let inserted: { image: ImageRecord; inserted: boolean };
     try {
       inserted = await catalog.insertImage(record);

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.ts';
 import { FileStorage, TEMP_DIR } from './file-storage.ts';
@@ -125,6 +125,40 @@ describe('FileStorage on disk', () => {
     const refused = createReadStream(source);
     await expect(storage.put('../escape', refused)).rejects.toMatchObject({ code: 'invalid_request' });
     expect(refused.destroyed).toBe(true);
+  });
+
+  it('putFile moves a local file into place without copying it, and leaves it where it was when refused', async () => {
+    const source = join(root, '..', `${basename(root)}-upload.bin`);
+    await writeFile(source, 'uploaded bytes');
+    const inode = (await stat(source)).ino;
+    const info = await storage.putFile('originals/abc', source);
+    expect(info).toMatchObject({ key: 'originals/abc', size: 14 });
+    expect((await stat(join(root, 'originals', 'abc'))).ino).toBe(inode);
+    await expect(stat(source)).rejects.toMatchObject({ code: 'ENOENT' });
+    const stored = await storage.get('originals/abc');
+    expect(stored && (await readAll(stored.body)).toString()).toBe('uploaded bytes');
+
+    await writeFile(source, 'again');
+    await expect(storage.putFile('../escape', source)).rejects.toMatchObject({ code: 'invalid_request' });
+    await storage.put('taken/folder/x', Buffer.from('x'));
+    await expect(storage.putFile('taken/folder', source)).rejects.toMatchObject({ code: 'conflict' });
+    expect((await readFile(source)).toString()).toBe('again');
+    await rm(source);
+  });
+
+  it.runIf(existsSync('/dev/shm'))('putFile copies a file from another file system (EXDEV)', async () => {
+    const other = await mkdtemp(join('/dev/shm', 'pixelfront-put-file-'));
+    try {
+      const source = join(other, 'upload.bin');
+      await writeFile(source, 'from tmpfs');
+      if ((await stat(source)).dev === (await stat(root)).dev) return; // same file system here: nothing to show
+      await storage.putFile('originals/xdev', source);
+      const stored = await storage.get('originals/xdev');
+      expect(stored && (await readAll(stored.body)).toString()).toBe('from tmpfs');
+      expect(await readdir(join(root, TEMP_DIR))).toEqual([]);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('pings only when the root exists and is writable', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, type Dirent } from 'node:fs';
+import { constants, createReadStream, type Dirent } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -57,6 +57,31 @@ export class FileStorage implements ObjectStorage {
     } finally {
       release();
     }
+  }
+
+  /**
+   * The upload's temp file becomes the object without being copied: flushed, renamed into place,
+   * its folder flushed (so neither the bytes nor the name are lost in a crash once this returns).
+   */
+  async putFile(key: string, path: string, options: PutOptions = {}): Promise<ObjectInfo> {
+    const target = this.pathOf(key);
+    const file = await io(key, open(path, 'r'));
+    let written: { size: number; lastModified: Date };
+    try {
+      await io(key, file.sync());
+      const stats = await io(key, file.stat());
+      written = { size: stats.size, lastModified: stats.mtime };
+    } finally {
+      await file.close();
+    }
+    try {
+      await this.intoPlace(key, target, () => rename(path, target));
+    } catch (error) {
+      if (errorCode(error) === 'EXDEV') return this.put(key, createReadStream(path), options);
+      throw storageFailure(key, error);
+    }
+    await io(key, syncFolder(dirname(target)));
+    return { key, ...written, contentType: undefined };
   }
 
   /** link(2) fails with EEXIST when the name is taken, which makes create-if-absent atomic. */
@@ -281,6 +306,16 @@ async function writeAll(key: string, file: FileHandle, bytes: Uint8Array): Promi
   for (let offset = 0; offset < bytes.byteLength;) {
     const { bytesWritten } = await io(key, file.write(bytes, offset));
     offset += bytesWritten;
+  }
+}
+
+/** fsync of a folder: makes the names in it (a rename into it) durable. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

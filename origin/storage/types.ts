@@ -33,6 +33,13 @@ export interface ObjectStorage {
   /** Writes atomically: readers see the whole new object or the old/none, never a part. */
   put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<ObjectInfo>;
   /**
+   * Storage that keeps objects as local files (FileStorage): makes the local file at `path` the
+   * object `key` by moving it (rename(2), no copy) once it and its folder are flushed to disk;
+   * afterwards `path` is gone. From another file system it is copied like `put`. On failure the
+   * file stays at `path`. Without this method, callers `put` a stream of the file.
+   */
+  putFile?(key: string, path: string, options?: PutOptions): Promise<ObjectInfo>;
+  /**
    * Creates the object only if the key is free, atomically: of racing writers exactly one wins.
    * null when an object already exists (it is left as it was).
    */

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { fail, isPixelfrontError, type ErrorCode } from '../../core/errors.ts';
 import type { ImageRecord, SimilarImage } from '../catalog/types.ts';
 import { ingestReceivedFile } from '../ingest/ingest-image.ts';
@@ -36,13 +37,14 @@ const contentErrors: ReadonlySet<ErrorCode> = new Set([
 
 /**
  * Completes an upload: checks the part list, has the backend assemble the parts into one object
- * (S3 CompleteMultipartUpload, or streaming on the file backend), copies it into a temp file while
- * hashing, and validates and registers it exactly as a single upload (ingestReceivedFile).
- * Repeating a completion returns the same image (or the same rejection). Content that is not an
- * acceptable image leaves nothing behind: object, parts and temp file are deleted, the upload is
- * aborted with the reason. A completion holds a lease on the upload, so two replicas never
- * complete one upload at once; the lease is short and renewed while the work goes on
- * (completion-lease.ts), so a crashed completion is taken over within COMPLETION_LEASE_MS.
+ * (S3 CompleteMultipartUpload) and copies it into a temp file while hashing, or on the file
+ * backend streams the parts themselves into the temp file (no assembled object), and validates
+ * and registers it exactly as a single upload (ingestReceivedFile). Repeating a completion
+ * returns the same image (or the same rejection). Content that is not an acceptable image leaves
+ * nothing behind: object, parts and temp file are deleted, the upload is aborted with the reason.
+ * A completion holds a lease on the upload, so two replicas never complete one upload at once;
+ * the lease is short and renewed while the work goes on (completion-lease.ts), so a crashed
+ * completion is taken over within COMPLETION_LEASE_MS.
  */
 export async function completeUpload(
   service: UploadService,
@@ -71,44 +73,56 @@ export async function completeUpload(
 
 /** The completion proper, while this request holds the upload's lease. */
 async function completeLeased(service: UploadService, upload: UploadRow, requested: RequestedPart[] | undefined): Promise<CompletedUpload> {
-  const { services, store } = service;
+  const { services, store, multipart } = service;
   const { id, tenant } = upload;
   // Read again under the lease: an earlier, interrupted completion may have assembled it already.
   const leased = await service.find(tenant, id);
+  // Parts kept as stored objects are streamed straight into the temp file, never assembled into
+  // an object of their own first; they stay until the upload is completed or refused, so a
+  // completion that dies midway is simply done again.
+  let streamed: Readable | undefined;
   try {
     if (leased.assembled === 0) {
-      const parts = selectParts(leased, await store.parts(id), requested, service.maxBytes);
-      await service.multipart.complete(
-        upload.storage_key,
-        upload.backend_upload_id,
-        parts.map((part) => ({ partNumber: part.part_number, etag: part.backend_etag })),
-      );
-      await store.markAssembled(id, service.now());
+      const parts = selectParts(leased, await store.parts(id), requested, service.maxBytes).map((part) => ({
+        partNumber: part.part_number,
+        etag: part.backend_etag,
+      }));
+      if (multipart.concatenate) {
+        streamed = await multipart.concatenate(upload.storage_key, upload.backend_upload_id, parts);
+      } else {
+        await multipart.complete(upload.storage_key, upload.backend_upload_id, parts);
+        await store.markAssembled(id, service.now());
+      }
     }
   } catch (error) {
     // The part list was wrong or the backend failed: nothing is lost, the client may retry.
     await store.release(id, service.now());
     throw error;
   }
+  const partsLeft = streamed !== undefined;
 
   let result: CompletedUpload;
   try {
-    const object = await services.storage.get(upload.storage_key);
-    if (!object) throw fail('conflict', `the assembled object of upload ${id} is gone`);
-    const file = await receiveToTempFile(object.body, { tempDir: services.tempDir, maxBytes: service.maxBytes });
+    let body = streamed;
+    if (!body) {
+      const object = await services.storage.get(upload.storage_key);
+      if (!object) throw fail('conflict', `the assembled object of upload ${id} is gone`);
+      body = object.body;
+    }
+    const file = await receiveToTempFile(body, { tempDir: services.tempDir, maxBytes: service.maxBytes });
     const given = { filename: upload.filename, ...storedUserMetadata(upload.metadata) };
     result = await ingestReceivedFile(services, tenant, file, given, upload.duplicates === 'reject' ? 'reject' : 'allow');
   } catch (error) {
     if (isPixelfrontError(error) && (contentErrors.has(error.code) || error.code === 'conflict')) {
       await store.markAborted(id, service.now(), { force: true, error: { code: error.code, detail: error.message } });
-      await service.freeStorage(upload, false);
+      await service.freeStorage(upload, partsLeft);
     } else {
       await store.release(id, service.now());
     }
     throw error;
   }
   await store.markCompleted(id, result.image.id, result.deduplicated, service.now());
-  await service.freeStorage(upload, false);
+  await service.freeStorage(upload, partsLeft);
   await services.afterUpload(result.image, storedEager(service, upload));
   return result;
 }

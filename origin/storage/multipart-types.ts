@@ -29,6 +29,13 @@ export interface MultipartStorage {
    * A part that is missing or whose etag differs is `invalid_request`; an unknown upload is `conflict`.
    */
   complete(key: string, uploadId: string, parts: readonly PartRef[]): Promise<ObjectInfo>;
+  /**
+   * Backends whose parts are stored objects (StoredPartsMultipart): the listed parts, in ascending
+   * order, as one stream, each checked against its etag as it passes (a mismatch errors the stream
+   * with `invalid_request`), without writing them as one object first. The parts stay until
+   * `abort`. A part that is missing is `invalid_request` before the stream starts.
+   */
+  concatenate?(key: string, uploadId: string, parts: readonly PartRef[]): Promise<Readable>;
   /** Frees every part; an unknown or already finished upload is not an error. */
   abort(key: string, uploadId: string): Promise<void>;
 }

@@ -9,9 +9,10 @@ import type { ObjectInfo, ObjectStorage, PutOptions } from './types.ts';
 /**
  * Multipart uploads for backends without a native one (the file backend): each part is an
  * object `<key>.parts/<uploadId>/<part number>`, written atomically by `put`, so a re-sent part
- * replaces the old one whole. Its etag is its MD5, as on S3. Completion streams the parts, in
- * order, into one `put` of `key` while checking every part's MD5 against the etag it is listed
- * with, so a part replaced after the caller read its etag is caught, as S3 would (InvalidPart).
+ * replaces the old one whole. Its etag is its MD5, as on S3. `concatenate` streams the parts, in
+ * order, while checking every part's MD5 against the etag it is listed with, so a part replaced
+ * after the caller read its etag is caught, as S3 would (InvalidPart); `complete` writes that
+ * stream as one `put` of `key` (upload completion reads `concatenate` instead, saving the copy).
  */
 export class StoredPartsMultipart implements MultipartStorage {
   constructor(private readonly storage: ObjectStorage) {}
@@ -35,21 +36,25 @@ export class StoredPartsMultipart implements MultipartStorage {
   }
 
   async complete(key: string, uploadId: string, parts: readonly PartRef[]): Promise<ObjectInfo> {
+    const info = await this.storage.put(key, await this.concatenate(key, uploadId, parts));
+    await this.abort(key, uploadId);
+    return info;
+  }
+
+  async concatenate(key: string, uploadId: string, parts: readonly PartRef[]): Promise<Readable> {
     const missing: number[] = [];
     for (const part of parts) {
       if ((await this.storage.head(partKey(key, uploadId, part.partNumber))) === null) missing.push(part.partNumber);
     }
     if (missing.length > 0) throw fail('invalid_request', `parts not found: ${missing.join(', ')}`);
-    const info = await this.storage.put(key, Readable.from(this.concatenate(key, uploadId, parts), { objectMode: false }));
-    await this.abort(key, uploadId);
-    return info;
+    return Readable.from(this.partBytes(key, uploadId, parts), { objectMode: false });
   }
 
   async abort(key: string, uploadId: string): Promise<void> {
     await this.storage.deletePrefix(partsPrefix(key, uploadId));
   }
 
-  private async *concatenate(key: string, uploadId: string, parts: readonly PartRef[]): AsyncGenerator<Uint8Array> {
+  private async *partBytes(key: string, uploadId: string, parts: readonly PartRef[]): AsyncGenerator<Uint8Array> {
     for (const part of parts) {
       const stored = await this.storage.get(partKey(key, uploadId, part.partNumber));
       if (stored === null) throw fail('invalid_request', `part ${part.partNumber} was removed during completion`);

@@ -151,7 +151,9 @@ export class UploadService {
         expectedBytes: size,
         keepHead: partNumber === 1 ? FIRST_PART_HEAD_BYTES : 0,
       });
-      const receipt = await this.multipart.uploadPart(upload.storage_key, upload.backend_upload_id, partNumber, metered.stream, size);
+      const receipt = await this.multipart.uploadPart(upload.storage_key, upload.backend_upload_id, partNumber, metered.stream, size, () =>
+        metered.md5(),
+      );
       info = { partNumber, etag: metered.md5(), size: metered.bytes() };
       backendEtag = receipt.etag;
       head = metered.head();

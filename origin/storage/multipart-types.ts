@@ -22,8 +22,12 @@ export interface PartRef {
 export interface MultipartStorage {
   /** Starts an upload that will become the object `key`; returns the backend's upload id. */
   create(key: string, options?: PutOptions): Promise<string>;
-  /** Stores part `partNumber` (1…10000) of exactly `size` bytes, replacing an earlier one. */
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<PartReceipt>;
+  /**
+   * Stores part `partNumber` (1…10000) of exactly `size` bytes, replacing an earlier one. `md5`,
+   * when given, is the body's MD5 hex as the caller hashed it on the way (valid once the body has
+   * ended): a backend whose etag is the MD5 takes it instead of hashing the bytes a second time.
+   */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number, md5?: () => string): Promise<PartReceipt>;
   /**
    * Writes the listed parts, in ascending order, as the object `key` and frees them.
    * A part that is missing or whose etag differs is `invalid_request`; an unknown upload is `conflict`.

@@ -107,3 +107,31 @@ describeMultipart('s3 backend (s3rver, native multipart)', async () => {
   );
   return { storage, checksEtags: false, cleanup: () => storage.close() };
 });
+
+describe('StoredPartsMultipart', () => {
+  it("takes the caller's MD5 of a part as its etag (no second hash), and concatenate still checks the bytes against it", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pixelfront-multipart-md5-'));
+    try {
+      const storage = new FileStorage(root);
+      await storage.open();
+      const multipart = multipartFor(storage);
+      const key = `uploads/${randomUUID()}/object`;
+      const id = await multipart.create(key);
+      const bytes = randomBytes(1000);
+      const given = await multipart.uploadPart(key, id, 1, Readable.from([bytes]), bytes.length, () => md5(bytes));
+      expect(given).toEqual({ partNumber: 1, etag: md5(bytes), size: 1000 });
+      const joined = await multipart.concatenate?.(key, id, [{ partNumber: 1, etag: given.etag }]);
+      expect(joined && (await readAll(joined)).equals(bytes)).toBe(true);
+      // A wrong MD5 handed in is caught when the parts are read back, as a replaced part would be.
+      await multipart.uploadPart(key, id, 2, Readable.from([bytes]), bytes.length, () => md5(Buffer.from('not these bytes')));
+      const bad = await multipart.concatenate?.(key, id, [{ partNumber: 2, etag: md5(Buffer.from('not these bytes')) }]);
+      const error = await (bad ? readAll(bad) : Promise.resolve()).catch((e: unknown) => e);
+      expect(isPixelfrontError(error) && error.code).toBe('invalid_request');
+      await expect(multipart.concatenate?.(key, id, [{ partNumber: 3, etag: given.etag }])).rejects.toMatchObject({
+        code: 'invalid_request',
+      });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,7 +6,8 @@ import { asksIpx, parseOptions, renderGate, rounds, variantKs } from './options.
 import { combine, toRow, type Measured } from './phases.ts';
 import { parseWrkSummary, wrkScript } from './wrk.ts';
 import { sumMetric, withJpegComment } from './origin-api.ts';
-import { scriptEnv } from './processes.ts';
+import { existsSync } from 'node:fs';
+import { npmScriptEnv, processEnv } from './processes.ts';
 import type { FastFirstFigures, LadderQualityFigures, Mode, Row, Scenarios, UploadFigures } from './report-types.ts';
 import { mixedRequest } from './scenarios/leak.ts';
 import { percentile, ratio, summarize, type Figures } from './stats.ts';
@@ -464,12 +465,15 @@ describe('request plans', () => {
     expect(mixedRequest(0, ['a']).path).not.toBe(mixedRequest(10, ['a']).path);
   });
 
-  it('reads VAR=value prefixes of the start script and sums a labelled metric', () => {
-    expect(scriptEnv('UV_THREADPOOL_SIZE=8 MALLOC_ARENA_MAX=2 tsx origin/main.ts')).toEqual({
-      UV_THREADPOOL_SIZE: '8',
-      MALLOC_ARENA_MAX: '2',
-    });
-    expect(scriptEnv('tsx origin/main.ts')).toEqual({});
+  it('reads the settings scripts/process-env.sh gives every process and sums a labelled metric', async () => {
+    const env = processEnv();
+    expect(env).toMatchObject({ MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=1' });
+    expect(Object.keys(env)).not.toContain('PATH');
+    expect(Object.keys(env)).not.toContain('PWD');
+    // jemalloc is preloaded exactly where its library is installed.
+    const jemalloc = existsSync(`/usr/lib/${process.arch === 'x64' ? 'x86_64' : 'aarch64'}-linux-gnu/libjemalloc.so.2`);
+    expect(env['LD_PRELOAD'] !== undefined).toBe(jemalloc);
+    expect(await npmScriptEnv('worker')).toEqual(env);
     expect(
       sumMetric(
         '# HELP x\npixelfront_renders_total{format="jpeg"} 3\npixelfront_renders_total{format="webp"} 2\npixelfront_render_seconds_sum 9',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -80,21 +80,34 @@ async function stopProcess(child: ChildProcess, pid: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** `VAR=value` assignments in front of a package.json script, so the limit runs with the origin's environment. */
-export function scriptEnv(script: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const word of script.trim().split(/\s+/)) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
-    if (!match?.[1] || match[2] === undefined) break;
-    env[match[1]] = match[2];
-  }
-  return env;
+/**
+ * The variables `scripts/process-env.sh` sets (the allocator and runtime settings every
+ * pixelfront process runs with): the script is run with a bare environment and prints its own.
+ */
+export function processEnv(): Record<string, string> {
+  const printed = execFileSync('sh', ['scripts/process-env.sh', 'env', '-0'], { cwd: repoRoot, env: { PATH: process.env['PATH'] ?? '' } });
+  return Object.fromEntries(
+    printed
+      .toString()
+      .split('\0')
+      .map((line) => line.split(/=(.*)/s, 2) as [string, string])
+      .filter(([name, value]) => value !== undefined && !shellOwn.has(name)),
+  );
 }
 
-/** The environment a package.json script sets for its process (`start`: the origin, `worker`: the worker pool). */
+/** What the shell and `env` add of their own, not settings of the script. */
+const shellOwn = new Set(['PATH', 'PWD', 'OLDPWD', 'SHLVL', '_']);
+
+/**
+ * The environment a package.json script sets for its process (`start`: the origin, `worker`: the
+ * worker pool): both run through scripts/process-env.sh, which the check below keeps true.
+ */
 export async function npmScriptEnv(name: 'start' | 'worker'): Promise<Record<string, string>> {
   const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { scripts?: Record<string, string> };
-  return scriptEnv(manifest.scripts?.[name] ?? '');
+  const script = manifest.scripts?.[name] ?? '';
+  if (!/^exec sh scripts\/process-env\.sh node /.test(script))
+    throw new Error(`npm run ${name} no longer runs through scripts/process-env.sh: ${script}`);
+  return processEnv();
 }
 
 export function startScriptEnv(): Promise<Record<string, string>> {

@@ -80,7 +80,9 @@ describe('deploy/k8s', () => {
     const pod = deployment!.spec.template;
     const [container] = pod.spec.containers;
     expect(container.env).toContainEqual({ name: 'ROLES', value: role });
-    expect(container.command).toEqual(['node', 'dist/origin/main.js']);
+    // `args`, not `command`: the image's entrypoint (scripts/process-env.sh) keeps its memory settings.
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['node', 'dist/origin/main.js']);
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');

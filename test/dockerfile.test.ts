@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scriptEnv } from '../bench/processes.ts';
 import {
   copiedFromContext,
   envOf,
@@ -22,6 +21,8 @@ import {
 } from './helpers/dockerfile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** The allocator and runtime settings every pixelfront process starts through (README, Memory). */
+const settingsScript = 'scripts/process-env.sh';
 const run = promisify(execFile);
 const entries = { origin: 'origin/main.ts', worker: 'worker-pool/main.ts' } as const;
 
@@ -103,15 +104,21 @@ describe('Dockerfile.origin', () => {
     expect(support.filter((file) => inImage(file, copied, ignored))).toEqual([]);
   });
 
-  it('starts the origin as npm start does, listening beyond the container, on a data volume', () => {
+  it('starts the origin as npm start does, listening beyond the container, on a data volume', async () => {
     const env = envOf(image);
-    expect(env).toMatchObject(scriptEnv(manifest.scripts['start'] ?? ''));
     expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/data' });
-    const cmd = JSON.parse(image.find((instruction) => instruction.keyword === 'CMD')?.args ?? '[]') as string[];
-    expect(cmd).toEqual(['node', compiled(entries.origin)]);
-    // `exec`: npm's sh is replaced by node, so a SIGTERM to `npm start` reaches the server.
-    expect(manifest.scripts['start']).toMatch(new RegExp(`exec node ${compiled(entries.origin)}$`));
-    expect(manifest.scripts['worker']).toMatch(new RegExp(`exec node ${compiled(entries.worker)}$`));
+    // The memory settings come from the same script as `npm start`'s, with jemalloc installed for it.
+    const json = (keyword: string) => JSON.parse(image.find((instruction) => instruction.keyword === keyword)?.args ?? '[]') as string[];
+    expect(json('ENTRYPOINT')).toEqual(['sh', settingsScript]);
+    expect(json('CMD')).toEqual(['node', compiled(entries.origin)]);
+    expect(image.some((instruction) => instruction.keyword === 'COPY' && instruction.args === `${settingsScript} ./scripts/`)).toBe(true);
+    expect(image.some((instruction) => instruction.keyword === 'RUN' && /apt-get install .*\blibjemalloc2\b/.test(instruction.args))).toBe(
+      true,
+    );
+    // `exec`, and the script's own `exec`: npm's sh is replaced by node, so a SIGTERM to `npm start` reaches the server.
+    expect(manifest.scripts['start']).toBe(`exec sh ${settingsScript} node ${compiled(entries.origin)}`);
+    expect(manifest.scripts['worker']).toBe(`exec sh ${settingsScript} node ${compiled(entries.worker)}`);
+    expect(await readFile(`${root}/${settingsScript}`, 'utf8')).toMatch(/^exec "\$@"$/m);
     expect(image.find((instruction) => instruction.keyword === 'USER')?.args).toBe('node');
   });
 

@@ -81,10 +81,11 @@ export function sampleMemory(pid: number, everyMs = 20): { stop(): Promise<Proce
 
 /**
  * How long the origin is left alone before idle RSS is read: past V8's memory reducer, which
- * collects about 8 s after the allocations stop. Read at 5 s, the renders' dead Buffers are
- * still uncollected (+37 % once after 8 concurrent 24 MP renders with jemalloc, +3 % at 15 s).
+ * collects the renders' dead Buffers 4–8 s after the allocations stop (read every second after
+ * 8 concurrent 24 MP renders with jemalloc: 154 MiB until 4 s, 122 from 5 s on; another run
+ * +37 % at 5 s, +3 % at 15 s).
  */
-const SETTLE_MS = 15_000;
+const SETTLE_MS = 10_000;
 
 /** Idle figures of a scenario, in MiB: VmRSS, and what the memory caches hold of it. */
 export interface IdleMemory {

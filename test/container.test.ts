@@ -117,6 +117,10 @@ describe.skipIf(!available)('Dockerfile.origin, built and run with podman', () =
       expect(variant.status).toBe(200);
       expect(variant.headers.get('content-type')).toBe('image/webp');
       expect((await sharp(Buffer.from(await variant.arrayBuffer())).metadata()).width).toBe(200);
+      // The entrypoint (scripts/process-env.sh) replaced itself with node and preloaded jemalloc.
+      const { stdout: maps } = await podman(['exec', first, 'sh', '-c', 'cat /proc/1/comm; grep -c libjemalloc /proc/1/maps']);
+      expect(maps.split('\n')[0]).toBe('node');
+      expect(Number(maps.split('\n')[1])).toBeGreaterThan(0);
 
       // podman stop sends SIGTERM and, after 10 s, SIGKILL: a graceful stop is well inside that and
       // exits 0. Nothing lost: an upload whose body is still arriving when SIGTERM lands (the server

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { constants, createReadStream, type Dirent } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -210,6 +211,7 @@ export class FileStorage implements ObjectStorage {
 
   /** Writes and flushes the body to a new temp file, which the caller then renames or links into place. */
   private async writeTemp(key: string, tempPath: string, body: Readable | Uint8Array): Promise<{ size: number; lastModified: Date }> {
+    if (body instanceof Uint8Array) return this.writeBytesTemp(key, tempPath, body);
     const file = await this.createTemp(key, tempPath);
     try {
       const size = await writeBody(key, file, body);
@@ -218,6 +220,23 @@ export class FileStorage implements ObjectStorage {
     } finally {
       await file.close();
     }
+  }
+
+  /**
+   * Bytes already in memory (variants, mezzanines): open, write, fsync and close on a plain file
+   * descriptor, without a FileHandle and without the fstat, since the file was just written here
+   * (its mtime is now). Each promise-based step cost a FileHandle call and a promise on the event
+   * loop: ~0.1 ms less CPU a write (bench/README.md, per-request overhead).
+   */
+  private async writeBytesTemp(key: string, tempPath: string, bytes: Uint8Array): Promise<{ size: number; lastModified: Date }> {
+    try {
+      await writeNewFile(tempPath, bytes);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw storageFailure(key, error);
+      await io(key, mkdir(this.tempDir, { recursive: true })); // removed while running
+      await io(key, writeNewFile(tempPath, bytes));
+    }
+    return { size: bytes.byteLength, lastModified: new Date() };
   }
 
   /**
@@ -317,6 +336,28 @@ async function syncFolder(folder: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Creates `path` (failing when it exists) with `bytes`, flushed to disk before it resolves; closes it whatever happens. */
+function writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, 'wx', 0o644, (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null): void =>
+        fs.close(fd, (closeError) => {
+          const failure = error ?? closeError;
+          if (failure) reject(failure);
+          else resolve();
+        });
+      const writeFrom = (offset: number): void => {
+        if (offset >= bytes.byteLength) return fs.fsync(fd, finish);
+        fs.write(fd, bytes, offset, bytes.byteLength - offset, null, (error, written) =>
+          error ? finish(error) : writeFrom(offset + written),
+        );
+      };
+      writeFrom(0);
+    });
+  });
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -60,6 +60,32 @@ describe('ingestReceivedFile', () => {
     await expect(stat(received.path)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('leaves no original and no mezzanine behind when the image row cannot be written', async () => {
+    // 3100 px: over 1.5 × the 2048 px rung, so its mezzanine is encoded beside the catalog write.
+    const jpeg = await sharp({ create: { width: 3100, height: 200, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
+    const received = await receiveToTempFile(Readable.from([jpeg]), { tempDir: services.tempDir, maxBytes: 10_000_000 });
+    const keys = async () => {
+      const found: string[] = [];
+      for (const prefix of ['originals/', 'ladder/']) for await (const object of services.storage.list(prefix)) found.push(object.key);
+      return found;
+    };
+    const before = await keys();
+    const failingInsert = new Proxy(services.catalog, {
+      get(target, property) {
+        if (property === 'insertImage') return () => Promise.reject(new Error('catalog write failed'));
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+      },
+    });
+    await expect(
+      ingestReceivedFile({ ...services, catalog: failingInsert }, 'default', received, { filename: null, ...emptyUserMetadata }),
+    ).rejects.toThrow('catalog write failed');
+    expect(await keys()).toEqual(before);
+    await expect(stat(received.path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('deletes every object an image owns: the original, its variants and its ladder', async () => {
     const png = await sharp({ create: { width: 19, height: 11, channels: 3, background: '#123456' } })
       .png()

@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { newImageId } from '../../core/ids.ts';
 import type { EditableImageFields, ImageRecord, SimilarImage } from '../catalog/types.ts';
 import { writeMezzanines } from '../ladder/mezzanine.ts';
 import { rungsFor } from '../ladder/rungs.ts';
 import { mediaTypes } from '../media-types.ts';
 import type { Services } from '../services.ts';
-import { originalKey } from '../storage/layout.ts';
+import { ladderPrefix, originalKey } from '../storage/layout.ts';
 import { nearDuplicateError, nearDuplicatesOf, nearDuplicatesOfImage, type DuplicatePolicy } from '../similarity/near-duplicates.ts';
 import { perceptualHash } from '../similarity/perceptual-hash.ts';
 import { countUpload } from '../stats/upload-counts.ts';
@@ -29,8 +30,8 @@ export type IngestDeps = Pick<Services, 'config' | 'storage' | 'catalog' | 'db' 
  * and describe the content (one strict decode, which also gives the perceptual hash), look up
  * the tenant's near duplicates (with `duplicates: 'reject'` any is a 409 before anything is
  * stored), store the original, record it with the uploader's file name and metadata (a
- * deduplicated upload returns the existing image unchanged), then store its mezzanines from
- * that same decode. Whatever fails, nothing is left
+ * deduplicated upload returns the existing image unchanged), and store its mezzanines from that
+ * same decode (encoded while the original is stored and recorded). Whatever fails, nothing is left
  * behind: the object is removed when the row cannot be written, and the temp file always.
  */
 export async function ingestReceivedFile(
@@ -46,15 +47,24 @@ export async function ingestReceivedFile(
     const existing = await catalog.findBySha256(tenant, file.sha256);
     if (existing) return { image: existing, deduplicated: true, nearDuplicates: await nearDuplicatesOfImage(catalog, existing, distance) };
 
+    // Where the temp file becomes the original by rename, its bytes go to disk while it is
+    // decoded (an fsync waits on the disk, not the CPU); putFile's own fsync then finds them there.
+    const flushed = storage.putFile ? flushToDisk(file.path) : Promise.resolve();
     const { facts, decoded } = await inspectAndDecode(file.path, {
       maxInputPixels: config.maxInputPixels,
       timeoutMs: config.renderTimeoutMs,
       ladderSizes: config.ladderSizes,
       svg: services.svg,
+    }).catch(async (error: unknown) => {
+      await flushed;
+      throw error;
     });
-    const embedded = await readEmbeddedMetadata(file.path, facts.format, { keepGps: config.keepGps });
-    // Rasters only: a drawing's look depends on the size it is rasterised at, not on its pixels.
-    const hash = facts.format === 'svg' ? null : await perceptualHash(decoded);
+    // EXIF is parsed on the event loop, the perceptual hash in libvips: side by side.
+    const [embedded, hash] = await Promise.all([
+      readEmbeddedMetadata(file.path, facts.format, { keepGps: config.keepGps }),
+      // Rasters only: a drawing's look depends on the size it is rasterised at, not on its pixels.
+      facts.format === 'svg' ? null : perceptualHash(decoded),
+    ]).finally(() => flushed);
     const nearDuplicates = await nearDuplicatesOf(catalog, tenant, hash, distance);
     if (duplicates === 'reject' && nearDuplicates.length > 0) throw nearDuplicateError(nearDuplicates, distance);
     const record: ImageRecord = {
@@ -76,19 +86,28 @@ export async function ingestReceivedFile(
       createdAt: new Date(),
     };
     const key = originalKey(record.id);
-    // The temp file itself becomes the original where storage keeps local files (no copy).
-    const contentType = { contentType: mediaTypes[record.format] };
-    await (storage.putFile ? storage.putFile(key, file.path, contentType) : storage.put(key, createReadStream(file.path), contentType));
+    // The mezzanines are encoded (libvips) while the original is stored and registered (disk and
+    // catalog waits); they are counted once the image is registered, removed if it is not.
+    const ladder = writeLadder(services, record, decoded);
     let inserted: { image: ImageRecord; inserted: boolean };
     try {
-      inserted = await catalog.insertImage(record);
+      // The temp file itself becomes the original where storage keeps local files (no copy).
+      const contentType = { contentType: mediaTypes[record.format] };
+      await (storage.putFile ? storage.putFile(key, file.path, contentType) : storage.put(key, createReadStream(file.path), contentType));
+      try {
+        inserted = await catalog.insertImage(record);
+      } catch (error) {
+        await storage.delete(key);
+        throw error;
+      }
     } catch (error) {
-      await storage.delete(key);
+      await dropLadder(services, record.id, ladder);
       throw error;
     }
     if (!inserted.inserted) {
       // A concurrent upload of the same bytes won the race: keep its image, drop our copy.
       await storage.delete(key);
+      await dropLadder(services, record.id, ladder);
       return { image: inserted.image, deduplicated: true, nearDuplicates: await nearDuplicatesOfImage(catalog, inserted.image, distance) };
     }
     // The image is registered: a failed usage count must not turn that into an error (the client
@@ -97,27 +116,45 @@ export async function ingestReceivedFile(
       services.logger.warn('upload not counted in usage statistics', { id: record.id, error: String(error) });
     });
     await services.storageCounts.added({ tenant, imageId: record.id, kind: 'original', bytes: record.bytes });
-    await storeLadder(services, record, decoded);
+    for (const { bytes } of await ladder) await services.storageCounts.added({ tenant, imageId: record.id, kind: 'mezzanine', bytes });
     return { image: inserted.image, deduplicated: false, nearDuplicates };
   } finally {
     await file.discard();
   }
 }
 
-/** A mezzanine that cannot be stored is made again on the image's first cold render (lazy backfill). */
-async function storeLadder(
-  services: Pick<IngestDeps, 'config' | 'storage' | 'logger' | 'storageCounts'>,
-  image: ImageRecord,
-  decoded: DecodedImage,
-): Promise<void> {
+type LadderDeps = Pick<IngestDeps, 'config' | 'storage' | 'logger'>;
+
+/** A mezzanine that cannot be stored is made again on the image's first cold render (lazy backfill): never a failed upload. */
+async function writeLadder(services: LadderDeps, image: ImageRecord, decoded: DecodedImage): Promise<{ key: string; bytes: number }[]> {
   const rungs = rungsFor(image, services.config.ladderSizes);
-  if (rungs.length === 0) return;
-  const written = await writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {
+  if (rungs.length === 0) return [];
+  return writeMezzanines(services.storage, image.id, decoded, rungs).catch((error: unknown) => {
     services.logger.warn('mezzanine not stored; it is made on the first render', { id: image.id, error: String(error) });
     return [];
   });
-  for (const { bytes } of written)
-    await services.storageCounts.added({ tenant: image.tenant, imageId: image.id, kind: 'mezzanine', bytes });
+}
+
+/** The mezzanines of an image that was not registered after all. */
+async function dropLadder(services: LadderDeps, imageId: string, ladder: Promise<unknown>): Promise<void> {
+  await ladder;
+  await services.storage.deletePrefix(ladderPrefix(imageId)).catch((error: unknown) => {
+    services.logger.warn('mezzanines of an image not registered could not be removed', { id: imageId, error: String(error) });
+  });
+}
+
+/** fsync of a file, by path; a failure is left to the later write that needs the bytes on disk. */
+async function flushToDisk(path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // putFile opens and flushes the file again, and reports what goes wrong then.
+  }
 }
 
 /** A file name safe to store and echo: base name only, no control or bidi characters, bounded. */

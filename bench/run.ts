@@ -61,14 +61,14 @@ const expectedSource: Partial<Record<Mode, string>> = {
   'edge-hit': 'hit',
 };
 
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of configVariables) delete env[name];
   return env;
 }
 
 /** The origin exactly as `npm start` runs it, on a temp DATA_DIR (and the render gate of --render-concurrency). */
-function startOrigin(dataDir: string, renderConcurrency: number | undefined): Promise<Server> {
+export function startOrigin(dataDir: string, renderConcurrency: number | undefined): Promise<Server> {
   return startServer('npm', ['start', '--silent'], {
     env: { ...baseEnv(), ...gateEnv(renderConcurrency), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     urlPattern: /"url":"(http:\/\/[^"]+)"/,

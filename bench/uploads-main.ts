@@ -6,7 +6,9 @@
  * 4 and 2) at concurrency 2, one after another as in the full run, and the two target lines. With
  * `--rounds=N` the three rows run N times in turn (a fresh limit runner each round, one origin), so
  * a slow stretch of a shared host shows as one round's outlier; it prints each round and the
- * median ratios. As in the full run, the origin first gets the bench's sources uploaded (so it is
+ * median ratios. Each row also gives the CPU per file of the process that did the work (the limit
+ * runner's or the origin's, all threads, from /proc), which other load on the host barely moves.
+ * As in the full run, the origin first gets the bench's sources uploaded (so it is
  * warm), but it has served no renders before the rows.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { baseEnv, startOrigin } from './run.ts';
 import { measureMultipartUploads, measureSingleUploads, measureUploadLimit } from './scenarios/uploads.ts';
 import { formatTargets, formatUploads } from './table.ts';
 import { evaluateTargets } from './targets.ts';
+import { threadCpu, type ThreadCpu } from './thread-cpu.ts';
 import { sources } from './workloads.ts';
 
 const corpus = join(repoRoot, '../shared/corpus');
@@ -30,6 +33,10 @@ function parseArgs(argv: readonly string[]): { quick: boolean; rounds: number } 
   if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')} (use --quick, --rounds=N with N 1…99)`);
   const rounds = argv.find((arg) => arg.startsWith('--rounds='))?.slice('--rounds='.length);
   return { quick: argv.includes('--quick'), rounds: rounds === undefined ? 1 : Number(rounds) };
+}
+
+function total(cpu: ThreadCpu): number {
+  return cpu.main + cpu.libvips + cpu['pool+v8'];
 }
 
 function median(values: number[]): number {
@@ -46,6 +53,7 @@ async function main(): Promise<void> {
   const serverEnv = await startScriptEnv();
   const origin = await startOrigin(join(work, 'data'), undefined);
   const ratios: Record<'single' | 'multipart', number[]> = { single: [], multipart: [] };
+  const cpuRatios: Record<'single' | 'multipart', number[]> = { single: [], multipart: [] };
   try {
     for (const path of Object.values(sources))
       await uploadImage(origin.url, await readFile(join(corpus, path)), 'application/octet-stream');
@@ -53,23 +61,36 @@ async function main(): Promise<void> {
       const load = describeMachine().loadAverage;
       const limit = await startLimit(corpus, { ...baseEnv(), ...serverEnv });
       const uploads: UploadFigures[] = [];
+      const cpu: Record<UploadFigures['kind'], number> = { limit: NaN, single: NaN, multipart: NaN };
+      const timedCpu = async (kind: UploadFigures['kind'], pid: number, count: number, measure: () => Promise<UploadFigures>) => {
+        const before = threadCpu(pid);
+        uploads.push(await measure());
+        const after = threadCpu(pid);
+        cpu[kind] = (total(after) - total(before)) / count;
+      };
       try {
-        uploads.push(await measureUploadLimit(limit, photo, files, 2, join(work, 'upload-limit')));
+        await timedCpu('limit', limit.pid, files, () => measureUploadLimit(limit, photo, files, 2, join(work, 'upload-limit')));
       } finally {
         await limit.stop();
       }
-      uploads.push(await measureSingleUploads(origin.url, origin.pid, photo, files, 2));
-      uploads.push(await measureMultipartUploads(origin.url, origin.pid, photo, Math.max(2, files / 2), 2));
+      await timedCpu('single', origin.pid, files, () => measureSingleUploads(origin.url, origin.pid, photo, files, 2));
+      const parts = Math.max(2, files / 2);
+      await timedCpu('multipart', origin.pid, parts, () => measureMultipartUploads(origin.url, origin.pid, photo, parts, 2));
+      for (const kind of ['single', 'multipart'] as const) cpuRatios[kind].push(cpu.limit / cpu[kind]);
       const limitMbps = uploads[0]?.mbPerSecond ?? NaN;
       for (const upload of uploads)
         if (upload.kind === 'single' || upload.kind === 'multipart') ratios[upload.kind].push((upload.mbPerSecond ?? NaN) / limitMbps);
       console.log(`\nround ${round} of ${rounds} (load average ${load.join(' ')} → ${describeMachine().loadAverage.join(' ')})`);
       console.log(formatUploads(uploads));
       console.log(formatTargets(evaluateTargets([], {}, uploads).filter((target) => target.name.includes('upload ≥'))));
+      // CPU of the serving process (all its threads, /proc) per file: unlike MB/s, barely moved by other load on the host.
+      console.log(
+        `CPU ms per file: limit ${cpu.limit.toFixed(0)}, single ${cpu.single.toFixed(0)} (limit ÷ single ${(cpu.limit / cpu.single).toFixed(2)}), multipart ${cpu.multipart.toFixed(0)} (${(cpu.limit / cpu.multipart).toFixed(2)})`,
+      );
     }
     if (rounds > 1)
       console.log(
-        `\nmedian over ${rounds} rounds: single ${median(ratios.single).toFixed(2)} ×, multipart ${median(ratios.multipart).toFixed(2)} × the upload limit`,
+        `\nmedian over ${rounds} rounds: single ${median(ratios.single).toFixed(2)} ×, multipart ${median(ratios.multipart).toFixed(2)} × the upload limit; CPU per file, limit ÷ row: single ${median(cpuRatios.single).toFixed(2)}, multipart ${median(cpuRatios.multipart).toFixed(2)}`,
       );
   } finally {
     await origin.stop();

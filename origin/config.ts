@@ -146,7 +146,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LOG_ACCESS: boolean.default(true),
-  LADDER_SIZES: ladderSizes.default([2048]),
+  LADDER_SIZES: ladderSizes.default([1600]),
   CONSOLE_DIR: z.string().min(1).default('console/dist'),
   SESSION_TTL_HOURS: z.coerce
     .number()

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fail } from '../core/errors.ts';
 import { decodeHeic } from '../origin/heic/decode-heic.ts';
 import { heicAsPng } from '../origin/heic/heic-as-png.ts';
+import { rungsFor } from '../origin/ladder/rungs.ts';
 import { corpusManifest, corpusPath, hasCorpus, type CorpusEntry } from './helpers/corpus.ts';
 import { decodeJxl } from './helpers/jxl.ts';
 import { startTestOrigin, type TestOrigin } from './helpers/origin.ts';
@@ -81,9 +82,14 @@ describe.skipIf(!hasCorpus)('HEIC uploads over HTTP', () => {
       // libheif's decode (irot/imir applied), as the reference the renders must match.
       const reference = await heicAsPng(bytes, Date.now() + 120_000, () => fail('unavailable', 'reference decode timed out'));
       const [width, height] = renderedSize(entry);
-      // LADDER_SIZES defaults to 2048: a source ≥ 3072 px got that rung from the ingest decode,
-      // and a w_400 render decodes it (a JPEG/WebP), not the HEVC original.
-      const expectedDecode = Math.max(...(entry.display_size ?? [0])) >= 3072 ? 'ladder-2048' : 'original';
+      // A source large enough for a rung of the default LADDER_SIZES got it from the ingest decode,
+      // and a w_400 render decodes the smallest (a JPEG/WebP), not the HEVC original.
+      const [displayWidth = 0, displayHeight = 0] = entry.display_size ?? [];
+      const rungs = rungsFor(
+        { format: 'heic', width: displayWidth, height: displayHeight, frames: 1, hasAlpha: false },
+        origin.services.config.ladderSizes,
+      );
+      const expectedDecode = rungs[0] ? `ladder-${rungs[0].size}` : 'original';
       for (const [format, sharpName] of formats) {
         const response = await fetch(`${origin.url}/img/${String(body['id'])}/w_400,f_${format}`);
         expect(response.status, `${format}: ${await response.clone().text()}`).toBe(200);

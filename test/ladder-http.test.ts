@@ -33,12 +33,12 @@ async function stored(origin: TestOrigin, key: string): Promise<Buffer> {
 describe('mezzanines at ingest', () => {
   let origin: TestOrigin;
   beforeAll(async () => {
-    origin = await startTestOrigin({ LADDER_SIZES: '256,1024' });
+    origin = await startTestOrigin({ LADDER_SIZES: '256,800' });
   });
   afterAll(() => origin.destroy());
 
   it('stores one oriented JPEG per rung the source is large enough for', async () => {
-    // 1600 × 1000 stored, EXIF 6: 1000 × 1600 upright. 1600 ≥ 1.5 × 1024 and ≥ 1.5 × 256.
+    // 1600 × 1000 stored, EXIF 6: 1000 × 1600 upright. 1600 ≥ 2 × 800 and ≥ 2 × 256.
     const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: '#884422' } })
       .jpeg()
       .withMetadata({ orientation: 6 })
@@ -46,15 +46,21 @@ describe('mezzanines at ingest', () => {
     const { status, body } = await upload(origin, jpeg);
     expect(status).toBe(201);
     const id = String(body['id']);
-    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/1024.jpeg`, `ladder/${id}/256.jpeg`]);
-    const large = await sharp(await stored(origin, `ladder/${id}/1024.jpeg`)).metadata();
-    expect([large.format, large.width, large.height, large.orientation]).toEqual(['jpeg', 640, 1024, undefined]);
+    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/256.jpeg`, `ladder/${id}/800.jpeg`]);
+    const large = await sharp(await stored(origin, `ladder/${id}/800.jpeg`)).metadata();
+    expect([large.format, large.width, large.height, large.orientation, large.chromaSubsampling]).toEqual([
+      'jpeg',
+      500,
+      800,
+      undefined,
+      '4:4:4',
+    ]);
     const small = await sharp(await stored(origin, `ladder/${id}/256.jpeg`)).metadata();
     expect([small.width, small.height]).toEqual([160, 256]);
   });
 
   it('keeps alpha in a WebP mezzanine, converted to sRGB', async () => {
-    const png = await sharp({ create: { width: 500, height: 400, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
+    const png = await sharp({ create: { width: 520, height: 416, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
       .png()
       .toBuffer();
     const { body } = await upload(origin, png);
@@ -67,8 +73,8 @@ describe('mezzanines at ingest', () => {
     expect(Math.abs((data[3] ?? 0) - 128)).toBeLessThanOrEqual(2);
   });
 
-  it('makes none for a source under 1.5 × the smallest rung, nor for an animation', async () => {
-    const small = await sharp({ create: { width: 383, height: 200, channels: 3, background: '#102030' } })
+  it('makes none for a source under 2 × the smallest rung, nor for an animation', async () => {
+    const small = await sharp({ create: { width: 511, height: 200, channels: 3, background: '#102030' } })
       .png()
       .toBuffer();
     const frames = await Promise.all(

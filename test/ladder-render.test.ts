@@ -73,28 +73,28 @@ describe('renders from the ladder', () => {
   let original: Buffer;
   let id: string;
   beforeAll(async () => {
-    origin = await startTestOrigin({ LADDER_SIZES: '1024' });
+    origin = await startTestOrigin({ LADDER_SIZES: '900' });
     original = await orientedGradient();
     id = await upload(origin, original);
-    // Upright 1200 × 1800: the 1024 rung is 683 × 1024.
-    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/1024.jpeg`]);
+    // Upright 1200 × 1800 (2 × 900): the 900 rung is 600 × 900.
+    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/900.jpeg`]);
   });
   afterAll(() => origin.destroy());
 
   const cases: Array<[ops: string, decoded: string]> = [
-    ['w_300', 'ladder-1024'], // 683 ≥ 2 × 300
-    ['w_341', 'ladder-1024'],
-    ['w_342', 'original'],
-    ['w_170,dpr_2', 'ladder-1024'], // 340 px wide
+    ['w_300', 'ladder-900'], // 600 ≥ 2 × 300
+    ['w_299', 'ladder-900'],
+    ['w_301', 'original'],
+    ['w_149,dpr_2', 'ladder-900'], // 298 px wide
     ['w_200,dpr_2', 'original'],
-    ['h_512', 'ladder-1024'],
-    ['c_fill,w_200,h_200,fp_0.8:0.2', 'ladder-1024'], // region 1200 × 1200 → 683 × 683
-    ['c_fill,w_341,h_341,fp_0.1:0.9', 'ladder-1024'],
+    ['h_450', 'ladder-900'],
+    ['c_fill,w_200,h_200,fp_0.8:0.2', 'ladder-900'], // region 1200 × 1200 → 600 × 600
+    ['c_fill,w_300,h_300,fp_0.1:0.9', 'ladder-900'],
     ['c_fill,w_400,h_400', 'original'],
-    ['c_fill,w_300,h_120,g_south', 'ladder-1024'],
-    ['c_pad,w_300,h_300,b_ff00ff', 'ladder-1024'],
+    ['c_fill,w_300,h_120,g_south', 'ladder-900'],
+    ['c_pad,w_300,h_300,b_ff00ff', 'ladder-900'],
     ['c_crop,w_200,h_300,x_100,y_900', 'original'],
-    ['w_200,a_90,e_grayscale', 'ladder-1024'],
+    ['w_200,a_90,e_grayscale', 'ladder-900'],
   ];
 
   it.each(cases)('%s decodes %s and looks like the render from the original', async (ops, decoded) => {
@@ -119,7 +119,7 @@ describe('renders from the ladder', () => {
 describe('lazy backfill of the ladder', () => {
   let origin: TestOrigin;
   beforeAll(async () => {
-    origin = await startTestOrigin({ LADDER_SIZES: '512,1024' });
+    origin = await startTestOrigin({ LADDER_SIZES: '450,900' });
   });
   afterAll(() => origin.destroy());
 
@@ -133,16 +133,16 @@ describe('lazy backfill of the ladder', () => {
     for (const response of first) expect(response.status).toBe(200);
     expect(decodedFrom(first[0] as Response)).toBe('original');
     await origin.services.variants.settled();
-    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/1024.jpeg`, `ladder/${id}/512.jpeg`]);
-    const mezzanine = await sharp(await storedBytes(`ladder/${id}/1024.jpeg`)).metadata();
-    expect([mezzanine.width, mezzanine.height, mezzanine.orientation]).toEqual([683, 1024, undefined]);
+    expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([`ladder/${id}/450.jpeg`, `ladder/${id}/900.jpeg`]);
+    const mezzanine = await sharp(await storedBytes(`ladder/${id}/900.jpeg`)).metadata();
+    expect([mezzanine.width, mezzanine.height, mezzanine.orientation]).toEqual([600, 900, undefined]);
 
     const small = await fetch(`${origin.url}/img/${id}/w_100,f_png`);
-    expect(decodedFrom(small)).toBe('ladder-512');
+    expect(decodedFrom(small)).toBe('ladder-450');
     const { sizes, meanDifference } = await compare(Buffer.from(await small.arrayBuffer()), await direct(original, 'w_100'));
     expect(sizes[0]).toBe(sizes[1]);
     expect(meanDifference).toBeLessThan(2);
-    expect(decodedFrom(await fetch(`${origin.url}/img/${id}/c_fill,w_300,h_300,f_png`))).toBe('ladder-1024');
+    expect(decodedFrom(await fetch(`${origin.url}/img/${id}/c_fill,w_300,h_300,f_png`))).toBe('ladder-900');
 
     expect((await fetch(`${origin.url}/v1/images/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await keysUnder(origin, `ladder/${id}/`)).toEqual([]);

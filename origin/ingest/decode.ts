@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { fail } from '../../core/errors.ts';
-import { fitInside } from '../ladder/rungs.ts';
+import { fitInside, MEZZANINE_KERNEL } from '../ladder/rungs.ts';
 
 /**
  * The one strict decode of an upload. Every pixel of every frame or page goes through libvips
@@ -92,7 +92,9 @@ export async function decodeStrict(request: DecodeRequest): Promise<DecodedImage
   let image = sharp(input, { ...baseOptions(request), autoOrient: orient }).timeout({ seconds: timeoutSeconds(request.deadline) });
   if (request.fullResolution) image = atFullResolution(image, request);
   const size = fitInside(request, request.side);
-  if (size.width !== request.width || size.height !== request.height) image = image.resize({ ...size, fit: 'fill' });
+  // The decoded image is the largest mezzanine's pixels (or the placeholder's): scaled as rungs are.
+  if (size.width !== request.width || size.height !== request.height)
+    image = image.resize({ ...size, fit: 'fill', kernel: MEZZANINE_KERNEL });
   const decoded = await toDecoded(image);
   if (layout.kind === 'pages') {
     for (let page = 1; page < layout.pages; page += 1) {

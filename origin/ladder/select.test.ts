@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { builtInPresets } from '../../core/presets.ts';
 import { planGeometry } from '../transform/geometry.ts';
 import { canonicalTransform } from '../transform/plan.ts';
-import { rungsFor, type LadderSource } from './rungs.ts';
+import { fitInside, mezzanineFormat, type LadderSource, type Rung } from './rungs.ts';
 import { chooseRung, opsOnMezzanine } from './select.ts';
 
 const grammar = { presets: builtInPresets, maxOutputDimension: 4000 };
+/** Stored rungs of these sizes (which ones ingest makes is rungsFor's business, not selection's). */
+function ladderOf(source: LadderSource, sizes: number[]): Rung[] {
+  return sizes.map((size) => ({ size, ...fitInside(source, size), format: mezzanineFormat(source) }));
+}
+
 /** The 12 MP photo, upright: rungs 512 × 384, 1024 × 768, 2048 × 1536. */
 const photo: LadderSource = { format: 'jpeg', width: 4032, height: 3024, frames: 1, hasAlpha: false };
-const rungs = rungsFor(photo, [512, 1024, 2048]);
+const rungs = ladderOf(photo, [512, 1024, 2048]);
 
 /** The rung chosen for `ops`, or 'original'. */
-function chosen(ops: string, source: LadderSource = photo, present = rungsFor(source, [512, 1024, 2048])): number | 'original' {
+function chosen(ops: string, source: LadderSource = photo, present = ladderOf(source, [512, 1024, 2048])): number | 'original' {
   const { spec } = canonicalTransform(grammar, ops);
   return chooseRung(source, present, spec, { maxOutputDimension: 4000 })?.size ?? 'original';
 }
@@ -76,9 +81,9 @@ describe('ladder selection: the smallest rung with 2 × the output along each ax
     expect(chosen('w_100', photo, rungs.slice(2))).toBe(2048);
     expect(chosen('w_100', photo, [])).toBe('original');
     const gif = { format: 'gif', width: 4000, height: 3000, frames: 4, hasAlpha: false };
-    expect(chosen('w_100', gif, rungsFor({ ...gif, frames: 1 }, [512]))).toBe('original');
+    expect(chosen('w_100', gif, ladderOf({ ...gif, frames: 1 }, [512]))).toBe('original');
     const svg = { format: 'svg', width: 4000, height: 3000, frames: 1, hasAlpha: true };
-    expect(chosen('w_100', svg, rungsFor({ ...svg, format: 'png' }, [512]))).toBe('original');
+    expect(chosen('w_100', svg, ladderOf({ ...svg, format: 'png' }, [512]))).toBe('original');
   });
 
   it('a plan made on the original replays on the mezzanine: output sizes stay, source crops scale', () => {

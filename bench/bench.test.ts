@@ -104,7 +104,7 @@ const fastFirst = (width: number, autoP95: number, webpP95 = 200): FastFirstFigu
 });
 
 describe('targets', () => {
-  const ladderQuality = (ladderPsnr: number, decoded = 'ladder-2048'): LadderQualityFigures => ({
+  const ladderQuality = (ladderPsnr: number, decoded = 'ladder-1600'): LadderQualityFigures => ({
     workload: 'jpeg-w800',
     ops: 'w_801',
     width: 801,
@@ -147,7 +147,7 @@ describe('targets', () => {
     errors: 0,
   });
   const uploads = [upload('limit', 80), upload('single', 64), upload('multipart', 70)];
-  const fromLadder = { 'render ladder-2048': 10 };
+  const fromLadder = { 'render ladder-1600': 10 };
   const passing = [
     row('jpeg-w800', 'limit', 8, 40),
     row('jpeg-w800', 'ipx', 8, 30),
@@ -208,7 +208,7 @@ describe('targets', () => {
     expect(results.find((result) => result.name.includes('w_800'))?.detail).toContain('320 / 200 ms = 1.60×');
     expect(results[0]?.detail).toContain('1.90×');
     expect(results[1]?.detail).toContain('2.38×');
-    expect(results[2]?.detail).toContain('801×601: origin 39.89 dB decoded from ladder-2048, direct 40.00 dB (-0.11 dB');
+    expect(results[2]?.detail).toContain('801×601: origin 39.89 dB decoded from ladder-1600, direct 40.00 dB (-0.11 dB');
   });
 
   it('holds a workload the ladder does not serve to 0.95 × limit and 1 × ipx, and fails when the decode is not the expected one', () => {
@@ -225,7 +225,7 @@ describe('targets', () => {
     });
     expect(limitLine(37.7, { 'render original': 8 })?.pass).toBe(false);
     expect(evaluateTargets(rows(38, {}), {})[1]).toMatchObject({ name: 'cold ≥ 1 × ipx, photo-w600', pass: true });
-    expect(limitLine(38, { 'render original': 7, 'render ladder-2048': 1 })).toMatchObject({
+    expect(limitLine(38, { 'render original': 7, 'render ladder-1600': 1 })).toMatchObject({
       pass: false,
       detail: expect.stringContaining('expected the original'),
     });
@@ -280,9 +280,26 @@ describe('targets', () => {
     ]);
     expect(workloads.filter((workload) => workload.reference).map((workload) => workload.name)).toEqual(['jpeg-w800', 'jpeg-fill-webp']);
     expect(servedByLadder('photo-w600')).toBe(false);
-    // The guard's cases: each ladder workload's fresh variant, and w_1024, the widest the 2 × rule sends to the 2048 px rung.
-    const guarded = qualityCases.map(({ workload, k }) => workloads.find((each) => each.name === workload)?.ops(k));
-    expect(guarded).toEqual(['w_801', 'c_fill,w_401,h_400,f_webp', 'w_1024']);
+    // The guard's cases follow the rungs: each rung's widest output, above the smallest also its
+    // narrowest, and the fill at the phases' size and at 401 (fresh variants: q_80 is the default).
+    const guarded = (sizes: number[]) =>
+      qualityCases(sizes).map(
+        ({ workload, k, suffix, expected }) => `${workloads.find((each) => each.name === workload)?.ops(k)}${suffix} ${expected}`,
+      );
+    expect(guarded([1600])).toEqual([
+      'w_800,q_80 ladder-1600',
+      'c_fill,w_400,h_400,f_webp,q_80 ladder-1600',
+      'c_fill,w_401,h_400,f_webp ladder-1600',
+    ]);
+    expect(guarded([1200, 1600])).toEqual([
+      'w_600,q_80 ladder-1200',
+      'w_800,q_80 ladder-1600',
+      'w_601,q_80 ladder-1600',
+      'c_fill,w_400,h_400,f_webp,q_80 ladder-1200',
+      'c_fill,w_401,h_400,f_webp ladder-1200',
+    ]);
+    // 2048 is no rung of a 4032 px source (under 2 ×): nothing of it is scored.
+    expect(guarded([2048])).toEqual([]);
     expect(servedByLadder('no-such-workload')).toBe(false);
   });
 
@@ -324,7 +341,7 @@ describe('quality guard and tallies', () => {
   });
 
   it('tallies the source with what a render decoded, from Server-Timing', () => {
-    expect(tallyKey('render', 'source;dur=1.0, render;dur=20.1, decode;desc="ladder-2048";dur=22.0')).toBe('render ladder-2048');
+    expect(tallyKey('render', 'source;dur=1.0, render;dur=20.1, decode;desc="ladder-1600";dur=22.0')).toBe('render ladder-1600');
     expect(tallyKey('render', 'decode;desc="original"')).toBe('render original');
     expect(tallyKey('memory', undefined)).toBe('memory');
     expect(tallyKey(undefined, 'storage;dur=2')).toBe('none');
@@ -337,14 +354,14 @@ describe('quality guard and tallies', () => {
         ops: 'w_801',
         width: 801,
         height: 601,
-        decoded: 'ladder-2048',
+        decoded: 'ladder-1600',
         ladderPsnr: 40.12,
         directPsnr: 40,
         ladderBytes: 1,
         directBytes: 2,
       },
     ]);
-    expect(table.split('\n')[2]).toMatch(/jpeg-w800 +\| w_801 \| 801×601 \| ladder-2048 \| 40\.12 .*\| 40\.00 .*\| 0\.12 /);
+    expect(table.split('\n')[2]).toMatch(/jpeg-w800 +\| w_801 \| 801×601 \| ladder-1600 \| 40\.12 .*\| 40\.00 .*\| 0\.12 /);
   });
 
   it('labels the upload limit row in the upload table', () => {

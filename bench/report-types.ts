@@ -105,8 +105,10 @@ export interface LadderQualityFigures {
   ops: string;
   width: number;
   height: number;
-  /** What the origin's render decoded (Server-Timing), e.g. ladder-2048. */
+  /** What the origin's render decoded (Server-Timing), e.g. ladder-1600. */
   decoded: string;
+  /** The rung the 2 × rule sends this size to under the configured LADDER_SIZES (absent in older results). */
+  expected?: string;
   /** The origin's answer (from the mezzanine), dB. */
   ladderPsnr: number;
   /** Raw sharp on the original with shrink-on-load (the limit's render), dB. */

@@ -1,24 +1,68 @@
 import sharp, { type Sharp } from 'sharp';
 import { request } from 'undici';
 import type { LadderQualityFigures } from '../report-types.ts';
+import { builtInPresets } from '../../core/presets.ts';
+import { loadConfig } from '../../origin/config.ts';
+import { rungsFor, type LadderSource } from '../../origin/ladder/rungs.ts';
+import { chooseRung } from '../../origin/ladder/select.ts';
+import { canonicalTransform } from '../../origin/transform/plan.ts';
 import { workloads, type LimitInput, type SourceName } from '../workloads.ts';
 
-/**
- * The variant offset the guard asks for: w_801 and c_fill,w_401,h_400, which no phase requests
- * (their offsets start at 0), so the origin renders them now and its Server-Timing says from what.
- */
+/** The variant offset of c_fill,w_401,h_400, which no phase requests (their offsets start at 0). */
 export const QUALITY_K = -1;
 
 /**
- * What the guard scores: each ladder workload's fresh variant, and jpeg-w800 at w_1024, the widest
- * output the 2 × rule (origin/ladder/select.ts) still sends to the 2048 px rung, where the
- * mezzanine holds the least to spare.
+ * Appended to the guard's other cases so they are variants no phase asks for, rendered now (their
+ * Server-Timing says from what), with the very encoder settings of the phases: 80 is the default
+ * quality of JPEG and WebP (origin/transform/encoder-settings.ts).
  */
-export const qualityCases: ReadonlyArray<{ workload: string; k: number }> = [
-  { workload: 'jpeg-w800', k: QUALITY_K },
-  { workload: 'jpeg-fill-webp', k: QUALITY_K },
-  { workload: 'jpeg-w800', k: 800 - 1024 },
-];
+export const FRESH = ',q_80';
+
+export interface QualityCase {
+  workload: string;
+  k: number;
+  /** Appended to the workload's ops (FRESH, or nothing for an offset no phase asks). */
+  suffix: string;
+  /** What the origin must decode for the case to count: the rung the 2 × rule sends that size to. */
+  expected: string;
+}
+
+/** The photo the ladder workloads read (bench/workloads.ts jpeg12mp), upright. */
+const photo: LadderSource = { format: 'jpeg', width: 4032, height: 3024, frames: 1, hasAlpha: false };
+
+/**
+ * What the guard scores, derived from the configured rungs: for jpeg-w800, every rung's widest
+ * output (its 2 × boundary, where it holds the least to spare) and, above the smallest rung, its
+ * narrowest (just past the rung below's boundary), each only where a rung really serves it; and
+ * jpeg-fill-webp at the phases' size (400 × 400) and at 401 × 400.
+ */
+export function qualityCases(ladderSizes: readonly number[], maxOutputDimension = 4000): QualityCase[] {
+  const rungs = rungsFor(photo, ladderSizes);
+  const servedBy = (ops: string) =>
+    chooseRung(photo, rungs, canonicalTransform({ presets: builtInPresets, maxOutputDimension }, ops).spec, { maxOutputDimension });
+  const widths = new Map<number, { narrowest: number; widest: number }>();
+  for (let width = 1; width <= Math.min(photo.width, maxOutputDimension); width++) {
+    const rung = servedBy(`w_${width}`);
+    if (!rung) continue;
+    const seen = widths.get(rung.size);
+    widths.set(rung.size, { narrowest: seen?.narrowest ?? width, widest: width });
+  }
+  const cases: QualityCase[] = [];
+  const sizes = [...widths.keys()].sort((a, b) => a - b);
+  for (const [index, size] of sizes.entries()) {
+    const { narrowest, widest } = widths.get(size) ?? { narrowest: 0, widest: 0 };
+    const chosen = index > 0 ? [widest, narrowest] : [widest];
+    for (const width of chosen) cases.push({ workload: 'jpeg-w800', k: 800 - width, suffix: FRESH, expected: `ladder-${size}` });
+  }
+  for (const [k, suffix] of [
+    [0, FRESH],
+    [QUALITY_K, ''],
+  ] as const) {
+    const rung = servedBy(`c_fill,w_${400 - k},h_400`);
+    if (rung) cases.push({ workload: 'jpeg-fill-webp', k, suffix, expected: `ladder-${rung.size}` });
+  }
+  return cases;
+}
 
 /** Raw pixels to score against: RGB, 8 bits. */
 interface Pixels {
@@ -54,12 +98,13 @@ export async function measureLadderQuality(
   origin: string,
   ids: Record<SourceName, string>,
   inputs: Record<SourceName, LimitInput>,
+  config: { ladderSizes: readonly number[]; maxOutputDimension: number } = loadConfig(process.env),
 ): Promise<LadderQualityFigures[]> {
   const figures: LadderQualityFigures[] = [];
-  for (const { workload: name, k } of qualityCases) {
+  for (const { workload: name, k, suffix, expected } of qualityCases(config.ladderSizes, config.maxOutputDimension)) {
     const workload = workloads.find((candidate) => candidate.name === name);
     if (!workload?.reference) throw new Error(`quality guard: ${name} has no reference`);
-    const ops = workload.ops(k);
+    const ops = `${workload.ops(k)}${suffix}`;
     const response = await request(`${origin}/img/${ids[workload.source]}/${ops}`);
     const answer = Buffer.from(await response.body.arrayBuffer());
     if (response.statusCode !== 200) throw new Error(`quality guard ${ops}: ${response.statusCode} ${answer.toString('utf8', 0, 200)}`);
@@ -74,6 +119,7 @@ export async function measureLadderQuality(
       width: reference.width,
       height: reference.height,
       decoded,
+      expected,
       ladderPsnr: round2(psnr(await pixels(sharp(answer)), reference)),
       directPsnr: round2(psnr(await pixels(sharp(direct)), reference)),
       ladderBytes: answer.length,

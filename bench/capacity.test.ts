@@ -70,7 +70,7 @@ describe('capacity model', () => {
   it('adds originals, mezzanines and a week of variants, priced in tiers', () => {
     const { storage } = capacity(results(100));
     expect(storage.images).toBe(25_000_000);
-    expect(storage.mezzaninesTB).toBeCloseTo(17.25, 6);
+    expect(storage.mezzaninesTB).toBeCloseTo(13.75, 6);
     expect(storage.variantsTB).toBeCloseTo((10_000_000 * 0.1 * 0.4 * 7 * 50_000) / 1e12, 9);
     expect(storage.s3MonthlyUsd).toBeGreaterThan(50_000 * 0.023 + (storage.totalTB * 1000 - 50_000) * 0.022);
     expect(storage.r2MonthlyUsd).toBeLessThan(storage.s3MonthlyUsd);

@@ -43,8 +43,8 @@ export const assumptions = {
   zones: 3,
   averageUploadMB: 4,
   originalsTB: 100,
-  /** A 2048 px q90 JPEG mezzanine of a 12 MP photo (issue 20's measurement). */
-  mezzanineMB: 0.69,
+  /** The 1600 px q90 4:4:4 JPEG mezzanine of the 12 MP photo (541 KiB; README, Render ladder). */
+  mezzanineMB: 0.55,
   variantTtlDays: 7,
   /** List prices in USD, as the providers published them in 2025 (not re-checked here: no network). */
   prices: {

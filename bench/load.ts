@@ -76,7 +76,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
 
 /**
  * The tally's key: the header's value, then what a render decoded when Server-Timing names it
- * (`render ladder-2048`, `render original`), so a row proves whether the ladder served it.
+ * (`render ladder-1600`, `render original`), so a row proves whether the ladder served it.
  */
 export function tallyKey(value: string | string[] | undefined, serverTiming: string | string[] | undefined): string {
   const key = typeof value === 'string' ? value : 'none';

@@ -7,7 +7,7 @@ export const sources = {
   jpeg12mp: 'edge/jpeg_large_12mp_4032x3024.jpg',
   pngAlpha: 'valid/png_rgba_8bit_2048x1536.png',
   gifAnimated: 'valid/gif_animated_loop3.gif',
-  /** 6 MP, under the ladder's threshold (1.5 × 2048): the per-request overhead workloads of issue 20. */
+  /** 6 MP, under the ladder's threshold (2 × 1600): the per-request overhead workloads of issue 20. */
   photo6mp: 'valid/jpeg_baseline_photo_2725x2225.jpg',
 } as const;
 export type SourceName = keyof typeof sources;
@@ -116,7 +116,7 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${1200 - k},f_avif`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 1200 - k }), 'avif'),
     weight: 0.12,
-    // 1200 px needs 2 × that across the region: more than the 2048 px mezzanine holds.
+    // 1200 px needs 2 × that across the region: more than the 1600 px mezzanine holds.
     ladder: false,
     slowIpx: true,
   },
@@ -127,7 +127,7 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${600 - k},f_webp,q_80`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'webp'),
     weight: 1,
-    // 2048 px is under 1.5 × the rung: no mezzanine.
+    // 2048 px is under 2 × the rung: no mezzanine.
     ladder: false,
   },
   {
@@ -162,7 +162,7 @@ export const workloads: Workload[] = [
     ipx: (k) => `w_${600 - k},f_jpeg,q_80`,
     limit: (input, k) => encode(sharp(input.data).resize({ width: 600 - k }), 'jpeg'),
     weight: 1,
-    // 2725 px is under 1.5 × 2048: no mezzanine.
+    // 2725 px is under 2 × 1600: no mezzanine.
     ladder: false,
   },
   {

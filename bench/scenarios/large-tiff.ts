@@ -21,8 +21,8 @@ export async function makeLargeTiff(path: string): Promise<void> {
 
 /**
  * Uploads the large TIFF through the multipart API (one strict decode and a mezzanine at
- * completion), then renders three variants of it at once: two the 2048 mezzanine serves and
- * `w_1200`, which decodes the original (2048 < 2 × 1200). Peak RSS of each phase, and idle RSS
+ * completion), then renders three variants of it at once: two the 1600 mezzanine serves and
+ * `w_1200`, which decodes the original (1600 < 2 × 1200). Peak RSS of each phase, and idle RSS
  * before and after. The outputs stay in the memory cache, as they should: `w_1200` rather than a
  * larger size keeps that cache's share of the idle figure small (a 3000 px JPEG of this noise is
  * 23 MB).

@@ -23,7 +23,7 @@ export interface DeliveryInfo {
   vary?: readonly string[];
   /** Stage timings in ms, for Server-Timing. */
   timings?: Record<string, number>;
-  /** What a render decoded (`ladder-2048`, `original`): Server-Timing's `decode` entry. */
+  /** What a render decoded (`ladder-1600`, `original`): Server-Timing's `decode` entry. */
   decoded?: string | undefined;
   bytes?: number;
 }
@@ -51,7 +51,7 @@ export function deliveryHeaders(info: DeliveryInfo): Record<string, string> {
   return headers;
 }
 
-/** `decoded` adds `decode;desc="ladder-2048";dur=<render ms>`: which source the render decoded. */
+/** `decoded` adds `decode;desc="ladder-1600";dur=<render ms>`: which source the render decoded. */
 export function serverTiming(timings: Record<string, number>, decoded?: string): string {
   const entries = Object.entries(timings).map(([stage, ms]) => `${stage.replace(/[^A-Za-z0-9_-]/g, '_')};dur=${ms.toFixed(1)}`);
   if (decoded !== undefined) {

@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { request } from 'undici';
 import type { LadderQualityFigures } from '../report-types.ts';
@@ -6,7 +10,11 @@ import { loadConfig } from '../../origin/config.ts';
 import { rungsFor, type LadderSource } from '../../origin/ladder/rungs.ts';
 import { chooseRung } from '../../origin/ladder/select.ts';
 import { canonicalTransform } from '../../origin/transform/plan.ts';
-import { workloads, type LimitInput, type SourceName } from '../workloads.ts';
+import { uploadImage } from '../origin-api.ts';
+import { repoRoot, startScriptEnv, startServer } from '../processes.ts';
+import { formatLadderQuality, formatTargets } from '../table.ts';
+import { evaluateTargets } from '../targets.ts';
+import { makeLogo, sources, workloads, type LimitInput, type SourceName } from '../workloads.ts';
 
 /** The variant offset of c_fill,w_401,h_400, which no phase requests (their offsets start at 0). */
 export const QUALITY_K = -1;
@@ -131,4 +139,31 @@ export async function measureLadderQuality(
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/**
+ * Standalone, without the rest of the bench: `node --import tsx bench/scenarios/ladder-quality.ts`
+ * starts an origin from the sources with the start script's environment (and LADDER_SIZES if set),
+ * uploads the 12 MP photo, scores the guard's cases and prints them with their target lines.
+ */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pixelfront-ladder-quality-'));
+  const server = await startServer(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
+    env: { ...process.env, ...(await startScriptEnv()), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    urlPattern: /"url":"(http:\/\/[^"]+)"/,
+  });
+  try {
+    const photo = await readFile(join(repoRoot, '../shared/corpus', sources.jpeg12mp));
+    const id = await uploadImage(server.url, photo, 'image/jpeg');
+    const input: LimitInput = { data: photo, logo: await makeLogo(), loop: undefined, delay: undefined };
+    const ids = { jpeg12mp: id } as Record<SourceName, string>;
+    const inputs = { jpeg12mp: input } as Record<SourceName, LimitInput>;
+    const figures = await measureLadderQuality(server.url, ids, inputs);
+    console.log(
+      `${formatLadderQuality(figures)}\n\n${formatTargets(evaluateTargets([], { ladderQuality: figures }).filter((line) => line.name.includes('PSNR')))}`,
+    );
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }

@@ -49,11 +49,6 @@ export function rungsFor(source: LadderSource, sizes: readonly number[]): Rung[]
 }
 
 /**
- * JPEG (q90, 4:4:4) for opaque sources, WebP q90 where alpha must be kept; chosen by measurement
- * (README, Render ladder): from a 1600 px JPEG mezzanine of the 12 MP photo, w_800 took 0.45 × the
- * CPU of a render from the original and scored 0.24 dB better against the lossless reference.
- */
-/**
  * The kernel mezzanines are scaled with (at ingest, from the strict decode, and between rungs).
  * A render from a mezzanine scales a second time; with Mitchell's kernel for the first step the
  * pair came within 0.1 dB of a direct render more often than with Lanczos 3 (sharp's default),
@@ -61,6 +56,11 @@ export function rungsFor(source: LadderSource, sizes: readonly number[]): Rung[]
  */
 export const MEZZANINE_KERNEL = 'mitchell';
 
+/**
+ * JPEG (q90, 4:4:4) for opaque sources, WebP q90 where alpha must be kept; chosen by measurement
+ * (README, Render ladder): from a 1600 px JPEG mezzanine of the 12 MP photo, w_800 took 0.45 × the
+ * CPU of a render from the original and scored 0.24 dB better against the lossless reference.
+ */
 export function mezzanineFormat(source: Pick<LadderSource, 'hasAlpha'>): MezzanineFormat {
   return source.hasAlpha ? 'webp' : 'jpeg';
 }

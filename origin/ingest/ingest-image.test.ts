@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../../test/helpers/services.ts';
+import { rungsFor } from '../ladder/rungs.ts';
 import { ladderKey, originalKey, variantKey } from '../storage/layout.ts';
 import { deleteImage } from './delete-image.ts';
 import { ingestReceivedFile } from './ingest-image.ts';
@@ -61,8 +62,9 @@ describe('ingestReceivedFile', () => {
   });
 
   it('leaves no original and no mezzanine behind when the image row cannot be written', async () => {
-    // 3100 px: over 1.5 × the 2048 px rung, so its mezzanine is encoded beside the catalog write.
-    const jpeg = await sharp({ create: { width: 3100, height: 200, channels: 3, background: '#336699' } })
+    // 3300 px: over 2 × the default 1600 px rung, so its mezzanine is encoded beside the catalog write.
+    expect(rungsFor({ format: 'jpeg', width: 3300, height: 200, frames: 1, hasAlpha: false }, services.config.ladderSizes)).not.toEqual([]);
+    const jpeg = await sharp({ create: { width: 3300, height: 200, channels: 3, background: '#336699' } })
       .jpeg()
       .toBuffer();
     const received = await receiveToTempFile(Readable.from([jpeg]), { tempDir: services.tempDir, maxBytes: 10_000_000 });

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { newImageId } from '../../core/ids.ts';
 import type { EditableImageFields, ImageRecord, SimilarImage } from '../catalog/types.ts';
 import { writeMezzanines } from '../ladder/mezzanine.ts';
@@ -10,6 +9,7 @@ import { ladderPrefix, originalKey } from '../storage/layout.ts';
 import { nearDuplicateError, nearDuplicatesOf, nearDuplicatesOfImage, type DuplicatePolicy } from '../similarity/near-duplicates.ts';
 import { perceptualHash } from '../similarity/perceptual-hash.ts';
 import { countUpload } from '../stats/upload-counts.ts';
+import { fsyncPath } from '../temp/fsync-path.ts';
 import type { DecodedImage } from './decode.ts';
 import { readEmbeddedMetadata } from './embedded-metadata.ts';
 import { inspectAndDecode } from './inspect.ts';
@@ -49,7 +49,8 @@ export async function ingestReceivedFile(
 
     // Where the temp file becomes the original by rename, its bytes go to disk while it is
     // decoded (an fsync waits on the disk, not the CPU); putFile's own fsync then finds them there.
-    const flushed = storage.putFile ? flushToDisk(file.path) : Promise.resolve();
+    // A failure is left to putFile, which flushes the file again and reports what goes wrong then.
+    const flushed = storage.putFile ? fsyncPath(file.path).catch(() => undefined) : Promise.resolve();
     const { facts, decoded } = await inspectAndDecode(file.path, {
       maxInputPixels: config.maxInputPixels,
       timeoutMs: config.renderTimeoutMs,
@@ -141,20 +142,6 @@ async function dropLadder(services: LadderDeps, imageId: string, ladder: Promise
   await services.storage.deletePrefix(ladderPrefix(imageId)).catch((error: unknown) => {
     services.logger.warn('mezzanines of an image not registered could not be removed', { id: imageId, error: String(error) });
   });
-}
-
-/** fsync of a file, by path; a failure is left to the later write that needs the bytes on disk. */
-async function flushToDisk(path: string): Promise<void> {
-  try {
-    const handle = await open(path, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // putFile opens and flushes the file again, and reports what goes wrong then.
-  }
 }
 
 /** A file name safe to store and echo: base name only, no control or bidi characters, bounded. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import { constants, createReadStream, type Dirent } from 'node:fs';
+import { close, constants, createReadStream, fsync, open as openFd, write, type Dirent } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fail, isPixelfrontError, type PixelfrontError } from '../../core/errors.ts';
 import { isValidKey, validateKey, validatePrefix } from './keys.ts';
 import { checkRange, clampRange } from './ranges.ts';
+import { fsyncPath } from '../temp/fsync-path.ts';
 import { removeStaleFiles, useTempFile } from '../temp/temp-files.ts';
 import { toBytes } from './streams.ts';
 import type { ByteRange, ObjectInfo, ObjectStorage, PutOptions, StoredObject } from './types.ts';
@@ -81,7 +81,8 @@ export class FileStorage implements ObjectStorage {
       if (errorCode(error) === 'EXDEV') return this.put(key, createReadStream(path), options);
       throw storageFailure(key, error);
     }
-    await io(key, syncFolder(dirname(target)));
+    // The folder's fsync makes the new name durable.
+    await io(key, fsyncPath(dirname(target)));
     return { key, ...written, contentType: undefined };
   }
 
@@ -328,30 +329,20 @@ async function writeAll(key: string, file: FileHandle, bytes: Uint8Array): Promi
   }
 }
 
-/** fsync of a folder: makes the names in it (a rename into it) durable. */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Creates `path` (failing when it exists) with `bytes`, flushed to disk before it resolves; closes it whatever happens. */
 function writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    fs.open(path, 'wx', 0o644, (openError, fd) => {
+    openFd(path, 'wx', 0o644, (openError, fd) => {
       if (openError) return reject(openError);
       const finish = (error: Error | null): void =>
-        fs.close(fd, (closeError) => {
+        close(fd, (closeError) => {
           const failure = error ?? closeError;
           if (failure) reject(failure);
           else resolve();
         });
       const writeFrom = (offset: number): void => {
-        if (offset >= bytes.byteLength) return fs.fsync(fd, finish);
-        fs.write(fd, bytes, offset, bytes.byteLength - offset, null, (error, written) =>
+        if (offset >= bytes.byteLength) return fsync(fd, finish);
+        write(fd, bytes, offset, bytes.byteLength - offset, null, (error, written) =>
           error ? finish(error) : writeFrom(offset + written),
         );
       };

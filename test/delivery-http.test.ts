@@ -177,6 +177,30 @@ describe('variant delivery', () => {
     expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
   });
 
+  it('overlays a watermark too large to blend in JavaScript through libvips, on the output-size pixels', async () => {
+    const white = await upload(
+      origin,
+      await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+    );
+    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    expect((await fetch(`${origin.url}/v1/watermarks/wide`, { method: 'PUT', body: logo })).status).toBe(201);
+    // 100 % of the width: a ~860 px square overlay, over the 262,144 pixels blended on the event loop.
+    const response = await fetch(`${origin.url}/img/${white}/wm_wide:north_west:100:100,f_png`);
+    expect(response.status).toBe(200);
+    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) =>
+      Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    expect([info.width, info.height]).toEqual([1200, 900]);
+    expect(pixel(400, 400)).toEqual([255, 0, 0]);
+    expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
+  });
+
   it('lets exactly one of racing uploads of different bytes define a new watermark name', async () => {
     const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff', '#ff00ff'];
     const logos = await Promise.all(

@@ -7,6 +7,11 @@ import type { RawImage, RenderState } from '../render-types.ts';
 const marginFraction = 0.02;
 /** A watermark is an overlay, not a photo: refuse absurd ones before decoding. */
 const maxWatermarkPixels = 25_000_000;
+/**
+ * Overlays up to this many pixels are blended in JavaScript on the event loop (~35 ns a pixel:
+ * ~9 ms at most); larger ones go through libvips' composite off it, at output size.
+ */
+const maxBlendPixels = 262_144;
 /** Overlays kept per watermark (each a size and opacity it was drawn at): a site asks few widths. */
 const overlaysPerWatermark = 32;
 
@@ -40,9 +45,10 @@ export async function watermark(state: RenderState): Promise<void> {
   if (state.frames === 1) {
     // sharp gives the whole decoded image an alpha band before resizing when a composite follows in
     // the same pipeline (src/pipeline.cc): from a 2048 px mezzanine that took +40 ms a w_800 render.
-    // The resized pixels are made first and the overlay is blended onto them.
+    // The resized pixels are made first; a small overlay is blended onto them here, a large one by
+    // libvips' composite below, on those output-size pixels.
     const raw = await state.materialise();
-    if (blendOnto(raw, overlay, margin + left, margin + top)) {
+    if (overlay.width * overlay.height <= maxBlendPixels && blendOnto(raw, overlay, margin + left, margin + top)) {
       state.continueFrom(raw);
       state.timings.watermark = performance.now() - started;
       return;

@@ -21,6 +21,7 @@ import { repoRoot, startScriptEnv } from './processes.ts';
 import type { UploadFigures } from './report-types.ts';
 import { baseEnv, startOrigin } from './run.ts';
 import { measureMultipartUploads, measureSingleUploads, measureUploadLimit } from './scenarios/uploads.ts';
+import { median } from './stats.ts';
 import { formatTargets, formatUploads } from './table.ts';
 import { evaluateTargets } from './targets.ts';
 import { threadCpu, type ThreadCpu } from './thread-cpu.ts';
@@ -37,12 +38,6 @@ function parseArgs(argv: readonly string[]): { quick: boolean; rounds: number } 
 
 function total(cpu: ThreadCpu): number {
   return cpu.main + cpu.libvips + cpu['pool+v8'];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
 
 async function main(): Promise<void> {

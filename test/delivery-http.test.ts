@@ -30,6 +30,23 @@ const photo = (width: number, height: number) =>
     .jpeg({ quality: 85 })
     .toBuffer();
 
+/** A plain PNG of one colour. */
+function solidPng(width: number, height: number, background: string): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
+}
+
+/** A response's decoded pixels, and the RGB of one of them. */
+async function pixelsOf(response: Response) {
+  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const at = (x: number, y: number) =>
+    Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+  return { info, at };
+}
+
 describe('variant delivery', () => {
   let dataDir: string;
   let origin: TestOrigin;
@@ -149,53 +166,29 @@ describe('variant delivery', () => {
   });
 
   it('overlays an uploaded watermark in the requested corner', async () => {
-    const white = await upload(
-      origin,
-      await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } })
-        .png()
-        .toBuffer(),
-    );
-    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } })
-      .png()
-      .toBuffer();
+    const white = await upload(origin, await solidPng(400, 300, '#ffffff'));
+    const logo = await solidPng(100, 100, '#ff0000');
     const put = await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo });
     expect(put.status).toBe(201);
     expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: logo })).status).toBe(200);
-    const other = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#00ff00' } })
-      .png()
-      .toBuffer();
+    const other = await solidPng(10, 10, '#00ff00');
     expect((await fetch(`${origin.url}/v1/watermarks/logo`, { method: 'PUT', body: other })).status).toBe(409);
 
     const response = await fetch(`${origin.url}/img/${white}/wm_logo:north_west:100:25,f_png`);
     expect(response.status).toBe(200);
-    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number) =>
-      Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    const { info, at: pixel } = await pixelsOf(response);
     expect(pixel(Math.floor(info.width * 0.1), Math.floor(info.height * 0.1))).toEqual([255, 0, 0]);
     expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
   });
 
   it('overlays a watermark too large to blend in JavaScript through libvips, on the output-size pixels', async () => {
-    const white = await upload(
-      origin,
-      await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#ffffff' } })
-        .png()
-        .toBuffer(),
-    );
-    const logo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ff0000' } })
-      .png()
-      .toBuffer();
+    const white = await upload(origin, await solidPng(1200, 900, '#ffffff'));
+    const logo = await solidPng(100, 100, '#ff0000');
     expect((await fetch(`${origin.url}/v1/watermarks/wide`, { method: 'PUT', body: logo })).status).toBe(201);
     // 100 % of the width: a ~860 px square overlay, over the 262,144 pixels blended on the event loop.
     const response = await fetch(`${origin.url}/img/${white}/wm_wide:north_west:100:100,f_png`);
     expect(response.status).toBe(200);
-    const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number) =>
-      Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    const { info, at: pixel } = await pixelsOf(response);
     expect([info.width, info.height]).toEqual([1200, 900]);
     expect(pixel(400, 400)).toEqual([255, 0, 0]);
     expect(pixel(info.width - 5, info.height - 5)).toEqual([255, 255, 255]);
